@@ -1,0 +1,78 @@
+"""POST/GET /api/v1/estates."""
+from tests.factories import api_token, make_user
+
+NEW = {"name": "大关西苑", "street": "大关街道", "community": "西一社区", "address": "大关路1号",
+       "built_year": 1992, "affordable_housing": False}
+
+
+def test_district_creates_estate_with_new_street_and_community(client, db):
+    make_user("district", username="qu")
+    headers = api_token(client, "qu")
+    response = client.post("/api/v1/estates", json=NEW, headers=headers)
+    assert response.status_code == 201
+    estate_id = response.get_json()["id"]
+    body = client.get(f"/api/v1/estates/{estate_id}", headers=headers).get_json()
+    assert body == {
+        "id": estate_id, "name": "大关西苑", "street": "大关街道", "community": "西一社区", "address": "大关路1号",
+        "built_year": 1992, "affordable_housing": False, "era": "1990s_and_later", "era_zh": "90年后",
+        "eligibility": "pre_2000", "households": 0, "voters": 0, "total_area": "0.00",
+    }
+    assert [e["id"] for e in client.get("/api/v1/estates", headers=headers).get_json()] == [estate_id]
+
+
+def test_street_user_creates_only_in_existing_community_of_own_street(client, db):
+    make_user("district", username="qu")
+    make_user("street", street="大关街道", username="jd")
+    qu, jd = api_token(client, "qu"), api_token(client, "jd")
+    assert client.post("/api/v1/estates", json=NEW, headers=qu).status_code == 201
+    same = client.post("/api/v1/estates", json={**NEW, "name": "大关东苑"}, headers=jd)
+    assert same.status_code == 201
+    other_street = client.post("/api/v1/estates", json={**NEW, "street": "和睦街道"}, headers=jd)
+    assert other_street.status_code == 403
+    assert "本街道" in other_street.get_json()["message"]
+    new_community = client.post("/api/v1/estates", json={**NEW, "community": "新社区"}, headers=jd)
+    assert new_community.status_code == 422
+    assert "区住建局" in new_community.get_json()["message"]
+
+
+def test_community_user_creates_only_in_own_community(client, db):
+    make_user("community", street="大关街道", community="西一社区", username="sq")
+    sq = api_token(client, "sq")
+    assert client.post("/api/v1/estates", json=NEW, headers=sq).status_code == 201
+    refused = client.post("/api/v1/estates", json={**NEW, "community": "西二社区"}, headers=sq)
+    assert refused.status_code == 403
+
+
+def test_duplicate_estate_name_in_community_is_409(client, db):
+    make_user("district", username="qu")
+    qu = api_token(client, "qu")
+    assert client.post("/api/v1/estates", json=NEW, headers=qu).status_code == 201
+    assert client.post("/api/v1/estates", json=NEW, headers=qu).status_code == 409
+
+
+def test_post_2000_estate_must_be_affordable_housing(client, db):
+    make_user("district", username="qu")
+    qu = api_token(client, "qu")
+    refused = client.post("/api/v1/estates", json={**NEW, "built_year": 2005}, headers=qu)
+    assert refused.status_code == 422
+    assert "保障性安居工程" in refused.get_json()["message"]
+    ok = client.post("/api/v1/estates", json={**NEW, "built_year": 2005, "affordable_housing": True}, headers=qu)
+    assert ok.status_code == 201
+    body = client.get(f"/api/v1/estates/{ok.get_json()['id']}", headers=qu).get_json()
+    assert body["eligibility"] == "affordable_post_2000"
+
+
+def test_bad_estate_payloads_are_422_with_field_errors(client, db):
+    make_user("district", username="qu")
+    qu = api_token(client, "qu")
+    for payload, field in (({**NEW, "built_year": "一九九二"}, "built_year"), ({**NEW, "name": ""}, "name"),
+                           ({k: v for k, v in NEW.items() if k != "street"}, "street"),
+                           ({**NEW, "built_year": 1800}, "built_year")):
+        response = client.post("/api/v1/estates", json=payload, headers=qu)
+        assert response.status_code == 422, payload
+        assert field in response.get_json()["errors"]["json"]
+
+
+def test_unknown_estate_is_404(client, db):
+    make_user("district", username="qu")
+    assert client.get("/api/v1/estates/999", headers=api_token(client, "qu")).status_code == 404

@@ -1,0 +1,1 @@
+"""Staff accounts, login, API tokens and jurisdiction."""

@@ -1,0 +1,53 @@
+"""Who is calling: bearer token for the API, session cookie (flask-login) for pages."""
+from functools import wraps
+
+from flask import g, request
+from flask_login import current_user
+from flask_smorest import abort
+
+from ..extensions import db, login_manager
+from .api_tokens import read_token
+from .models import StaffUser
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> StaffUser | None:
+    return db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
+
+
+def bearer_user() -> StaffUser | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    claims = read_token(token.strip())
+    if claims is None:
+        return None
+    user = db.session.get(StaffUser, claims[0])
+    if user is None or not user.active or not user.password_hash.endswith(claims[1]):
+        return None
+    return user
+
+
+def api_login_required(view):
+    """Refuse with 401 (envelope) unless a valid bearer token names an active user."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        user = bearer_user()
+        if user is None:
+            abort(401, message="请先登录：缺少或无效的访问令牌", headers={"WWW-Authenticate": "Bearer"})
+        g.staff = user
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def current_staff() -> StaffUser:
+    """The authenticated staff user of this request (API or page)."""
+    user = getattr(g, "staff", None)
+    if user is not None:
+        return user
+    if current_user.is_authenticated:
+        return current_user._get_current_object()
+    raise RuntimeError("current_staff() called outside an authenticated request")

@@ -1,0 +1,55 @@
+"""Jurisdiction: district sees all, a street office its street, a worker its community.
+
+Anything outside a user's jurisdiction is answered as if it did not exist (404),
+so a user cannot learn which other estates are on the system.
+"""
+from flask_smorest import abort
+from sqlalchemy import Select, select
+
+from ..estates.models import Community, Estate, Street
+from ..extensions import db
+from .models import StaffUser
+
+
+def visible_estates(user: StaffUser) -> Select:
+    """A SELECT of the estates `user` may see, ordered by street, community, name."""
+    query = select(Estate).join(Estate.community).join(Community.street)
+    if user.role == "street":
+        query = query.where(Community.street_id == user.street_id)
+    elif user.role == "community":
+        query = query.where(Estate.community_id == user.community_id)
+    return query.order_by(Street.name, Community.name, Estate.name)
+
+
+def may_see_estate(user: StaffUser, estate: Estate) -> bool:
+    if user.role == "district":
+        return True
+    if user.role == "street":
+        return estate.community.street_id == user.street_id
+    return estate.community_id == user.community_id
+
+
+def estate_or_404(user: StaffUser, estate_id: int) -> Estate:
+    estate = db.session.get(Estate, estate_id)
+    if estate is None or not may_see_estate(user, estate):
+        abort(404, message="找不到该小区")
+    return estate
+
+
+def may_create_in(user: StaffUser, street_name: str, community_name: str) -> str | None:
+    """None if `user` may create an estate there, else a Chinese reason (403)."""
+    if user.role == "district":
+        return None
+    if user.role == "street":
+        if street_name != user.street.name:
+            return f"街道账号只能在本街道（{user.street.name}）内创建小区"
+        return None
+    community = user.community
+    if street_name != community.street.name or community_name != community.name:
+        return f"社区账号只能在本社区（{community.street.name} {community.name}）内创建小区"
+    return None
+
+
+def may_create_places(user: StaffUser) -> bool:
+    """Only the district may create new streets; streets may add communities in their street."""
+    return user.role == "district"

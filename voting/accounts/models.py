@@ -1,0 +1,52 @@
+"""Staff accounts: district (区住建局), street office (街道), community worker (社区)."""
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db_types import UTCDateTime, utcnow
+from ..estates.models import Community, Street
+from ..extensions import db
+
+ROLES = ("district", "street", "community")
+ROLE_NAMES_ZH = {"district": "区住建局", "street": "街道办事处", "community": "社区工作者"}
+
+
+class StaffUser(UserMixin, db.Model):
+    __tablename__ = "staff_users"
+    __table_args__ = (
+        CheckConstraint("role IN ('district','street','community')", name="role_known"),
+        CheckConstraint(
+            "(role = 'district' AND street_id IS NULL AND community_id IS NULL)"
+            " OR (role = 'street' AND street_id IS NOT NULL AND community_id IS NULL)"
+            " OR (role = 'community' AND street_id IS NULL AND community_id IS NOT NULL)",
+            name="role_scope",
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(80), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    street: Mapped[Street | None] = relationship()
+    community: Mapped[Community | None] = relationship()
+
+    @property
+    def is_active(self) -> bool:  # flask-login
+        return self.active
+
+    @property
+    def role_zh(self) -> str:
+        return ROLE_NAMES_ZH[self.role]
+
+    @property
+    def scope_zh(self) -> str:
+        if self.role == "community":
+            return f"{self.community.street.name} · {self.community.name}"
+        if self.role == "street":
+            return self.street.name
+        return "全区"

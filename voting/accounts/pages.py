@@ -1,0 +1,32 @@
+"""Login and logout pages (session cookie, CSRF-protected forms)."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required, login_user, logout_user
+
+from ..extensions import limiter
+from .login import authenticate
+
+bp = Blueprint("account_pages", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+def login():
+    if request.method == "POST":
+        user = authenticate(request.form.get("username", "").strip(), request.form.get("password", ""))
+        if user is None:
+            return render_template("accounts/login.html", error="用户名或密码错误"), 401
+        login_user(user)
+        target = request.args.get("next", "")
+        # Only same-site paths: an open redirect would make a phishing link look like ours.
+        if not target.startswith("/") or target.startswith("//"):
+            target = url_for("estate_pages.estate_list")
+        return redirect(target)
+    return render_template("accounts/login.html")
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    flash("已退出登录")
+    return redirect(url_for("account_pages.login"))

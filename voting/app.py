@@ -1,0 +1,66 @@
+"""Application factory: reads as the table of contents of the service."""
+from pathlib import Path
+
+from flask import Flask
+
+from . import extensions as ext
+from .china_time import format_cst
+from .config import load_config
+from .errors import register_errorhandlers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_config(app.instance_path, config))
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_template_helpers(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    ext.db.init_app(app)
+    ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    ext.csrf.init_app(app)
+    ext.login_manager.init_app(app)
+    ext.login_manager.login_view = "account_pages.login"
+    ext.login_manager.login_message = "请先登录"
+    ext.limiter.init_app(app)
+    ext.api.init_app(app)
+    ext.api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    from . import models  # noqa: F401  (every table known to the metadata and to Alembic)
+    from .accounts import auth  # noqa: F401  (flask-login user loader)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .accounts.api import blp as auth_api
+    from .accounts.pages import bp as account_pages
+    from .estates.api import blp as estates_api
+    from .estates.pages import bp as estate_pages
+
+    for blp in (auth_api, estates_api):
+        ext.api.register_blueprint(blp)
+        ext.csrf.exempt(blp)  # bearer tokens, no cookies: CSRF does not apply
+    app.register_blueprint(account_pages)
+    app.register_blueprint(estate_pages)
+
+
+def register_commands(app: Flask) -> None:
+    from .accounts.cli import users_cli
+    from .demo import demo_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)
+
+
+def register_template_helpers(app: Flask) -> None:
+    app.jinja_env.filters["cst"] = format_cst

@@ -1,0 +1,103 @@
+"""/api/v1/estates: estates, their roster (upload/export) and households."""
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+
+from ..accounts.auth import api_login_required, current_staff
+from ..accounts.jurisdiction import estate_or_404, visible_estates
+from ..extensions import db
+from ..roster.roster_service import RosterRefused, export_roster, import_roster
+from .operations import EstateError, active_households, create_estate, estate_view
+from .schemas import (EstateCreatedSchema, EstateCreateSchema, EstateSchema, HouseholdQuerySchema,
+                      HouseholdSchema, RosterExportQuerySchema, RosterResultSchema, RosterUploadSchema)
+
+blp = Blueprint("estates", __name__, url_prefix="/api/v1/estates", description="小区与名册")
+
+
+@blp.route("")
+class Estates(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, EstateSchema(many=True))
+    def get(self):
+        """List the estates in the caller's jurisdiction."""
+        return [estate_view(e) for e in db.session.scalars(visible_estates(current_staff()))]
+
+    @blp.arguments(EstateCreateSchema)
+    @blp.response(201, EstateCreatedSchema)
+    def post(self, data):
+        """Create an estate; a district user may name a new street or community."""
+        try:
+            estate = create_estate(current_staff(), data)
+        except EstateError as exc:
+            abort(exc.status, message=exc.message, errors=exc.errors)
+        db.session.commit()
+        return {"id": estate.id}
+
+
+@blp.route("/<int:estate_id>")
+class EstateItem(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, EstateSchema)
+    def get(self, estate_id):
+        return estate_view(estate_or_404(current_staff(), estate_id))
+
+
+@blp.route("/<int:estate_id>/roster")
+class Roster(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(RosterUploadSchema, location="files")
+    @blp.response(200, RosterResultSchema)
+    @blp.alt_response(422, description="每一行的问题：[{row, column, message}]，什么也没有写入")
+    def post(self, files, estate_id):
+        """Replace the estate's roll with an uploaded CSV/XLSX roster (all or nothing)."""
+        estate = estate_or_404(current_staff(), estate_id)
+        upload = files["file"]
+        try:
+            result = import_roster(estate, current_staff(), upload.filename or "", upload.read())
+        except RosterRefused as exc:
+            db.session.rollback()
+            abort(exc.status, message=exc.message, errors=exc.errors)
+        db.session.commit()
+        return result.summary()
+
+
+@blp.route("/<int:estate_id>/roster.csv")
+class RosterExport(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(RosterExportQuerySchema, location="query")
+    @blp.response(200, {"type": "string", "format": "binary"}, content_type="text/csv")
+    def get(self, query, estate_id):
+        """The roll as CSV (UTF-8 with BOM); names and phones masked unless full=true."""
+        estate = estate_or_404(current_staff(), estate_id)
+        body, filename = export_roster(estate, current_staff(), full=query["full"])
+        db.session.commit()
+        return Response(body, mimetype="text/csv", headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
+
+
+@blp.route("/<int:estate_id>/households")
+class Households(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(HouseholdQuerySchema, location="query")
+    @blp.response(200, HouseholdSchema(many=True))
+    def get(self, query, estate_id):
+        """The current roll: one row per exclusive unit."""
+        estate = estate_or_404(current_staff(), estate_id)
+        return [household_view(h) for h in active_households(estate.id, query.get("building"))]
+
+
+def household_view(h) -> dict:
+    voter = h.voter
+    return {
+        "id": h.id, "building": h.building.name, "unit": h.unit, "room": h.room,
+        "area": f"{h.area:.2f}", "area_source": h.area_source, "provisional_area": h.provisional_area,
+        "status": h.status, "owner_key": voter.owner_key if voter else "",
+        "owner_name": voter.name if voter else "", "phones": list(voter.phone_list) if voter else [],
+        "co_owners": [n for n in h.co_owners.split(";") if n],
+    }

@@ -1,0 +1,121 @@
+"""Estate operations: they flush, the request commits once."""
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
+
+from ..accounts.jurisdiction import may_create_in
+from ..accounts.models import StaffUser
+from ..extensions import db
+from .eras import ERAS, eligibility, era_for
+from .models import Building, Community, Estate, Household, Street, Voter
+
+
+class EstateError(Exception):
+    """A refusal with an HTTP status and a Chinese message for the user."""
+
+    def __init__(self, status: int, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.errors = status, message, errors or {}
+
+
+def _street_and_community(user: StaffUser, street_name: str, community_name: str) -> Community:
+    street = db.session.scalar(select(Street).where(Street.name == street_name))
+    community = None
+    if street is not None:
+        community = db.session.scalar(
+            select(Community).where(Community.street_id == street.id, Community.name == community_name)
+        )
+    if community is not None:
+        return community
+    if user.role != "district":
+        raise EstateError(422, f"社区“{community_name}”不存在，新的街道或社区请联系区住建局创建",
+                          {"community": ["社区不存在"]})
+    if street is None:
+        street = Street(name=street_name)
+        db.session.add(street)
+        db.session.flush()
+    community = Community(street=street, name=community_name)
+    db.session.add(community)
+    db.session.flush()
+    return community
+
+
+def create_estate(user: StaffUser, data: dict) -> Estate:
+    """Create an estate inside the user's jurisdiction (new street/community: district only)."""
+    reason = may_create_in(user, data["street"], data["community"])
+    if reason:
+        raise EstateError(403, reason)
+    if eligibility(data["built_year"], data["affordable_housing"]) is None:
+        raise EstateError(422, "2000年以后建成的小区，只有保障性安居工程可以纳入改造",
+                          {"built_year": ["不在改造范围内"]})
+    community = _street_and_community(user, data["street"], data["community"])
+    exists = db.session.scalar(
+        select(Estate.id).where(Estate.community_id == community.id, Estate.name == data["name"])
+    )
+    if exists:
+        raise EstateError(409, f"本社区已有名为“{data['name']}”的小区", {"name": ["重名"]})
+    estate = Estate(
+        community=community, name=data["name"], address=data.get("address", ""),
+        built_year=data["built_year"], affordable_housing=data["affordable_housing"],
+    )
+    db.session.add(estate)
+    db.session.flush()
+    return estate
+
+
+@dataclass(frozen=True)
+class RollTotals:
+    households: int
+    voters: int
+    total_area: Decimal
+
+
+def active_households(estate_id: int, building: str | None = None) -> list[Household]:
+    """The current roll of an estate, in natural building/unit/room order."""
+    from ..roster.roster_export import natural_key
+
+    query = (
+        select(Household)
+        .join(Household.building)
+        .where(Household.estate_id == estate_id, Household.removed_at.is_(None))
+    )
+    if building:
+        query = query.where(Building.name == building)
+    rows = db.session.scalars(query.options(selectinload(Household.voter), contains_eager(Household.building)))
+    return sorted(rows, key=lambda h: (natural_key(h.building.name), natural_key(h.unit), natural_key(h.room)))
+
+
+def roll_totals(estate_id: int) -> RollTotals:
+    """Households, voters (headcount per the tally rule) and total exclusive area."""
+    from ..tally.tally import RollUnit, voter_key
+
+    count, area_sum = db.session.execute(
+        select(func.count(Household.id), func.coalesce(func.sum(Household.area), 0))
+        .where(Household.estate_id == estate_id, Household.removed_at.is_(None))
+    ).one()
+    owners = db.session.execute(
+        select(Household.id, Household.status, Voter.owner_key)
+        .outerjoin(Voter, Household.voter_id == Voter.id)
+        .where(Household.estate_id == estate_id, Household.removed_at.is_(None))
+    ).all()
+    voters = {
+        voter_key(RollUnit(household_id=hid, label="", area=Decimal("0.01"), owner_key=key or "", status=status))
+        for hid, status, key in owners
+    }
+    return RollTotals(households=count, voters=len(voters), total_area=Decimal(area_sum).quantize(Decimal("0.01")))
+
+
+def estate_view(estate: Estate) -> dict:
+    totals = roll_totals(estate.id)
+    era = era_for(estate.built_year)
+    return {
+        "id": estate.id, "name": estate.name, "street": estate.community.street.name,
+        "community": estate.community.name, "address": estate.address,
+        "built_year": estate.built_year, "affordable_housing": estate.affordable_housing,
+        "era": era, "era_zh": ERAS[era],
+        "eligibility": eligibility(estate.built_year, estate.affordable_housing),
+        "households": totals.households, "voters": totals.voters,
+        "total_area": f"{totals.total_area:.2f}",
+    }

@@ -1,0 +1,77 @@
+"""Marshmallow schemas for the estates and roster API."""
+import marshmallow as ma
+from flask_smorest.fields import Upload
+
+from .eras import EARLIEST_PLAUSIBLE_YEAR
+
+
+class EstateCreateSchema(ma.Schema):
+    name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    street = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    community = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    address = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+    built_year = ma.fields.Integer(required=True, validate=ma.validate.Range(min=EARLIEST_PLAUSIBLE_YEAR, max=2100))
+    affordable_housing = ma.fields.Boolean(load_default=False)
+
+    @ma.pre_load
+    def strip_strings(self, data, **kwargs):
+        if isinstance(data, dict):
+            return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        return data
+
+
+class EstateCreatedSchema(ma.Schema):
+    id = ma.fields.Integer()
+
+
+class EstateSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+    street = ma.fields.String()
+    community = ma.fields.String()
+    address = ma.fields.String()
+    built_year = ma.fields.Integer()
+    affordable_housing = ma.fields.Boolean()
+    era = ma.fields.String()
+    era_zh = ma.fields.String()
+    eligibility = ma.fields.String(allow_none=True)
+    households = ma.fields.Integer()
+    voters = ma.fields.Integer()
+    total_area = ma.fields.String(metadata={"description": "m², decimal string with 2 places"})
+
+
+class RosterUploadSchema(ma.Schema):
+    file = Upload(required=True)
+
+
+class RosterResultSchema(ma.Schema):
+    households = ma.fields.Integer()
+    voters = ma.fields.Integer()
+    total_area = ma.fields.String()
+    added = ma.fields.Integer()
+    removed = ma.fields.Integer()
+    changed = ma.fields.Integer()
+    import_id = ma.fields.Integer()
+
+
+class HouseholdSchema(ma.Schema):
+    id = ma.fields.Integer()
+    building = ma.fields.String()
+    unit = ma.fields.String()
+    room = ma.fields.String()
+    area = ma.fields.String()
+    area_source = ma.fields.String()
+    provisional_area = ma.fields.Boolean()
+    status = ma.fields.String()
+    owner_key = ma.fields.String()
+    owner_name = ma.fields.String()
+    phones = ma.fields.List(ma.fields.String())
+    co_owners = ma.fields.List(ma.fields.String())
+
+
+class HouseholdQuerySchema(ma.Schema):
+    building = ma.fields.String()
+
+
+class RosterExportQuerySchema(ma.Schema):
+    full = ma.fields.Boolean(load_default=False, metadata={"description": "完整名册（不脱敏），用于修改后重新导入"})

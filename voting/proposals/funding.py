@@ -1,0 +1,192 @@
+"""Funding estimate for a renovation proposal, in exact Decimal yuan (never float).
+
+Rule (《拱墅区老旧小区综合改造提升工作实施方案(2019-2021年)》, 四(三)1 "落实财政资金"):
+
+    对2000年(含)以前建成的老旧小区实施改造提升的,由市级财政给予补助50%。补助资金
+    基数按核定的竣工财务决算数为准,高于400元/平方米的按400元/平方米核定,低于400元/
+    平方米的按实核定。 ……(市、区财政资金不包括加装电梯和二次供水等投入)。
+    对2000年(不含)以后建成的保障性安居工程小区实施改造提升的,按照"谁家孩子、谁家抱"
+    的原则,由原责任主体承担改造费用,原则上,其改造费用不高于400元/平方米。
+
+and 四(三)2: residents are expected to contribute (个人出资、单位捐资、物业专项维修资金、
+小区公共收益等). Hence:
+
+- built in or before 2000 (含2000): city_share = 50% × min(cost per m², 400) × area;
+- built after 2000 and 保障性安居工程: responsible_party_share = min(cost per m², 400) × area;
+- any other estate is outside the plan (ValueError).
+
+``remaining`` is everything else: the district's part (区级财政统筹, amount not fixed
+by the plan), residents, maintenance funds and other channels. ``total_cost`` should
+be the audited (or, before completion, estimated) cost WITHOUT elevator installation
+and secondary water supply, which the city/district funds do not cover.
+
+Money is quantized to cents with ROUND_HALF_UP. ``cost_per_m2`` is total_cost /
+total_area rounded to cents for display; the shares are computed from
+min(total_cost, 400 × total_area), which equals min(cost per m², 400) × area
+exactly, so no per-m² rounding error is multiplied by the area.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from typing import Hashable, Mapping, TypeVar
+
+CENT = Decimal("0.01")
+CAP_PER_M2 = Decimal("400.00")   # 元/平方米, the plan's ceiling on the subsidy base
+CITY_RATE = Decimal("0.5")       # 市级财政补助50%
+LAST_CITY_YEAR = 2000            # "2000年(含)以前": 2000 itself is included
+
+K = TypeVar("K", bound=Hashable)
+
+
+@dataclass(frozen=True)
+class FundingEstimate:
+    """Who pays what, all amounts in 元 with exactly 2 decimals (area in m², 2 decimals)."""
+
+    total_cost: Decimal
+    total_area: Decimal
+    cost_per_m2: Decimal
+    capped_base_per_m2: Decimal
+    city_share: Decimal
+    responsible_party_share: Decimal
+    remaining: Decimal
+    basis_zh: str
+
+
+def _money(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _exact(value: object, what: str) -> Decimal:
+    # Floats are refused outright: 0.1 + 0.2 is not money. int is exact, so allowed.
+    if isinstance(value, bool) or not isinstance(value, (Decimal, int)):
+        raise TypeError(f"{what}必须是 Decimal 或整数，不能是 {type(value).__name__}")
+    value = Decimal(value)
+    if not value.is_finite():
+        raise ValueError(f"{what}不是有效数值：{value}")
+    if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
+        # Registered areas and invoices are in hundredths; more digits mean a unit error.
+        raise ValueError(f"{what}最多保留两位小数：{value}")
+    return value
+
+
+def estimate_funding(
+    total_cost: Decimal, total_area: Decimal, built_year: int, affordable_housing: bool
+) -> FundingEstimate:
+    """Split ``total_cost`` (元) over ``total_area`` (m² of the estate's buildings).
+
+    ``built_year`` ≤ 2000 → city rule (the ``affordable_housing`` flag does not
+    matter); > 2000 and ``affordable_housing`` → responsible-party rule;
+    otherwise ``ValueError`` (not covered by the plan). ``total_cost`` ≥ 0 and
+    ``total_area`` > 0, both Decimal/int with at most 2 decimals (``ValueError``;
+    ``TypeError`` for float). All returned amounts are Decimal with 2 places and
+    ``city_share + responsible_party_share + remaining == total_cost``.
+    """
+    cost = _exact(total_cost, "总费用")
+    area = _exact(total_area, "总面积")
+    if isinstance(built_year, bool) or not isinstance(built_year, int):
+        raise TypeError(f"建成年份必须是整数：{built_year!r}")
+    if cost < 0:
+        raise ValueError(f"总费用不能为负数：{cost}")
+    if area <= 0:
+        raise ValueError(f"总面积必须大于0：{area}")
+
+    cost_per_m2 = _money(cost / area)
+    over_cap = cost > CAP_PER_M2 * area
+    capped_base_per_m2 = CAP_PER_M2 if over_cap else cost_per_m2
+    base = CAP_PER_M2 * area if over_cap else cost  # = min(cost per m², 400) × area, exact
+    if over_cap:
+        base_text = f"决算每平方米{cost_per_m2}元，高于400元/平方米，按400元/平方米核定"
+    else:
+        base_text = f"决算每平方米{cost_per_m2}元，不高于400元/平方米，按实核定"
+
+    city = responsible = Decimal("0.00")
+    if built_year <= LAST_CITY_YEAR:
+        city = _money(CITY_RATE * base)
+        basis = (
+            f"{built_year}年建成（2000年及以前）：市级财政补助50%，{base_text}，"
+            f"补助{city}元（不含加装电梯、二次供水）；其余由区级财政、居民出资等渠道筹集"
+        )
+    elif affordable_housing:
+        responsible = _money(base)
+        basis = (
+            f"{built_year}年建成的保障性安居工程：按“谁家孩子、谁家抱”由原责任主体承担，"
+            f"原则上不高于400元/平方米；{base_text}，原责任主体承担{responsible}元"
+        )
+        if over_cap:
+            basis += "，超出部分另行筹集"
+    else:
+        raise ValueError(
+            f"{built_year}年建成且非保障性安居工程的小区不在本方案改造补助范围内"
+            f"（仅限2000年及以前建成的小区和2000年以后建成的保障性安居工程小区）"
+        )
+
+    return FundingEstimate(
+        total_cost=_money(cost),
+        total_area=_money(area),
+        cost_per_m2=cost_per_m2,
+        capped_base_per_m2=_money(capped_base_per_m2),
+        city_share=city,
+        responsible_party_share=responsible,
+        remaining=_money(cost - city - responsible),
+        basis_zh=basis,
+    )
+
+
+def _allocate_cents(amount: Decimal, weights: dict[K, Fraction], order: list[K]) -> dict[K, Decimal]:
+    """Split ``amount`` (2 places) in proportion to ``weights``, exact to the cent.
+
+    Largest-remainder method: every unit gets the floor of its exact share in
+    cents; the leftover cents (fewer than the number of units) go one each to
+    the largest fractional remainders, ties broken by ``order`` (sorted keys),
+    so the result is deterministic and sums to ``amount`` exactly.
+    """
+    cents = int(amount * 100)
+    total = sum(weights.values())
+    floors: dict[K, int] = {}
+    remainders: dict[K, Fraction] = {}
+    for key in order:
+        exact = cents * weights[key] / total
+        floors[key] = exact.numerator // exact.denominator
+        remainders[key] = exact - floors[key]
+    leftover = cents - sum(floors.values())
+    rank = {key: i for i, key in enumerate(order)}
+    for key in sorted(order, key=lambda k: (-remainders[k], rank[k]))[:leftover]:
+        floors[key] += 1
+    return {key: Decimal(c).scaleb(-2) for key, c in floors.items()}
+
+
+def per_household(estimate: FundingEstimate, unit_areas: Mapping[K, Decimal]) -> dict[K, dict]:
+    """Each exclusive unit's share, proportional to its exclusive area (专有部分面积, m²).
+
+    Returns ``{key: {"area", "city_share", "responsible_party_share", "remaining"}}``
+    with amounts in 元 (Decimal, 2 places). For each amount the units' shares sum
+    EXACTLY to the estimate's figure (largest-remainder allocation of the cents;
+    ties go to the smaller key, so keys must be mutually sortable, e.g. room
+    numbers as strings). The shares are indicative: how residents actually
+    contribute is decided by the residents' funding plan, not by this split.
+    Each area must be Decimal/int > 0 with at most 2 decimals; at least one unit.
+    """
+    if not unit_areas:
+        raise ValueError("没有专有部分，无法分摊")
+    weights: dict[K, Fraction] = {}
+    for key, area in unit_areas.items():
+        value = _exact(area, f"专有部分 {key} 的面积")
+        if value <= 0:
+            raise ValueError(f"专有部分 {key} 的面积必须大于0：{value}")
+        weights[key] = Fraction(value)
+    order = sorted(weights)
+    parts = {
+        name: _allocate_cents(getattr(estimate, name), weights, order)
+        for name in ("city_share", "responsible_party_share", "remaining")
+    }
+    return {
+        key: {
+            "area": _money(Decimal(unit_areas[key])),
+            "city_share": parts["city_share"][key],
+            "responsible_party_share": parts["responsible_party_share"][key],
+            "remaining": parts["remaining"][key],
+        }
+        for key in order
+    }

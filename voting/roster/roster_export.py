@@ -1,0 +1,52 @@
+"""Write the owner roster (业主名册) back out as CSV, in the exact format parse_roster reads.
+
+Pure: takes row objects, returns bytes. The output carries owners' names and phones in
+clear (it is the community's working copy for re-import), so callers must restrict who
+may download it; anything published must mask them instead.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+from voting.roster.roster_import import COLUMNS
+
+EXPORT_HEADERS = COLUMNS  # canonical English headers in canonical order, co_owners last
+_DIGITS = re.compile(r"([0-9]+)")
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key that orders digit runs by value: "2" < "10", "2-1" < "2-10" < "10-1".
+
+    Letters compare case-insensitively; the raw text breaks ties so the order is total.
+    """
+    parts = tuple((0, int(chunk), "") if chunk.isdigit() else (1, 0, chunk.casefold())
+                  for chunk in _DIGITS.split(text) if chunk)
+    return parts, text
+
+
+def write_roster_csv(rows: Iterable) -> bytes:
+    """Return the roster as UTF-8 CSV with a BOM (so Excel opens Chinese correctly) and CRLF line ends.
+
+    rows: objects with RosterRow's attributes (``row`` is not used). Columns are the
+    canonical English headers plus ``co_owners``; area is written with exactly two
+    decimals in m² ("86.50"); phones and co-owners are joined with ";"; area_source and
+    status stay as their English codes. Rows are ordered by building, unit, room with a
+    natural sort. parse_roster(write_roster_csv(rows), "x.csv") gives back equal rows.
+    """
+    ordered = sorted(rows, key=lambda r: (natural_key(r.building), natural_key(r.unit), natural_key(r.room)))
+    out = io.StringIO()
+    writer = csv.writer(out)  # default dialect: minimal quoting, "\r\n" line ends
+    writer.writerow(EXPORT_HEADERS)
+    for r in ordered:
+        writer.writerow([
+            r.building, r.unit, r.room,
+            format(Decimal(str(r.area)).quantize(Decimal("0.01")), "f"),
+            r.area_source, r.owner_key, r.owner_name,
+            ";".join(r.phones), r.status, ";".join(r.co_owners),
+        ])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
