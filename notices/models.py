@@ -1,0 +1,70 @@
+"""Public notices (公示/公告), loaded calendar years, and project milestones."""
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from voting.db_types import UTCDateTime, utcnow
+from voting.extensions import db
+
+NOTICE_KINDS = ("plan", "result", "announcement")
+
+
+class Notice(db.Model):
+    """A published notice never changes; a correction is a new version restarting the period."""
+
+    __tablename__ = "notices"
+    __table_args__ = (
+        CheckConstraint("working_days >= 1", name="working_days_positive"),
+        CheckConstraint("ends_on > starts_on", name="ends_after_start"),
+        Index("ix_notices_estate", "estate_id", "starts_on"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
+    proposal_version_id: Mapped[int | None] = mapped_column(ForeignKey("proposal_versions.id"))
+    kind: Mapped[str] = mapped_column(String(20), default="plan")
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    starts_on: Mapped[date] = mapped_column(Date)
+    working_days: Mapped[int]
+    ends_on: Mapped[date] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(default=1)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), unique=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+
+class CalendarYear(db.Model):
+    """A year's official schedule loaded by district staff; the newest row per year applies."""
+
+    __tablename__ = "calendar_years"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int] = mapped_column(index=True)
+    holidays: Mapped[str] = mapped_column(Text)  # JSON list of ISO dates
+    makeup_workdays: Mapped[str] = mapped_column(Text)  # JSON list of ISO dates
+    source: Mapped[str] = mapped_column(String(300), default="")  # e.g. 国办发明电〔2026〕X号
+    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+
+MILESTONE_STEPS = {
+    "application": "申报",
+    "design": "设计委托",
+    "joint_review": "联合审查",
+    "tendering": "招投标",
+    "construction": "施工与监理",
+    "acceptance": "联合验收",
+    "aftercare": "长效管理",
+}
+
+
+class Milestone(db.Model):
+    __tablename__ = "milestones"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
+    step: Mapped[str] = mapped_column(String(30))
+    on_date: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))

@@ -1,0 +1,1 @@
+"""Uploaded files (notice photos, proposal documents, ballot scans): checked, re-encoded, kept."""

@@ -1,0 +1,1 @@
+"""The ballot ledger: voting links, online, paper and proxy ballots."""

@@ -1,0 +1,79 @@
+"""The ledger: tokens, ballots from every channel, paper entries and confirmations.
+
+Nothing here is updated or deleted. A reissued token is a new row (the newest per
+household is the live one); a confirmation is a new row; a ballot's standing under
+the round's policy follows from its sequence number per voter.
+"""
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db_types import UTCDateTime, utcnow
+from ..extensions import db
+
+
+class VotingToken(db.Model):
+    __tablename__ = "voting_tokens"
+    __table_args__ = (Index("ix_voting_tokens_round_household", "round_id", "household_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the 128-bit+ token
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it was (re)issued
+
+
+class Ballot(db.Model):
+    __tablename__ = "ballots"
+    __table_args__ = (
+        # The database, not Python, guarantees one ballot per sequence number per voter.
+        UniqueConstraint("round_id", "voter_key", "seq"),
+        CheckConstraint("choice IN ('agree','disagree','abstain')", name="choice_known"),
+        CheckConstraint("channel IN ('online','paper','proxy')", name="channel_known"),
+        Index("ix_ballots_round", "round_id", "household_id"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    voter_key: Mapped[str] = mapped_column(String(120))
+    seq: Mapped[int]  # 1 for the voter's first ballot in the round, 2 for the next…
+    choice: Mapped[str] = mapped_column(String(10))
+    channel: Mapped[str] = mapped_column(String(10))
+    cast_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    receipt: Mapped[str] = mapped_column(String(32), unique=True)
+    counted_at_cast: Mapped[bool]  # under "first", False for a duplicate
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("voting_tokens.id"))
+    paper_entry_id: Mapped[int | None] = mapped_column(ForeignKey("paper_entries.id"), unique=True)
+    opinion_id: Mapped[int | None] = mapped_column(ForeignKey("opinions.id"))
+
+
+class PaperEntry(db.Model):
+    """A paper (入户签字) or proxy (委托) ballot as entered by one worker, pending confirmation."""
+
+    __tablename__ = "paper_entries"
+    __table_args__ = (
+        CheckConstraint("choice IN ('agree','disagree','abstain')", name="choice_known"),
+        CheckConstraint("kind IN ('paper','proxy')", name="kind_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    choice: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(10))
+    entered_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PaperConfirmation(db.Model):
+    """The second worker's confirmation (or rejection); one per entry, held by a unique key."""
+
+    __tablename__ = "paper_confirmations"
+    __table_args__ = (CheckConstraint("outcome IN ('counted','duplicate','rejected')", name="outcome_known"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("paper_entries.id"), unique=True)
+    confirmed_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
+    confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(Text, default="")

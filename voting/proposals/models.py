@@ -1,0 +1,43 @@
+"""Renovation proposals (改造方案): one per estate, immutable versions."""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db_types import Money, UTCDateTime, utcnow
+from ..extensions import db
+
+
+class Proposal(db.Model):
+    """一小区一方案: the unique constraint on estate_id holds it under concurrency."""
+
+    __tablename__ = "proposals"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    versions: Mapped[list["ProposalVersion"]] = relationship(
+        back_populates="proposal", order_by="ProposalVersion.version")
+
+    @property
+    def latest(self) -> "ProposalVersion":
+        return self.versions[-1]
+
+
+class ProposalVersion(db.Model):
+    """A version never changes once written; a revision is a new version."""
+
+    __tablename__ = "proposal_versions"
+    __table_args__ = (UniqueConstraint("proposal_id", "version"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    items: Mapped[str] = mapped_column(Text)  # JSON list of catalogue codes
+    estimated_cost: Mapped[Decimal] = mapped_column(Money)  # 元, stored as fen
+    caused_by_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", use_alter=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    proposal: Mapped[Proposal] = relationship(back_populates="versions")

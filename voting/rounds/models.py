@@ -1,0 +1,126 @@
+"""Rounds, their transitions, the roll frozen when they open, opinions and answers."""
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db_types import Area, UTCDateTime, utcnow
+from ..extensions import db
+
+STATUSES = ("draft", "open", "closed", "published")
+STAGES = (1, 2, 3)
+VERIFICATIONS = ("link", "phone4", "sms")
+
+
+class Round(db.Model):
+    __tablename__ = "rounds"
+    __table_args__ = (
+        CheckConstraint("stage IN (1, 2, 3)", name="stage_known"),
+        CheckConstraint("status IN ('draft','open','closed','published')", name="status_known"),
+        CheckConstraint("ballot_policy IN ('first','last')", name="policy_known"),
+        CheckConstraint("verification IN ('link','phone4','sms')", name="verification_known"),
+        CheckConstraint("closes_at > opens_at", name="closes_after_opens"),
+        # One open round per estate at a time: the database refuses a second, whatever races.
+        Index("uq_rounds_one_open_per_estate", "estate_id", unique=True,
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    proposal_version_id: Mapped[int | None] = mapped_column(ForeignKey("proposal_versions.id"))  # fixed on open
+    stage: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    rule: Mapped[str] = mapped_column(String(60))  # preset id, or "custom"
+    rule_json: Mapped[str | None] = mapped_column(Text)  # the custom rule's definition
+    ballot_policy: Mapped[str] = mapped_column(String(10))
+    verification: Mapped[str] = mapped_column(String(10), default="link")
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    total_heads: Mapped[int | None]  # frozen with the roll when the round opens
+    total_area: Mapped[Decimal | None] = mapped_column(Area)
+    roll_sha256: Mapped[str | None] = mapped_column(String(64))
+    result_json: Mapped[str | None] = mapped_column(Text)  # the tally frozen at closing
+    passed: Mapped[bool | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    transitions: Mapped[list["RoundTransition"]] = relationship(order_by="RoundTransition.id")
+
+
+class RoundTransition(db.Model):
+    """Every step of a round, with who and when: the record of 三上三下."""
+
+    __tablename__ = "round_transitions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    action: Mapped[str] = mapped_column(String(30))  # created / opened / closed / result_published / notice_published …
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    direction: Mapped[str] = mapped_column(String(10))  # "up" (opinions collected) / "down" (results fed back) / ""
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+
+class RollEntry(db.Model):
+    """One unit of the roll as frozen when the round opened (the denominators)."""
+
+    __tablename__ = "roll_entries"
+    __table_args__ = (UniqueConstraint("round_id", "household_id"), Index("ix_roll_entries_voter", "round_id", "voter_key"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    building: Mapped[str] = mapped_column(String(100))
+    unit: Mapped[str] = mapped_column(String(100))
+    room: Mapped[str] = mapped_column(String(100))
+    area: Mapped[Decimal] = mapped_column(Area)
+    area_source: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(30))
+    owner_key: Mapped[str] = mapped_column(String(100))
+    owner_name: Mapped[str] = mapped_column(String(100))
+    phones: Mapped[str] = mapped_column(String(200))
+    voter_key: Mapped[str] = mapped_column(String(120))  # the tally's voter identity
+
+    @property
+    def label(self) -> str:
+        return "-".join(p for p in (self.building, self.unit, self.room) if p)
+
+
+class RoundVoter(db.Model):
+    """One row per voter of a round: the row every ballot of that voter locks.
+
+    Casting increments `ballots` with a single UPDATE; the database serialises
+    concurrent casts on this row, so sequence numbers never collide.
+    """
+
+    __tablename__ = "round_voters"
+    __table_args__ = (UniqueConstraint("round_id", "voter_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    voter_key: Mapped[str] = mapped_column(String(120))
+    ballots: Mapped[int] = mapped_column(default=0)
+
+
+class Opinion(db.Model):
+    """意见建议: free text from a resident (the "up" step)."""
+
+    __tablename__ = "opinions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    text: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(20))  # online / paper / staff
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+
+class OpinionAnswer(db.Model):
+    """The answer fed back to an opinion (the "down" step); a new answer adds a row."""
+
+    __tablename__ = "opinion_answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opinion_id: Mapped[int] = mapped_column(ForeignKey("opinions.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
