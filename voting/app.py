@@ -46,8 +46,10 @@ def register_blueprints(app: Flask) -> None:
     from .accounts.pages import bp as account_pages
     from .estates.api import blp as estates_api
     from .estates.pages import bp as estate_pages
+    from .proposals.api import blp as proposals_api
+    from .rounds.api import blp as rounds_api
 
-    for blp in (auth_api, estates_api):
+    for blp in (auth_api, estates_api, proposals_api, rounds_api):
         ext.api.register_blueprint(blp)
         ext.csrf.exempt(blp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(account_pages)

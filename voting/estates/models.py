@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import Area, UTCDateTime, utcnow
 from ..extensions import db
+from ..unit_labels import unit_label
 
 
 class Street(db.Model):
@@ -98,8 +99,7 @@ class Household(db.Model):
 
     @property
     def label(self) -> str:
-        parts = [self.building.name, self.unit, self.room]
-        return "-".join(p for p in parts if p)
+        return unit_label(self.building.name, self.unit, self.room)
 
 
 class RosterImport(db.Model):

@@ -29,6 +29,11 @@ def _masked_value_errors(rows: list[RosterRow]) -> list[RowError]:
 
 def import_roster(estate: Estate, actor: StaffUser, filename: str, content: bytes) -> RosterSyncResult:
     """Validate and apply an uploaded roster; raises RosterRefused (nothing written) on any problem."""
+    from ..rounds.operations import open_round_blocking_roster
+
+    blocked = open_round_blocking_roster(estate.id)
+    if blocked:
+        raise RosterRefused(409, blocked)
     parsed = parse_roster(content, filename)
     errors = list(parsed.errors) or _masked_value_errors(parsed.rows)
     if errors:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import joinedload
 from ..estates.models import Building, Estate, Household, RosterImport, Voter
 from ..estates.operations import roll_totals
 from ..extensions import db
+from ..unit_labels import unit_label
 from .roster_import import RosterRow
 
 _FIELDS = ("area", "area_source", "status", "owner_key", "owner_name", "phones", "co_owners")
@@ -37,10 +38,6 @@ class RosterSyncResult:
             "total_area": f"{self.total_area:.2f}", "added": len(self.added),
             "removed": len(self.removed), "changed": len(self.changed), "import_id": self.import_id,
         }
-
-
-def _label(building: str, unit: str, room: str) -> str:
-    return "-".join(p for p in (building, unit, room) if p)
 
 
 def _current_values(household: Household) -> dict:
@@ -96,11 +93,11 @@ def apply_roster(estate: Estate, rows: list[RosterRow], *, actor_id: int | None,
         if household is None:
             household = Household(estate_id=estate.id, building=buildings[row.building], unit=row.unit, room=row.room)
             db.session.add(household)
-            added.append(_label(*key))
+            added.append(unit_label(*key))
         elif household.removed_at is not None:
-            added.append(_label(*key))
+            added.append(unit_label(*key))
         elif _current_values(household) != values:
-            changed.append(_label(*key))
+            changed.append(unit_label(*key))
         household.removed_at = None
         household.area, household.area_source, household.status = row.area, row.area_source, row.status
         household.voter = voters[row.owner_key] if row.owner_key else None
@@ -110,7 +107,7 @@ def apply_roster(estate: Estate, rows: list[RosterRow], *, actor_id: int | None,
     for key, household in existing.items():
         if key not in seen and household.removed_at is None:
             household.removed_at = now
-            removed.append(_label(*key))
+            removed.append(unit_label(*key))
     db.session.flush()
 
     totals = roll_totals(estate.id)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import Area, UTCDateTime, utcnow
 from ..extensions import db
+from ..unit_labels import unit_label
 
 STATUSES = ("draft", "open", "closed", "published")
 STAGES = (1, 2, 3)
@@ -84,7 +85,7 @@ class RollEntry(db.Model):
 
     @property
     def label(self) -> str:
-        return "-".join(p for p in (self.building, self.unit, self.room) if p)
+        return unit_label(self.building, self.unit, self.room)
 
 
 class RoundVoter(db.Model):

@@ -23,6 +23,7 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
+from ..unit_labels import unit_label
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REQUIRED = ("building", "unit", "room", "choice", "channel", "cast_at")
@@ -58,8 +59,8 @@ class BallotRow:
 
     @property
     def label(self) -> str:
-        """"3-1-101" (building-unit-room), as RollUnit.label."""
-        return f"{self.building}-{self.unit}-{self.room}"
+        """'3-1-101' (building-unit-room, empty unit skipped), as the roll labels units."""
+        return unit_label(self.building, self.unit, self.room)
 
 
 class BallotsFileError(ValueError):

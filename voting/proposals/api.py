@@ -1,0 +1,115 @@
+"""/api/v1: proposals (改造方案), their versions, funding, and the 36-item catalogue."""
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+
+from ..accounts.auth import api_login_required, current_staff
+from ..accounts.jurisdiction import estate_or_404
+from ..clock import now
+from ..extensions import db
+from .catalogue import CATALOGUE
+from .models import Proposal
+from .operations import ProposalError, create_proposal, funding_view, revise_proposal, version_view
+from .schemas import (CatalogueItemSchema, FundingSchema, ProposalCreatedSchema, ProposalCreateSchema,
+                      ProposalSchema, RevisionCreateSchema)
+
+blp = Blueprint("proposals", __name__, url_prefix="/api/v1", description="改造方案")
+
+
+def proposal_or_404(proposal_id: int) -> Proposal:
+    proposal = db.session.get(Proposal, proposal_id)
+    if proposal is None:
+        abort(404, message="找不到该方案")
+    estate_or_404(current_staff(), proposal.estate_id)
+    return proposal
+
+
+def _refuse(exc: ProposalError):
+    db.session.rollback()
+    abort(exc.status, message=exc.message, errors=exc.errors)
+
+
+@blp.route("/catalogue/items")
+class Catalogue(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, CatalogueItemSchema(many=True))
+    def get(self):
+        """The plan's menu: 24 required (必改) and 12 upgrade (提升) items."""
+        return [{"code": i.code, "name_zh": i.name_zh, "kind": i.kind, "area": i.area} for i in CATALOGUE]
+
+
+@blp.route("/estates/<int:estate_id>/proposals")
+class EstateProposals(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(ProposalCreateSchema)
+    @blp.response(201, ProposalCreatedSchema)
+    def post(self, data, estate_id):
+        """Create the estate's proposal (version 1); an estate has one proposal."""
+        estate = estate_or_404(current_staff(), estate_id)
+        try:
+            version = create_proposal(estate, data, current_staff().id, now())
+        except ProposalError as exc:
+            _refuse(exc)
+        db.session.commit()
+        return {"id": version.proposal_id, "version": version.version, "version_id": version.id}
+
+    @blp.response(200, ProposalSchema(many=True))
+    def get(self, estate_id):
+        estate = estate_or_404(current_staff(), estate_id)
+        proposals = db.session.scalars(select(Proposal).where(Proposal.estate_id == estate.id))
+        return [proposal_view(p) for p in proposals]
+
+
+@blp.route("/proposals/<int:proposal_id>")
+class ProposalItem(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, ProposalSchema)
+    def get(self, proposal_id):
+        return proposal_view(proposal_or_404(proposal_id))
+
+
+@blp.route("/proposals/<int:proposal_id>/versions")
+class ProposalVersions(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(RevisionCreateSchema)
+    @blp.response(201, ProposalCreatedSchema)
+    def post(self, data, proposal_id):
+        """A revision: a new version, linked to the round whose opinions caused it."""
+        proposal = proposal_or_404(proposal_id)
+        try:
+            version = revise_proposal(proposal, data, current_staff().id, now())
+        except ProposalError as exc:
+            _refuse(exc)
+        db.session.commit()
+        return {"id": proposal.id, "version": version.version, "version_id": version.id}
+
+
+@blp.route("/proposals/<int:proposal_id>/funding")
+class ProposalFunding(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, FundingSchema)
+    def get(self, proposal_id):
+        """Funding split of the latest version, and per-household estimates by exclusive area."""
+        proposal = proposal_or_404(proposal_id)
+        estate = estate_or_404(current_staff(), proposal.estate_id)
+        try:
+            return funding_view(estate, proposal.latest)
+        except ProposalError as exc:
+            _refuse(exc)
+
+
+def proposal_view(proposal: Proposal) -> dict:
+    from ..rounds.models import Round
+
+    rounds = db.session.scalars(select(Round).where(Round.proposal_id == proposal.id).order_by(Round.id))
+    return {
+        "id": proposal.id, "estate_id": proposal.estate_id,
+        "versions": [version_view(v) for v in proposal.versions],
+        "rounds": [{"id": r.id, "stage": r.stage, "title": r.title, "status": r.status, "passed": r.passed}
+                   for r in rounds],
+    }

@@ -1,0 +1,105 @@
+"""Proposal operations (一小区一方案, immutable versions, funding estimate); they flush only."""
+import json
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from ..estates.models import Estate
+from ..estates.operations import active_households, roll_totals
+from ..extensions import db
+from .catalogue import get_item, validate_item_codes
+from .funding import estimate_funding, per_household
+from .models import Proposal, ProposalVersion
+
+
+class ProposalError(Exception):
+    def __init__(self, status: int, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.errors = status, message, errors or {}
+
+
+def _check_items(codes: list[str]) -> None:
+    problems = validate_item_codes(codes)
+    if problems:
+        raise ProposalError(422, "改造项目有误：" + "；".join(problems), {"items": problems})
+
+
+def _new_version(proposal: Proposal, data: dict, actor_id: int | None, now: datetime, number: int) -> ProposalVersion:
+    version = ProposalVersion(
+        proposal=proposal, version=number, title=data["title"], summary=data["summary"],
+        items=json.dumps(list(data["items"])), estimated_cost=data["estimated_cost"],
+        caused_by_round_id=data.get("caused_by_round_id"), created_at=now, created_by_id=actor_id,
+    )
+    db.session.add(version)
+    return version
+
+
+def create_proposal(estate: Estate, data: dict, actor_id: int | None, now: datetime) -> ProposalVersion:
+    """The estate's proposal with version 1; 409 if the estate already has one."""
+    _check_items(data["items"])
+    existing = db.session.scalar(select(Proposal.id).where(Proposal.estate_id == estate.id))
+    if existing:
+        raise ProposalError(409, f"本小区已有改造方案（编号 {existing}），请提交修订版本", {"proposal_id": existing})
+    proposal = Proposal(estate_id=estate.id, created_at=now, created_by_id=actor_id)
+    db.session.add(proposal)
+    version = _new_version(proposal, data, actor_id, now, 1)
+    try:
+        db.session.flush()
+    except IntegrityError:  # another request created it between our check and insert
+        db.session.rollback()
+        raise ProposalError(409, "本小区已有改造方案，请提交修订版本")
+    return version
+
+
+def revise_proposal(proposal: Proposal, data: dict, actor_id: int | None, now: datetime) -> ProposalVersion:
+    """A new immutable version; `caused_by_round_id` must be a round of this proposal."""
+    from ..rounds.models import Round
+
+    _check_items(data["items"])
+    round_id = data.get("caused_by_round_id")
+    if round_id is not None:
+        owner = db.session.scalar(select(Round.proposal_id).where(Round.id == round_id))
+        if owner != proposal.id:
+            raise ProposalError(422, "修订所依据的征询轮次不属于本方案", {"caused_by_round_id": ["不属于本方案"]})
+    # Lock the proposal so two revisions get consecutive numbers rather than a collision.
+    db.session.execute(select(Proposal.id).where(Proposal.id == proposal.id).with_for_update())
+    number = db.session.scalar(select(func.max(ProposalVersion.version)).where(
+        ProposalVersion.proposal_id == proposal.id)) + 1
+    version = _new_version(proposal, data, actor_id, now, number)
+    db.session.flush()
+    return version
+
+
+def version_view(version: ProposalVersion) -> dict:
+    items = [get_item(code) for code in json.loads(version.items)]
+    return {
+        "id": version.id, "version": version.version, "title": version.title, "summary": version.summary,
+        "items": [{"code": i.code, "name_zh": i.name_zh, "kind": i.kind, "area": i.area} for i in items],
+        "estimated_cost": f"{version.estimated_cost:.2f}", "caused_by_round_id": version.caused_by_round_id,
+        "created_at": version.created_at,
+    }
+
+
+def funding_view(estate: Estate, version: ProposalVersion) -> dict:
+    """The plan's funding rule applied to the latest cost estimate, with per-household shares."""
+    totals = roll_totals(estate.id)
+    if totals.total_area <= 0:
+        raise ProposalError(409, "名册为空，无法按面积估算；请先导入名册")
+    try:
+        estimate = estimate_funding(version.estimated_cost, totals.total_area, estate.built_year,
+                                    estate.affordable_housing)
+    except ValueError as exc:
+        raise ProposalError(422, str(exc))
+    households = active_households(estate.id)
+    shares = per_household(estimate, {h.id: h.area for h in households})
+    return {
+        **{k: f"{getattr(estimate, k):.2f}" for k in (
+            "total_cost", "total_area", "cost_per_m2", "capped_base_per_m2", "city_share",
+            "responsible_party_share", "remaining")},
+        "basis_zh": estimate.basis_zh,
+        "households": [
+            {"household_id": h.id, "label": h.label, **{k: f"{v:.2f}" for k, v in shares[h.id].items()}}
+            for h in households
+        ],
+    }

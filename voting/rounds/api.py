@@ -1,0 +1,167 @@
+"""/api/v1: rounds of a proposal, their transitions, opinions, results and the tally."""
+import json
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+
+from ..accounts.auth import api_login_required, current_staff
+from ..accounts.jurisdiction import estate_or_404
+from ..accounts.models import StaffUser
+from ..clock import now
+from ..extensions import db
+from ..proposals.api import proposal_or_404
+from .models import Opinion, OpinionAnswer, Round
+from .operations import RoundRefused, add_opinion, close_round, create_round, open_round, publish_result
+from .round_tally import round_tally
+from .schemas import (IdSchema, OpinionCreateSchema, OpinionSchema, ResultPublishSchema, RoundCreateSchema,
+                      RoundSchema, TallySchema)
+
+blp = Blueprint("rounds", __name__, url_prefix="/api/v1", description="征询轮次（三上三下）与计票")
+
+
+def round_or_404(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        abort(404, message="找不到该征询轮次")
+    estate_or_404(current_staff(), round_.estate_id)
+    return round_
+
+
+def _refuse(exc: RoundRefused):
+    db.session.rollback()
+    abort(exc.status, message=exc.message, errors=exc.errors)
+
+
+def round_view(round_: Round) -> dict:
+    actors = {u.id: u.username for u in db.session.scalars(
+        select(StaffUser).where(StaffUser.id.in_({t.actor_id for t in round_.transitions if t.actor_id})))}
+    total = None
+    if round_.total_heads is not None:
+        total = {"heads": round_.total_heads, "area": f"{round_.total_area:.2f}"}
+    return {
+        "id": round_.id, "estate_id": round_.estate_id, "proposal_id": round_.proposal_id,
+        "proposal_version_id": round_.proposal_version_id, "stage": round_.stage, "title": round_.title,
+        "rule": round_.rule, "custom_rule": json.loads(round_.rule_json) if round_.rule_json else None,
+        "ballot_policy": round_.ballot_policy, "verification": round_.verification,
+        "opens_at": round_.opens_at, "closes_at": round_.closes_at, "status": round_.status,
+        "passed": round_.passed, "total": total, "roll_sha256": round_.roll_sha256,
+        "transitions": [
+            {"action": t.action, "from_status": t.from_status, "to_status": t.to_status, "direction": t.direction,
+             "actor": actors.get(t.actor_id), "at": t.at, "note": t.note}
+            for t in round_.transitions
+        ],
+    }
+
+
+@blp.route("/proposals/<int:proposal_id>/rounds")
+class ProposalRounds(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(RoundCreateSchema)
+    @blp.response(201, IdSchema)
+    def post(self, data, proposal_id):
+        """A draft round for stage 1, 2 or 3, with its rule, ballot policy and voting period."""
+        proposal = proposal_or_404(proposal_id)
+        try:
+            round_ = create_round(proposal, data, current_staff().id, now())
+        except RoundRefused as exc:
+            _refuse(exc)
+        db.session.commit()
+        return {"id": round_.id}
+
+
+@blp.route("/rounds/<int:round_id>")
+class RoundItem(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, RoundSchema)
+    def get(self, round_id):
+        return round_view(round_or_404(round_id))
+
+
+def _transition(operation):
+    def post(self, round_id):
+        round_ = round_or_404(round_id)
+        try:
+            operation(round_, current_staff().id, now())
+        except RoundRefused as exc:
+            _refuse(exc)
+        db.session.commit()
+        return round_view(round_)
+
+    post.__doc__ = operation.__doc__
+    return post
+
+
+@blp.route("/rounds/<int:round_id>/open")
+class RoundOpen(MethodView):
+    decorators = [api_login_required]
+    post = blp.alt_response(409, description="不允许的状态变化，附原因")(
+        blp.response(200, RoundSchema)(_transition(open_round)))
+
+
+@blp.route("/rounds/<int:round_id>/close")
+class RoundClose(MethodView):
+    decorators = [api_login_required]
+    post = blp.alt_response(409, description="不允许的状态变化，附原因")(
+        blp.response(200, RoundSchema)(_transition(close_round)))
+
+
+@blp.route("/rounds/<int:round_id>/result")
+class RoundResult(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(ResultPublishSchema)
+    @blp.response(200, RoundSchema)
+    @blp.alt_response(409, description="不允许的状态变化，附原因")
+    def post(self, data, round_id):
+        """Publish the result (the "down" step) with the answers to residents' opinions."""
+        round_ = round_or_404(round_id)
+        try:
+            publish_result(round_, data["answers"], current_staff().id, now())
+        except RoundRefused as exc:
+            _refuse(exc)
+        db.session.commit()
+        return round_view(round_)
+
+
+@blp.route("/rounds/<int:round_id>/tally")
+class RoundTally(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, TallySchema)
+    def get(self, round_id):
+        """The tally: frozen at closing, live while the round is open."""
+        round_ = round_or_404(round_id)
+        if round_.status == "draft":
+            abort(409, message="轮次尚未开始表决，名册未冻结，暂无计票")
+        return round_tally(round_)
+
+
+@blp.route("/rounds/<int:round_id>/opinions")
+class RoundOpinions(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, OpinionSchema(many=True))
+    def get(self, round_id):
+        round_ = round_or_404(round_id)
+        opinions = db.session.scalars(select(Opinion).where(Opinion.round_id == round_.id).order_by(Opinion.id)).all()
+        answers = {}
+        for a in db.session.scalars(select(OpinionAnswer).where(
+                OpinionAnswer.opinion_id.in_([o.id for o in opinions])).order_by(OpinionAnswer.id)):
+            answers.setdefault(a.opinion_id, []).append(a.text)
+        return [{"id": o.id, "household_id": o.household_id, "text": o.text, "channel": o.channel,
+                 "created_at": o.created_at, "answers": answers.get(o.id, [])} for o in opinions]
+
+    @blp.arguments(OpinionCreateSchema)
+    @blp.response(201, IdSchema)
+    def post(self, data, round_id):
+        """Record an opinion collected on paper or in person (意见建议)."""
+        round_ = round_or_404(round_id)
+        try:
+            opinion = add_opinion(round_, data["text"], "staff", data["household_id"], current_staff().id, now())
+        except RoundRefused as exc:
+            _refuse(exc)
+        db.session.commit()
+        return {"id": opinion.id}

@@ -1,0 +1,173 @@
+"""The round state machine: draft → open → closed → published, every step recorded.
+
+Order of the plan (三(三)): stage 2 opens only after a stage 1 round passed, stage 3
+only after stage 2 passed. The roll is frozen on opening, the tally on closing.
+Operations take `now` and the actor and only flush; the view commits once.
+"""
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..extensions import db
+from ..proposals.models import Proposal
+from ..tally.rules import PRESETS, UnknownRuleError, rule_from_dict
+from .frozen_roll import freeze_roll
+from .models import Opinion, OpinionAnswer, Round, RoundTransition
+from .round_tally import live_tally
+
+STAGE_TITLES = {1: "第一次征询：改造意愿", 2: "第二次征询：初步方案", 3: "第三次征询：正式方案"}
+# Hangzhou property regulation (2021) Art. 20: a vote stays open at least 5 and at most 60 days.
+MIN_VOTING_PERIOD = timedelta(days=5)
+MAX_VOTING_PERIOD = timedelta(days=60)
+STATUS_ZH = {"draft": "草稿", "open": "表决中", "closed": "已截止", "published": "结果已公布"}
+
+
+class RoundRefused(Exception):
+    """A transition or request that is not allowed now; status 409 or 422, Chinese message."""
+
+    def __init__(self, status: int, message: str, errors: dict | None = None):
+        super().__init__(message)
+        self.status, self.message, self.errors = status, message, errors or {}
+
+
+def record(round_: Round, action: str, to_status: str, direction: str, actor_id: int | None, now: datetime,
+           note: str = "", from_status: str | None = None) -> RoundTransition:
+    step = RoundTransition(round_id=round_.id, action=action, from_status=from_status, to_status=to_status,
+                           direction=direction, actor_id=actor_id, at=now, note=note)
+    db.session.add(step)
+    return step
+
+
+def create_round(proposal: Proposal, data: dict, actor_id: int | None, now: datetime) -> Round:
+    """A draft round for a stage of the proposal; the rule and policy are fixed here."""
+    stage = data["stage"]
+    rule_id = data.get("rule") or "double-two-thirds"
+    rule_json = None
+    if rule_id == "custom":
+        try:
+            rule_json = json.dumps(rule_from_dict(data.get("custom_rule") or {}).to_dict(), ensure_ascii=False)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise RoundRefused(422, f"自定义表决规则有误：{exc}", {"custom_rule": [str(exc)]})
+    elif rule_id not in PRESETS:
+        raise RoundRefused(422, f"未知的表决规则：{rule_id}；可选：{'、'.join(PRESETS)}、custom",
+                           {"rule": ["未知规则"]})
+    opens_at, closes_at = data["opens_at"], data["closes_at"]
+    if closes_at - opens_at < MIN_VOTING_PERIOD or closes_at - opens_at > MAX_VOTING_PERIOD:
+        raise RoundRefused(422, "表决期限应不少于5日、不超过60日（《杭州市物业管理条例》第二十条）",
+                           {"closes_at": ["表决期限应为5至60日"]})
+    if closes_at <= now:
+        raise RoundRefused(422, "截止时间已过，请重新设定", {"closes_at": ["已过去"]})
+    round_ = Round(
+        estate_id=proposal.estate_id, proposal_id=proposal.id, stage=stage,
+        title=data.get("title") or STAGE_TITLES[stage], rule=rule_id, rule_json=rule_json,
+        ballot_policy=data.get("ballot_policy") or "first", verification=data.get("verification") or "link",
+        opens_at=opens_at, closes_at=closes_at, status="draft", created_at=now, created_by_id=actor_id,
+    )
+    db.session.add(round_)
+    db.session.flush()
+    record(round_, "created", "draft", "", actor_id, now, note=round_.title)
+    return round_
+
+
+def _previous_stage_passed(round_: Round) -> bool:
+    if round_.stage == 1:
+        return True
+    return db.session.scalar(select(Round.id).where(
+        Round.proposal_id == round_.proposal_id, Round.stage == round_.stage - 1,
+        Round.status.in_(("closed", "published")), Round.passed.is_(True))) is not None
+
+
+def _lock(round_: Round) -> None:
+    # Serialise transitions of one round (and casts, which take the same row FOR SHARE).
+    db.session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
+    db.session.refresh(round_)
+
+
+def open_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
+    """draft → open: checks the plan's order, freezes the roll and its totals."""
+    _lock(round_)
+    if round_.status != "draft":
+        raise RoundRefused(409, f"只有草稿状态的轮次可以开始表决（当前：{STATUS_ZH[round_.status]}）")
+    if not _previous_stage_passed(round_):
+        raise RoundRefused(409, f"第{round_.stage - 1}次征询尚未通过，不能开始第{round_.stage}次征询")
+    if now < round_.opens_at:
+        raise RoundRefused(409, "未到设定的开始时间，不能提前开始表决")
+    if now >= round_.closes_at:
+        raise RoundRefused(409, "设定的截止时间已过，不能开始表决")
+    from ..proposals.models import ProposalVersion
+
+    round_.proposal_version_id = db.session.scalar(
+        select(ProposalVersion.id).where(ProposalVersion.proposal_id == round_.proposal_id)
+        .order_by(ProposalVersion.version.desc()).limit(1))
+    round_.status = "open"
+    try:
+        db.session.flush()  # the partial unique index refuses a second open round in the estate
+    except IntegrityError:
+        db.session.rollback()
+        raise RoundRefused(409, "本小区已有正在表决的轮次，同一时间只能进行一个表决")
+    freeze_roll(round_)
+    if not round_.total_heads:
+        raise RoundRefused(409, "名册为空，不能开始表决；请先导入名册")
+    record(round_, "opened", "open", "up", actor_id, now, from_status="draft",
+           note=f"名册冻结：{round_.total_heads} 人，{round_.total_area:.2f} ㎡")
+    return round_
+
+
+def close_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
+    """open → closed: not before the closing time nor before the notice period ends; freezes the tally."""
+    from notices.operations import notice_period_ended
+    from ..china_time import cst_today
+
+    _lock(round_)
+    if round_.status != "open":
+        raise RoundRefused(409, f"只有表决中的轮次可以截止（当前：{STATUS_ZH[round_.status]}）")
+    if now < round_.closes_at:
+        raise RoundRefused(409, "未到设定的截止时间，不能提前截止表决")
+    ended = notice_period_ended(round_.id, cst_today(now))
+    if ended is False:
+        raise RoundRefused(409, "公示期尚未结束，不能截止表决")
+    result = live_tally(round_)
+    round_.status, round_.passed = "closed", result["passed"]
+    round_.result_json = json.dumps(result, ensure_ascii=False, sort_keys=True)
+    record(round_, "closed", "closed", "up", actor_id, now, from_status="open",
+           note=("通过" if result["passed"] else "未通过") + f"（{result['rule']}）")
+    db.session.flush()
+    return round_
+
+
+def add_opinion(round_: Round, text: str, channel: str, household_id: int | None, actor_id: int | None,
+                now: datetime) -> Opinion:
+    if round_.status != "open":
+        raise RoundRefused(409, "只能在表决期间提交意见建议")
+    opinion = Opinion(round_id=round_.id, household_id=household_id, text=text, channel=channel,
+                      created_at=now, created_by_id=actor_id)
+    db.session.add(opinion)
+    db.session.flush()
+    return opinion
+
+
+def publish_result(round_: Round, answers: list[dict], actor_id: int | None, now: datetime) -> Round:
+    """closed → published: the "down" step; answers to opinions are recorded with it."""
+    _lock(round_)
+    if round_.status != "closed":
+        raise RoundRefused(409, f"只有已截止的轮次可以公布结果（当前：{STATUS_ZH[round_.status]}）")
+    known = set(db.session.scalars(select(Opinion.id).where(Opinion.round_id == round_.id)))
+    unknown = [a["opinion_id"] for a in answers if a["opinion_id"] not in known]
+    if unknown:
+        raise RoundRefused(422, "答复的意见不属于本轮次", {"answers": [f"意见 {i} 不存在" for i in unknown]})
+    for answer in answers:
+        db.session.add(OpinionAnswer(opinion_id=answer["opinion_id"], text=answer["answer"],
+                                     created_at=now, created_by_id=actor_id))
+    round_.status = "published"
+    record(round_, "result_published", "published", "down", actor_id, now, from_status="closed",
+           note=f"答复意见 {len(answers)} 条")
+    db.session.flush()
+    return round_
+
+
+def open_round_blocking_roster(estate_id: int) -> str | None:
+    """A Chinese reason if the estate's roll is frozen by an open round, else None."""
+    title = db.session.scalar(select(Round.title).where(Round.estate_id == estate_id, Round.status == "open"))
+    return f"“{title}”正在表决，名册已冻结，表决截止前不能重新导入" if title else None

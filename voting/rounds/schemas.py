@@ -1,0 +1,118 @@
+"""Schemas for rounds, their transitions, opinions and results."""
+import marshmallow as ma
+
+from ..tally.rules import PRESETS
+from .models import STAGES, VERIFICATIONS
+
+
+class AwareDateTime(ma.fields.AwareDateTime):
+    """ISO 8601 with an offset; a time without one is read as China Standard Time."""
+
+    def __init__(self, **kwargs):
+        from ..china_time import CST
+
+        super().__init__(default_timezone=CST, **kwargs)
+
+
+class RoundCreateSchema(ma.Schema):
+    stage = ma.fields.Integer(required=True, validate=ma.validate.OneOf(STAGES))
+    rule = ma.fields.String(load_default="double-two-thirds",
+                            validate=ma.validate.OneOf([*PRESETS, "custom"]),
+                            metadata={"description": "preset id or 'custom' (then custom_rule)"})
+    custom_rule = ma.fields.Dict(load_default=None)
+    ballot_policy = ma.fields.String(load_default="first", validate=ma.validate.OneOf(("first", "last")))
+    verification = ma.fields.String(load_default="link", validate=ma.validate.OneOf(VERIFICATIONS))
+    opens_at = AwareDateTime(required=True)
+    closes_at = AwareDateTime(required=True)
+    title = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200))
+
+
+class IdSchema(ma.Schema):
+    id = ma.fields.Integer()
+
+
+class TransitionSchema(ma.Schema):
+    action = ma.fields.String()
+    from_status = ma.fields.String(allow_none=True)
+    to_status = ma.fields.String()
+    direction = ma.fields.String()
+    actor = ma.fields.String(allow_none=True)
+    at = ma.fields.DateTime()
+    note = ma.fields.String()
+
+
+class RoundSchema(ma.Schema):
+    id = ma.fields.Integer()
+    estate_id = ma.fields.Integer()
+    proposal_id = ma.fields.Integer()
+    proposal_version_id = ma.fields.Integer(allow_none=True)
+    stage = ma.fields.Integer()
+    title = ma.fields.String()
+    rule = ma.fields.String()
+    custom_rule = ma.fields.Dict(allow_none=True)
+    ballot_policy = ma.fields.String()
+    verification = ma.fields.String()
+    opens_at = ma.fields.DateTime()
+    closes_at = ma.fields.DateTime()
+    status = ma.fields.String()
+    passed = ma.fields.Boolean(allow_none=True)
+    total = ma.fields.Dict(allow_none=True)
+    roll_sha256 = ma.fields.String(allow_none=True)
+    transitions = ma.fields.List(ma.fields.Nested(TransitionSchema))
+
+
+class OpinionCreateSchema(ma.Schema):
+    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+    household_id = ma.fields.Integer(load_default=None)
+
+
+class OpinionSchema(ma.Schema):
+    id = ma.fields.Integer()
+    household_id = ma.fields.Integer(allow_none=True)
+    text = ma.fields.String()
+    channel = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    answers = ma.fields.List(ma.fields.String())
+
+
+class AnswerSchema(ma.Schema):
+    opinion_id = ma.fields.Integer(required=True)
+    answer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+
+
+class ResultPublishSchema(ma.Schema):
+    answers = ma.fields.List(ma.fields.Nested(AnswerSchema), load_default=list)
+
+
+class TallyCountSchema(ma.Schema):
+    heads = ma.fields.Integer()
+    area = ma.fields.String()
+
+
+class TallyCheckSchema(ma.Schema):
+    name = ma.fields.String()
+    measure = ma.fields.String()
+    numerator = ma.fields.String()
+    denominator = ma.fields.String()
+    ratio = ma.fields.String()
+    percent = ma.fields.String()
+    threshold = ma.fields.String()
+    inclusive = ma.fields.Boolean()
+    passed = ma.fields.Boolean()
+    margin = ma.fields.String()
+
+
+class TallySchema(ma.Schema):
+    """Exactly the tally module's output (the same shape in the API, the CLI and the exports)."""
+
+    rule = ma.fields.String()
+    policy = ma.fields.String()
+    passed = ma.fields.Boolean()
+    total = ma.fields.Nested(TallyCountSchema)
+    participating = ma.fields.Nested(TallyCountSchema)
+    agree = ma.fields.Nested(TallyCountSchema)
+    disagree = ma.fields.Nested(TallyCountSchema)
+    abstain = ma.fields.Nested(TallyCountSchema)
+    not_voted = ma.fields.Nested(TallyCountSchema)
+    checks = ma.fields.List(ma.fields.Nested(TallyCheckSchema))
+    conflicts = ma.fields.List(ma.fields.Dict())
