@@ -8,6 +8,7 @@ import secrets
 import uuid
 
 import pytest
+from flask import g, request_started
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -62,6 +63,11 @@ def database_url(tmp_path_factory):
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
 
 
+def _fresh_identity(sender, **extra):
+    for name in ("staff", "_login_user"):
+        g.pop(name, None)
+
+
 @pytest.fixture(scope="session")
 def app(database_url, tmp_path_factory):
     from flask_migrate import upgrade
@@ -75,6 +81,9 @@ def app(database_url, tmp_path_factory):
     })
     with application.app_context():
         upgrade()
+    # Tests keep an app context open across requests (for db.session), so Flask reuses
+    # it and its `g`: clear per-request identity as production's fresh context would.
+    request_started.connect(_fresh_identity, application)
     yield application
     with application.app_context():
         _db.engine.dispose()

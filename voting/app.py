@@ -47,6 +47,8 @@ def register_blueprints(app: Flask) -> None:
     from .estates.api import blp as estates_api
     from .estates.pages import bp as estate_pages
     from .proposals.api import blp as proposals_api
+    from .proposals.pages import bp as proposal_pages
+    from .rounds.pages import bp as round_pages
     from .rounds.api import blp as rounds_api
 
     for blp in (auth_api, estates_api, proposals_api, rounds_api):
@@ -54,12 +56,16 @@ def register_blueprints(app: Flask) -> None:
         ext.csrf.exempt(blp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(account_pages)
     app.register_blueprint(estate_pages)
+    app.register_blueprint(proposal_pages)
+    app.register_blueprint(round_pages)
 
 
 def register_commands(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .demo import demo_cli
+    from .tally.cli import tally_command
 
+    app.cli.add_command(tally_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
 

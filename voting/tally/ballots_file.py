@@ -140,7 +140,8 @@ def _parse_row(number: int, cells: list[str], positions: dict[str, int], errors:
     values = {}
     for name in ("building", "unit", "room"):
         values[name] = get(name)
-        if not values[name]:
+        # A building without stairwell units has an empty unit, as in the roster.
+        if not values[name] and name != "unit":
             errors.append((number, name, f"{CHINESE[name]}不能为空"))
     choice, channel, cast_at, status = get("choice"), get("channel"), get("cast_at"), get("status")
     values["choice"] = _CHOICES.get(choice.lower())

@@ -1,0 +1,210 @@
+"""Uploaded files made safe to store and to show to the public.
+
+Images (JPEG, PNG, WebP) are decoded with Pillow and re-encoded from their pixels
+only: EXIF (with the GPS position of a phone photo), XMP, ICC and comments are
+all dropped, because a photo of a stairwell must not publish where and when a
+worker's phone was. PDFs are kept as they are, but only when they carry no
+script or launch action. Anything else is refused.
+
+Pure module: bytes in, bytes out, no Flask, no database.
+"""
+from __future__ import annotations
+
+import logging
+import re
+import warnings
+import zlib
+from dataclasses import dataclass
+from io import BytesIO
+from pathlib import PurePosixPath, PureWindowsPath
+
+from PIL import Image, ImageOps
+
+log = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # 10 MB, before re-encoding
+MAX_SIDE = 2000  # px, longest side of the stored image
+THUMBNAIL_SIDE = 320  # px, longest side of the thumbnail
+# A 50-megapixel phone photo is 8160×6120 ≈ 50 M pixels; above 64 M we refuse rather
+# than let one upload take hundreds of MB of memory. Pillow warns above this limit
+# and raises above twice it; both become a refusal below.
+MAX_PIXELS = 64_000_000
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+PURPOSES = ("document", "site_photo")
+IMAGE_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
+PDF_TYPE = "application/pdf"
+# PDF actions that run code or programs when the file is opened.
+_PDF_FORBIDDEN = (b"/JavaScript", b"/JS", b"/Launch")
+_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_PDF_STREAM = re.compile(rb"stream\r?\n(.*?)endstream", re.S)
+_MAX_INFLATED = 64 * 1024 * 1024  # stop inflating PDF streams past this (zip-bomb guard)
+
+UNSUPPORTED_ZH = "不支持的文件类型：只能上传 JPEG、PNG、WebP 图片或 PDF 文件"
+
+
+class UploadRefused(Exception):
+    """A file we will not store, with an HTTP status and a Chinese message."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass(frozen=True)
+class CleanFile:
+    """What gets stored: safe bytes, their type, and a JPEG thumbnail for images."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    thumbnail: bytes | None
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+def clean_upload(filename: str, data: bytes, purpose: str = "document") -> CleanFile:
+    """Check and clean one uploaded file.
+
+    ``purpose``: "document" accepts images and PDFs; "site_photo" images only.
+    The type is read from the content, never from the name or the browser's
+    Content-Type. Limits: ``MAX_UPLOAD_BYTES`` (413), ``MAX_PIXELS`` (422).
+    Raises :class:`UploadRefused` with 413, 415 or 422; never anything else.
+    """
+    if purpose not in PURPOSES:
+        raise UploadRefused(422, "附件用途只能是 document（文件）或 site_photo（现场照片）")
+    if not data:
+        raise UploadRefused(422, "上传的文件是空的")
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise UploadRefused(413, f"文件超过 {MAX_UPLOAD_BYTES // (1024 * 1024)} MB，请压缩后再上传")
+    if data.startswith(b"%PDF"):
+        if purpose != "document":
+            raise UploadRefused(422, "现场照片必须是 JPEG、PNG 或 WebP 图片，PDF 请作为文件上传")
+        check_pdf(data)
+        return CleanFile(safe_filename(filename, ".pdf"), PDF_TYPE, data, None)
+    return clean_image(filename, data)
+
+
+def check_pdf(data: bytes) -> None:
+    """Refuse (422) a PDF that is not one or that carries JavaScript or a launch action.
+
+    Looks in the raw bytes and inside Flate-compressed streams (where object
+    streams hide dictionaries), after undoing ``#xx`` escapes in names (``/J#53``
+    is ``/JS``). Strict on purpose: a notice never needs a scripted PDF.
+    """
+    if not data.startswith(b"%PDF"):
+        raise UploadRefused(422, "文件不是有效的 PDF")
+    for chunk in _pdf_texts(data):
+        plain = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), chunk)
+        for name in _PDF_FORBIDDEN:
+            if name in plain:
+                raise UploadRefused(422, "PDF 文件含有脚本或自动执行的操作，出于安全考虑不能上传；请另存为普通 PDF 后再上传")
+
+
+def _pdf_texts(data: bytes):
+    yield data
+    budget = _MAX_INFLATED
+    for match in _PDF_STREAM.finditer(data):
+        inflater = zlib.decompressobj()
+        try:
+            inflated = inflater.decompress(match.group(1), budget)
+        except zlib.error:
+            continue  # not Flate (an image, or another filter): nothing to read
+        budget -= len(inflated)
+        yield inflated
+        if budget <= 0 or inflater.unconsumed_tail:
+            raise UploadRefused(422, "PDF 文件内容异常（压缩数据过大），不能上传")
+
+
+def clean_image(filename: str, data: bytes) -> CleanFile:
+    """Decode, verify and re-encode an image from its pixels (see module doc).
+
+    The stored image keeps its format, is turned upright by its EXIF
+    orientation, and is at most ``MAX_SIDE`` px on its longest side; the
+    thumbnail is a JPEG of at most ``THUMBNAIL_SIDE`` px.
+    """
+    try:
+        with warnings.catch_warnings():
+            # Over the pixel limit Pillow only warns; we refuse instead.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            pixels, fmt = _decode(data)
+    except UploadRefused:
+        raise
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError):
+        raise UploadRefused(422, f"图片像素过多（超过 {MAX_PIXELS // 1_000_000} 百万像素），请缩小后再上传") from None
+    except Image.UnidentifiedImageError:
+        raise UploadRefused(415, UNSUPPORTED_ZH) from None
+    except Exception as exc:  # noqa: BLE001 — any decoder failure is a bad file, never a 500
+        log.info("image refused: %r", exc)
+        raise UploadRefused(422, "图片文件已损坏或不完整，无法打开") from None
+    content_type, extension = IMAGE_FORMATS[fmt]
+    return CleanFile(safe_filename(filename, extension), content_type,
+                     _encode(pixels, fmt), _thumbnail(pixels))
+
+
+def _decode(data: bytes) -> tuple[Image.Image, str]:
+    # `formats` keeps Pillow from trying other plugins (EPS would run Ghostscript).
+    allowed = list(IMAGE_FORMATS)
+    with Image.open(BytesIO(data), formats=allowed) as probe:
+        fmt = probe.format
+        if probe.width * probe.height > MAX_PIXELS:
+            raise Image.DecompressionBombWarning("too many pixels")
+        probe.verify()  # checks structure and checksums; the image is unusable after
+    with Image.open(BytesIO(data), formats=allowed) as image:
+        image.draft(image.mode, (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale, less memory
+        image.load()
+        upright = ImageOps.exif_transpose(image)
+        pixels = _fresh_copy(upright)
+    pixels.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+    return pixels, fmt
+
+
+def _fresh_copy(image: Image.Image) -> Image.Image:
+    """A new image built from the pixels alone, so no metadata can travel along."""
+    if image.mode not in ("RGB", "RGBA", "L", "LA"):
+        has_alpha = image.mode in ("PA", "RGBa", "La") or "transparency" in image.info
+        image = image.convert("RGBA" if has_alpha else "RGB")
+    return Image.frombytes(image.mode, image.size, image.tobytes())
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    out = BytesIO()
+    if fmt == "JPEG":
+        _flatten(image).save(out, "JPEG", quality=85, optimize=True)
+    elif fmt == "PNG":
+        image.save(out, "PNG", optimize=True)
+    else:
+        image.save(out, "WEBP", quality=85)
+    return out.getvalue()
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    small = _flatten(image)
+    small.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    out = BytesIO()
+    small.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _flatten(image: Image.Image) -> Image.Image:
+    """RGB or L for JPEG: transparent areas shown on white, as on a printed notice."""
+    if image.mode in ("RGB", "L"):
+        return image.copy()
+    rgba = image.convert("RGBA")
+    background = Image.new("RGB", rgba.size, (255, 255, 255))
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
+
+
+def safe_filename(filename: str, extension: str) -> str:
+    """The last path part of ``filename``, without control characters, with the true extension.
+
+    ``extension`` (".jpg", ".pdf"…) replaces whatever the name claimed, so a
+    "photo.php" that is a JPEG is stored as "photo.jpg". Empty → "附件".
+    """
+    name = PureWindowsPath(PurePosixPath(filename or "").name).name
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '"\\/:*?<>|').strip(" .")
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return (stem[:100] or "附件") + extension

@@ -1,0 +1,87 @@
+"""Attachment operations: store a cleaned upload, list and serve them. They flush only."""
+import hashlib
+from datetime import datetime
+from urllib.parse import quote
+
+from flask import Response
+from sqlalchemy import select
+from sqlalchemy.orm import defer
+
+from ..extensions import db
+from .images import CleanFile, clean_upload
+from .models import OWNER_TYPES, Attachment
+
+
+def add_attachment(*, estate_id: int, owner_type: str, owner_id: int, filename: str, data: bytes,
+                   purpose: str, user_id: int | None, now: datetime) -> Attachment:
+    """Clean the upload (raises images.UploadRefused) and add it to `owner`; flushes."""
+    if owner_type not in OWNER_TYPES:
+        raise ValueError(f"unknown owner_type {owner_type!r}")
+    clean: CleanFile = clean_upload(filename, data, purpose)
+    attachment = Attachment(
+        estate_id=estate_id, owner_type=owner_type, owner_id=owner_id, purpose=purpose,
+        filename=clean.filename, content_type=clean.content_type, size=len(clean.data),
+        sha256=hashlib.sha256(clean.data).hexdigest(), data=clean.data, thumbnail=clean.thumbnail,
+        created_at=now, created_by_id=user_id,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    return attachment
+
+
+def attachments_of(owner_type: str, owner_ids: list[int]) -> dict[int, list[Attachment]]:
+    """Attachments by owner id (in upload order), for several owners in one query.
+
+    Loads the columns we list, not the bytes: a page of notices must not read every file.
+    """
+    found: dict[int, list[Attachment]] = {owner_id: [] for owner_id in owner_ids}
+    if not owner_ids:
+        return found
+    rows = db.session.scalars(
+        select(Attachment).where(Attachment.owner_type == owner_type, Attachment.owner_id.in_(owner_ids))
+        .options(defer(Attachment.data), defer(Attachment.thumbnail)).order_by(Attachment.id)
+    )
+    for row in rows:
+        found[row.owner_id].append(row)
+    return found
+
+
+def attachment_of(owner_type: str, owner_id: int, attachment_id: int) -> Attachment | None:
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.owner_type != owner_type or attachment.owner_id != owner_id:
+        return None
+    return attachment
+
+
+def attachment_view(attachment: Attachment, url: str, thumbnail_url: str | None) -> dict:
+    return {
+        "id": attachment.id, "filename": attachment.filename, "content_type": attachment.content_type,
+        "size": attachment.size, "sha256": attachment.sha256, "purpose": attachment.purpose,
+        "is_image": attachment.content_type.startswith("image/"),
+        "url": url, "thumbnail_url": thumbnail_url if attachment.content_type.startswith("image/") else None,
+        "created_at": attachment.created_at,
+    }
+
+
+def attachment_response(attachment: Attachment, thumbnail: bool = False) -> Response | None:
+    """The stored bytes with headers that stop a browser from guessing or running them.
+
+    Images are shown inline; PDFs are downloaded (a browser's PDF viewer is a
+    larger attack surface than a saved file). `thumbnail` serves the JPEG thumbnail (None if there is none).
+    """
+    if thumbnail:
+        if attachment.thumbnail is None:
+            return None
+        body, content_type = attachment.thumbnail, "image/jpeg"
+    else:
+        body, content_type = attachment.data, attachment.content_type
+    disposition = "inline" if content_type.startswith("image/") else "attachment"
+    ascii_name = "attachment" + ("." + attachment.filename.rsplit(".", 1)[-1] if "." in attachment.filename else "")
+    return Response(body, content_type=content_type, headers={
+        "Content-Disposition": f"{disposition}; filename=\"{ascii_name}\"; "
+                               f"filename*=UTF-8''{quote(attachment.filename)}",
+        "X-Content-Type-Options": "nosniff",
+        # Even if a browser rendered the file as a page, it could run nothing.
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "Cache-Control": "private, max-age=300",
+    })

@@ -1,0 +1,44 @@
+"""The ledger of a round as BALLOTS.csv rows: every ballot, counted or not, with its standing."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..china_time import CST
+from ..extensions import db
+from ..rounds.models import RollEntry, Round, RoundVoter
+from ..tally.ballots_file import write_ballots_csv
+from .casting import ballot_standing
+from .models import Ballot
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    building: str
+    unit: str
+    room: str
+    choice: str
+    channel: str
+    cast_at: datetime
+    status: str
+    receipt: str
+
+
+def ledger_rows(round_: Round) -> list[LedgerRow]:
+    """Ballots in cast order (CST times), each with counted / duplicate / superseded."""
+    totals = dict(db.session.execute(
+        select(RoundVoter.voter_key, RoundVoter.ballots).where(RoundVoter.round_id == round_.id)).all())
+    rows = db.session.execute(
+        select(Ballot, RollEntry.building, RollEntry.unit, RollEntry.room)
+        .join(RollEntry, (RollEntry.round_id == Ballot.round_id) & (RollEntry.household_id == Ballot.household_id))
+        .where(Ballot.round_id == round_.id).order_by(Ballot.cast_at, Ballot.id)
+    ).all()
+    return [
+        LedgerRow(building, unit, room, b.choice, b.channel, b.cast_at.astimezone(CST),
+                  ballot_standing(b, round_.ballot_policy, totals[b.voter_key]), b.receipt)
+        for b, building, unit, room in rows
+    ]
+
+
+def ballots_csv(round_: Round) -> bytes:
+    return write_ballots_csv(ledger_rows(round_))

@@ -1,0 +1,61 @@
+"""Recount from files (pure): ROSTER.csv + BALLOTS.csv → the tally, as anyone can do offline.
+
+The roster is read with the roster import's own parser and the ballots with the
+ballots-file parser, and the tally module decides: the same code as online.
+"""
+from ..roster.roster_import import parse_roster
+from ..unit_labels import unit_label
+from .ballots_file import BallotsFileError, countable, parse_ballots_csv
+from .rules import Rule
+from .tally import CastBallot, RollUnit, tally
+
+
+class RecountError(ValueError):
+    """A file that cannot be recounted; `problems` are Chinese lines naming file, row and column."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+def _where(name: str, row: int, column: str) -> str:
+    place = f"第{row}行" if row else "整个文件"
+    return f"{name} {place}" + (f"，列 {column}" if column else "")
+
+
+def recount(roster: bytes, ballots: bytes, rule: Rule | str, policy: str, roster_name: str = "roster.csv",
+            ballots_name: str = "ballots.csv") -> dict:
+    """The tally output for the roll in `roster` and the countable ballots in `ballots`.
+
+    Units are matched by (building, unit, room). Rows with status pending_confirmation
+    or rejected are not ballots. Raises RecountError listing every problem found.
+    """
+    parsed = parse_roster(roster, roster_name)
+    problems = [f"{_where(roster_name, e.row, e.column)}：{e.message}" for e in parsed.errors]
+    try:
+        rows = parse_ballots_csv(ballots)
+    except BallotsFileError as exc:
+        problems += [f"{_where(ballots_name, row, column)}：{message}" for row, column, message in exc.errors]
+        rows = []
+    if problems:
+        raise RecountError(problems)
+    units = [
+        RollUnit(household_id=(r.building, r.unit, r.room), label=unit_label(r.building, r.unit, r.room),
+                 area=r.area, owner_key=r.owner_key, status=r.status)
+        for r in parsed.rows
+    ]
+    known = {u.household_id for u in units}
+    cast = []
+    for row in rows:
+        if not countable(row):
+            continue
+        key = (row.building, row.unit, row.room)
+        if key not in known:
+            problems.append(f"{_where(ballots_name, row.row, 'room')}："
+                            f"{unit_label(*key)} 不在名册中")
+            continue
+        cast.append(CastBallot(household_id=key, choice=row.choice, cast_at=row.cast_at, channel=row.channel,
+                               ballot_id=row.receipt or f"row{row.row}"))
+    if problems:
+        raise RecountError(problems)
+    return tally(units, cast, rule, policy)
