@@ -9,7 +9,7 @@ the highest. A (round, voter, seq) unique key backs this up. Nothing is updated.
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 
 from ..extensions import db
 from ..rounds.models import RollEntry, Round, RoundVoter
@@ -17,6 +17,7 @@ from .models import Ballot
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
 CHANNELS_ZH = {"online": "线上", "paper": "纸质", "proxy": "委托"}
+CHOICE_BITS = {"agree": 1, "disagree": 2, "abstain": 4}
 CHOICES_ZH = {"agree": "同意", "disagree": "不同意", "abstain": "弃权"}
 
 
@@ -48,7 +49,14 @@ def cast_ballot(round_: Round, household_id: int, choice: str, channel: str, now
         update(RoundVoter)
         .where(RoundVoter.round_id == round_.id, RoundVoter.voter_key == voter_key,
                exists().where(Round.id == round_.id, Round.status == "open"))
-        .values(ballots=RoundVoter.ballots + 1)
+        .values(
+            ballots=RoundVoter.ballots + 1,
+            # SET expressions read the row's values from before this UPDATE.
+            first_household_id=func.coalesce(RoundVoter.first_household_id, household_id),
+            other_unit=or_(RoundVoter.other_unit, and_(RoundVoter.first_household_id.is_not(None),
+                                                       RoundVoter.first_household_id != household_id)),
+            choices=RoundVoter.choices.op("|")(CHOICE_BITS[choice]),
+        )
         .returning(RoundVoter.ballots)
     )
     if seq is None:

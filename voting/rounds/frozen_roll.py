@@ -13,13 +13,20 @@ from .models import RollEntry, Round, RoundVoter
 
 
 def freeze_roll(round_: Round) -> None:
-    """Copy the estate's current roll into the round (RollEntry, RoundVoter) and set its totals."""
-    households = active_households(round_.estate_id)
+    """Copy the estate's current roll into the round (RollEntry, RoundVoter) and set its totals.
+
+    voter_key is computed from the round's pseudonyms ("owner:V0001"), exactly as
+    roll_units() presents the roll to the tally, so the SQL aggregation, the tally
+    module and a recount of the exported files all group voters identically.
+    """
+    households = active_households(round_.estate_id)  # natural order: pseudonyms follow it
+    names = pseudonyms(h.voter.owner_key for h in households if h.voter)
     entries = []
     for h in households:
         voter = h.voter
         owner_key = voter.owner_key if voter else ""
-        unit = RollUnit(household_id=h.id, label=h.label, area=h.area, owner_key=owner_key, status=h.status)
+        unit = RollUnit(household_id=h.id, label=h.label, area=h.area, owner_key=names.get(owner_key, ""),
+                        status=h.status)
         entries.append({
             "round_id": round_.id, "household_id": h.id, "building": h.building.name, "unit": h.unit,
             "room": h.room, "area": h.area, "area_source": h.area_source, "status": h.status,
@@ -28,8 +35,13 @@ def freeze_roll(round_: Round) -> None:
         })
     if entries:
         db.session.execute(insert(RollEntry), entries)
-        keys = sorted({e["voter_key"] for e in entries})
-        db.session.execute(insert(RoundVoter), [{"round_id": round_.id, "voter_key": k, "ballots": 0} for k in keys])
+        voters: dict[str, dict] = {}
+        for e in entries:
+            voter = voters.setdefault(e["voter_key"], {"round_id": round_.id, "voter_key": e["voter_key"],
+                                                       "ballots": 0, "area": Decimal("0.00"), "units": 0})
+            voter["area"] += e["area"]
+            voter["units"] += 1
+        db.session.execute(insert(RoundVoter), [voters[k] for k in sorted(voters)])
     round_.total_heads = len({e["voter_key"] for e in entries})
     round_.total_area = sum((e["area"] for e in entries), Decimal("0.00"))
     db.session.flush()

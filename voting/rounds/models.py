@@ -3,6 +3,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import Area, UTCDateTime, utcnow
@@ -101,6 +102,16 @@ class RoundVoter(db.Model):
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     voter_key: Mapped[str] = mapped_column(String(120))
     ballots: Mapped[int] = mapped_column(default=0)
+    # Frozen with the roll: the voter's exclusive area (sum over units) and unit count,
+    # so the live tally joins one row per voter instead of regrouping the roll.
+    area: Mapped[Decimal] = mapped_column(Area, default=Decimal("0.00"), server_default="0")
+    units: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Kept by every cast in the same UPDATE that takes the lock, for conflict detection:
+    # the unit of the first ballot, whether another unit was used since, and a bit per
+    # choice seen (agree 1, disagree 2, abstain 4).
+    first_household_id: Mapped[int | None]
+    other_unit: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
+    choices: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class Opinion(db.Model):

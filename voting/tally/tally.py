@@ -216,10 +216,27 @@ def tally(units: Iterable[RollUnit], ballots: Iterable[CastBallot], rule: Rule |
     ``conflicts`` lists voters who voted through two or more units with
     differing choices, whatever the policy. Raises ValueError on bad input.
     """
-    rule = _resolve(rule)
     roll = _Roll(units)
     best, multi = _scan(roll, ballots, policy)
     figures = _figures(roll, best)
+    counts = {kind: figures[kind] for kind in ("all", *CHOICES)}
+    return assemble(rule, policy, counts, _conflicts(roll, multi))
+
+
+def assemble(rule: Rule | str, policy: str, counts: dict[str, tuple[int, int]], conflicts: list[dict]) -> dict:
+    """The tally output from aggregated counts: the one place the checks are judged.
+
+    ``counts`` maps "all", "agree", "disagree", "abstain" to (heads, area in
+    hundredths); participating and not_voted follow from them. tally() and the
+    service's SQL aggregation (proven equal by tests) both end here.
+    """
+    rule = _resolve(rule)
+    if policy not in POLICIES:
+        raise ValueError(f"未知的计票策略：{policy!r}（可用：first、last）")
+    figures = dict(counts)
+    figures["participating"] = (sum(counts[c][0] for c in CHOICES), sum(counts[c][1] for c in CHOICES))
+    figures["not_voted"] = (counts["all"][0] - figures["participating"][0],
+                            counts["all"][1] - figures["participating"][1])
     checks = [
         evaluate_check(c, _measure(figures, c.numerator, c.measure),
                        _measure(figures, c.denominator, c.measure))
@@ -231,7 +248,7 @@ def tally(units: Iterable[RollUnit], ballots: Iterable[CastBallot], rule: Rule |
         heads, area = figures[kind]
         result[name] = {"heads": heads, "area": hundredths_str(area)}
     result["checks"] = checks
-    result["conflicts"] = _conflicts(roll, multi)
+    result["conflicts"] = conflicts
     return result
 
 

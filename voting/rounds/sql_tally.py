@@ -1,0 +1,66 @@
+"""The live tally aggregated in SQL for speed; the checks are still judged by the tally module.
+
+The database picks each voter's effective ballot (policy first: sequence 1; last: the
+voter's highest sequence, which casting keeps in cast_at order) and sums heads and
+exact integer hundredths per choice; `tally.assemble` then judges the rule. Tests prove
+the result equal to the pure `tally()` over the same roll and ballots.
+"""
+from sqlalchemy import BigInteger, func, select, type_coerce
+
+from ..ballots.models import Ballot
+from ..db_types import area_to_hundredths
+from ..extensions import db
+from ..tally.tally import CHOICES, assemble
+from ..unit_labels import unit_label
+from .models import RollEntry, Round, RoundVoter
+
+# Stored integer hundredths, read as integers (not converted to Decimal m²).
+_voter_hundredths = type_coerce(RoundVoter.area, BigInteger)
+
+
+def aggregate_counts(round_: Round) -> dict[str, tuple[int, int]]:
+    """{"all": (heads, hundredths), "agree": …, "disagree": …, "abstain": …} from the database."""
+    effective_seq = 1 if round_.ballot_policy == "first" else RoundVoter.ballots
+    rows = db.session.execute(
+        select(Ballot.choice, func.count(), func.coalesce(func.sum(_voter_hundredths), 0))
+        .join(RoundVoter, (RoundVoter.round_id == Ballot.round_id) & (RoundVoter.voter_key == Ballot.voter_key))
+        .where(Ballot.round_id == round_.id, Ballot.seq == effective_seq)
+        .group_by(Ballot.choice)
+    ).all()
+    counts = {choice: (0, 0) for choice in CHOICES}
+    counts.update({choice: (int(heads), int(area)) for choice, heads, area in rows})
+    # The denominators were frozen with the roll when the round opened.
+    counts["all"] = (round_.total_heads, area_to_hundredths(round_.total_area))
+    return counts
+
+
+def conflicts(round_: Round) -> list[dict]:
+    """Voters who voted through two or more units with differing choices (any policy).
+
+    Casting records per voter whether a second unit was used and which choices were
+    seen, so the database finds the few conflicted voters without regrouping ballots.
+    """
+    # Kept up to date by casting: a second unit was used, and more than one choice bit is set.
+    conflicted = (
+        select(RoundVoter.voter_key)
+        .where(RoundVoter.round_id == round_.id, RoundVoter.other_unit.is_(True),
+               RoundVoter.choices.op("&")(RoundVoter.choices - 1) != 0)
+        .cte("conflicted")
+    )
+    rows = db.session.execute(
+        select(Ballot.voter_key, Ballot.choice, RollEntry.building, RollEntry.unit, RollEntry.room)
+        .join(conflicted, conflicted.c.voter_key == Ballot.voter_key)
+        .join(RollEntry, (RollEntry.round_id == Ballot.round_id) & (RollEntry.household_id == Ballot.household_id))
+        .where(Ballot.round_id == round_.id)
+    ).all()
+    found: dict[str, tuple[set, set]] = {}
+    for key, choice, building, unit, room in rows:
+        units, choices = found.setdefault(key, (set(), set()))
+        units.add(unit_label(building, unit, room))
+        choices.add(choice)
+    return [{"voter": key, "units": sorted(found[key][0]), "choices": [c for c in CHOICES if c in found[key][1]]}
+            for key in sorted(found)]
+
+
+def sql_tally(round_: Round, rule) -> dict:
+    return assemble(rule, round_.ballot_policy, aggregate_counts(round_), conflicts(round_))
