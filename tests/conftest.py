@@ -21,6 +21,7 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: needs PostgreSQL (TEST_DATABASE_URL)")
+    config.addinivalue_line("markers", "browser: drives headless chromium (run alone with -m browser)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -96,11 +97,20 @@ def clean_state(app):
         _db.session.remove()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
         with _db.engine.begin() as conn:
+            # The audit log refuses deletion by trigger; only the test harness steps around it.
             if conn.dialect.name == "postgresql":
+                conn.execute(text("SET LOCAL session_replication_role = replica"))
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
             else:
+                triggers = conn.execute(text(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'")).all()
+                for name, _ in triggers:
+                    conn.execute(text(f'DROP TRIGGER "{name}"'))
                 for table in tables:
                     conn.execute(text(f'DELETE FROM "{table}"'))
+                for _, sql in triggers:
+                    conn.execute(text(sql))
+            conn.execute(text(f"INSERT INTO audit_chains (chain, length, head_hash) VALUES ('global', 0, '{'0' * 64}')"))
         limiter.reset()
     yield
 

@@ -50,22 +50,35 @@ def register_blueprints(app: Flask) -> None:
     from .proposals.pages import bp as proposal_pages
     from .rounds.pages import bp as round_pages
     from .rounds.api import blp as rounds_api
+    from .ballots.api import ballots_blp as ballots_api, links_blp as links_api
+    from .ballots.link_pages import bp as link_pages
+    from .ballots.resident_pages import bp as resident_ballot_pages
+    from notices.api import blp as notices_api
+    from notices.board import bp as notice_board
+    from notices.calendar_api import blp as calendar_api
+    from notices.pages import bp as notice_pages
 
-    for blp in (auth_api, estates_api, proposals_api, rounds_api):
+    for blp in (auth_api, estates_api, proposals_api, rounds_api, notices_api, calendar_api, links_api, ballots_api):
         ext.api.register_blueprint(blp)
         ext.csrf.exempt(blp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(account_pages)
     app.register_blueprint(estate_pages)
     app.register_blueprint(proposal_pages)
     app.register_blueprint(round_pages)
+    app.register_blueprint(link_pages)
+    app.register_blueprint(resident_ballot_pages)  # CSRF stays on: the resident's form uses the session cookie
+    app.register_blueprint(notice_pages)
+    app.register_blueprint(notice_board)
 
 
 def register_commands(app: Flask) -> None:
     from .accounts.cli import users_cli
+    from .audit.cli import audit_cli
     from .demo import demo_cli
     from .tally.cli import tally_command
 
     app.cli.add_command(tally_command)
+    app.cli.add_command(audit_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
 

@@ -3,6 +3,7 @@ from notices.models import CalendarYear, Milestone, Notice  # noqa: F401
 
 from .accounts.models import StaffUser  # noqa: F401
 from .attachments.models import Attachment  # noqa: F401
+from .audit.models import AuditChain, AuditEvent  # noqa: F401
 from .ballots.models import Ballot, PaperConfirmation, PaperEntry, VotingToken  # noqa: F401
 from .estates.models import Building, Community, Estate, Household, RosterImport, Street, Voter  # noqa: F401
 from .proposals.models import Proposal, ProposalVersion  # noqa: F401

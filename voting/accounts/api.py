@@ -4,7 +4,7 @@ from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from .login import authenticate
 from .api_tokens import issue_token
 
@@ -41,7 +41,8 @@ class Token(MethodView):
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, description="用户名或密码错误")
     def post(self, data):
-        user = authenticate(data["username"], data["password"])
+        user = authenticate(data["username"], data["password"], via="api")
+        db.session.commit()
         if user is None:
             abort(401, message="用户名或密码错误")
         return {

@@ -2,7 +2,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required, login_user, logout_user
 
-from ..extensions import limiter
+from ..extensions import db, limiter
 from .login import authenticate
 
 bp = Blueprint("account_pages", __name__)
@@ -12,7 +12,8 @@ bp = Blueprint("account_pages", __name__)
 @limiter.limit("10 per minute", methods=["POST"])
 def login():
     if request.method == "POST":
-        user = authenticate(request.form.get("username", "").strip(), request.form.get("password", ""))
+        user = authenticate(request.form.get("username", "").strip(), request.form.get("password", ""), via="page")
+        db.session.commit()
         if user is None:
             return render_template("accounts/login.html", error="用户名或密码错误"), 401
         login_user(user)

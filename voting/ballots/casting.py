@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select, update
 
+from ..audit.log import record as audit
 from ..extensions import db
 from ..rounds.models import RollEntry, Round, RoundVoter
 from .models import Ballot
@@ -35,7 +36,7 @@ def new_receipt() -> str:
 
 def cast_ballot(round_: Round, household_id: int, choice: str, channel: str, now: datetime, *,
                 token_id: int | None = None, paper_entry_id: int | None = None,
-                opinion_id: int | None = None) -> Ballot:
+                opinion_id: int | None = None, actor: str = "resident") -> Ballot:
     """Append a ballot for the voter owning `household_id`; flushes. Raises CastRefused."""
     if now >= round_.closes_at:
         raise CastRefused(409, "表决已截止")
@@ -74,6 +75,10 @@ def cast_ballot(round_: Round, household_id: int, choice: str, channel: str, now
     )
     db.session.add(ballot)
     db.session.flush()
+    # The choice itself is in the ledger (ballots.csv); the log proves when and through which unit.
+    audit(round_.estate_id, "ballot_cast", f"round:{round_.id}", actor=actor, at=cast_at, data={
+        "household_id": household_id, "voter": voter_key, "seq": seq, "channel": channel,
+        "receipt": ballot.receipt, "counted_at_cast": ballot.counted_at_cast})
     return ballot
 
 

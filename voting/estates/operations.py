@@ -7,6 +7,9 @@ from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts.jurisdiction import may_create_in
 from ..accounts.models import StaffUser
+from ..audit.chain import GENESIS
+from ..audit.log import chain_name, record
+from ..audit.models import AuditChain
 from ..extensions import db
 from .eras import ERAS, eligibility, era_for
 from .models import Building, Community, Estate, Household, Street, Voter
@@ -62,6 +65,10 @@ def create_estate(user: StaffUser, data: dict) -> Estate:
     )
     db.session.add(estate)
     db.session.flush()
+    db.session.add(AuditChain(chain=chain_name(estate.id), length=0, head_hash=GENESIS))
+    record(estate.id, "estate_created", f"estate:{estate.id}", actor=user.username, at=estate.created_at,
+           data={"name": estate.name, "street": data["street"], "community": data["community"],
+                 "built_year": estate.built_year})
     return estate
 
 

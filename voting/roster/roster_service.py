@@ -2,6 +2,7 @@
 from urllib.parse import quote
 
 from ..accounts.models import StaffUser
+from ..audit.log import record as audit
 from ..china_time import cst_today
 from ..db_types import utcnow
 from ..estates.models import Estate
@@ -67,5 +68,7 @@ def export_roster(estate: Estate, actor: StaffUser, *, full: bool) -> tuple[byte
     pseudonym = pseudonyms(h.voter.owner_key for h in households if h.voter)
     rows = [_ExportRow(h, full, pseudonym) for h in households]
     kind = "完整名册" if full else "名册-脱敏"
+    audit(estate.id, "roster_exported", f"estate:{estate.id}", actor=actor.username, at=utcnow(),
+          data={"full": full, "households": len(rows)})
     filename = quote(f"{estate.name}-{kind}-{cst_today(utcnow()).isoformat()}.csv")
     return write_roster_csv(rows), filename

@@ -13,6 +13,8 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..accounts.models import StaffUser
+from ..audit.log import record as audit
 from ..estates.models import Building, Estate, Household, RosterImport, Voter
 from ..estates.operations import roll_totals
 from ..extensions import db
@@ -120,4 +122,9 @@ def apply_roster(estate: Estate, rows: list[RosterRow], *, actor_id: int | None,
     )
     db.session.add(record)
     db.session.flush()
+    actor = db.session.get(StaffUser, actor_id).username if actor_id else "system"
+    audit(estate.id, "roster_imported", f"roster_import:{record.id}", actor=actor, at=now, data={
+        "file_sha256": record.sha256, "households": totals.households, "voters": totals.voters,
+        "total_area": f"{totals.total_area:.2f}", "added": len(added), "removed": len(removed),
+        "changed": len(changed)})
     return RosterSyncResult(totals.households, totals.voters, totals.total_area, added, removed, changed, record.id)

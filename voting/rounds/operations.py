@@ -10,6 +10,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..accounts.models import StaffUser
+from ..audit.log import record as audit
 from ..extensions import db
 from ..proposals.models import Proposal
 from ..tally.rules import PRESETS, UnknownRuleError, rule_from_dict
@@ -37,6 +39,9 @@ def record(round_: Round, action: str, to_status: str, direction: str, actor_id:
     step = RoundTransition(round_id=round_.id, action=action, from_status=from_status, to_status=to_status,
                            direction=direction, actor_id=actor_id, at=now, note=note)
     db.session.add(step)
+    actor = db.session.get(StaffUser, actor_id).username if actor_id else "system"
+    audit(round_.estate_id, f"round_{action}", f"round:{round_.id}", actor=actor, at=now,
+          data={"stage": round_.stage, "from": from_status, "to": to_status, "direction": direction, "note": note})
     return step
 
 

@@ -1,0 +1,1 @@
+"""Tamper-evident audit log: one hash chain of append-only events per estate."""

@@ -1,0 +1,55 @@
+"""Appending to an estate's audit chain, inside the caller's transaction.
+
+The append takes the chain's row lock with its first statement (UPDATE … RETURNING),
+so concurrent events of one estate are numbered and linked in commit order, while
+estates never wait for each other. If the caller's transaction rolls back, the
+event goes with it: the log records what happened, never what was attempted.
+"""
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import insert, select, update
+
+from ..extensions import db
+from .chain import GENESIS, event_hash
+from .models import AuditChain, AuditEvent
+
+
+def chain_name(estate_id: int | None) -> str:
+    return f"estate:{estate_id}" if estate_id is not None else "global"
+
+
+def record(estate_id: int | None, action: str, subject: str, *, actor: str, at: datetime,
+           data: dict | None = None) -> AuditEvent:
+    """Append one event; `data` must be JSON-able and free of personal data."""
+    chain = chain_name(estate_id)
+    at = at.astimezone(timezone.utc)  # hashed as stored and as read back: UTC
+    claimed = db.session.execute(
+        update(AuditChain).where(AuditChain.chain == chain).values(length=AuditChain.length + 1)
+        .returning(AuditChain.length, AuditChain.head_hash)
+    ).first()
+    if claimed is None:
+        db.session.execute(insert(AuditChain).values(chain=chain, length=1, head_hash=GENESIS))
+        seq, prev_hash = 1, GENESIS
+    else:
+        seq, prev_hash = claimed
+    fields = {"chain": chain, "seq": seq, "at": at.isoformat(), "actor": actor, "action": action,
+              "subject": subject, "data": data or {}, "prev_hash": prev_hash}
+    digest = event_hash(fields)
+    event = AuditEvent(chain=chain, seq=seq, at=at, actor=actor, action=action, subject=subject,
+                       data=json.dumps(data or {}, ensure_ascii=False, sort_keys=True),
+                       prev_hash=prev_hash, hash=digest)
+    db.session.add(event)
+    db.session.execute(update(AuditChain).where(AuditChain.chain == chain).values(head_hash=digest))
+    db.session.flush()
+    return event
+
+
+def chain_events(chain: str) -> list[dict]:
+    """Every event of a chain in order, as dicts (the exported form)."""
+    return [e.as_dict() for e in db.session.scalars(
+        select(AuditEvent).where(AuditEvent.chain == chain).order_by(AuditEvent.seq))]
+
+
+def chain_head(chain: str) -> str:
+    return db.session.scalar(select(AuditChain.head_hash).where(AuditChain.chain == chain)) or GENESIS

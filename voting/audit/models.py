@@ -1,0 +1,42 @@
+"""Audit events and the head of each chain (the row appends lock)."""
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db_types import UTCDateTime
+from ..extensions import db
+
+
+class AuditChain(db.Model):
+    """One per estate ("estate:12") plus "global" for events that belong to no estate."""
+
+    __tablename__ = "audit_chains"
+    chain: Mapped[str] = mapped_column(String(40), primary_key=True)
+    length: Mapped[int] = mapped_column(default=0)
+    head_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEvent(db.Model):
+    """Never updated or deleted (on PostgreSQL and SQLite a trigger refuses both)."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chain: Mapped[str] = mapped_column(String(40), ForeignKey("audit_chains.chain"))
+    seq: Mapped[int]
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(100))  # staff username, "resident" or "system"
+    action: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(100))  # e.g. "round:7", "household:123"
+    data: Mapped[str] = mapped_column(Text)  # canonical JSON; no names, phones or owner keys
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+    def as_dict(self) -> dict:
+        """The event as hashed and exported (audit.jsonl)."""
+        import json
+
+        return {"chain": self.chain, "seq": self.seq, "at": self.at.isoformat(), "actor": self.actor,
+                "action": self.action, "subject": self.subject, "data": json.loads(self.data),
+                "prev_hash": self.prev_hash, "hash": self.hash}
