@@ -5,14 +5,26 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres install migrate seed serve bench clean
+.PHONY: run test test-sqlite test-postgres install fonts axe migrate seed serve bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 
-install: $(STAMP)
+# QR slips and PDF reports embed a CJK font; install it where we may (root with apt), else say so.
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+fonts:
+	@[ -f $(CJK_FONT) ] || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+	  && apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei; } \
+	  || echo "warning: install fonts-wqy-microhei (or set SLIP_FONT_PATH) to print QR slips and PDF reports"
+
+# axe-core for the browser accessibility checks, pinned by tests/browser/package-lock.json.
+axe:
+	@[ -f tests/browser/node_modules/axe-core/axe.min.js ] || ! command -v npm >/dev/null \
+	  || npm ci --prefix tests/browser --no-audit --no-fund --silent
+
+install: $(STAMP) fonts
 
 migrate: install
 	$(FLASK) db upgrade
@@ -26,7 +38,7 @@ serve:
 run: seed serve
 
 # The suite on SQLite; again on PostgreSQL when TEST_DATABASE_URL is set.
-test: install
+test: install axe
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (CI sets it)"; fi

@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
+from voting.audit.log import record as audit
 from voting.extensions import db
 
 from .models import CalendarYear
@@ -33,8 +34,11 @@ def load_calendar() -> WorkingCalendar:
 
 
 def store_year(year: int, holidays: list[date], makeup_workdays: list[date], source: str,
-               user_id: int | None, now: datetime) -> CalendarYear:
-    """Validate and add a schedule row for `year` (raises ValueError/TypeError in Chinese); flushes."""
+               user_id: int | None, now: datetime, actor: str = "system") -> CalendarYear:
+    """Validate and add a schedule row for `year` (raises ValueError/TypeError in Chinese); flushes.
+
+    `actor` is the username recorded in the audit log.
+    """
     schedule = validate_schedule(year, holidays, makeup_workdays)
     row = CalendarYear(
         year=year,
@@ -44,6 +48,10 @@ def store_year(year: int, holidays: list[date], makeup_workdays: list[date], sou
     )
     db.session.add(row)
     db.session.flush()
+    # Every period computed from now on depends on this load: keep it in the global audit chain.
+    audit(None, "calendar_year_loaded", f"calendar_year:{year}", actor=actor, at=now,
+          data={"row": row.id, "holidays": len(schedule.holidays), "makeup_workdays": len(schedule.makeup_workdays),
+                "source": source})
     return row
 
 

@@ -7,13 +7,21 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
+from voting.accounts.models import StaffUser
+from voting.audit.log import record as audit
 from voting.china_time import cst_today
 from voting.extensions import db
 from voting.proposals.models import Proposal
-from voting.rounds.models import Round, RoundTransition
+from voting.rounds.models import Round
+from voting.rounds.operations import record as record_transition
 
 from .models import MILESTONE_STEPS, Milestone, Notice
 from .working_days import UnknownYearError, WorkingCalendar, format_period_zh
+
+
+def actor_name(user_id: int | None) -> str:
+    """How the audit log names who acted (a username, never a person's name)."""
+    return db.session.get(StaffUser, user_id).username if user_id else "system"
 
 
 class NoticeError(Exception):
@@ -60,12 +68,16 @@ def _publish(terms: NoticeTerms, *, estate_id: int, round_id: int | None, propos
         ends_on=ends_on, version=version, supersedes_id=supersedes_id, published_at=now, published_by_id=user_id,
     )
     db.session.add(notice)
+    db.session.flush()
     if round_id is not None:
         # 三上三下: a notice is a "down" step, results and plans fed back to residents.
-        status = db.session.get(Round, round_id).status
-        db.session.add(RoundTransition(round_id=round_id, action="notice_published", from_status=status,
-                                       to_status=status, direction="down", actor_id=user_id, at=now,
-                                       note=terms.title))
+        # The rounds' own helper writes the transition and its audit event together.
+        round_ = db.session.get(Round, round_id)
+        record_transition(round_, "notice_published", round_.status, "down", user_id, now,
+                          note=terms.title, from_status=round_.status)
+    else:
+        audit(estate_id, "notice_published", f"notice:{notice.id}", actor=actor_name(user_id), at=now,
+              data={"version": version, "supersedes": supersedes_id, "title": terms.title})
     db.session.flush()
     return notice
 
@@ -184,9 +196,34 @@ def add_milestone(estate_id: int, step: str, on_date: date, note: str, user_id: 
                           created_at=now, created_by_id=user_id)
     db.session.add(milestone)
     db.session.flush()
+    audit(estate_id, "milestone_added", f"milestone:{milestone.id}", actor=actor_name(user_id), at=now,
+          data={"step": step, "on_date": on_date.isoformat()})
     return milestone
 
 
 def estate_milestones(estate_id: int) -> list[Milestone]:
     return list(db.session.scalars(
         select(Milestone).where(Milestone.estate_id == estate_id).order_by(Milestone.on_date, Milestone.id)))
+
+
+def attach_to_notice(notice: Notice, filename: str, data: bytes, purpose: str, user_id: int | None,
+                     now: datetime):
+    """Add a document or site photo to the newest version of a notice; flushes.
+
+    Documents are part of what residents read, so they may be added only until the
+    period starts (after that, only by a correction). Photos of the paper notice posted
+    on site are evidence that it was posted: they may be added until the period ends.
+    Raises NoticeError, or images.UploadRefused for a file that is not what it claims.
+    """
+    from voting.attachments.operations import add_attachment
+
+    if successor_id(notice.id) is not None:
+        raise NoticeError(409, "该公示已被更正，请在最新版本上添加附件")
+    today = cst_today(now)
+    if purpose == "site_photo":
+        if today > notice.ends_on:
+            raise NoticeError(409, f"公示期已于 {notice.ends_on.isoformat()} 结束，不能再补充现场照片")
+    elif today > notice.starts_on:
+        raise NoticeError(409, f"公示期已于 {notice.starts_on.isoformat()} 开始，不能再补充附件；如需补充请发布更正")
+    return add_attachment(estate_id=notice.estate_id, owner_type="notice", owner_id=notice.id, filename=filename,
+                          data=data, purpose=purpose, user_id=user_id, now=now)

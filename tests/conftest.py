@@ -22,6 +22,7 @@ POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 def pytest_configure(config):
     config.addinivalue_line("markers", "postgres: needs PostgreSQL (TEST_DATABASE_URL)")
     config.addinivalue_line("markers", "browser: drives headless chromium (run alone with -m browser)")
+    config.addinivalue_line("markers", "fuzz: schemathesis over the served OpenAPI document (tests/fuzz)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -65,7 +66,7 @@ def database_url(tmp_path_factory):
 
 
 def _fresh_identity(sender, **extra):
-    for name in ("staff", "_login_user"):
+    for name in ("staff", "_login_user", "csrf_token"):  # csrf_token: Flask-WTF caches the signed token in g
         g.pop(name, None)
 
 
@@ -96,12 +97,15 @@ def clean_state(app):
     with app.app_context():
         _db.session.remove()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
-        with _db.engine.begin() as conn:
+        with _db.engine.connect() as conn:
             # The audit log refuses deletion by trigger; only the test harness steps around it.
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL session_replication_role = replica"))
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
             else:
+                # rounds ↔ proposal_versions refer to each other. pysqlite runs PRAGMAs outside any
+                # transaction, so this holds for the DELETEs below until switched back on.
+                conn.execute(text("PRAGMA foreign_keys = OFF"))
                 triggers = conn.execute(text(
                     "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'")).all()
                 for name, _ in triggers:
@@ -110,7 +114,10 @@ def clean_state(app):
                     conn.execute(text(f'DELETE FROM "{table}"'))
                 for _, sql in triggers:
                     conn.execute(text(sql))
+                conn.commit()
+                conn.execute(text("PRAGMA foreign_keys = ON"))
             conn.execute(text(f"INSERT INTO audit_chains (chain, length, head_hash) VALUES ('global', 0, '{'0' * 64}')"))
+            conn.commit()
         limiter.reset()
     yield
 

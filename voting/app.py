@@ -4,9 +4,14 @@ from pathlib import Path
 from flask import Flask
 
 from . import extensions as ext
+from .api_docs import ErrorSchema, SharedResponses
 from .china_time import format_cst
 from .config import load_config
 from .errors import register_errorhandlers
+from .input_text import register_input_text_guard
+from .record_ids import RecordIdConverter
+from .security_headers import register_security_headers
+from .sqlite_pragmas import configure_sqlite
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,6 +27,8 @@ def create_app(config: dict | None = None) -> Flask:
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_input_text_guard(app)
+    register_security_headers(app)
     register_commands(app)
     register_template_helpers(app)
     return app
@@ -29,19 +36,22 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     ext.db.init_app(app)
+    configure_sqlite(app)
     ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
     ext.csrf.init_app(app)
     ext.login_manager.init_app(app)
     ext.login_manager.login_view = "account_pages.login"
     ext.login_manager.login_message = "请先登录"
     ext.limiter.init_app(app)
-    ext.api.init_app(app)
+    ext.api.ERROR_SCHEMA = ErrorSchema  # the envelope as voting.errors writes it
+    ext.api.init_app(app, spec_kwargs={"extra_plugins": [SharedResponses(app)]})
     ext.api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     from . import models  # noqa: F401  (every table known to the metadata and to Alembic)
     from .accounts import auth  # noqa: F401  (flask-login user loader)
 
 
 def register_blueprints(app: Flask) -> None:
+    app.url_map.converters["int"] = RecordIdConverter  # before any rule: ids past the database's range are 404
     from .accounts.api import blp as auth_api
     from .accounts.pages import bp as account_pages
     from .estates.api import blp as estates_api
@@ -53,12 +63,21 @@ def register_blueprints(app: Flask) -> None:
     from .ballots.api import ballots_blp as ballots_api, links_blp as links_api
     from .ballots.link_pages import bp as link_pages
     from .ballots.resident_pages import bp as resident_ballot_pages
+    from .ballots.paper_api import blp as paper_api
+    from .ballots.progress_api import blp as progress_api
+    from .ballots.staff_pages import bp as ballot_staff_pages
     from notices.api import blp as notices_api
     from notices.board import bp as notice_board
     from notices.calendar_api import blp as calendar_api
+    from notices.notice_pages import bp as round_notice_pages
     from notices.pages import bp as notice_pages
+    from .sms.api import blp as sms_api
+    from .sms.pages import bp as sms_pages
+    from .sms.resident_codes import api_blp as sms_codes_api, bp as sms_code_pages
+    from .sms.webhooks import bp as sms_webhooks
 
-    for blp in (auth_api, estates_api, proposals_api, rounds_api, notices_api, calendar_api, links_api, ballots_api):
+    for blp in (auth_api, estates_api, proposals_api, rounds_api, notices_api, calendar_api, links_api, ballots_api,
+                paper_api, progress_api, sms_api, sms_codes_api):
         ext.api.register_blueprint(blp)
         ext.csrf.exempt(blp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(account_pages)
@@ -67,20 +86,42 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(round_pages)
     app.register_blueprint(link_pages)
     app.register_blueprint(resident_ballot_pages)  # CSRF stays on: the resident's form uses the session cookie
+    app.register_blueprint(ballot_staff_pages)
     app.register_blueprint(notice_pages)
+    app.register_blueprint(round_notice_pages)
     app.register_blueprint(notice_board)
+    app.register_blueprint(sms_pages)
+    app.register_blueprint(sms_code_pages)  # CSRF stays on, as on the ballot page it extends
+    app.register_blueprint(sms_webhooks)
+    ext.csrf.exempt(sms_webhooks)  # Twilio signs its requests (X-Twilio-Signature); it has no CSRF token
+    register_evidence(app)
+
+
+def register_evidence(app: Flask) -> None:
+    """Reports, evidence bundles and the street dashboard (voting/evidence)."""
+    from .evidence.api import blp as evidence_api
+    from .evidence.pages import bp as evidence_pages
+
+    ext.api.register_blueprint(evidence_api)
+    ext.csrf.exempt(evidence_api)  # bearer tokens, no cookies: CSRF does not apply
+    app.register_blueprint(evidence_pages)
 
 
 def register_commands(app: Flask) -> None:
     from .accounts.cli import users_cli
     from .audit.cli import audit_cli
     from .demo import demo_cli
+    from .sms.cli import sms_cli
     from .tally.cli import tally_command
 
     app.cli.add_command(tally_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(sms_cli)
+    from .evidence.cli import evidence_cli
+
+    app.cli.add_command(evidence_cli)
 
 
 def register_template_helpers(app: Flask) -> None:

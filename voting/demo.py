@@ -47,11 +47,47 @@ def seed_demo() -> tuple[Estate, dict[str, str]]:
             "name": ESTATE, "street": STREET, "community": COMMUNITY, "address": "杭州市拱墅区和睦路",
             "built_year": 1986, "affordable_housing": False})
         import_roster(estate, district, "和睦新村名册.csv", write_roster_csv(demo_rows()))
+    seed_demo_round(estate, district)
     db.session.commit()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(f"{u} {p}\n" for u, p in known.items()))
     path.chmod(0o600)
     return estate, known
+
+
+def seed_demo_round(estate: Estate, district: StaffUser) -> None:
+    """Give a new demo estate a proposal and an open stage-1 round (30 days), so links can be tried."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from .db_types import utcnow
+    from .proposals.models import Proposal
+    from .proposals.operations import create_proposal
+    from .rounds.operations import create_round, open_round
+
+    if db.session.scalar(select(Proposal.id).where(Proposal.estate_id == estate.id)) is not None:
+        return  # seeded before (or a worker made one): leave it as it is
+    now = utcnow()
+    version = create_proposal(estate, {"title": "和睦新村综合改造方案", "summary": "屋面修缮、雨污管网改造、楼道照明，征询加装电梯意愿",
+                                       "items": ["R-B-01", "R-P-01", "R-B-08", "U-B-06"],
+                                       "estimated_cost": Decimal("12000000.00")}, district.id, now)
+    round_ = create_round(version.proposal, {"stage": 1, "ballot_policy": "last", "verification": "link",
+                                             "opens_at": now, "closes_at": now + timedelta(days=30)}, district.id, now)
+    open_round(round_, district.id, now)
+
+
+def demo_voting_link(estate: Estate) -> str | None:
+    """The first household's voting link of the estate's open round, issuing it if needed."""
+    from .ballots.links import household_links
+    from .db_types import utcnow
+    from .rounds.models import Round
+
+    round_ = db.session.scalar(select(Round).where(Round.estate_id == estate.id, Round.status == "open"))
+    if round_ is None:
+        return None
+    links = household_links(round_, None, utcnow())
+    db.session.commit()
+    return next((link.url for link in links if link.url), None)
 
 
 @demo_cli.command("seed")
@@ -63,3 +99,6 @@ def seed_command():
     for username, role, *_ in DEMO_USERS:
         if username in known:
             click.echo(f"  {role:<9} 用户名 {username}  密码 {known[username]}")
+    link = demo_voting_link(estate)
+    if link:
+        click.echo(f"居民表决链接示例（第一户）：{link}")

@@ -8,3 +8,4 @@ from .ballots.models import Ballot, PaperConfirmation, PaperEntry, VotingToken  
 from .estates.models import Building, Community, Estate, Household, RosterImport, Street, Voter  # noqa: F401
 from .proposals.models import Proposal, ProposalVersion  # noqa: F401
 from .rounds.models import Opinion, OpinionAnswer, RollEntry, Round, RoundTransition, RoundVoter  # noqa: F401
+from .sms.models import OneTimeCode, OptOut, OutboxMessage  # noqa: F401

@@ -31,15 +31,17 @@ def _username_key() -> str:
 @blp.route("/token")
 class Token(MethodView):
     decorators = [
-        limiter.limit("10 per minute", methods=["POST"]),
+        limiter.limit("10 per minute", methods=["POST"], error_message="登录尝试太频繁，请1分钟后再试"),
         # Failed attempts per account, wherever they come from (password guessing).
         limiter.limit("20 per hour", key_func=_username_key, methods=["POST"],
-                      deduct_when=lambda response: response.status_code == 401),
+                      deduct_when=lambda response: response.status_code == 401,
+                      error_message="该账号密码错误次数过多，请1小时后再试，或联系管理员"),
     ]
 
     @blp.arguments(TokenRequestSchema)
     @blp.response(200, TokenSchema)
     @blp.alt_response(401, description="用户名或密码错误")
+    @blp.alt_response(429, description="登录尝试太频繁")
     def post(self, data):
         user = authenticate(data["username"], data["password"], via="api")
         db.session.commit()

@@ -9,7 +9,7 @@ bp = Blueprint("account_pages", __name__)
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("10 per minute", methods=["POST"], error_message="登录尝试太频繁，请1分钟后再试")
 def login():
     if request.method == "POST":
         user = authenticate(request.form.get("username", "").strip(), request.form.get("password", ""), via="page")

@@ -7,8 +7,10 @@ from flask import Response
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
+from ..accounts.models import StaffUser
+from ..audit.log import record as audit
 from ..extensions import db
-from .images import CleanFile, clean_upload
+from .images import IMAGE_FORMATS, PDF_TYPE, CleanFile, clean_upload
 from .models import OWNER_TYPES, Attachment
 
 
@@ -26,6 +28,11 @@ def add_attachment(*, estate_id: int, owner_type: str, owner_id: int, filename: 
     )
     db.session.add(attachment)
     db.session.flush()
+    # The hash in the estate's chain lets anyone check later that a published file is the one uploaded.
+    actor = db.session.get(StaffUser, user_id).username if user_id else "system"
+    audit(estate_id, "attachment_added", f"{owner_type}:{owner_id}", actor=actor, at=now,
+          data={"attachment": attachment.id, "sha256": attachment.sha256, "size": attachment.size,
+                "content_type": attachment.content_type, "purpose": purpose})
     return attachment
 
 
@@ -61,6 +68,12 @@ def attachment_view(attachment: Attachment, url: str, thumbnail_url: str | None)
         "url": url, "thumbnail_url": thumbnail_url if attachment.content_type.startswith("image/") else None,
         "created_at": attachment.created_at,
     }
+
+
+# What `attachment_response` may answer, for the OpenAPI document: `@blp.doc(responses=ATTACHMENT_RESPONSES)`.
+ATTACHMENT_RESPONSES = {200: {"content": {
+    content_type: {"schema": {"type": "string", "format": "binary"}}
+    for content_type in (*(t for t, _ in IMAGE_FORMATS.values()), PDF_TYPE)}}}
 
 
 def attachment_response(attachment: Attachment, thumbnail: bool = False) -> Response | None:

@@ -26,6 +26,8 @@ class Estates(MethodView):
 
     @blp.arguments(EstateCreateSchema)
     @blp.response(201, EstateCreatedSchema)
+    @blp.alt_response(403, description="不能在辖区以外创建小区")
+    @blp.alt_response(409, description="本社区已有同名小区")
     def post(self, data):
         """Create an estate; a district user may name a new street or community."""
         try:
@@ -51,6 +53,7 @@ class Roster(MethodView):
 
     @blp.arguments(RosterUploadSchema, location="files")
     @blp.response(200, RosterResultSchema)
+    @blp.alt_response(409, description="有轮次正在表决，名册已冻结")
     @blp.alt_response(422, description="每一行的问题：[{row, column, message}]，什么也没有写入")
     def post(self, files, estate_id):
         """Replace the estate's roll with an uploaded CSV/XLSX roster (all or nothing)."""

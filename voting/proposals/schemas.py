@@ -3,23 +3,31 @@ from decimal import Decimal
 
 import marshmallow as ma
 
+from ..record_ids import ID_RANGE
+
+MAX_COST = 10**10  # 元
 
 class ProposalCreateSchema(ma.Schema):
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
     summary = ma.fields.String(required=True, validate=ma.validate.Length(max=20000))
     items = ma.fields.List(ma.fields.String(), required=True, validate=ma.validate.Length(min=1, max=36))
-    estimated_cost = ma.fields.Decimal(required=True, places=None, as_string=True,
-                                       validate=ma.validate.Range(min=0, max=10**10),
-                                       metadata={"description": "元, at most 2 decimals"})
+    # Money is a decimal string ("1200000.00"): documented as one, so no client sends a float.
+    # The range is checked below rather than by a Range validator, whose bounds apispec would
+    # write into the document as strings (invalid JSON Schema for a number).
+    estimated_cost = ma.fields.Decimal(required=True, places=None, as_string=True, metadata={
+        "description": "元, at most 2 decimals", "type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$",
+        "example": "1200000.00"})
 
     @ma.validates("estimated_cost")
     def cents_only(self, value, **kwargs):
+        if not 0 <= value <= MAX_COST:
+            raise ma.ValidationError("金额应在 0 至 100 亿元之间")
         if value != value.quantize(Decimal("0.01")):
             raise ma.ValidationError("金额最多两位小数")
 
 
 class RevisionCreateSchema(ProposalCreateSchema):
-    caused_by_round_id = ma.fields.Integer(load_default=None, metadata={"description": "the round whose opinions caused it"})
+    caused_by_round_id = ma.fields.Integer(load_default=None, validate=ID_RANGE, metadata={"description": "the round whose opinions caused it"})
 
 
 class ProposalCreatedSchema(ma.Schema):

@@ -7,7 +7,7 @@ Operations take `now` and the actor and only flush; the view commits once.
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import StaffUser
@@ -16,7 +16,7 @@ from ..extensions import db
 from ..proposals.models import Proposal
 from ..tally.rules import PRESETS, UnknownRuleError, rule_from_dict
 from .frozen_roll import freeze_roll
-from .models import Opinion, OpinionAnswer, Round, RoundTransition
+from .models import Opinion, OpinionAnswer, RollEntry, Round, RoundTransition
 from .round_tally import live_tally
 
 STAGE_TITLES = {1: "第一次征询：改造意愿", 2: "第二次征询：初步方案", 3: "第三次征询：正式方案"}
@@ -85,8 +85,14 @@ def _previous_stage_passed(round_: Round) -> bool:
 
 
 def _lock(round_: Round) -> None:
-    # Serialise transitions of one round (and casts, which take the same row FOR SHARE).
-    db.session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
+    """Serialise transitions of one round with each other and with casts.
+
+    A no-op UPDATE rather than SELECT … FOR UPDATE: on PostgreSQL both take the row
+    lock (casts hold it FOR SHARE), but SQLite ignores FOR UPDATE, and only a write
+    takes its database lock before the tally is counted. Without it a cast committing
+    between the count and the close could be acknowledged yet missing from the result.
+    """
+    db.session.execute(update(Round).where(Round.id == round_.id).values(status=Round.status))
     db.session.refresh(round_)
 
 
@@ -146,6 +152,9 @@ def add_opinion(round_: Round, text: str, channel: str, household_id: int | None
                 now: datetime) -> Opinion:
     if round_.status != "open":
         raise RoundRefused(409, "只能在表决期间提交意见建议")
+    if household_id is not None and db.session.scalar(select(RollEntry.id).where(
+            RollEntry.round_id == round_.id, RollEntry.household_id == household_id)) is None:
+        raise RoundRefused(422, "该房屋不在本轮表决名册中", {"household_id": ["该房屋不在本轮表决名册中"]})
     opinion = Opinion(round_id=round_.id, household_id=household_id, text=text, channel=channel,
                       created_at=now, created_by_id=actor_id)
     db.session.add(opinion)

@@ -30,7 +30,7 @@ def _round(round_id: int) -> Round:
     return round_
 
 
-def _page(round_: Round, status: int = 200, **extra):
+def render_round_page(round_: Round, status: int = 200, **extra):
     estate = estate_or_404(current_staff(), round_.estate_id)
     opinions = db.session.scalars(select(Opinion).where(Opinion.round_id == round_.id).order_by(Opinion.id)).all()
     answers = {}
@@ -49,7 +49,7 @@ def _page(round_: Round, status: int = 200, **extra):
 @bp.route("/rounds/<int:round_id>")
 @login_required
 def round_detail(round_id):
-    return _page(_round(round_id))
+    return render_round_page(_round(round_id))
 
 
 @bp.route("/rounds/<int:round_id>/<any(open, close):action>", methods=["POST"])
@@ -60,7 +60,7 @@ def round_transition(round_id, action):
         ACTIONS[action](round_, current_staff().id, now())
     except RoundRefused as exc:
         db.session.rollback()
-        return _page(_round(round_id), exc.status, error=exc.message)
+        return render_round_page(_round(round_id), exc.status, error=exc.message)
     db.session.commit()
     flash("已开始表决，名册已冻结" if action == "open" else "已截止，计票结果已固定")
     return redirect(url_for("round_pages.round_detail", round_id=round_id))
@@ -78,7 +78,7 @@ def round_publish(round_id):
         publish_result(round_, answers, current_staff().id, now())
     except RoundRefused as exc:
         db.session.rollback()
-        return _page(_round(round_id), exc.status, error=exc.message)
+        return render_round_page(_round(round_id), exc.status, error=exc.message)
     db.session.commit()
     flash("结果已公布")
     return redirect(url_for("round_pages.round_detail", round_id=round_id))
@@ -90,12 +90,12 @@ def round_opinion(round_id):
     round_ = _round(round_id)
     text = request.form.get("text", "").strip()
     if not text or len(text) > 2000:
-        return _page(round_, 422, error="意见内容不能为空，且不超过2000字")
+        return render_round_page(round_, 422, error="意见内容不能为空，且不超过2000字")
     try:
         add_opinion(round_, text, "staff", None, current_staff().id, now())
     except RoundRefused as exc:
         db.session.rollback()
-        return _page(_round(round_id), exc.status, error=exc.message)
+        return render_round_page(_round(round_id), exc.status, error=exc.message)
     db.session.commit()
     flash("已记录意见")
     return redirect(url_for("round_pages.round_detail", round_id=round_id))

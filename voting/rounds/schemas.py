@@ -1,6 +1,7 @@
 """Schemas for rounds, their transitions, opinions and results."""
 import marshmallow as ma
 
+from ..record_ids import ID_RANGE
 from ..tally.rules import PRESETS
 from .models import STAGES, VERIFICATIONS
 
@@ -63,7 +64,7 @@ class RoundSchema(ma.Schema):
 
 class OpinionCreateSchema(ma.Schema):
     text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
-    household_id = ma.fields.Integer(load_default=None)
+    household_id = ma.fields.Integer(load_default=None, validate=ID_RANGE)
 
 
 class OpinionSchema(ma.Schema):
@@ -76,7 +77,7 @@ class OpinionSchema(ma.Schema):
 
 
 class AnswerSchema(ma.Schema):
-    opinion_id = ma.fields.Integer(required=True)
+    opinion_id = ma.fields.Integer(required=True, validate=ID_RANGE)
     answer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
 
 

@@ -1,0 +1,269 @@
+"""Ballots benchmark: POST /api/v1/ballots under load, against two ceilings served by the same gunicorn.
+
+  hello    GET  /bench/hello    the framework alone (no database)
+  insert   POST /bench/insert   the same JSON body, one INSERT + COMMIT on the same database
+  ballots  POST /api/v1/ballots a real online ballot with a distinct voting link per request
+
+For each database it builds a throw-away estate of N households (default 5,000) through the
+public API (roster import, proposal, round, open, links), starts gunicorn on 127.0.0.1 with
+bench/bench_app.py, and drives each endpoint with wrk (32 connections, 10 s) and a Lua script
+that hands every request its own link. Prints requests/s, p50 and p99, and the ratio
+ballots / insert. Targets: ratio ≥ 0.50 and ballots p99 < 100 ms.
+
+  .venv/bin/python bench/bench_ballots.py [--db sqlite|postgres|both] [--households 5000]
+      [--workers 4] [--connections 32] [--threads 2] [--duration 10]
+
+Needs `wrk` (Debian: apt-get install wrk). PostgreSQL: BENCH_DATABASE_URL (default
+postgresql+psycopg://postgres@127.0.0.1:5432/postgres); a fresh database is created next to
+it and dropped afterwards. Loopback only; every child process is stopped before it returns.
+"""
+import argparse
+import io
+import json
+import os
+import random
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+LUA = r"""
+-- One distinct voting link per request: thread k of n takes tokens k, k+n, k+2n…
+local threads, made = {}, 0
+function setup(thread)
+  thread:set("id", made)
+  made = made + 1
+  table.insert(threads, thread)
+end
+function init(args)
+  step = tonumber(os.getenv("BENCH_THREADS"))
+  expect = tonumber(os.getenv("BENCH_EXPECT"))
+  method, path = os.getenv("BENCH_METHOD"), os.getenv("BENCH_PATH")
+  tokens = {}
+  for line in io.lines(os.getenv("BENCH_TOKENS")) do tokens[#tokens + 1] = line end
+  nxt, bad = id, 0
+end
+function request()
+  if method == "GET" then return wrk.format("GET", path) end
+  local token = tokens[(nxt % #tokens) + 1]
+  nxt = nxt + step
+  return wrk.format("POST", path, {["Content-Type"] = "application/json"},
+                    '{"token":"' .. token .. '","choice":"agree"}')
+end
+function response(status, headers, body)
+  if status ~= expect then bad = bad + 1 end
+end
+function done(summary, latency, requests)
+  local unexpected = 0
+  for _, thread in ipairs(threads) do unexpected = unexpected + thread:get("bad") end
+  local e = summary.errors
+  io.write(string.format(
+    'BENCH_RESULT {"requests":%d,"duration_us":%d,"p50_us":%d,"p99_us":%d,"unexpected":%d,"socket_errors":%d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), unexpected,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+ENDPOINTS = (("hello", "GET", "/bench/hello", 200), ("insert", "POST", "/bench/insert", 201),
+             ("ballots", "POST", "/api/v1/ballots", 201))
+
+
+def fresh_database(kind: str, workdir: Path) -> tuple[str, callable]:
+    if kind == "sqlite":
+        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
+    base = make_url(os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
+    name = f"bench_ballots_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def roster(households: int) -> bytes:
+    """Buildings of 60 flats (2 stairwell units × 30 rooms), one owner with a phone per flat."""
+    rng = random.Random(11)
+    rows = ["building,unit,room,area,area_source,owner_key,owner_name,phone,status"]
+    for i in range(households):
+        building, unit, room = i // 60 + 1, i // 30 % 2 + 1, 101 + i % 30 // 2 * 100 + i % 2
+        rows.append(f"{building},{unit},{room},{rng.randint(4500, 14000) / 100:.2f},register,"
+                    f"O{i:06d},业主{i},139{i:08d},owned")
+    return ("\n".join(rows) + "\n").encode()
+
+
+def seed(url: str, secret: str, households: int) -> list[str]:
+    """Estate, roster, proposal, open round and every household's link, through the public API."""
+    from flask_migrate import upgrade
+
+    from bench.bench_app import bench_metadata
+    from voting.accounts.cli import create_user
+    from voting.app import create_app
+    from voting.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        upgrade()
+        bench_metadata.create_all(db.engine)
+        create_user("bench-district", "bench-password-long", "district", None, None)
+        db.session.commit()
+    client = app.test_client()
+
+    def call(method, path, expect, **kwargs):
+        response = client.open(path, method=method, headers=headers, **kwargs)
+        assert response.status_code == expect, (path, response.status_code, response.get_data(as_text=True)[:500])
+        return response.get_json()
+
+    headers = {}
+    token = call("POST", "/api/v1/auth/token", 200, json={"username": "bench-district", "password": "bench-password-long"})
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    estate = call("POST", "/api/v1/estates", 201, json={"name": "基准新村", "street": "基准街道", "community": "基准社区",
+                                                        "built_year": 1988})
+    call("POST", f"/api/v1/estates/{estate['id']}/roster", 200, content_type="multipart/form-data",
+         data={"file": (io.BytesIO(roster(households)), "roster.csv")})
+    proposal = call("POST", f"/api/v1/estates/{estate['id']}/proposals", 201, json={
+        "title": "基准改造方案", "summary": "屋面与管网", "items": ["R-B-01", "R-P-01"], "estimated_cost": "1000000.00"})
+    now = datetime.now(timezone.utc)
+    round_ = call("POST", f"/api/v1/proposals/{proposal['id']}/rounds", 201, json={
+        "stage": 1, "rule": "double-two-thirds", "ballot_policy": "first",
+        "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=7)).isoformat()})
+    call("POST", f"/api/v1/rounds/{round_['id']}/open", 200)
+    links = call("GET", f"/api/v1/rounds/{round_['id']}/links", 200)
+    with app.app_context():
+        db.engine.dispose()
+    return [link["url"].rsplit("/", 1)[1] for link in links]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(url: str, secret: str, workers: int):
+    port = free_port()
+    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secret, "RATELIMIT_STORAGE_URI": "memory://"}
+    process = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+         "--log-level", "warning", "--chdir", str(ROOT), "bench.bench_app:create_bench_app()"], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/bench/hello", timeout=2).read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise RuntimeError("gunicorn did not start")
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()  # gunicorn's master stops its workers on SIGTERM
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def wrk(base: str, script: Path, tokens: Path, method: str, path: str, expect: int, args) -> dict:
+    env = {**os.environ, "BENCH_TOKENS": str(tokens), "BENCH_THREADS": str(args.threads), "BENCH_METHOD": method,
+           "BENCH_PATH": path, "BENCH_EXPECT": str(expect)}
+    out = subprocess.run(["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.duration}s",
+                          "--timeout", "5s", "-s", str(script), base], env=env, capture_output=True, text=True,
+                         timeout=args.duration + 60, check=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("BENCH_RESULT "))
+    result = json.loads(line.split(" ", 1)[1])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    return result
+
+
+def ledger_counts(url: str) -> tuple[int, int]:
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        counts = (conn.scalar(text("SELECT COUNT(*) FROM ballots")), conn.scalar(text("SELECT COUNT(*) FROM bench_writes")))
+    engine.dispose()
+    return counts
+
+
+def run(kind: str, args) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="bench_ballots_"))
+    url, drop = fresh_database(kind, workdir)
+    secret = secrets.token_hex(32)
+    try:
+        started = time.perf_counter()
+        tokens = seed(url, secret, args.households)
+        print(f"[{kind}] seeded {len(tokens)} households with links in {time.perf_counter() - started:.1f} s",
+              flush=True)
+        tokens_file, script = workdir / "tokens.txt", workdir / "ballots.lua"
+        tokens_file.write_text("\n".join(tokens) + "\n")
+        script.write_text(LUA)
+        results = {}
+        with gunicorn(url, secret, args.workers) as base:
+            wrk(base, script, tokens_file, "GET", "/bench/hello", 200, argparse.Namespace(**{**vars(args), "duration": 2}))
+            for name, method, path, expect in ENDPOINTS:
+                results[name] = wrk(base, script, tokens_file, method, path, expect, args)
+                print(f"[{kind}] {name:8} {results[name]['rps']:8.0f} req/s  p50 {results[name]['p50_us'] / 1000:6.1f} ms"
+                      f"  p99 {results[name]['p99_us'] / 1000:6.1f} ms  unexpected {results[name]['unexpected']}"
+                      f"  socket errors {results[name]['socket_errors']}", flush=True)
+        if results["ballots"]["requests"] > len(tokens):
+            print(f"[{kind}] warning: {results['ballots']['requests']} ballots for {len(tokens)} links: some links voted "
+                  "twice (still 201, kept as later ballots); raise --households", flush=True)
+        ballots, writes = ledger_counts(url)
+        results["ledger"] = {"ballots": ballots, "bench_writes": writes, "distinct_links": len(tokens)}
+        return results
+    finally:
+        drop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
+    parser.add_argument("--households", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk not found: apt-get install wrk")
+    summary = {}
+    for kind in (("sqlite", "postgres") if args.db == "both" else (args.db,)):
+        summary[kind] = run(kind, args)
+    print(f"\n{args.workers} gunicorn workers, wrk {args.threads} threads × {args.connections} connections, "
+          f"{args.duration} s per endpoint, {args.households} households")
+    print(f"{'db':10}{'endpoint':10}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}")
+    for kind, results in summary.items():
+        for name, *_ in ENDPOINTS:
+            r = results[name]
+            print(f"{kind:10}{name:10}{r['rps']:9.0f}{r['p50_us'] / 1000:9.1f}{r['p99_us'] / 1000:9.1f}")
+        ratio = results["ballots"]["rps"] / results["insert"]["rps"]
+        p99 = results["ballots"]["p99_us"] / 1000
+        verdict = "ok" if ratio >= 0.5 and p99 < 100 else "MISSED"
+        print(f"{kind:10}ballots / insert = {ratio:.2f} (target ≥ 0.50), ballots p99 {p99:.1f} ms (target < 100): "
+              f"{verdict}; ledger {results['ledger']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""/api/v1: notices (公示) with corrections and attachments, and project milestones.
+
+Views read the clock (voting.clock.now, which tests fix with CLOCK_OVERRIDE)
+and pass `now` into the operations, which only flush; each view commits once.
+"""
+from flask import current_app, url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy.exc import IntegrityError
+
+from voting import clock
+from voting.accounts.auth import api_login_required, current_staff
+from voting.accounts.jurisdiction import estate_or_404, may_see_estate
+from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
+from voting.attachments.operations import (ATTACHMENT_RESPONSES, add_attachment, attachment_of, attachment_response,
+                                           attachment_view, attachments_of)
+from voting.china_time import cst_today
+from voting.estates.models import Estate
+from voting.extensions import db
+from voting.proposals.models import Proposal
+from voting.rounds.models import Round
+
+from .calendar_store import load_calendar
+from .models import MILESTONE_STEPS, Milestone, Notice
+from .operations import (NoticeError, NoticeTerms, add_milestone, attach_to_notice, correct_notice, estate_milestones, period_zh,
+                         publish_proposal_notice, publish_round_notice, round_notices, successor_id)
+from .schemas import (AttachmentFormSchema, AttachmentMultipartSchema, AttachmentSchema, AttachmentUploadSchema,
+                      MilestoneCreateSchema, MilestoneSchema, NoticeCreateSchema, NoticeSchema)
+
+blp = Blueprint("notices_api", __name__, url_prefix="/api/v1", description="公示、附件与工程节点")
+MULTIPART_ATTACHMENT = {"content": {"multipart/form-data": {"schema": AttachmentMultipartSchema}}}
+
+
+def _visible_or_404(estate_id: int, message: str) -> None:
+    estate = db.session.get(Estate, estate_id)
+    if estate is None or not may_see_estate(current_staff(), estate):
+        abort(404, message=message)
+
+
+def _get_or_404(model, record_id: int, message: str):
+    record = db.session.get(model, record_id)
+    if record is None:
+        abort(404, message=message)
+    _visible_or_404(record.estate_id, message)
+    return record
+
+
+def _min_days() -> int:
+    return int(current_app.config.get("NOTICE_MIN_WORKING_DAYS", 5))
+
+
+def _terms(data: dict) -> NoticeTerms:
+    return NoticeTerms(data["title"], data["body"], data["starts_on"], data["working_days"], data["kind"])
+
+
+def _refuse(exc: NoticeError | UploadRefused):
+    db.session.rollback()
+    abort(exc.status, message=exc.message, errors=getattr(exc, "errors", None) or {})
+
+
+def notice_view(notice: Notice) -> dict:
+    files = attachments_of("notice", [notice.id])[notice.id]
+    return {
+        "id": notice.id, "estate_id": notice.estate_id, "round_id": notice.round_id,
+        "proposal_version_id": notice.proposal_version_id, "kind": notice.kind, "title": notice.title,
+        "body": notice.body, "starts_on": notice.starts_on, "ends_on": notice.ends_on,
+        "working_days": notice.working_days, "version": notice.version, "supersedes_id": notice.supersedes_id,
+        "superseded_by_id": successor_id(notice.id), "period_zh": period_zh(notice),
+        "published_at": notice.published_at,
+        "board_url": url_for("board.notice_page", notice_id=notice.id),
+        "attachments": [attachment_view(
+            a, url_for("board.notice_attachment", notice_id=notice.id, attachment_id=a.id),
+            url_for("board.notice_thumbnail", notice_id=notice.id, attachment_id=a.id)) for a in files],
+    }
+
+
+def milestone_view(milestone: Milestone, files: list | None = None) -> dict:
+    if files is None:
+        files = attachments_of("milestone", [milestone.id])[milestone.id]
+    return {
+        "id": milestone.id, "estate_id": milestone.estate_id, "step": milestone.step,
+        "step_zh": MILESTONE_STEPS.get(milestone.step, milestone.step), "on_date": milestone.on_date,
+        "note": milestone.note, "created_at": milestone.created_at,
+        "attachments": [attachment_view(
+            a, url_for("notices_api.MilestoneAttachmentFile", milestone_id=milestone.id, attachment_id=a.id), None)
+            for a in files],
+    }
+
+
+def _publish(publish, owner, data):
+    try:
+        notice = publish(owner, _terms(data), current_staff().id, clock.now(), load_calendar(), _min_days())
+    except NoticeError as exc:
+        _refuse(exc)
+    db.session.commit()
+    return notice_view(notice)
+
+
+@blp.route("/rounds/<int:round_id>/notices")
+class RoundNotices(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(NoticeCreateSchema)
+    @blp.response(201, NoticeSchema)
+    def post(self, data, round_id):
+        """Publish a notice for a round; records a "down" step of 三上三下."""
+        return _publish(publish_round_notice, _get_or_404(Round, round_id, "找不到该征询轮次"), data)
+
+    @blp.response(200, NoticeSchema(many=True))
+    def get(self, round_id):
+        """Every notice of the round, all versions, oldest first."""
+        _get_or_404(Round, round_id, "找不到该征询轮次")
+        return [notice_view(n) for n in round_notices(round_id)]
+
+
+@blp.route("/proposals/<int:proposal_id>/notices")
+class ProposalNotices(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(NoticeCreateSchema)
+    @blp.response(201, NoticeSchema)
+    def post(self, data, proposal_id):
+        """Publish the proposal's latest version for 公示 (at least the minimum working days)."""
+        return _publish(publish_proposal_notice, _get_or_404(Proposal, proposal_id, "找不到该方案"), data)
+
+
+@blp.route("/notices/<int:notice_id>")
+class NoticeItem(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, NoticeSchema)
+    def get(self, notice_id):
+        """One notice; published notices never change (a correction is a new version)."""
+        return notice_view(_get_or_404(Notice, notice_id, "找不到该公示"))
+
+
+@blp.route("/notices/<int:notice_id>/corrections")
+class NoticeCorrections(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(NoticeCreateSchema)
+    @blp.response(201, NoticeSchema)
+    @blp.alt_response(409, description="该版本已被更正：只能更正最新版本")
+    def post(self, data, notice_id):
+        """Correct the newest version: version + 1, a new full period; the old one stays visible."""
+        notice = _get_or_404(Notice, notice_id, "找不到该公示")
+        try:
+            corrected = correct_notice(notice, _terms(data), current_staff().id, clock.now(),
+                                       load_calendar(), _min_days())
+            db.session.commit()
+        except NoticeError as exc:
+            _refuse(exc)
+        except IntegrityError:
+            # Two corrections of the same version at once: the unique supersedes_id keeps one.
+            _refuse(NoticeError(409, "该公示刚刚已被更正，请刷新后更正最新版本"))
+        return notice_view(corrected)
+
+
+def _read_upload(files) -> tuple[str, bytes]:
+    upload = files["file"]
+    # One byte over the limit is enough to know it is too large.
+    return upload.filename or "", upload.stream.read(MAX_UPLOAD_BYTES + 1)
+
+
+@blp.route("/notices/<int:notice_id>/attachments")
+class NoticeAttachments(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(AttachmentUploadSchema, location="files")
+    @blp.arguments(AttachmentFormSchema, location="form", content_type="multipart/form-data")
+    @blp.doc(requestBody=MULTIPART_ATTACHMENT)
+    @blp.response(201, AttachmentSchema)
+    @blp.alt_response(413, description="文件超过 10 MB")
+    @blp.alt_response(415, description="不是 JPEG/PNG/WebP 图片或 PDF")
+    def post(self, files, form, notice_id):
+        """Attach a document or site photo; images are re-encoded without EXIF/GPS.
+
+        Allowed on the newest version until its start day: once the counted
+        period has begun, what residents see may only change by a correction.
+        """
+        notice = _get_or_404(Notice, notice_id, "找不到该公示")
+        filename, data = _read_upload(files)
+        try:
+            attachment = attach_to_notice(notice, filename, data, form["purpose"], current_staff().id, clock.now())
+        except (NoticeError, UploadRefused) as exc:
+            _refuse(exc)
+        db.session.commit()
+        return attachment_view(
+            attachment, url_for("board.notice_attachment", notice_id=notice.id, attachment_id=attachment.id),
+            url_for("board.notice_thumbnail", notice_id=notice.id, attachment_id=attachment.id))
+
+
+@blp.route("/estates/<int:estate_id>/milestones")
+class EstateMilestones(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(MilestoneCreateSchema)
+    @blp.response(201, MilestoneSchema)
+    def post(self, data, estate_id):
+        """Record a project step (申报 … 长效管理) with its date."""
+        estate = estate_or_404(current_staff(), estate_id)
+        try:
+            milestone = add_milestone(estate.id, data["step"], data["on_date"], data["note"],
+                                      current_staff().id, clock.now())
+        except NoticeError as exc:
+            _refuse(exc)
+        db.session.commit()
+        return milestone_view(milestone, [])
+
+    @blp.response(200, MilestoneSchema(many=True))
+    def get(self, estate_id):
+        """The estate's milestones in date order, with their documents."""
+        estate = estate_or_404(current_staff(), estate_id)
+        milestones = estate_milestones(estate.id)
+        files = attachments_of("milestone", [m.id for m in milestones])
+        return [milestone_view(m, files[m.id]) for m in milestones]
+
+
+@blp.route("/milestones/<int:milestone_id>/attachments")
+class MilestoneAttachments(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(AttachmentUploadSchema, location="files")
+    @blp.arguments(AttachmentFormSchema, location="form", content_type="multipart/form-data")
+    @blp.doc(requestBody=MULTIPART_ATTACHMENT)
+    @blp.response(201, AttachmentSchema)
+    @blp.alt_response(413, description="文件超过 10 MB")
+    @blp.alt_response(415, description="不是 JPEG/PNG/WebP 图片或 PDF")
+    def post(self, files, form, milestone_id):
+        """Attach a document (approval, acceptance record…) or a site photo to a milestone."""
+        milestone = _get_or_404(Milestone, milestone_id, "找不到该工程节点")
+        filename, data = _read_upload(files)
+        try:
+            attachment = add_attachment(estate_id=milestone.estate_id, owner_type="milestone",
+                                        owner_id=milestone.id, filename=filename, data=data,
+                                        purpose=form["purpose"], user_id=current_staff().id, now=clock.now())
+        except UploadRefused as exc:
+            _refuse(exc)
+        db.session.commit()
+        return attachment_view(attachment, url_for("notices_api.MilestoneAttachmentFile", milestone_id=milestone.id,
+                                                   attachment_id=attachment.id), None)
+
+
+@blp.route("/milestones/<int:milestone_id>/attachments/<int:attachment_id>")
+class MilestoneAttachmentFile(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, description="文件（JPEG/PNG/WebP 图片或 PDF）")
+    @blp.doc(responses=ATTACHMENT_RESPONSES)
+    def get(self, milestone_id, attachment_id):
+        """The stored file (staff only: milestone documents are not on the public board)."""
+        milestone = _get_or_404(Milestone, milestone_id, "找不到该工程节点")
+        attachment = attachment_of("milestone", milestone.id, attachment_id)
+        if attachment is None:
+            abort(404, message="找不到该附件")
+        return attachment_response(attachment)

@@ -1,0 +1,78 @@
+"""The public notice board (公示栏): no login, for residents' phones.
+
+Shows what an estate has published, nothing else: no staff names, no roll, no
+personal data. The files of a notice are served from here too, since a
+published notice is public by design.
+"""
+from flask import Blueprint, abort, render_template
+
+from voting import clock
+from voting.attachments.operations import attachment_of, attachment_response, attachments_of
+from voting.china_time import cst_today
+from voting.estates.models import Estate
+from voting.extensions import db
+
+from .calendar_store import load_calendar
+from .models import Notice
+from .operations import chain_of, estate_notices, newest_versions, notice_phase, period_zh, remaining_working_days
+
+bp = Blueprint("board", __name__)
+
+KIND_ZH = {"plan": "方案公示", "result": "结果公示", "announcement": "公告"}
+
+
+def _published_notice_or_404(notice_id: int) -> Notice:
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.published_at is None:
+        abort(404, description="找不到该公示")
+    return notice
+
+
+def _summary(notice: Notice, today, calendar) -> dict:
+    return {"notice": notice, "kind_zh": KIND_ZH.get(notice.kind, "公示"), "period_zh": period_zh(notice),
+            "phase": notice_phase(notice, today), "remaining": remaining_working_days(notice, today, calendar)}
+
+
+@bp.route("/board/estates/<int:estate_id>")
+def estate_board(estate_id):
+    estate = db.session.get(Estate, estate_id)
+    if estate is None:
+        abort(404, description="找不到该小区")
+    today, calendar = cst_today(clock.now()), load_calendar()
+    # One entry per correction chain: the newest version, which is the one in force.
+    entries = [_summary(n, today, calendar) for n in newest_versions(estate_notices(estate.id))]
+    groups = {phase: [e for e in entries if e["phase"] == phase] for phase in ("current", "upcoming", "ended")}
+    return render_template("notices/board_estate.html", estate=estate, groups=groups, today=today)
+
+
+@bp.route("/board/notices/<int:notice_id>")
+def notice_page(notice_id):
+    notice = _published_notice_or_404(notice_id)
+    today = cst_today(clock.now())
+    versions = chain_of(notice)
+    return render_template(
+        "notices/board_notice.html", estate=db.session.get(Estate, notice.estate_id),
+        notice=notice, entry=_summary(notice, today, load_calendar()), versions=versions, newest=versions[-1],
+        attachments=attachments_of("notice", [notice.id])[notice.id], today=today,
+    )
+
+
+def _attachment_or_404(notice_id: int, attachment_id: int):
+    notice = _published_notice_or_404(notice_id)
+    attachment = attachment_of("notice", notice.id, attachment_id)
+    if attachment is None:
+        abort(404, description="找不到该附件")
+    return attachment
+
+
+@bp.route("/notices/<int:notice_id>/attachments/<int:attachment_id>")
+def notice_attachment(notice_id, attachment_id):
+    return attachment_response(_attachment_or_404(notice_id, attachment_id))
+
+
+@bp.route("/notices/<int:notice_id>/attachments/<int:attachment_id>/thumbnail")
+def notice_thumbnail(notice_id, attachment_id):
+    response = attachment_response(_attachment_or_404(notice_id, attachment_id), thumbnail=True)
+    if response is None:
+        abort(404, description="该附件没有缩略图")
+    return response

@@ -1,0 +1,127 @@
+"""Staff forms for a round's notices: publish, correct, attach documents and site photos."""
+from datetime import date
+
+from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask_login import login_required
+from sqlalchemy.exc import IntegrityError
+
+from voting import clock
+from voting.accounts.auth import current_staff
+from voting.accounts.jurisdiction import estate_or_404
+from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
+from voting.china_time import cst_today
+from voting.extensions import db
+from voting.rounds.models import Round
+from voting.rounds.pages import render_round_page
+
+from .calendar_store import load_calendar
+from .models import NOTICE_KINDS, Notice
+from .operations import (NoticeError, NoticeTerms, attach_to_notice, correct_notice, newest_versions,
+                         notice_phase, period_zh, publish_round_notice, remaining_working_days, round_notices)
+
+bp = Blueprint("round_notice_pages", __name__)
+KIND_ZH = {"plan": "方案公示", "result": "结果公告", "announcement": "通知公告"}
+
+
+def _terms_from_form() -> NoticeTerms:
+    """The form's fields as NoticeTerms; raises NoticeError (422) naming the bad field."""
+    title, body = request.form.get("title", "").strip(), request.form.get("body", "").strip()
+    kind = request.form.get("kind", "plan")
+    if not title or not body or len(title) > 200 or len(body) > 20000:
+        raise NoticeError(422, "标题和正文不能为空（标题不超过200字）")
+    if kind not in NOTICE_KINDS:
+        raise NoticeError(422, "公示类型不正确")
+    try:
+        starts_on = date.fromisoformat(request.form.get("starts_on", ""))
+        working_days = int(request.form.get("working_days", ""))
+    except ValueError:
+        raise NoticeError(422, "请填写正确的起始日期（如 2026-09-30）和工作日天数")
+    return NoticeTerms(title, body, starts_on, working_days, kind)
+
+
+def _min_days() -> int:
+    return int(current_app.config.get("NOTICE_MIN_WORKING_DAYS", 5))
+
+
+def _notice(notice_id: int) -> Notice:
+    notice = db.session.get(Notice, notice_id)
+    if notice is None or notice.round_id is None:
+        from flask import abort
+
+        abort(404)
+    estate_or_404(current_staff(), notice.estate_id)
+    return notice
+
+
+def _back(round_id: int, message: str):
+    flash(message)
+    return redirect(url_for("round_pages.round_detail", round_id=round_id) + "#notices")
+
+
+def _refused(round_id: int, exc):
+    db.session.rollback()
+    return render_round_page(db.session.get(Round, round_id), exc.status, error=exc.message)
+
+
+@bp.route("/rounds/<int:round_id>/notices", methods=["POST"])
+@login_required
+def publish(round_id):
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        from flask import abort
+
+        abort(404)
+    estate_or_404(current_staff(), round_.estate_id)
+    try:
+        notice = publish_round_notice(round_, _terms_from_form(), current_staff().id, clock.now(), load_calendar(),
+                                      _min_days())
+    except NoticeError as exc:
+        return _refused(round_id, exc)
+    db.session.commit()
+    return _back(round_id, f"已发布公示：{period_zh(notice)}")
+
+
+@bp.route("/notices/<int:notice_id>/correct", methods=["POST"])
+@login_required
+def correct(notice_id):
+    notice = _notice(notice_id)
+    try:
+        corrected = correct_notice(notice, _terms_from_form(), current_staff().id, clock.now(), load_calendar(),
+                                   _min_days())
+        db.session.flush()
+    except NoticeError as exc:
+        return _refused(notice.round_id, exc)
+    except IntegrityError:  # two corrections of one version at once: the unique supersedes_id keeps one
+        return _refused(notice.round_id, NoticeError(409, "该公示刚刚已被更正，请刷新后更正最新版本"))
+    db.session.commit()
+    return _back(notice.round_id, f"已发布更正（第 {corrected.version} 版），公示期重新计算：{period_zh(corrected)}")
+
+
+@bp.route("/notices/<int:notice_id>/attach", methods=["POST"])
+@login_required
+def attach(notice_id):
+    notice = _notice(notice_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _refused(notice.round_id, NoticeError(422, "请选择要上传的照片或文件"))
+    purpose = "site_photo" if request.form.get("purpose") == "site_photo" else "document"
+    try:
+        attach_to_notice(notice, upload.filename, upload.stream.read(MAX_UPLOAD_BYTES + 1), purpose,
+                         current_staff().id, clock.now())
+    except (NoticeError, UploadRefused) as exc:
+        return _refused(notice.round_id, exc)
+    db.session.commit()
+    return _back(notice.round_id, "已上传")
+
+
+@bp.app_template_global()
+def round_notice_rows(round_id: int) -> list[dict]:
+    """The round's notices for the staff page: newest version of each, with its status."""
+    today = cst_today(clock.now())
+    calendar = load_calendar()
+    rows = []
+    for notice in newest_versions(round_notices(round_id)):
+        remaining = remaining_working_days(notice, today, calendar)
+        rows.append({"notice": notice, "kind_zh": KIND_ZH.get(notice.kind, notice.kind), "period": period_zh(notice),
+                     "phase": notice_phase(notice, today), "remaining": remaining})
+    return rows

@@ -1,0 +1,126 @@
+"""Marshmallow schemas for the notices, calendar and milestones API."""
+import marshmallow as ma
+from flask_smorest.fields import Upload
+
+from voting.attachments.images import PURPOSES
+
+from .models import MILESTONE_STEPS, NOTICE_KINDS
+
+DATE_ERRORS = {"invalid": "日期格式应为 YYYY-MM-DD", "required": "必填"}
+REQUIRED = {"required": "必填"}
+
+
+class _Stripped(ma.Schema):
+    @ma.pre_load
+    def strip_strings(self, data, **kwargs):
+        if isinstance(data, dict):
+            return {k: v.strip() if isinstance(v, str) else v for k, v in data.items()}
+        return data
+
+
+class WorkingDaysQuerySchema(ma.Schema):
+    start = ma.fields.Date(required=True, error_messages=DATE_ERRORS)
+    days = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=365, error="工作日天数应在 1 到 365 之间"),
+                             error_messages={"invalid": "工作日天数必须是整数", **REQUIRED})
+
+
+class WorkingDaysSchema(ma.Schema):
+    start = ma.fields.Date()
+    days = ma.fields.Integer()
+    ends_on = ma.fields.Date()
+    period_zh = ma.fields.String()
+
+
+class CalendarYearInSchema(ma.Schema):
+    holidays = ma.fields.List(ma.fields.Date(error_messages=DATE_ERRORS), required=True, error_messages=REQUIRED)
+    makeup_workdays = ma.fields.List(ma.fields.Date(error_messages=DATE_ERRORS), load_default=list)
+    source = ma.fields.String(load_default="", validate=ma.validate.Length(max=300, error="来源最多 300 字"))
+
+
+class CalendarYearSchema(ma.Schema):
+    id = ma.fields.Integer()
+    year = ma.fields.Integer()
+    holidays = ma.fields.List(ma.fields.Date())
+    makeup_workdays = ma.fields.List(ma.fields.Date())
+    source = ma.fields.String()
+    loaded_at = ma.fields.AwareDateTime()
+    revisions = ma.fields.Integer(metadata={"description": "该年录入过几次（最新一次生效）"})
+
+
+class NoticeCreateSchema(_Stripped):
+    title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200, error="标题应为 1—200 字"),
+                             error_messages=REQUIRED)
+    body = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=20000, error="正文应为 1—20000 字"),
+                            error_messages=REQUIRED)
+    starts_on = ma.fields.Date(required=True, error_messages=DATE_ERRORS)
+    # The legal minimum is checked by the operation, which names it; here only the type and a sane cap.
+    working_days = ma.fields.Integer(required=True, strict=True,
+                                     validate=ma.validate.Range(max=365, error="公示期最长 365 个工作日"),
+                                     error_messages={"invalid": "工作日天数必须是整数", **REQUIRED})
+    kind = ma.fields.String(load_default="plan", validate=ma.validate.OneOf(NOTICE_KINDS, error="公示类型只能是 plan、result 或 announcement"))
+
+
+class AttachmentSchema(ma.Schema):
+    id = ma.fields.Integer()
+    filename = ma.fields.String()
+    content_type = ma.fields.String()
+    size = ma.fields.Integer()
+    sha256 = ma.fields.String()
+    purpose = ma.fields.String()
+    is_image = ma.fields.Boolean()
+    url = ma.fields.String()
+    thumbnail_url = ma.fields.String(allow_none=True)
+    created_at = ma.fields.AwareDateTime()
+
+
+class NoticeSchema(ma.Schema):
+    id = ma.fields.Integer()
+    estate_id = ma.fields.Integer()
+    round_id = ma.fields.Integer(allow_none=True)
+    proposal_version_id = ma.fields.Integer(allow_none=True)
+    kind = ma.fields.String()
+    title = ma.fields.String()
+    body = ma.fields.String()
+    starts_on = ma.fields.Date()
+    ends_on = ma.fields.Date()
+    working_days = ma.fields.Integer()
+    version = ma.fields.Integer()
+    supersedes_id = ma.fields.Integer(allow_none=True)
+    superseded_by_id = ma.fields.Integer(allow_none=True)
+    period_zh = ma.fields.String()
+    published_at = ma.fields.AwareDateTime()
+    board_url = ma.fields.String()
+    attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
+
+
+class AttachmentUploadSchema(ma.Schema):
+    file = Upload(required=True, error_messages={"required": "请选择要上传的文件"})
+
+
+class AttachmentFormSchema(ma.Schema):
+    purpose = ma.fields.String(load_default="document", validate=ma.validate.OneOf(
+        PURPOSES, error="附件用途只能是 document（文件）或 site_photo（现场照片）"))
+
+
+class AttachmentMultipartSchema(AttachmentUploadSchema, AttachmentFormSchema):
+    """Documentation only: the views read one multipart/form-data body as files and form, and
+    flask-smorest documents only the first of those locations."""
+
+
+class MilestoneCreateSchema(_Stripped):
+    step = ma.fields.String(required=True, validate=ma.validate.OneOf(
+        list(MILESTONE_STEPS), error="工程节点只能是：" + "、".join(f"{k}（{v}）" for k, v in MILESTONE_STEPS.items())),
+        error_messages=REQUIRED)
+    on_date = ma.fields.Date(required=True, error_messages=DATE_ERRORS)
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000, error="备注最多 2000 字"))
+
+
+class MilestoneSchema(ma.Schema):
+    id = ma.fields.Integer()
+    estate_id = ma.fields.Integer()
+    step = ma.fields.String()
+    step_zh = ma.fields.String()
+    on_date = ma.fields.Date()
+    note = ma.fields.String()
+    created_at = ma.fields.AwareDateTime()
+    attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))

@@ -1,0 +1,142 @@
+"""Tally reports (PDF, XLSX, CSV): the tally's figures, readable Chinese, masked personal data, audited."""
+import csv
+import hashlib
+import io
+import json
+import subprocess
+
+import pytest
+from openpyxl import load_workbook
+from PIL import Image
+from sqlalchemy import select
+
+from tests.evidence_helpers import (MASKED, assert_no_personal_data, evidence_key, needs_tool, pdf_text,  # noqa: F401
+                                    run_round)
+from tests.factories import api_token, make_user
+from tests.rounds_helpers import Clock, create_round
+from voting.audit.models import AuditEvent
+from voting.evidence.report_pdf import EMBEDDED_FONT, report_font
+
+
+@pytest.fixture
+def clock(app):
+    clock = Clock()
+    app.config["CLOCK_OVERRIDE"] = clock
+    yield clock
+    app.config.pop("CLOCK_OVERRIDE", None)
+
+
+@pytest.fixture
+def closed(client, db, clock, evidence_key):
+    return run_round(client, db, clock)
+
+
+def get_report(client, scenario, fmt, headers=None):
+    response = client.get(f"/api/v1/rounds/{scenario.round_id}/report.{fmt}", headers=headers or scenario.headers)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    assert "attachment;" in response.headers["Content-Disposition"]
+    return response
+
+
+def tally_of(client, scenario):
+    return client.get(f"/api/v1/rounds/{scenario.round_id}/tally", headers=scenario.headers).get_json()
+
+
+def test_pdf_renders_and_its_chinese_text_carries_the_tally(client, closed, tmp_path):
+    response = get_report(client, closed, "pdf")
+    assert response.mimetype == "application/pdf" and response.data.startswith(b"%PDF")
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(response.data)
+    subprocess.run([needs_tool("pdftoppm"), "-r", "60", "-png", str(pdf), str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) >= 2
+    first = Image.open(pages[0]).convert("L")
+    assert first.getextrema()[0] < 80  # ink on the page, not a blank render
+    if report_font() == EMBEDDED_FONT:  # CI installs fonts-wqy-microhei: the font travels with the file
+        fonts = subprocess.run([needs_tool("pdffonts"), str(pdf)], check=True, capture_output=True, text=True).stdout
+        assert any("WenQuanYi" in line and " yes yes yes " in line for line in fonts.splitlines()), fonts
+
+    text = pdf_text(response.data, tmp_path)
+    tally = tally_of(client, closed)
+    assert "计票报告" in text and "双三分之二" in text and "第七十六条" in text
+    for check in tally["checks"]:
+        unit = "㎡" if check["measure"] == "area" else "人"
+        assert f"{check['numerator']}/{check['denominator']} {unit}" in text
+        assert check["percent"] in text and check["ratio"] in text and f"{check['margin']} {unit}" in text
+    verdicts = [line for line in text.splitlines() if line.strip() in ("通过", "未通过")]
+    assert verdicts == ["通过" if c["passed"] else "未通过" for c in tally["checks"]]
+    assert f"结论：{'通过' if tally['passed'] else '未通过'}" in text
+    assert str(tally["total"]["heads"]) in text and tally["total"]["area"] in text
+    assert "2026-09-08" in text and "已被更正" in text  # the notice period and its correction
+    assert "开始表决" in text and "截止计票" in text  # the timeline
+    assert all(name in text for name in MASKED) and "V0001" in text and "开发商" in text
+    assert_no_personal_data("report.pdf", response.data, tmp_path)
+
+
+def test_xlsx_has_the_summary_notices_timeline_and_households(client, closed, tmp_path):
+    response = get_report(client, closed, "xlsx")
+    book = load_workbook(io.BytesIO(response.data), read_only=True)
+    assert book.sheetnames == ["计票结果", "公示", "过程记录", "逐户明细"]
+    summary = [list(row) for row in book["计票结果"].iter_rows(values_only=True)]
+    tally = tally_of(client, closed)
+    facts = {row[0]: row[1] for row in summary if row and row[0]}
+    assert facts["结论"] == ("通过" if tally["passed"] else "未通过")
+    assert "第七十六条" in facts["法律依据"]
+    header = next(i for i, row in enumerate(summary) if row and row[0] == "条件")
+    checks = summary[header + 1:header + 1 + len(tally["checks"])]
+    for row, check in zip(checks, tally["checks"]):
+        assert str(row[2]) in (check["numerator"], f"{float(check['numerator']):g}")
+        assert row[4] == check["ratio"] and row[5] == check["percent"] and row[7] in ("通过", "未通过")
+        assert row[6] == f"≥ {check['threshold']}"
+    households = [list(r) for r in book["逐户明细"].iter_rows(values_only=True)]
+    assert households[0][:4] == ["房屋", "面积 ㎡", "业主代号", "业主"] and len(households) == 1 + 7
+    assert ["1-1-101", 80.5, "V0001", "张*明", "同意", "线上"] == households[1][:6]
+    assert households[-1][4] == "未表决"
+    assert len(list(book["公示"].iter_rows())) == 1 + 2
+    assert_no_personal_data("report.xlsx", response.data, tmp_path)
+
+
+def test_csv_is_utf8_with_bom_and_excel_safe(client, closed, tmp_path):
+    response = get_report(client, closed, "csv")
+    assert response.data.startswith(b"\xef\xbb\xbf") and response.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    tally = tally_of(client, closed)
+    header = rows.index(["条件", "口径", "分子", "分母", "比例", "百分比", "要求", "结果", "差额"])
+    for row, check in zip(rows[header + 1:], tally["checks"]):
+        # "2/3" alone would become a date in Excel: the ratio travels with its percentage.
+        assert row[4] == f"{check['ratio']}（{check['percent']}）" and row[8] == check["margin"]
+    assert ["结论", "通过" if tally["passed"] else "未通过"] in rows
+    assert any(row[:4] == ["1-2-201", "75.00", "V0002", "李*"] for row in rows)
+    assert_no_personal_data("report.csv", response.data, tmp_path)
+
+
+def test_every_report_download_is_in_the_audit_log(client, db, closed):
+    bodies = {fmt: get_report(client, closed, fmt).data for fmt in ("pdf", "xlsx", "csv")}
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export_made")
+                                .order_by(AuditEvent.seq)).all()
+    assert [json.loads(e.data)["kind"] for e in events] == ["report.pdf", "report.xlsx", "report.csv"]
+    for event, (fmt, body) in zip(events, bodies.items()):
+        data = json.loads(event.data)
+        assert data["sha256"] == hashlib.sha256(body).hexdigest() and data["file"].endswith(f".{fmt}")
+        assert event.subject == f"round:{closed.round_id}" and event.chain == f"estate:{closed.estate_id}"
+
+
+def test_an_open_round_report_says_the_count_is_live(client, db, clock, evidence_key, tmp_path):
+    scenario = run_round(client, db, clock, close=False)
+    text = pdf_text(get_report(client, scenario, "pdf").data, tmp_path)
+    assert "实时计票" in text
+
+
+def test_reports_refused_outside_the_jurisdiction_and_before_opening(client, db, clock, closed):
+    far_street = make_user("street", "大关街道", username="far-street")
+    own_street = make_user("street", "和睦街道", username="own-street")
+    make_user("community", "大关街道", "西一社区", username="far")
+    for username, expected in (("far", 404), (far_street.username, 404), (own_street.username, 200)):
+        headers = api_token(client, username)
+        for fmt in ("pdf", "xlsx", "csv"):
+            status = client.get(f"/api/v1/rounds/{closed.round_id}/report.{fmt}", headers=headers).status_code
+            assert status == expected, (username, fmt)
+    draft = create_round(client, closed.proposal_id, closed.headers, clock, stage=2)
+    refused = client.get(f"/api/v1/rounds/{draft}/report.pdf", headers=closed.headers)
+    assert refused.status_code == 409 and refused.get_json()["message"].startswith("轮次尚未开始表决")
+    assert client.get(f"/api/v1/rounds/{closed.round_id}/report.pdf").status_code == 401

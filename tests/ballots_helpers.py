@@ -1,0 +1,45 @@
+"""Open rounds with voting links for the ballot tests (API, pages, browser)."""
+import re
+from dataclasses import dataclass
+
+from tests.factories import SMALL_ROSTER
+from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
+
+
+@dataclass
+class OpenRound:
+    estate_id: int
+    round_id: int
+    headers: dict  # a community worker's bearer token
+    links: dict  # unit label → {"household_id", "url", "path", "token"}
+
+
+def label(link: dict) -> str:
+    return "-".join(part for part in (link["building"], link["unit"], link["room"]) if part)
+
+
+def fetch_links(client, round_id: int, headers: dict) -> dict:
+    response = client.get(f"/api/v1/rounds/{round_id}/links", headers=headers)
+    assert response.status_code == 200, response.get_json()
+    links = {}
+    for link in response.get_json():
+        path = link["url"].split("://", 1)[1].split("/", 1)[1]
+        links[label(link)] = {"household_id": link["household_id"], "url": link["url"], "path": "/" + path,
+                              "token": path.rsplit("/", 1)[1]}
+    return links
+
+
+def open_round_with_links(client, clock, policy="first", verification="link", roster=SMALL_ROSTER,
+                          username="sq") -> OpenRound:
+    estate_id, headers = estate_with_roster(client, roster, username=username)
+    proposal_id = create_proposal(client, estate_id, headers)
+    round_id = create_round(client, proposal_id, headers, clock, policy=policy, verification=verification)
+    opened = client.post(f"/api/v1/rounds/{round_id}/open", headers=headers)
+    assert opened.status_code == 200, opened.get_json()
+    return OpenRound(estate_id, round_id, headers, fetch_links(client, round_id, headers))
+
+
+def page_csrf(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)

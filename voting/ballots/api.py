@@ -1,0 +1,179 @@
+"""/api/v1: voting links, QR codes and slips for staff; online ballots and receipts for residents.
+
+Two blueprints: `links` needs a staff bearer token and the round's jurisdiction;
+`ballots` has no staff auth — the link token is the credential — and is what a
+resident's phone (or another front end) talks to.
+"""
+from flask import Response, current_app
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import select
+
+from ..accounts.auth import api_login_required, current_staff
+from ..china_time import format_cst
+from ..clock import now
+from ..estates.models import Estate
+from ..extensions import db
+from ..rounds.api import round_or_404
+from ..rounds.models import Round, RoundVoter
+from .casting import ballot_standing
+from .links import LinkRefused, household_link, household_links, reissue
+from .models import Ballot
+from .online import VoteRefused, refused, unknown_tokens_limited, verification_limited, vote_with_token
+from .qr_slips import DEFAULT_FONT_PATHS, FontMissing, Slip, find_font, qr_png, slips_pdf
+from .schemas import (BallotCreatedSchema, BallotCreateSchema, LinkSchema, LinksQuerySchema, ReceiptStatusSchema,
+                      ReissueSchema)
+
+links_blp = Blueprint("links", __name__, url_prefix="/api/v1", description="表决链接、二维码与二维码条（工作人员）")
+ballots_blp = Blueprint("ballots", __name__, url_prefix="/api/v1", description="居民在线表决与回执查询")
+
+DEFAULT_HOTLINE = "社区服务热线 0571-12345"
+BINARY = {"type": "string", "format": "binary"}
+
+
+def _refuse_link(exc: LinkRefused):
+    db.session.rollback()
+    abort(exc.status, message=exc.message)
+
+
+def _link_json(link) -> dict:
+    return {"household_id": link.household_id, "building": link.building, "unit": link.unit,
+            "room": link.room, "url": link.url}
+
+
+def hotline() -> str:
+    return current_app.config.get("HOTLINE") or DEFAULT_HOTLINE
+
+
+def slips_for(round_: Round, links) -> bytes:
+    """The printable slips of `links` (households of one round); 503 if no CJK font is installed."""
+    estate = db.session.get(Estate, round_.estate_id)
+    slips = [Slip(estate.name, link.label, round_.title, format_cst(round_.closes_at), link.url, hotline())
+             for link in links if link.url]
+    try:
+        font = find_font((current_app.config.get("SLIP_FONT_PATH"), *DEFAULT_FONT_PATHS))
+    except FontMissing as exc:
+        abort(503, message=str(exc))
+    return slips_pdf(slips, font, title=f"{estate.name} · {round_.title} · 表决二维码")
+
+
+def pdf_response(data: bytes, filename: str) -> Response:
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename*=UTF-8''{filename}"
+    response.headers["Cache-Control"] = "no-store"  # the slips carry live voting links
+    return response
+
+
+def png_response(data: bytes) -> Response:
+    return Response(data, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+@links_blp.route("/rounds/<int:round_id>/links")
+class RoundLinks(MethodView):
+    decorators = [api_login_required]
+
+    @links_blp.arguments(LinksQuerySchema, location="query")
+    @links_blp.response(200, LinkSchema(many=True))
+    @links_blp.alt_response(409, description="轮次不在表决中")
+    def get(self, query, round_id):
+        """Every household's voting link; households without one get their first link now."""
+        round_ = round_or_404(round_id)
+        try:
+            links = household_links(round_, current_staff().id, now(), building=query["building"])
+        except LinkRefused as exc:
+            _refuse_link(exc)
+        db.session.commit()
+        return [_link_json(link) for link in links]
+
+
+@links_blp.route("/rounds/<int:round_id>/links/<int:household_id>/reissue")
+class LinkReissue(MethodView):
+    decorators = [api_login_required]
+
+    @links_blp.arguments(ReissueSchema)
+    @links_blp.response(201, LinkSchema)
+    @links_blp.alt_response(409, description="轮次不在表决中")
+    def post(self, data, round_id, household_id):
+        """A new link for one household (lost or exposed slip); the old link stops working."""
+        round_ = round_or_404(round_id)
+        try:
+            link = reissue(round_, household_id, current_staff().id, data["reason"], now())
+        except LinkRefused as exc:
+            _refuse_link(exc)
+        db.session.commit()
+        return _link_json(link)
+
+
+@links_blp.route("/rounds/<int:round_id>/households/<int:household_id>/qr.png")
+class HouseholdQr(MethodView):
+    decorators = [api_login_required]
+
+    @links_blp.response(200, BINARY, content_type="image/png", description="二维码 PNG")
+    def get(self, round_id, household_id):
+        """The QR code of one household's link, as a PNG."""
+        round_ = round_or_404(round_id)
+        try:
+            link = household_link(round_, household_id, current_staff().id, now())
+        except LinkRefused as exc:
+            _refuse_link(exc)
+        db.session.commit()
+        return png_response(qr_png(link.url))
+
+
+@links_blp.route("/rounds/<int:round_id>/slips.pdf")
+class RoundSlips(MethodView):
+    decorators = [api_login_required]
+
+    @links_blp.arguments(LinksQuerySchema, location="query")
+    @links_blp.response(200, BINARY, content_type="application/pdf", description="A4 二维码条，每页8张")
+    def get(self, query, round_id):
+        """Printable A4 cut-out slips (eight a page) for the round, or for one building."""
+        round_ = round_or_404(round_id)
+        try:
+            links = household_links(round_, current_staff().id, now(), building=query["building"])
+        except LinkRefused as exc:
+            _refuse_link(exc)
+        db.session.commit()
+        return pdf_response(slips_for(round_, links), f"slips-round-{round_.id}.pdf")
+
+
+@ballots_blp.route("/ballots")
+class Ballots(MethodView):
+    decorators = [verification_limited, unknown_tokens_limited]
+
+    @ballots_blp.arguments(BallotCreateSchema)
+    @ballots_blp.response(201, BallotCreatedSchema)
+    @ballots_blp.alt_response(404, description="表决链接无效")
+    @ballots_blp.alt_response(409, description="轮次不在表决中，或本轮需短信验证（暂未开通）")
+    @ballots_blp.alt_response(410, description="该链接已被重新发放的链接取代")
+    @ballots_blp.alt_response(429, description="核验错误次数过多，或无效链接尝试次数过多，请稍后再试")
+    def post(self, data):
+        """Cast an online ballot with a link token. The response carries no choice."""
+        try:
+            ballot = vote_with_token(data["token"], data["choice"], data["opinion"], data["verification"], now())
+        except VoteRefused as exc:
+            refused(exc)
+            db.session.rollback()
+            # Same shape as a schema error, so a client reads field errors in one place.
+            abort(exc.status, message=exc.message, errors={"json": {exc.field: [exc.message]}} if exc.field else None)
+        db.session.commit()
+        return {"receipt": ballot.receipt, "cast_at": ballot.cast_at, "counted": ballot.counted_at_cast}
+
+
+@ballots_blp.route("/ballots/<string:receipt>")
+class BallotReceipt(MethodView):
+    @ballots_blp.response(200, ReceiptStatusSchema)
+    @ballots_blp.alt_response(404, description="找不到该回执编号")
+    def get(self, receipt):
+        """Whether the ballot with this receipt counts now; no choice, no personal data."""
+        row = db.session.execute(
+            select(Ballot, Round.ballot_policy, RoundVoter.ballots)
+            .join(Round, Round.id == Ballot.round_id)
+            .join(RoundVoter, (RoundVoter.round_id == Ballot.round_id) & (RoundVoter.voter_key == Ballot.voter_key))
+            .where(Ballot.receipt == receipt.strip().upper())
+        ).first()
+        if row is None:
+            abort(404, message="找不到该回执编号，请核对后再查")
+        ballot, policy, total = row
+        return {"receipt": ballot.receipt, "round_id": ballot.round_id, "cast_at": ballot.cast_at,
+                "status": ballot_standing(ballot, policy, total), "channel": ballot.channel}

@@ -1,0 +1,101 @@
+"""Staff pages for voting links: issue, reissue (with reason), QR PNGs and printable slips.
+
+The round page includes `ballots/_round_links.html`, which reads the links through the
+`round_links_panel` template global (it never issues: a page view must not write).
+"""
+from flask import Blueprint, flash, redirect, request, url_for
+from flask_login import login_required
+from flask_smorest import abort
+
+from ..accounts.auth import current_staff
+from ..accounts.jurisdiction import estate_or_404
+from ..clock import now
+from ..extensions import db
+from ..rounds.models import Round
+from .api import pdf_response, png_response, slips_for
+from .links import LinkRefused, household_link, household_links, issue_missing, reissue
+from .qr_slips import qr_png
+
+bp = Blueprint("link_pages", __name__)
+
+
+def _round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        abort(404, message="找不到该征询轮次")
+    estate_or_404(current_staff(), round_.estate_id)
+    return round_
+
+
+def _refuse(exc: LinkRefused):
+    db.session.rollback()
+    abort(exc.status, message=exc.message)
+
+
+def _back(round_id: int):
+    return redirect(url_for("round_pages.round_detail", round_id=round_id) + "#links", 303)
+
+
+@bp.app_template_global()
+def round_links_panel(round_obj: Round) -> dict:
+    """What the links partial shows: the links issued so far (none are issued here)."""
+    if round_obj.status != "open":
+        return {"open": False, "links": [], "issued": 0, "buildings": []}
+    links = household_links(round_obj, None, now(), issue=False)
+    buildings = list(dict.fromkeys(link.building for link in links))
+    return {"open": True, "links": links, "issued": sum(1 for link in links if link.url), "buildings": buildings}
+
+
+@bp.route("/rounds/<int:round_id>/links/issue", methods=["POST"])
+@login_required
+def links_issue(round_id):
+    round_ = _round(round_id)
+    try:
+        count = issue_missing(round_, current_staff().id, now())
+    except LinkRefused as exc:
+        _refuse(exc)
+    db.session.commit()
+    flash(f"已生成 {count} 户的表决链接" if count else "所有房屋都已有表决链接")
+    return _back(round_id)
+
+
+@bp.route("/rounds/<int:round_id>/links/reissue", methods=["POST"])
+@login_required
+def links_reissue(round_id):
+    round_ = _round(round_id)
+    household_id = request.form.get("household_id", "")
+    if not household_id.isdigit():
+        abort(422, message="请选择要重新发放的房屋")
+    try:
+        link = reissue(round_, int(household_id), current_staff().id, request.form.get("reason", ""), now())
+    except LinkRefused as exc:
+        _refuse(exc)
+    db.session.commit()
+    flash(f"已重新发放 {link.label} 的表决链接，原二维码已失效；请打印新的二维码交给业主。")
+    return _back(round_id)
+
+
+@bp.route("/rounds/<int:round_id>/slips.pdf")
+@login_required
+def slips(round_id):
+    round_ = _round(round_id)
+    building = request.args.get("building") or None
+    try:
+        links = household_links(round_, current_staff().id, now(), building=building)
+    except LinkRefused as exc:
+        _refuse(exc)
+    db.session.commit()
+    suffix = f"-building-{building}" if building else ""
+    return pdf_response(slips_for(round_, links), f"slips-round-{round_.id}{suffix}.pdf")
+
+
+@bp.route("/rounds/<int:round_id>/households/<int:household_id>/qr.png")
+@login_required
+def household_qr(round_id, household_id):
+    round_ = _round(round_id)
+    try:
+        link = household_link(round_, household_id, current_staff().id, now())
+    except LinkRefused as exc:
+        _refuse(exc)
+    db.session.commit()
+    return png_response(qr_png(link.url))

@@ -1,0 +1,213 @@
+"""Voting online with a link token: the one operation behind the `/v/<token>` page and the API.
+
+Both call `vote_with_token`, which checks the token, the round and the round's
+verification, records the opinion (if any) and hands the ballot to
+`casting.cast_ballot` — the single home of the one-ballot rule. It only flushes.
+"""
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import g, request
+from flask_limiter.util import get_remote_address
+from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
+
+from ..extensions import db, limiter
+from ..rounds.models import RollEntry, Round
+from ..rounds.operations import RoundRefused, add_opinion
+from .ballot_tokens import token_hash
+from .casting import CHOICES_ZH, CastRefused, cast_ballot
+from .models import Ballot, VotingToken
+
+ASK_STAFF = "请联系社区工作人员重新领取二维码，或索取纸质表决票。"
+UNKNOWN_ZH = "该表决链接无效。" + ASK_STAFF
+SUPERSEDED_ZH = "该二维码已停用（已为您的房屋重新发放了新的二维码）。" + ASK_STAFF
+CLOSED_ZH = "本轮表决已截止，不能再提交表决。"
+NO_PHONE_ZH = "名册中没有登记您的手机号，无法在线核验，请联系社区工作人员。"
+OPINION_MAX = 2000
+
+
+class VoteRefused(Exception):
+    """Why a token cannot vote; `reason` lets views pick a status page and the rate limiter count."""
+
+    def __init__(self, status: int, message: str, reason: str, field: str | None = None):
+        super().__init__(message)
+        self.status, self.message, self.reason, self.field = status, message, reason, field
+
+
+@dataclass(frozen=True)
+class TokenLookup:
+    token: VotingToken
+    round: Round
+    live: bool  # False once the household's link was reissued
+
+
+def resolve_token(token: str) -> TokenLookup | None:
+    """The token's row, its round and whether it is the live one — in one indexed query.
+
+    Unknown and known tokens cost the same here: the hash is always computed and
+    exactly one statement runs, so the response does not reveal which hashes exist.
+    """
+    newer = aliased(VotingToken)
+    live_id = (select(func.max(newer.id))
+               .where(newer.round_id == VotingToken.round_id, newer.household_id == VotingToken.household_id)
+               .correlate(VotingToken).scalar_subquery())
+    row = db.session.execute(
+        select(VotingToken, Round, live_id).join(Round, Round.id == VotingToken.round_id)
+        .where(VotingToken.token_hash == token_hash(token))
+    ).first()
+    if row is None:
+        return None
+    return TokenLookup(token=row[0], round=row[1], live=row[0].id == row[2])
+
+
+def usable_lookup(token: str, now: datetime) -> TokenLookup:
+    """The lookup of a token that may vote now; raises VoteRefused (404 unknown, 410 superseded, 409 closed)."""
+    lookup = resolve_token(token)
+    if lookup is None:
+        raise VoteRefused(404, UNKNOWN_ZH, "unknown")
+    if not lookup.live:
+        raise VoteRefused(410, SUPERSEDED_ZH, "superseded")
+    if lookup.round.status != "open" or now >= lookup.round.closes_at:
+        raise VoteRefused(409, CLOSED_ZH, "closed")
+    return lookup
+
+
+def phone_last4_matches(phones: str, answer: str) -> bool:
+    """True if `answer` is the last four digits of one of the ';'-joined `phones`.
+
+    Full-width digits (１２３４, as some Chinese input methods type them) and
+    surrounding spaces are accepted; anything but exactly four digits never matches.
+    """
+    digits = unicodedata.normalize("NFKC", answer or "").strip()
+    if len(digits) != 4 or not digits.isascii() or not digits.isdigit():
+        return False
+    return any(p.strip()[-4:] == digits for p in phones.split(";") if len(p.strip()) >= 4)
+
+
+def check_verification(round_: Round, entry: RollEntry, answer: str | None) -> None:
+    """The round's extra check beyond holding the link; raises VoteRefused."""
+    if round_.verification == "sms":
+        from ..sms.otp import check_code  # one-time codes live with the SMS package
+
+        check_code(round_.id, entry.household_id, answer)
+        return
+    if round_.verification != "phone4":
+        return
+    if not entry.phones.strip():
+        raise VoteRefused(409, NO_PHONE_ZH, "no_phone")
+    if not (answer or "").strip():
+        raise VoteRefused(422, "请输入名册登记手机号的后四位", "verification_missing", "verification")
+    if not phone_last4_matches(entry.phones, answer):
+        raise VoteRefused(422, "手机号后四位不正确，请核对后重试（多次错误将暂时锁定）", "verification", "verification")
+
+
+def roll_entry_of(lookup: TokenLookup) -> RollEntry:
+    return db.session.scalar(select(RollEntry).where(
+        RollEntry.round_id == lookup.round.id, RollEntry.household_id == lookup.token.household_id))
+
+
+def check_choice(choice: str | None) -> str:
+    if choice not in CHOICES_ZH:
+        raise VoteRefused(422, "请选择“同意”“不同意”或“弃权”", "choice", "choice")
+    return choice
+
+
+def check_before_casting(token: str, choice: str | None, verification: str | None, now: datetime,
+                         ) -> tuple[TokenLookup, RollEntry]:
+    """Everything `vote_with_token` refuses, without writing: also the confirmation page's check."""
+    lookup = usable_lookup(token, now)
+    check_choice(choice)
+    entry = roll_entry_of(lookup)
+    check_verification(lookup.round, entry, verification)
+    return lookup, entry
+
+
+def vote_with_token(token: str, choice: str | None, opinion: str | None, verification: str | None,
+                    now: datetime) -> Ballot:
+    """Cast an online ballot for the token's household; flushes. Raises VoteRefused."""
+    lookup, entry = check_before_casting(token, choice, verification, now)
+    opinion_id = None
+    text = (opinion or "").strip()
+    if len(text) > OPINION_MAX:
+        raise VoteRefused(422, f"意见建议不超过{OPINION_MAX}字", "opinion", "opinion")
+    if lookup.round.verification == "sms":
+        from ..sms.otp import use_code
+
+        use_code(lookup.round.id, entry.household_id, verification, now)  # single use, with the ballot
+    try:
+        if text:
+            opinion_id = add_opinion(lookup.round, text, "online", entry.household_id, None, now).id
+        return cast_ballot(lookup.round, entry.household_id, choice, "online", now,
+                           token_id=lookup.token.id, opinion_id=opinion_id)
+    except (CastRefused, RoundRefused) as exc:
+        raise VoteRefused(exc.status, exc.message, "closed" if exc.status == 409 else "cast") from exc
+
+
+def voter_ballots(round_id: int, voter_key: str) -> list[Ballot]:
+    """The voter's ballots in the round (any unit, any channel), oldest first."""
+    return list(db.session.scalars(select(Ballot).where(Ballot.round_id == round_id, Ballot.voter_key == voter_key)
+                                   .order_by(Ballot.seq)))
+
+
+def effective_ballot(ballots: list[Ballot], policy: str) -> Ballot | None:
+    """The ballot that counts under the policy: the first under 'first', the latest under 'last'."""
+    if not ballots:
+        return None
+    return ballots[0] if policy == "first" else ballots[-1]
+
+
+# --- Rate limits on wrong answers (phone4): per token and per client address --------------
+
+def refused(exc: VoteRefused) -> None:
+    """Note a refusal for the rate limiters: wrong verification answers, and links that do not exist."""
+    if exc.reason == "verification":
+        g.verification_failed = True
+    elif exc.reason == "unknown":
+        note_unknown_token()
+
+
+def _token_key() -> str:
+    token = (request.view_args or {}).get("token")
+    if token is None:
+        body = request.get_json(silent=True)
+        token = body.get("token") if isinstance(body, dict) else None
+    # Key on the hash so the limiter's storage (Redis) never holds a usable link.
+    return "ballot-token:" + token_hash(token if isinstance(token, str) else "")[:32]
+
+
+def _failed(response) -> bool:
+    return bool(g.get("verification_failed"))
+
+
+VERIFICATION_LIMITS = (
+    limiter.shared_limit("5 per 10 minutes", scope="ballot-verification-token", key_func=_token_key,
+                         deduct_when=_failed, methods=["POST"],
+                         error_message="核验错误次数过多，请10分钟后再试，或联系社区工作人员"),
+    limiter.shared_limit("30 per hour", scope="ballot-verification-ip", key_func=get_remote_address,
+                         deduct_when=_failed, methods=["POST"],
+                         error_message="核验错误次数过多，请1小时后再试，或联系社区工作人员"),
+)
+
+
+def verification_limited(view):
+    """Apply both limits to a view: a 429 once either budget of wrong answers is spent."""
+    for limit in VERIFICATION_LIMITS:
+        view = limit(view)
+    return view
+
+
+# --- Rate limit on links that do not exist (token guessing): per client address -------------
+# 144-bit tokens cannot be guessed; the limit keeps a scanner from trying, and from filling the
+# logs. Only unknown tokens count: residents scanning their slips (and superseded links, which
+# were genuine) never do, so a shared address (a mobile carrier's NAT) is not locked out by them.
+
+def note_unknown_token() -> None:
+    g.unknown_token = True
+
+
+unknown_tokens_limited = limiter.shared_limit(
+    "30 per hour", scope="ballot-unknown-token", key_func=get_remote_address,
+    deduct_when=lambda response: bool(g.get("unknown_token")),
+    error_message="无效的表决链接尝试次数过多，请1小时后再试；如二维码无法使用，请联系社区工作人员")

@@ -1,0 +1,174 @@
+"""QR codes of voting links: a PNG for one household, an A4 PDF of cut-out slips for many.
+
+Pure: takes plain values (texts, URLs, a font path) and returns bytes.
+
+The slips draw the QR module matrix as vector rectangles (one per horizontal run of
+dark modules), so a printed code is sharp at any printer resolution and a page of
+eight slips stays small. Chinese text uses a TrueType CJK font embedded as a subset:
+reportlab's built-in CID font STSong-Light is *not* embedded and shows as empty
+boxes wherever no Chinese font is installed (poppler on a bare server, some
+printers' RIPs), whereas an embedded subset prints the same everywhere.
+"""
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+
+from .qr_masks import qr_matrix
+
+QUIET_ZONE = 4  # modules of white border the QR standard asks for
+# Debian's fonts-wqy-microhei (Apache-2.0 / GPLv3 with font exception); see .ci/run.
+DEFAULT_FONT_PATHS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+)
+INSTRUCTION_ZH = "请用手机扫码参加表决，也可向社区索取纸质表决票。"
+COLUMNS, ROWS = 2, 4  # eight slips on an A4 page, 105 × 74 mm each
+
+
+class FontMissing(RuntimeError):
+    """No CJK TrueType font found: the slips cannot be printed legibly."""
+
+
+@dataclass(frozen=True)
+class Slip:
+    estate: str
+    unit_label: str  # 幢-单元-室, e.g. "3-1-502"
+    round_title: str
+    closes_at: str  # already formatted in China Standard Time, e.g. "2026-09-08 18:00"
+    url: str
+    hotline: str
+
+
+def qr_png(data: str, box_size: int = 8) -> bytes:
+    """A PNG of the QR code of `data`, `box_size` pixels per module, quiet zone included."""
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=box_size)
+    code.add_data(data)
+    code.make(fit=True)
+    out = io.BytesIO()
+    code.make_image().save(out)
+    return out.getvalue()
+
+
+def dark_runs(matrix: list[list[bool]]) -> list[tuple[int, int, int]]:
+    """(row, first column, length) of every horizontal run of dark modules, row by row."""
+    runs = []
+    for r, row in enumerate(matrix):
+        start = None
+        for c, dark in enumerate(row):
+            if dark and start is None:
+                start = c
+            elif not dark and start is not None:
+                runs.append((r, start, c - start))
+                start = None
+        if start is not None:
+            runs.append((r, start, len(row) - start))
+    return runs
+
+
+def find_font(paths=DEFAULT_FONT_PATHS) -> str:
+    """The first existing CJK TrueType font among `paths`; FontMissing if none."""
+    for path in paths:
+        if path and Path(path).is_file():
+            return str(path)
+    raise FontMissing("找不到中文字体，无法生成二维码条：请安装 fonts-wqy-microhei（apt-get install fonts-wqy-microhei）")
+
+
+def register_font(path: str) -> str:
+    """Register the TrueType font at `path` with reportlab once; returns its name."""
+    name = "SlipCJK-" + Path(path).stem
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
+    return name
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """`text` cut into lines no wider than `width` points (character by character, as Chinese wraps)."""
+    lines, line = [], ""
+    for char in text:
+        if line and pdfmetrics.stringWidth(line + char, font, size) > width:
+            lines.append(line)
+            line = char
+        else:
+            line += char
+    return lines + [line] if line else lines
+
+
+def _draw_qr(pdf: canvas.Canvas, matrix: list[list[bool]], x: float, y: float, size: float) -> None:
+    # In module units, top row first: integer coordinates keep the content stream short.
+    module = size / len(matrix)
+    pdf.saveState()
+    pdf.translate(x, y + size)
+    pdf.scale(module, -module)
+    path = pdf.beginPath()
+    for r, c, length in dark_runs(matrix):
+        path.rect(c, r, length, 1)
+    pdf.drawPath(path, stroke=0, fill=1)
+    pdf.restoreState()
+
+
+def _slip_lines(slip: Slip, font: str, width: float) -> list[tuple[str, float]]:
+    """(text, size) lines of a slip's text column, wrapped to `width` points."""
+    blocks = [(slip.estate, 12, 2), (slip.unit_label, 20, 1), (slip.round_title, 9.5, 2),
+              (f"表决截止：{slip.closes_at}", 9.5, 2), (INSTRUCTION_ZH, 9.5, 3), (slip.hotline, 9.5, 2)]
+    lines = []
+    for text, size, most in blocks:
+        lines.extend((line, size) for line in wrap(text, font, size, width)[:most])
+    return lines
+
+
+def _draw_slip(pdf: canvas.Canvas, slip: Slip, font: str, x: float, y: float, w: float, h: float) -> None:
+    pad, qr_size = 5 * mm, 46 * mm
+    _draw_qr(pdf, qr_matrix(slip.url), x + pad - 2 * mm, y + (h - qr_size) / 2, qr_size)
+    text_x = x + pad + qr_size
+    lines = _slip_lines(slip, font, w - (text_x - x) - pad)
+    leading = 1.3
+    # Centre the text column on the QR code.
+    cursor = y + (h + sum(size * leading for _, size in lines)) / 2
+    for text, size in lines:
+        cursor -= size * leading
+        pdf.setFont(font, size)
+        pdf.drawString(text_x, cursor + size * 0.25, text)
+
+
+def _cut_lines(pdf: canvas.Canvas, page_w: float, page_h: float) -> None:
+    pdf.saveState()
+    pdf.setDash(3, 3)
+    pdf.setLineWidth(0.3)
+    pdf.setStrokeGray(0.55)
+    for col in range(1, COLUMNS):
+        pdf.line(col * page_w / COLUMNS, 0, col * page_w / COLUMNS, page_h)
+    for row in range(1, ROWS):
+        pdf.line(0, row * page_h / ROWS, page_w, row * page_h / ROWS)
+    pdf.restoreState()
+
+
+def slips_pdf(slips: list[Slip], font_path: str, title: str = "表决二维码") -> bytes:
+    """An A4 PDF, eight slips a page in reading order, with dashed cut lines; the font embedded."""
+    font = register_font(font_path)
+    out = io.BytesIO()
+    pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1)
+    pdf.setTitle(title)
+    pdf.setCreator("老旧小区改造征求意见与表决")
+    page_w, page_h = A4
+    slip_w, slip_h = page_w / COLUMNS, page_h / ROWS
+    per_page = COLUMNS * ROWS
+    for start in range(0, max(len(slips), 1), per_page):
+        page = slips[start:start + per_page]
+        if not page:
+            pdf.setFont(font, 14)
+            pdf.drawString(20 * mm, page_h - 30 * mm, "没有需要打印的二维码。")
+        for i, slip in enumerate(page):
+            col, row = i % COLUMNS, i // COLUMNS
+            _draw_slip(pdf, slip, font, col * slip_w, page_h - (row + 1) * slip_h, slip_w, slip_h)
+        _cut_lines(pdf, page_w, page_h)
+        pdf.showPage()
+    pdf.save()
+    return out.getvalue()

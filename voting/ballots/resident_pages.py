@@ -1,0 +1,176 @@
+"""The resident's ballot page `/v/<token>`: choose → confirm → receipt, no login, no JavaScript.
+
+The token in the URL is the credential, so these pages send no Referer, forbid
+framing and caching, and load nothing from elsewhere. Every visit computes the
+token's hash and runs one indexed lookup, whether the token exists or not.
+"""
+import json
+
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import select
+
+from notices.models import Notice
+
+from ..clock import now
+from ..estates.models import Estate
+from ..extensions import db
+from ..privacy import mask_name
+from ..proposals.catalogue import get_item
+from ..proposals.models import ProposalVersion
+from ..rounds.models import RollEntry
+from .casting import CHOICES_ZH, ballot_standing
+from .models import Ballot
+from .online import (CLOSED_ZH, NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, OPINION_MAX, TokenLookup, VoteRefused,
+                     check_before_casting, effective_ballot, note_unknown_token, refused, resolve_token,
+                     roll_entry_of, unknown_tokens_limited, verification_limited, vote_with_token, voter_ballots)
+
+bp = Blueprint("resident_ballot", __name__)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",  # the token is in the URL
+    "Cache-Control": "no-store",  # a shared phone must not show someone's ballot from its cache
+}
+STANDING_ZH = {"counted": "计入", "duplicate": "不计入（以首次表决为准）", "superseded": "已被之后的表决取代"}
+
+
+@bp.after_request
+def _security_headers(response):
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _gone(message: str, status: int, token: str | None = None):
+    return render_template("ballots/vote_gone.html", message=message, token=token), status
+
+
+@bp.errorhandler(CSRFError)
+def _csrf_expired(error):
+    token = (request.view_args or {}).get("token")
+    return _gone("页面已过期，请返回表决页重新选择。", 400, token)
+
+
+@bp.errorhandler(429)
+def _too_many(error):
+    # The limit's own message says how long to wait (10 minutes per link, an hour per address).
+    return _gone(error.description or "核验错误次数过多，请稍后再试。", 429)
+
+
+def _lookup_or_page(token: str):
+    """(lookup, None) for a token whose page can be shown, else (None, the refusal page)."""
+    lookup = resolve_token(token)
+    if lookup is None:
+        note_unknown_token()
+        return None, _gone(UNKNOWN_ZH, 404)
+    if not lookup.live:
+        return None, _gone(SUPERSEDED_ZH, 410)
+    round_ = lookup.round
+    if round_.status != "open" or now() >= round_.closes_at:
+        return None, _gone(CLOSED_ZH, 410)
+    return lookup, None
+
+
+def _context(lookup: TokenLookup) -> dict:
+    round_ = lookup.round
+    entry = roll_entry_of(lookup)
+    covered = db.session.scalars(select(RollEntry).where(
+        RollEntry.round_id == round_.id, RollEntry.voter_key == entry.voter_key).order_by(RollEntry.id)).all()
+    version = db.session.get(ProposalVersion, round_.proposal_version_id) if round_.proposal_version_id else None
+    items = [get_item(code) for code in json.loads(version.items)] if version else []
+    has_notices = db.session.scalar(select(Notice.id).where(Notice.estate_id == round_.estate_id).limit(1))
+    ballots = voter_ballots(round_.id, entry.voter_key)
+    return {
+        "round": round_, "estate": db.session.get(Estate, round_.estate_id), "entry": entry,
+        "owner": mask_name(entry.owner_name), "covered": [e.label for e in covered], "version": version,
+        "items": items, "board_url": f"/board/estates/{round_.estate_id}" if has_notices else None,
+        "ballots": ballots, "effective": effective_ballot(ballots, round_.ballot_policy),
+        "choices": CHOICES_ZH, "token": request.view_args["token"], "opinion_max": OPINION_MAX,
+        "blocked": _sms_blocked(round_, entry),
+    }
+
+
+def _sms_blocked(round_, entry) -> str | None:
+    """In rounds verified by SMS, a household with no textable phone cannot vote online."""
+    if round_.verification != "sms":
+        return None
+    from ..sms.otp import phone_choices  # one-time codes live with the SMS package
+
+    return None if phone_choices(entry.phones) else NO_PHONE_ZH
+
+
+def _vote_page(lookup: TokenLookup, status: int = 200, error: VoteRefused | None = None, form=None):
+    context = _context(lookup)
+    if context["blocked"]:
+        status = 409
+    return render_template("ballots/vote.html", error=error, form=form or {}, **context), status
+
+
+def _refusal(exc: VoteRefused, token: str):
+    """The page for a refused confirmation or vote: the form again for input errors, else a plain page."""
+    refused(exc)
+    db.session.rollback()
+    if exc.field:
+        lookup = resolve_token(token)
+        return _vote_page(lookup, exc.status, error=exc, form=request.form)
+    status = 410 if exc.reason in ("superseded", "closed") else exc.status
+    return _gone(exc.message, status)
+
+
+@bp.route("/v/<token>")
+@unknown_tokens_limited
+def vote_page(token):
+    lookup, page = _lookup_or_page(token)
+    return page if lookup is None else _vote_page(lookup)
+
+
+@bp.route("/v/<token>/confirm", methods=["POST"])
+@verification_limited
+@unknown_tokens_limited
+def vote_confirm(token):
+    form = request.form
+    try:
+        lookup, _ = check_before_casting(token, form.get("choice"), form.get("verification"), now())
+    except VoteRefused as exc:
+        return _refusal(exc, token)
+    opinion = form.get("opinion", "").strip()
+    if len(opinion) > OPINION_MAX:
+        return _refusal(VoteRefused(422, f"意见建议不超过{OPINION_MAX}字", "opinion", "opinion"), token)
+    return render_template("ballots/vote_confirm.html", choice=form["choice"], opinion=opinion,
+                           verification=form.get("verification", ""), **_context(lookup))
+
+
+@bp.route("/v/<token>/vote", methods=["POST"])
+@verification_limited
+@unknown_tokens_limited
+def vote_submit(token):
+    form = request.form
+    try:
+        ballot = vote_with_token(token, form.get("choice"), form.get("opinion"), form.get("verification"), now())
+    except VoteRefused as exc:
+        return _refusal(exc, token)
+    db.session.commit()
+    # Post/redirect/get: reloading the receipt must not cast the ballot again.
+    return redirect(url_for("resident_ballot.vote_receipt", token=token, receipt=ballot.receipt), 303)
+
+
+@bp.route("/v/<token>/receipts/<receipt>")
+@unknown_tokens_limited
+def vote_receipt(token, receipt):
+    lookup = resolve_token(token)
+    if lookup is None:
+        note_unknown_token()
+        return _gone(UNKNOWN_ZH, 404)
+    entry = roll_entry_of(lookup)
+    ballot = db.session.scalar(select(Ballot).where(
+        Ballot.receipt == receipt, Ballot.round_id == lookup.round.id, Ballot.voter_key == entry.voter_key))
+    if ballot is None:
+        return _gone("找不到该回执。", 404, token)
+    ballots = voter_ballots(lookup.round.id, entry.voter_key)
+    standing = ballot_standing(ballot, lookup.round.ballot_policy, len(ballots))
+    return render_template("ballots/vote_receipt.html", ballot=ballot, standing=standing,
+                           standing_zh=STANDING_ZH[standing], round=lookup.round, choices=CHOICES_ZH,
+                           effective=effective_ballot(ballots, lookup.round.ballot_policy),
+                           estate=db.session.get(Estate, lookup.round.estate_id), token=token,
+                           live=lookup.live and lookup.round.status == "open" and now() < lookup.round.closes_at)

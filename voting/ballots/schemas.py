@@ -1,0 +1,47 @@
+"""Schemas for voting links and online ballots."""
+import marshmallow as ma
+
+from .casting import CHOICES_ZH
+from .online import OPINION_MAX
+
+
+class LinkSchema(ma.Schema):
+    household_id = ma.fields.Integer()
+    building = ma.fields.String()
+    unit = ma.fields.String()
+    room = ma.fields.String()
+    url = ma.fields.String(allow_none=True, metadata={
+        "description": "null when the live link was issued under a rotated key: reissue it to print"})
+
+
+class LinksQuerySchema(ma.Schema):
+    building = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=100))
+
+
+class ReissueSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500, error="原因不超过500字"),
+                              error_messages={"required": "请填写重新发放的原因（例如：二维码遗失）"})
+
+
+class BallotCreateSchema(ma.Schema):
+    token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200),
+                             metadata={"description": "the token of the resident's link (/v/{token})"})
+    choice = ma.fields.String(required=True, validate=ma.validate.OneOf(
+        tuple(CHOICES_ZH), error="请选择 agree（同意）、disagree（不同意）或 abstain（弃权）"))
+    opinion = ma.fields.String(load_default=None, validate=ma.validate.Length(max=OPINION_MAX))
+    verification = ma.fields.String(load_default=None, validate=ma.validate.Length(max=20), metadata={
+        "description": "phone4 rounds: the last four digits of a phone on the roll"})
+
+
+class BallotCreatedSchema(ma.Schema):
+    receipt = ma.fields.String()
+    cast_at = ma.fields.DateTime()
+    counted = ma.fields.Boolean(metadata={"description": "false for a duplicate under policy 'first'"})
+
+
+class ReceiptStatusSchema(ma.Schema):
+    receipt = ma.fields.String()
+    round_id = ma.fields.Integer()
+    cast_at = ma.fields.DateTime()
+    status = ma.fields.String(metadata={"description": "counted / duplicate / superseded"})
+    channel = ma.fields.String()

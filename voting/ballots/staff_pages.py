@@ -1,0 +1,144 @@
+"""Staff pages: entering and confirming paper/proxy ballots, and the live progress of a round."""
+from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask_login import login_required
+from sqlalchemy import func, select
+
+from ..accounts.auth import current_staff
+from ..accounts.jurisdiction import estate_or_404
+from ..attachments.operations import attachment_of, attachment_response
+from ..clock import now
+from ..extensions import db
+from ..rounds.frozen_roll import roll_entries
+from ..rounds.models import Round
+from .casting import CHOICES_ZH
+from .models import PaperConfirmation, PaperEntry
+from .paper import (KINDS_ZH, OWNER_TYPE, STATUS_ZH, PaperRefused, Upload, confirm_paper_entry,
+                    enter_paper_ballot, paper_entries, reject_paper_entry)
+from .progress import progress_summary, round_progress
+
+bp = Blueprint("ballot_staff_pages", __name__)
+
+
+def _round(round_id: int) -> Round:
+    round_ = db.session.get(Round, round_id)
+    if round_ is None:
+        abort(404)
+    estate_or_404(current_staff(), round_.estate_id)
+    return round_
+
+
+def _entry(entry_id: int) -> PaperEntry:
+    entry = db.session.get(PaperEntry, entry_id)
+    if entry is None:
+        abort(404)
+    _round(entry.round_id)
+    return entry
+
+
+def _private(response):
+    # Names, phones and signed ballots: never kept by a browser or proxy cache.
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _paper_page(round_: Round, status: int = 200, error: str | None = None, form: dict | None = None):
+    estate = estate_or_404(current_staff(), round_.estate_id)
+    entries = paper_entries(round_)
+    buildings: dict[str, list] = {}
+    for e in roll_entries(round_.id):
+        buildings.setdefault(e.building, []).append(e)
+    html = render_template(
+        "ballots/paper.html", round_obj=round_, estate=estate, entries=entries, buildings=buildings,
+        pending=[e for e in entries if e["status"] == "pending_confirmation"],
+        done=[e for e in entries if e["status"] != "pending_confirmation"],
+        me=current_staff(), choices_zh=CHOICES_ZH, kinds_zh=KINDS_ZH, status_zh=STATUS_ZH,
+        error=error, form=form or {}, is_open=round_.status == "open" and now() < round_.closes_at)
+    return _private(make_response(html, status))
+
+
+def _back(round_id: int):
+    return redirect(url_for("ballot_staff_pages.paper_page", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/paper")
+@login_required
+def paper_page(round_id):
+    return _paper_page(_round(round_id))
+
+
+@bp.route("/rounds/<int:round_id>/paper", methods=["POST"])
+@login_required
+def paper_enter(round_id):
+    round_ = _round(round_id)
+    form = {k: request.form.get(k, "") for k in ("household_id", "choice", "kind")}
+    if not form["household_id"].isdigit():
+        return _paper_page(round_, 422, "请选择房屋（楼幢-单元-室号）", form)
+    files = {name: request.files.get(name) for name in ("scan", "authorisation")}
+    uploads = {name: Upload(f.filename or "", f.read()) if f and f.filename else None for name, f in files.items()}
+    try:
+        entry = enter_paper_ballot(round_, int(form["household_id"]), form["choice"], form["kind"] or "paper",
+                                   uploads["scan"], uploads["authorisation"], current_staff(), now())
+    except PaperRefused as exc:
+        db.session.rollback()
+        return _paper_page(_round(round_id), exc.status, exc.message, form)
+    db.session.commit()
+    flash(f"已录入第 {entry.id} 号纸质表决票，请另一位工作人员核对原件后确认，确认后才计入")
+    return _back(round_id)
+
+
+@bp.route("/paper-ballots/<int:entry_id>/<any(confirm, reject):action>", methods=["POST"])
+@login_required
+def paper_decide(entry_id, action):
+    entry = _entry(entry_id)
+    round_id = entry.round_id
+    try:
+        if action == "confirm":
+            decision = confirm_paper_entry(entry, current_staff(), now())
+        else:
+            decision = reject_paper_entry(entry, current_staff(), request.form.get("reason", ""), now())
+    except PaperRefused as exc:
+        db.session.rollback()
+        return _paper_page(_round(round_id), exc.status, exc.message)
+    db.session.commit()
+    flash(f"第 {entry_id} 号：{STATUS_ZH[decision.outcome]}")
+    return _back(round_id)
+
+
+@bp.route("/paper-ballots/<int:entry_id>/files/<int:attachment_id>")
+@login_required
+def paper_file(entry_id, attachment_id):
+    _entry(entry_id)
+    attachment = attachment_of(OWNER_TYPE, entry_id, attachment_id)
+    response = attachment_response(attachment, request.args.get("thumbnail") == "1") if attachment else None
+    if response is None:
+        abort(404)
+    return _private(response)
+
+
+@bp.route("/rounds/<int:round_id>/progress")
+@login_required
+def progress_page(round_id):
+    round_ = _round(round_id)
+    estate = estate_or_404(current_staff(), round_.estate_id)
+    building = request.args.get("building", "").strip() or None
+    progress = round_progress(round_, building, canvass_limit=50) if round_.status == "open" else None
+    all_buildings = list(dict.fromkeys(e.building for e in roll_entries(round_.id)))
+    html = render_template("ballots/progress.html", round_obj=round_, estate=estate, progress=progress,
+                           building=building, all_buildings=all_buildings)
+    return _private(make_response(html, 200))
+
+
+@bp.app_template_global()
+def paper_summary(round_obj: Round) -> dict:
+    """Counts for the round page: entries awaiting confirmation, and those the viewer may confirm."""
+    pending = (select(func.count(PaperEntry.id)).where(PaperEntry.round_id == round_obj.id)
+               .where(~select(PaperConfirmation.id).where(PaperConfirmation.entry_id == PaperEntry.id).exists()))
+    total = db.session.scalar(pending)
+    mine = db.session.scalar(pending.where(PaperEntry.entered_by_id == current_staff().id))
+    return {"pending": total, "for_me": total - mine}
+
+
+@bp.app_template_global()
+def round_progress_summary(round_obj: Round) -> dict | None:
+    """The big numbers for the round page (None unless the round is open)."""
+    return progress_summary(round_obj)

@@ -1,0 +1,1 @@
+"""Evidence: tally reports (PDF/XLSX/CSV), signed evidence bundles and their verifier, the street dashboard."""

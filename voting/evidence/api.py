@@ -1,0 +1,133 @@
+"""/api/v1: tally reports (PDF, XLSX, CSV), the evidence bundle, and the public key that checks it."""
+from flask import Response
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+
+from ..accounts.auth import api_login_required, current_staff
+from ..china_time import cst_today
+from ..clock import now
+from ..extensions import db
+from ..rounds.api import round_or_404
+from ..rounds.models import Round
+from .exports import NOT_FROZEN_ZH, REPORT_FORMATS, export_bundle, export_report, street_export
+from .schemas import StreetSchema, StreetSummarySchema
+from .signing import key_fingerprint, public_key_pem, signing_key
+from .street_dashboard import street_or_404, street_summary, visible_streets
+
+blp = Blueprint("evidence", __name__, url_prefix="/api/v1", description="计票报告、证据包与验证公钥")
+BINARY = {"type": "string", "format": "binary"}
+
+
+def exportable_round(round_id: int) -> Round:
+    """The round if the caller may see it (404 otherwise) and its roll is frozen (409 if a draft)."""
+    round_ = round_or_404(round_id)
+    if round_.status == "draft":
+        abort(409, message=NOT_FROZEN_ZH)
+    return round_
+
+
+def _report(fmt: str):
+    def get(self, round_id):
+        export = export_report(exportable_round(round_id), fmt, current_staff(), now())
+        db.session.commit()
+        return export.response()
+
+    get.__doc__ = f"""The tally report as {fmt.upper()}: rule and legal basis, totals, every check, notices,
+        the timeline and the per-household list (names masked, owner keys as V0001…). Recorded in the audit log."""
+    content_type = REPORT_FORMATS[fmt][1].split(";")[0]
+    return blp.alt_response(409, description=NOT_FROZEN_ZH)(
+        blp.response(200, BINARY, content_type=content_type)(get))
+
+
+@blp.route("/rounds/<int:round_id>/report.pdf")
+class ReportPdf(MethodView):
+    decorators = [api_login_required]
+    get = _report("pdf")
+
+
+@blp.route("/rounds/<int:round_id>/report.xlsx")
+class ReportXlsx(MethodView):
+    decorators = [api_login_required]
+    get = _report("xlsx")
+
+
+@blp.route("/rounds/<int:round_id>/report.csv")
+class ReportCsv(MethodView):
+    decorators = [api_login_required]
+    get = _report("csv")
+
+
+@blp.route("/rounds/<int:round_id>/evidence.zip")
+class EvidenceBundle(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, BINARY, content_type="application/zip")
+    @blp.alt_response(409, description=NOT_FROZEN_ZH)
+    def get(self, round_id):
+        """The signed evidence bundle: manifest.json + manifest.sig (Ed25519), roster.csv, ballots.csv,
+        tally.json, report.pdf, report.xlsx, audit.jsonl and the notices. Check it with
+        `flask --app wsgi evidence verify BUNDLE.zip --public-key KEY.pem`. Recorded in the audit log."""
+        export = export_bundle(exportable_round(round_id), current_staff(), now())
+        db.session.commit()
+        return export.response()
+
+
+@blp.route("/evidence/public-key")
+class PublicKey(MethodView):
+    @blp.response(200, {"type": "string"}, content_type="application/x-pem-file")
+    def get(self):
+        """The Ed25519 public key (PEM) that verifies every evidence bundle's manifest.sig. Public: no login."""
+        key = signing_key().public_key()
+        return Response(public_key_pem(key), mimetype="application/x-pem-file", headers={
+            "X-Key-Fingerprint-SHA256": key_fingerprint(key),
+            "Content-Disposition": 'inline; filename="evidence-public-key.pem"'})
+
+
+def _street_summary(street_id: int) -> dict:
+    return street_summary(street_or_404(current_staff(), street_id), cst_today(now()))
+
+
+@blp.route("/streets")
+class Streets(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, StreetSchema(many=True))
+    def get(self):
+        """The streets whose dashboard the caller may open (district: all; street office: its own; community: none)."""
+        return [{"id": s.id, "name": s.name} for s in visible_streets(current_staff())]
+
+
+@blp.route("/streets/<int:street_id>/summary")
+class StreetSummary(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, StreetSummarySchema)
+    def get(self, street_id):
+        """Every estate of the street: current stage, round status, participation and agreement by heads
+        and area (frozen at closing, live while open), pass/fail, the latest notice's end, the latest milestone.
+        District: any street; street office: its own; community workers: 404."""
+        return _street_summary(street_id)
+
+
+@blp.route("/streets/<int:street_id>/summary.xlsx")
+class StreetSummaryXlsx(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, BINARY, content_type=REPORT_FORMATS["xlsx"][1])
+    def get(self, street_id):
+        """The street summary as XLSX."""
+        export = street_export(_street_summary(street_id), "xlsx", current_staff(), now())
+        db.session.commit()
+        return export.response()
+
+
+@blp.route("/streets/<int:street_id>/summary.csv")
+class StreetSummaryCsv(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, BINARY, content_type="text/csv")
+    def get(self, street_id):
+        """The street summary as CSV (UTF-8 with BOM)."""
+        export = street_export(_street_summary(street_id), "csv", current_staff(), now())
+        db.session.commit()
+        return export.response()

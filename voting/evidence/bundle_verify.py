@@ -1,0 +1,171 @@
+"""Verify an evidence bundle (pure: zip bytes and a public key in, a list of problems out).
+
+An empty list means everything holds:
+- manifest.sig is a valid Ed25519 signature of the exact manifest.json bytes under the key;
+- the zip holds exactly the files the manifest lists (none missing, none extra), each
+  with the listed size and SHA-256, and each readable (zip CRC);
+- audit.jsonl is an unbroken hash chain from GENESIS whose length and head are the manifest's;
+- roster.csv is the roll frozen when voting opened (its SHA-256 is the manifest's roll_sha256);
+- notice attachments have the SHA-256 their notice records;
+- recounting roster.csv + ballots.csv with the manifest's rule and policy, by the same
+  tally module the service uses, gives exactly tally.json.
+Every problem is a Chinese line that starts with the name of the file concerned.
+"""
+import hashlib
+import json
+import zipfile
+from io import BytesIO
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ..audit.chain import GENESIS, first_break
+from ..tally.recount import RecountError, recount
+from ..tally.rules import rule_from_dict
+from .bundle_format import FORMAT, MANIFEST, SIGNATURE
+from .signing import key_fingerprint
+
+
+def read_members(data: bytes) -> tuple[dict[str, bytes], list[str]]:
+    """The files of a zip by name, and problems (unreadable zip, damaged or repeated members)."""
+    try:
+        archive = zipfile.ZipFile(BytesIO(data))
+        infos = archive.infolist()
+    except Exception:  # noqa: BLE001 — as below: any failure to read the directory means a damaged file
+        return {}, ["证据包：不是有效的 ZIP 文件，或文件已损坏"]
+    files, problems = {}, []
+    for info in infos:
+        if info.is_dir() and info.file_size == 0:
+            continue  # re-zipping an extracted bundle adds folder entries; they hold nothing
+        if info.filename in files:
+            problems.append(f"{info.filename}：在证据包中出现了不止一次")
+            continue
+        try:
+            files[info.filename] = archive.read(info)
+        except Exception:  # noqa: BLE001 — untrusted bytes: zipfile raises many kinds (CRC, zlib, "encrypted"…)
+            problems.append(f"{info.filename}：文件已损坏，无法读出（压缩数据或 CRC 校验不符）")
+            files[info.filename] = b""
+    return files, problems
+
+
+def _check_signature(manifest: bytes, signature: bytes | None, key: Ed25519PublicKey) -> list[str]:
+    if signature is None:
+        return [f"{SIGNATURE}：证据包中缺少清单签名"]
+    try:
+        key.verify(signature, manifest)
+    except InvalidSignature:
+        return [f"{MANIFEST} / {SIGNATURE}：签名无效——清单或签名被改动过，或并非由该公钥对应的私钥签发"
+                f"（所用公钥指纹 {key_fingerprint(key)[:16]}…）"]
+    return []
+
+
+def _check_files(listing, files: dict[str, bytes]) -> list[str]:
+    if not isinstance(listing, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str)
+                                                for f in listing):
+        return [f"{MANIFEST}：files 列表格式不正确"]
+    problems = []
+    listed = {f["name"]: f for f in listing}
+    for name in sorted(listed.keys() - files.keys()):
+        problems.append(f"{name}：清单中列出，但证据包中没有这个文件")
+    for name in sorted(files.keys() - listed.keys()):
+        problems.append(f"{name}：证据包中有这个文件，但清单中没有列出")
+    for name in sorted(listed.keys() & files.keys()):
+        data, entry = files[name], listed[name]
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256") or len(data) != entry.get("size"):
+            problems.append(f"{name}：内容与清单记录的 SHA-256 不符（文件被改动过）")
+    return problems
+
+
+def _check_audit(data: bytes | None, expected) -> list[str]:
+    if data is None:
+        return []
+    if not isinstance(expected, dict):
+        return [f"{MANIFEST}：缺少审计链信息（audit）"]
+    events = []
+    for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
+        try:
+            events.append(json.loads(line))
+        except json.JSONDecodeError:
+            return [f"audit.jsonl 第{number}行：不是有效的 JSON"]
+    if not all(isinstance(e, dict) for e in events):
+        return ["audit.jsonl：每行应是一条审计记录（JSON 对象）"]
+    try:
+        problem = first_break(events)
+    except (KeyError, TypeError, ValueError):
+        problem = "记录缺少必需的字段"
+    if problem:
+        return [f"audit.jsonl：审计链断裂——{problem}"]
+    head = events[-1]["hash"] if events else GENESIS
+    if head != expected.get("head") or len(events) != expected.get("length"):
+        return [f"audit.jsonl：链头哈希或记录条数与清单不符（清单 {expected.get('length')} 条，实际 {len(events)} 条）"]
+    return []
+
+
+def _check_roll(data: bytes | None, roll_sha256) -> list[str]:
+    if data is None or hashlib.sha256(data).hexdigest() == roll_sha256:
+        return []
+    return ["roster.csv：与开始表决时冻结的名册（清单中的 roll_sha256）不符"]
+
+
+def _check_attachments(files: dict[str, bytes]) -> list[str]:
+    problems = []
+    for name in sorted(n for n in files if n.startswith("notices/") and n.endswith(".json")):
+        try:
+            listed = json.loads(files[name]).get("attachments", [])
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
+            problems.append(f"{name}：不是有效的公示 JSON")
+            continue
+        for attachment in listed if isinstance(listed, list) else []:
+            data = files.get(attachment.get("file")) if isinstance(attachment, dict) else None
+            if data is not None and hashlib.sha256(data).hexdigest() != attachment.get("sha256"):
+                problems.append(f"{attachment['file']}：与公示 {name} 中记录的附件哈希不符")
+    return problems
+
+
+def _check_recount(files: dict[str, bytes], manifest: dict) -> list[str]:
+    needed = ("roster.csv", "ballots.csv", "tally.json")
+    if any(name not in files for name in needed):
+        return []
+    try:
+        rule = rule_from_dict(manifest.get("rule"))
+    except ValueError as exc:
+        return [f"{MANIFEST}：表决规则定义无效——{exc}"]
+    try:
+        online = json.loads(files["tally.json"])
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return ["tally.json：不是有效的 JSON"]
+    try:
+        recounted = recount(files["roster.csv"], files["ballots.csv"], rule, manifest.get("policy"))
+    except RecountError as exc:
+        return [f"重新计票失败：{line}" for line in exc.problems]
+    except ValueError as exc:  # an unknown policy, a unit listed twice…
+        return [f"重新计票失败（roster.csv / ballots.csv）：{exc}"]
+    if not isinstance(online, dict) or recounted != online:
+        fields = sorted(k for k in set(recounted) | set(online if isinstance(online, dict) else {})
+                        if not isinstance(online, dict) or recounted.get(k) != online.get(k))
+        return [f"tally.json：与由 roster.csv 和 ballots.csv 重新计票的结果不符（不一致的字段：{'、'.join(fields)}）"]
+    return []
+
+
+def verify_bundle(data: bytes, public_key: Ed25519PublicKey) -> list[str]:
+    """Every problem found in the bundle `data` under `public_key`; [] when it verifies."""
+    files, problems = read_members(data)
+    if not files and problems:
+        return problems
+    manifest_bytes = files.pop(MANIFEST, None)
+    signature = files.pop(SIGNATURE, None)
+    if manifest_bytes is None:
+        return problems + [f"{MANIFEST}：证据包中缺少清单"]
+    problems += _check_signature(manifest_bytes, signature, public_key)
+    try:
+        manifest = json.loads(manifest_bytes)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return problems + [f"{MANIFEST}：不是有效的 JSON"]
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        return problems + [f"{MANIFEST}：不是本系统的证据包清单（format 应为 {FORMAT}）"]
+    problems += _check_files(manifest.get("files"), files)
+    problems += _check_audit(files.get("audit.jsonl"), manifest.get("audit"))
+    problems += _check_roll(files.get("roster.csv"), manifest.get("roll_sha256"))
+    problems += _check_attachments(files)
+    problems += _check_recount(files, manifest)
+    return problems

@@ -1,0 +1,127 @@
+"""The evidence bundle of a round: every file a third party needs to check the result.
+
+evidence.zip holds
+  manifest.json   what the bundle is: round, estate, rule (full definition), policy,
+                  generation time, the audit chain head, the frozen roll's hash, and
+                  the name, size and SHA-256 of every other file;
+  manifest.sig    the raw 64-byte Ed25519 signature over the exact manifest.json bytes;
+  roster.csv      the frozen roll (names masked, no phones, owner keys → V0001…);
+  ballots.csv     every ballot, counted or not, with its status and receipt;
+  tally.json      exactly the tally output (frozen at closing, live while open);
+  report.pdf, report.xlsx   the tally report;
+  audit.jsonl     the estate's audit chain from its first event to the head;
+  notices/        each notice of the round (every version) as JSON, and its attachments.
+`bundle_verify.verify_bundle` checks all of it; the layout is in bundle_format (pure).
+"""
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import select, update
+
+from notices.models import Notice
+
+from ..accounts.models import StaffUser
+from ..attachments.models import Attachment
+from ..audit.chain import GENESIS
+from ..audit.log import chain_events, chain_name
+from ..ballots.ledger_export import ballots_csv
+from ..china_time import CST
+from ..estates.models import Estate
+from ..extensions import db
+from ..rounds.frozen_roll import frozen_roster_csv, roll_entries
+from ..rounds.models import Round
+from ..rounds.round_tally import round_rule, round_tally
+from .bundle_format import FORMAT, audit_jsonl, canonical_json, pack, tally_json
+from .report_data import round_notices_with_plan, round_report
+from .report_pdf import report_pdf
+from .report_tables import report_xlsx
+from .signing import key_fingerprint
+
+def _safe_name(filename: str) -> str:
+    # Attachment names are user input: keep an ASCII suffix only, never a path.
+    suffix = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return re.sub(r"[^A-Za-z0-9]", "", suffix)[:8].lower() or "bin"
+
+
+def notice_files(notices: list[Notice]) -> dict[str, bytes]:
+    """notices/notice-<id>-v<version>.json for each notice, and its attachments beside it."""
+    users = dict(db.session.execute(select(StaffUser.id, StaffUser.username).where(
+        StaffUser.id.in_({n.published_by_id for n in notices if n.published_by_id}))).all())
+    attachments: dict[int, list[Attachment]] = {}
+    if notices:
+        for a in db.session.scalars(select(Attachment).where(
+                Attachment.owner_type == "notice", Attachment.owner_id.in_([n.id for n in notices]))
+                .order_by(Attachment.id)):
+            attachments.setdefault(a.owner_id, []).append(a)
+    files = {}
+    for n in notices:
+        listed = []
+        for a in attachments.get(n.id, []):
+            name = f"notices/notice-{n.id}-attachment-{a.id}.{_safe_name(a.filename)}"
+            files[name] = a.data
+            listed.append({"file": name, "filename": a.filename, "content_type": a.content_type,
+                           "purpose": a.purpose, "sha256": a.sha256})
+        files[f"notices/notice-{n.id}-v{n.version}.json"] = canonical_json({
+            "id": n.id, "estate_id": n.estate_id, "round_id": n.round_id,
+            "proposal_version_id": n.proposal_version_id, "kind": n.kind, "title": n.title, "body": n.body,
+            "starts_on": n.starts_on.isoformat(), "working_days": n.working_days, "ends_on": n.ends_on.isoformat(),
+            "version": n.version, "supersedes_id": n.supersedes_id, "published_at": n.published_at.isoformat(),
+            "published_by": users.get(n.published_by_id), "attachments": listed})
+    return files
+
+
+@dataclass(frozen=True)
+class Bundle:
+    data: bytes
+    manifest: bytes
+    filename: str  # Chinese; URL-quote it for Content-Disposition
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def build_bundle(round_: Round, now: datetime, key: Ed25519PrivateKey) -> Bundle:
+    """The signed evidence bundle of a round that is open or later; reads, never writes."""
+    # While the round is open, hold off casting so that ballots.csv and tally.json are read
+    # from the same ledger: casting takes this row FOR SHARE, so FOR UPDATE holds it on
+    # PostgreSQL; SQLite ignores FOR UPDATE, and a no-op UPDATE takes its write lock instead.
+    db.session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
+    db.session.refresh(round_)
+    if round_.status == "open" and db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(update(Round).where(Round.id == round_.id).values(status=Round.status))
+    estate = db.session.get(Estate, round_.estate_id)
+    entries = roll_entries(round_.id)
+    report = round_report(round_, now, entries)
+    events = chain_events(chain_name(estate.id))
+    files = {
+        "roster.csv": frozen_roster_csv(entries),
+        "ballots.csv": ballots_csv(round_),
+        "tally.json": tally_json(round_tally(round_)),
+        "report.pdf": report_pdf(report),
+        "report.xlsx": report_xlsx(report),
+        "audit.jsonl": audit_jsonl(events),
+        **notice_files(round_notices_with_plan(round_)),
+    }
+    fields = {
+        "format": FORMAT,
+        "generated_at": now.isoformat(),
+        "round": {"id": round_.id, "stage": round_.stage, "title": round_.title, "status": round_.status,
+                  "opens_at": round_.opens_at.isoformat(), "closes_at": round_.closes_at.isoformat(),
+                  "passed": round_.passed},
+        "estate": {"id": estate.id, "name": estate.name, "community": estate.community.name,
+                   "street": estate.community.street.name},
+        "rule": round_rule(round_).to_dict(),
+        "policy": round_.ballot_policy,
+        "roll_sha256": round_.roll_sha256,
+        # The head as read with the events themselves, so the two always agree.
+        "audit": {"chain": chain_name(estate.id), "length": len(events),
+                  "head": events[-1]["hash"] if events else GENESIS},
+        "signing_key_sha256": key_fingerprint(key.public_key()),
+    }
+    data, manifest = pack(files, fields, key, now)
+    name = f"证据包-{estate.name}-第{round_.stage}次征询-轮次{round_.id}-{now.astimezone(CST):%Y%m%d}.zip"
+    return Bundle(data, manifest, name)

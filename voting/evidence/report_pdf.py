@@ -1,0 +1,208 @@
+"""The tally report as a printable A4 PDF (pure: RoundReport in, bytes out).
+
+Chinese must stay readable wherever the file is opened or printed, years later.
+reportlab's built-in CID font STSong-Light is never embedded: a viewer without a
+Chinese font (poppler on a bare server, some printers) shows empty boxes. So the
+report embeds a subset of a TrueType CJK font (Debian's fonts-wqy-microhei, which
+.ci/run installs) and falls back to STSong-Light only when no such font exists.
+
+Drawn on the canvas line by line rather than with platypus tables: a 10,000-household
+list would otherwise be split page by page, which is quadratic.
+"""
+import io
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A4
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+
+from .report_data import FIGURE_KINDS_ZH, RoundReport
+
+FONT_PATHS = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
+EMBEDDED_FONT = "EvidenceCJK"
+FALLBACK_FONT = "STSong-Light"
+PAGE_W, PAGE_H = A4
+MARGIN = 42
+BOTTOM = MARGIN + 22  # room for the footer
+HOUSEHOLD_COLUMNS = ("房屋", "面积 ㎡", "业主代号", "业主", "表决意见", "渠道", "表决时间", "回执码")
+HOUSEHOLD_WIDTHS = (78, 52, 48, 50, 50, 32, 102, 99)
+
+
+def report_font(paths=FONT_PATHS) -> str:
+    """Register and return the report's font: the first TrueType CJK font found, embedded
+    as a subset; else STSong-Light (not embedded; needs a Chinese font where it is read)."""
+    registered = pdfmetrics.getRegisteredFontNames()
+    if EMBEDDED_FONT in registered:
+        return EMBEDDED_FONT
+    for path in paths:
+        if Path(path).is_file():
+            pdfmetrics.registerFont(TTFont(EMBEDDED_FONT, path, subfontIndex=0))
+            return EMBEDDED_FONT
+    if FALLBACK_FONT not in registered:
+        pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
+    return FALLBACK_FONT
+
+
+def wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy wrap by character (Chinese has no spaces); existing line breaks are kept."""
+    lines: list[str] = []
+    for paragraph in str(text).split("\n"):
+        line = ""
+        for char in paragraph:
+            if line and pdfmetrics.stringWidth(line + char, font, size) > width:
+                lines.append(line)
+                line = char
+            else:
+                line += char
+        lines.append(line)
+    return lines
+
+
+class _Pages:
+    """A cursor down the page that breaks pages and draws the footer."""
+
+    def __init__(self, canvas: Canvas, font: str, footer: str):
+        self.c, self.font, self.footer = canvas, font, footer
+        self.page = 1
+        self.y = PAGE_H - MARGIN
+
+    def _draw_footer(self) -> None:
+        self.c.setFont(self.font, 8)
+        self.c.setFillGray(0.35)
+        self.c.drawString(MARGIN, MARGIN, self.footer)
+        self.c.drawRightString(PAGE_W - MARGIN, MARGIN, f"第 {self.page} 页")
+        self.c.setFillGray(0)
+
+    def need(self, height: float) -> bool:
+        """Break the page if `height` does not fit; True when it broke."""
+        if self.y - height >= BOTTOM:
+            return False
+        self.finish_page()
+        self.c.showPage()
+        self.page += 1
+        self.y = PAGE_H - MARGIN
+        return True
+
+    def finish_page(self) -> None:
+        self._draw_footer()
+
+    def heading(self, text: str, size: float = 13) -> None:
+        self.need(size * 2.6 + 40)  # keep a heading with the first rows under it
+        self.y -= size * 1.4
+        self.c.setFont(self.font, size)
+        self.c.drawString(MARGIN, self.y, text)
+        self.y -= size * 0.6
+
+    def paragraph(self, text: str, size: float = 10, x: float = MARGIN, width: float | None = None) -> None:
+        width = width or PAGE_W - MARGIN - x
+        self.c.setFont(self.font, size)
+        for line in wrap(text, self.font, size, width):
+            self.need(size * 1.45)
+            self.y -= size * 1.45
+            self.c.drawString(x, self.y, line)
+
+    def facts(self, pairs: list[tuple[str, str]], size: float = 10, label_width: float = 78) -> None:
+        for label, value in pairs:
+            lines = wrap(value, self.font, size, PAGE_W - 2 * MARGIN - label_width)
+            self.need(size * 1.45 * min(len(lines), 3))
+            self.c.setFont(self.font, size)
+            self.c.drawString(MARGIN, self.y - size * 1.45, label)
+            for line in lines:
+                self.need(size * 1.45)
+                self.y -= size * 1.45
+                self.c.drawString(MARGIN + label_width, self.y, line)
+
+    def table(self, header, rows, widths, numeric=(), wrapped=(), size: float = 9) -> None:
+        """Rows of cells; `numeric` columns right-aligned, `wrapped` columns wrapped (others drawn as is)."""
+        leading = size * 1.35
+        xs = [MARGIN + sum(widths[:i]) for i in range(len(widths))]
+
+        def draw(cells, bold=False):
+            split = [wrap(c, self.font, size, widths[i] - 4) if i in wrapped else [str(c)] for i, c in enumerate(cells)]
+            height = leading * max(len(s) for s in split) + 3
+            broke = self.need(height)
+            if broke and not bold:
+                draw(header, bold=True)
+            # One text object per row: a 10,000-row table is 80,000 cells.
+            text = self.c.beginText()
+            text.setFont(self.font, size)
+            for i, lines in enumerate(split):
+                for n, line in enumerate(lines):
+                    if not line:
+                        continue
+                    x = xs[i] + 2
+                    if i in numeric:
+                        x = xs[i] + widths[i] - 8 - pdfmetrics.stringWidth(line, self.font, size)
+                    text.setTextOrigin(x, self.y - leading * (n + 1) + 1)
+                    text.textOut(line)
+            self.c.drawText(text)
+            self.y -= height
+            self.c.setLineWidth(0.8 if bold else 0.25)
+            self.c.line(MARGIN, self.y + 1, MARGIN + sum(widths), self.y + 1)
+
+        self.need(leading * 3)
+        draw(header, bold=True)
+        for row in rows:
+            draw(row)
+        self.y -= 6
+
+
+def report_pdf(report: RoundReport) -> bytes:
+    """The report as PDF bytes: facts, totals, checks and verdict, notices, timeline, households."""
+    font = report_font()
+    out = io.BytesIO()
+    # invariant: no creation timestamp or random id, so equal reports give equal bytes.
+    canvas = Canvas(out, pagesize=A4, invariant=1, pageCompression=1)
+    canvas.setTitle(f"{report.estate} {report.title} 计票报告")
+    canvas.setAuthor("老旧小区改造征求意见与表决服务")
+    pages = _Pages(canvas, font, f"{report.place} · {report.title} · 轮次 {report.round_id} · 生成于 {report.generated_at}")
+    tally = report.tally
+
+    pages.heading(f"{report.estate} · {report.title}", 16)
+    pages.paragraph("计票报告（个人信息已脱敏：姓名只显示首尾字，不含电话，业主以本轮代号表示）", 9)
+    pages.y -= 4
+    pages.facts([
+        ("小区", report.place), ("征询轮次", f"{report.stage_zh}（轮次编号 {report.round_id}）"),
+        ("状态", report.status_zh), ("表决期间", report.period), ("表决规则", report.rule.title_zh),
+        ("法律依据", report.rule.legal_basis or "（自定义规则，未填写依据）"), ("计票口径", report.policy_zh),
+        ("冻结名册", f"SHA-256 {report.roll_sha256}"), ("生成时间", report.generated_at),
+    ])
+    pages.heading("名册与表决情况")
+    pages.table(("", "人数", "专有部分面积 ㎡"),
+                [(label, str(tally[kind]["heads"]), tally[kind]["area"]) for kind, label in FIGURE_KINDS_ZH],
+                (150, 90, 130), numeric=(1, 2), size=10)
+    pages.heading("表决条件")
+    pages.table(("条件", "分子/分母", "比例（百分比）", "要求", "结果", "差额"),
+                [(c["title"], f"{c['numerator']}/{c['denominator']} {c['unit']}", f"{c['ratio']}（{c['percent']}）",
+                  c["requirement"], c["verdict"], f"{c['margin']} {c['unit']}") for c in report.check_rows],
+                (160, 100, 112, 40, 40, 63), numeric=(5,), wrapped=(0, 1, 2))
+    pages.paragraph(f"结论：{report.verdict_zh}", 14)
+    if tally["conflicts"]:
+        pages.paragraph(f"同一业主通过不同房屋表决、意见不一致：{len(tally['conflicts'])} 人（按计票口径只计一票）", 9)
+    pages.heading("公示")
+    if report.notices:
+        pages.table(("版本", "类型", "标题", "起始日", "工作日", "截止日", "状态"),
+                    [(f"第{n.version}版", n.kind, n.title, n.starts_on, str(n.working_days), n.ends_on,
+                      "已被更正" if n.superseded else "有效") for n in report.notices],
+                    (40, 52, 175, 64, 38, 64, 48), numeric=(4,), wrapped=(2,))
+    else:
+        pages.paragraph("本轮次没有关联的公示。", 10)
+    pages.heading("过程记录（三上三下）")
+    pages.table(("时间", "事项", "方向", "操作人", "说明"),
+                [(s.at, s.action, s.direction, s.actor, s.note) for s in report.steps],
+                (82, 150, 30, 70, 183), wrapped=(1, 3, 4))
+    pages.heading(f"逐户明细（{len(report.households)} 户）")
+    pages.paragraph("同一业主的各套房屋均按该业主的有效表决显示；开发商未售、已售未交付的房屋合计为一人。", 8.5)
+    pages.table(HOUSEHOLD_COLUMNS,
+                [(h.label, h.area, h.voter, h.name, h.choice, h.channel, h.cast_at, h.receipt)
+                 for h in report.households],
+                HOUSEHOLD_WIDTHS, numeric=(1,), wrapped=(0,), size=8)
+    pages.finish_page()
+    canvas.save()
+    return out.getvalue()

@@ -1,0 +1,115 @@
+"""The tally report as XLSX (openpyxl) and CSV (UTF-8 with BOM), and the table writers they share (pure).
+
+Both carry what the PDF carries. In the CSV, cells typed by people (titles, notes,
+names) that start with = + - @ get a leading apostrophe so a spreadsheet shows them
+instead of running them; exact ratios are written with their percentage, "2/3（66.6667%）",
+because a bare "2/3" is read by Excel as a date.
+"""
+import csv
+import io
+from decimal import Decimal
+
+from openpyxl import Workbook
+
+from .report_data import FIGURE_KINDS_ZH, RoundReport
+from .report_pdf import HOUSEHOLD_COLUMNS
+
+_FORMULA_START = ("=", "+", "-", "@")
+CHECK_COLUMNS = ("条件", "口径", "分子", "分母", "比例", "百分比", "要求", "结果", "差额")
+NOTICE_COLUMNS = ("公示编号", "版本", "类型", "标题", "起始日", "工作日", "截止日", "状态")
+STEP_COLUMNS = ("时间", "事项", "方向", "操作人", "说明")
+
+
+def safe_text(value) -> str:
+    """A text cell for a CSV: formula-like values are prefixed with an apostrophe."""
+    value = "" if value is None else str(value)
+    return "'" + value if value[:1] in _FORMULA_START else value
+
+
+def xlsx_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
+    """A workbook of (sheet title, rows); Decimal and int stay numbers, everything else text.
+
+    Write-only mode: a 10,000-row sheet streams instead of building a cell tree.
+    """
+    book = Workbook(write_only=True)
+    for title, rows in sheets:
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append([v if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else
+                          ("" if v is None else str(v)) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def csv_bytes(sections: list[list[list]]) -> bytes:
+    """Sections of rows separated by a blank row, UTF-8 with BOM, CRLF (what Excel in China opens)."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    for index, rows in enumerate(sections):
+        if index:
+            writer.writerow([])
+        for row in rows:
+            writer.writerow([v if isinstance(v, (int, Decimal)) else safe_text(v) for v in row])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _facts(report: RoundReport) -> list[list]:
+    return [
+        ["小区", report.place], ["征询轮次", f"{report.stage_zh}（轮次编号 {report.round_id}）"],
+        ["轮次标题", report.title], ["状态", report.status_zh], ["表决期间", report.period],
+        ["表决规则", report.rule.title_zh], ["法律依据", report.rule.legal_basis], ["计票口径", report.policy_zh],
+        ["冻结名册 SHA-256", report.roll_sha256], ["生成时间", report.generated_at], ["结论", report.verdict_zh],
+    ]
+
+
+def _figures(report: RoundReport) -> list[list]:
+    return [["", "人数", "专有部分面积 ㎡"]] + [
+        [label, report.tally[kind]["heads"], Decimal(report.tally[kind]["area"])] for kind, label in FIGURE_KINDS_ZH]
+
+
+def _checks(report: RoundReport, typed: bool) -> list[list]:
+    """typed: the exact ratio alone (XLSX keeps it text); else with its percentage (CSV, see above)."""
+    rows = [list(CHECK_COLUMNS)]
+    for c in report.check_rows:
+        number = Decimal if c["measure"] == "area" else int
+        ratio = c["ratio"] if typed else f"{c['ratio']}（{c['percent']}）"
+        rows.append([c["title"], "面积 ㎡" if c["measure"] == "area" else "人数", number(c["numerator"]),
+                     number(c["denominator"]), ratio, c["percent"], c["requirement"], c["verdict"],
+                     number(c["margin"])])
+    return rows
+
+
+def _notices(report: RoundReport) -> list[list]:
+    return [list(NOTICE_COLUMNS)] + [
+        [n.id, n.version, n.kind, n.title, n.starts_on, n.working_days, n.ends_on, "已被更正" if n.superseded else "有效"]
+        for n in report.notices]
+
+
+def _steps(report: RoundReport) -> list[list]:
+    return [list(STEP_COLUMNS)] + [[s.at, s.action, s.direction, s.actor, s.note] for s in report.steps]
+
+
+def _households(report: RoundReport) -> list[list]:
+    return [list(HOUSEHOLD_COLUMNS)] + [
+        [h.label, Decimal(h.area), h.voter, h.name, h.choice, h.channel, h.cast_at, h.receipt]
+        for h in report.households]
+
+
+def report_xlsx(report: RoundReport) -> bytes:
+    """Sheets 计票结果 (facts, totals, checks), 公示, 过程记录, 逐户明细."""
+    summary = _facts(report) + [[]] + _figures(report) + [[]] + _checks(report, typed=True)
+    return xlsx_bytes([("计票结果", summary), ("公示", _notices(report)), ("过程记录", _steps(report)),
+                       ("逐户明细", _households(report))])
+
+
+def report_csv(report: RoundReport) -> bytes:
+    """One CSV: facts, totals, checks, notices, timeline and households, as titled sections."""
+    return csv_bytes([
+        [["计票报告"]] + _facts(report),
+        [["名册与表决情况"]] + _figures(report),
+        [["表决条件"]] + _checks(report, typed=False),
+        [["公示"]] + _notices(report),
+        [["过程记录（三上三下）"]] + _steps(report),
+        [[f"逐户明细（{len(report.households)} 户）"]] + _households(report),
+    ])

@@ -1,0 +1,52 @@
+"""Schemas of the street dashboard API (the reports and bundles are files)."""
+import marshmallow as ma
+
+F = ma.fields
+
+
+class StreetSchema(ma.Schema):
+    id = F.Integer()
+    name = F.String()
+
+
+class EstateProgressSchema(ma.Schema):
+    estate_id = F.Integer()
+    estate = F.String()
+    community = F.String()
+    built_year = F.Integer()
+    stage = F.Integer(allow_none=True, metadata={"description": "1, 2 or 3; null before any round"})
+    stage_zh = F.String()
+    round_id = F.Integer(allow_none=True)
+    round_title = F.String()
+    status = F.String(allow_none=True, metadata={"description": "draft / open / closed / published"})
+    status_zh = F.String()
+    live = F.Boolean(metadata={"description": "true while the round is open: figures are a live count"})
+    passed = F.Boolean(allow_none=True)
+    verdict_zh = F.String()
+    total_heads = F.Integer(allow_none=True, metadata={"description": "业主人数, frozen with the roll"})
+    total_area = F.String(allow_none=True, metadata={"description": "专有部分面积 m², frozen with the roll"})
+    participating_heads = F.Integer(allow_none=True)
+    participating_heads_pct = F.String(allow_none=True)
+    participating_area = F.String(allow_none=True)
+    participating_area_pct = F.String(allow_none=True)
+    agree_heads = F.Integer(allow_none=True)
+    agree_heads_pct = F.String(allow_none=True, metadata={"description": "of all owners on the roll"})
+    agree_area = F.String(allow_none=True)
+    agree_area_pct = F.String(allow_none=True, metadata={"description": "of the total exclusive area"})
+    notice_ends_on = F.String(allow_none=True, metadata={"description": "end of the estate's latest notice period"})
+    notice_zh = F.String()
+    milestone_zh = F.String()
+
+
+class StreetTotalsSchema(ma.Schema):
+    estates = F.Integer()
+    open = F.Integer()
+    passed = F.Integer()
+    not_started = F.Integer()
+
+
+class StreetSummarySchema(ma.Schema):
+    street = F.Nested(StreetSchema)
+    today = F.String(metadata={"description": "the day in China Standard Time the figures are for"})
+    estates = F.List(F.Nested(EstateProgressSchema))
+    totals = F.Nested(StreetTotalsSchema)

@@ -1,0 +1,131 @@
+"""/api/v1 for staff: queue reminders and result notices of a round, list the outbox, resend."""
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from sqlalchemy import func, select
+
+from ..accounts.auth import api_login_required, current_staff
+from ..accounts.jurisdiction import estate_or_404
+from ..clock import now
+from ..extensions import db
+from ..rounds.api import round_or_404
+from .models import OutboxMessage
+from .phone_numbers import masked
+from .round_messages import SmsRefused, queue_reminders, queue_results, resend, resendable
+from .schemas import MessageSchema, OutboxQuerySchema, OutboxSchema, QueueReportSchema, ReminderSchema
+
+blp = Blueprint("sms", __name__, url_prefix="/api/v1", description="短信：表决提醒、结果通知、发件箱")
+
+
+def message_view(message: OutboxMessage) -> dict:
+    return {"id": message.id, "kind": message.kind, "round_id": message.round_id,
+            "household_id": message.household_id, "to": masked(message.to_phone), "text": message.display_body,
+            "state": message.state, "provider_status": message.provider_status, "attempts": message.attempts,
+            "next_attempt_at": message.next_attempt_at if message.state == "pending" else None,
+            "error": message.error, "backend": message.backend, "provider_sid": message.provider_sid,
+            "resend_of_id": message.resend_of_id, "resendable": resendable(message),
+            "created_at": message.created_at, "sent_at": message.sent_at}
+
+
+def outbox(where, state: str | None = None, kind: str | None = None, limit: int = 500) -> dict:
+    """The newest messages matching `where` and the count per state of all of them."""
+    summary = dict(db.session.execute(select(OutboxMessage.state, func.count(OutboxMessage.id))
+                                      .where(*where).group_by(OutboxMessage.state)).all())
+    query = select(OutboxMessage).where(*where)
+    if state:
+        query = query.where(OutboxMessage.state == state)
+    if kind:
+        query = query.where(OutboxMessage.kind == kind)
+    messages = db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit))
+    return {"summary": summary, "messages": [message_view(m) for m in messages]}
+
+
+def _refuse(exc: SmsRefused):
+    db.session.rollback()
+    abort(exc.status, message=exc.message)
+
+
+def message_or_404(message_id: int) -> OutboxMessage:
+    message = db.session.get(OutboxMessage, message_id)
+    if message is None or message.estate_id is None:
+        abort(404, message="找不到该短信")
+    estate_or_404(current_staff(), message.estate_id)
+    return message
+
+
+@blp.route("/rounds/<int:round_id>/sms/reminders")
+class RoundReminders(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(ReminderSchema)
+    @blp.response(202, QueueReportSchema)
+    @blp.alt_response(409, description="轮次不在表决中")
+    def post(self, data, round_id):
+        """Queue the voting link to every owner without a ballot (once per household, phone and batch)."""
+        round_ = round_or_404(round_id)
+        staff = current_staff()
+        try:
+            report = queue_reminders(round_, staff.username, staff.id, now(), data.get("batch"))
+        except SmsRefused as exc:
+            _refuse(exc)
+        db.session.commit()
+        return report.as_dict()
+
+
+@blp.route("/rounds/<int:round_id>/sms/results")
+class RoundResults(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(202, QueueReportSchema)
+    @blp.alt_response(409, description="结果尚未公布")
+    def post(self, round_id):
+        """Queue the result notice to every phone on the round's roll (once per phone)."""
+        round_ = round_or_404(round_id)
+        staff = current_staff()
+        try:
+            report = queue_results(round_, staff.username, staff.id, now())
+        except SmsRefused as exc:
+            _refuse(exc)
+        db.session.commit()
+        return report.as_dict()
+
+
+@blp.route("/rounds/<int:round_id>/sms")
+class RoundOutbox(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(OutboxQuerySchema, location="query")
+    @blp.response(200, OutboxSchema)
+    def get(self, query, round_id):
+        """The round's messages, newest first, with their state (numbers masked)."""
+        round_ = round_or_404(round_id)
+        return outbox((OutboxMessage.round_id == round_.id,), **query)
+
+
+@blp.route("/estates/<int:estate_id>/sms")
+class EstateOutbox(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(OutboxQuerySchema, location="query")
+    @blp.response(200, OutboxSchema)
+    def get(self, query, estate_id):
+        """The estate's messages (every round, and one-time codes), newest first."""
+        estate = estate_or_404(current_staff(), estate_id)
+        return outbox((OutboxMessage.estate_id == estate.id,), **query)
+
+
+@blp.route("/sms/messages/<int:message_id>/resend")
+class MessageResend(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(201, MessageSchema)
+    @blp.alt_response(409, description="该短信不能重发")
+    def post(self, message_id):
+        """Send a failed or expired message again, as a new message linked to the old one."""
+        message = message_or_404(message_id)
+        staff = current_staff()
+        try:
+            new = resend(message, staff.username, staff.id, now())
+        except SmsRefused as exc:
+            _refuse(exc)
+        db.session.commit()
+        return message_view(new)

@@ -1,0 +1,41 @@
+"""`flask --app wsgi sms worker [--once] [--batch N]`: the process behind the Procfile's `worker:` line."""
+import signal
+import time
+
+import click
+from flask.cli import AppGroup
+
+from ..clock import now
+from .settings import setting
+from .worker import run_batch, worker_name
+
+sms_cli = AppGroup("sms", help="短信发送（发件箱）")
+
+
+@sms_cli.command("worker")
+@click.option("--once", is_flag=True, help="发送一批到期的短信后退出（用于定时任务或测试）")
+@click.option("--batch", type=click.IntRange(1, 500), default=None, help="每批领取的短信条数")
+def worker_command(once: bool, batch: int | None):
+    """Send due messages until stopped (SIGTERM/SIGINT finish the current message first)."""
+    name = worker_name()
+    stopping = []
+
+    def stop(signum, frame):
+        stopping.append(signum)
+
+    # A deploy stops the worker with SIGTERM: end after the current message, not in the middle of it.
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    click.echo(f"sms worker {name} started")
+    try:
+        while not stopping:
+            counts = run_batch(now, worker=name, batch=batch, stopping=lambda: bool(stopping))
+            if counts:
+                click.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())))
+            if once:
+                break
+            if not counts:
+                time.sleep(setting("SMS_POLL_SECONDS"))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo(f"sms worker {name} stopped")

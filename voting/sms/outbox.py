@@ -1,0 +1,74 @@
+"""Writing to the outbox inside the caller's transaction (operations: they flush, the view commits).
+
+A message exists only if the work that wanted it commits; the worker sends it after.
+The idempotency key is unique in the database, so a double click, a retried request
+or two instances queueing at once produce one row: the insert skips an existing key.
+"""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from ..audit.log import record as audit
+from ..extensions import db
+from .models import OptOut, OutboxMessage
+from .phone_numbers import masked
+
+OPTED_OUT_ZH = "该号码已退订短信"
+
+
+@dataclass(frozen=True)
+class Queued:
+    message: OutboxMessage | None
+    outcome: str  # queued / duplicate / opted_out
+
+
+def _insert(dialect: str):
+    return pg_insert if dialect == "postgresql" else sqlite_insert
+
+
+def is_opted_out(phone: str) -> bool:
+    return db.session.scalar(select(OptOut.id).where(OptOut.phone == phone)) is not None
+
+
+def enqueue(*, key: str, kind: str, to_phone: str, body: str, display_body: str, now: datetime,
+            actor: str, estate_id: int | None = None, round_id: int | None = None,
+            household_id: int | None = None, expires_at: datetime | None = None,
+            created_by_id: int | None = None, resend_of_id: int | None = None) -> Queued:
+    """Queue one message unless its key was queued before or the number opted out; flushes.
+
+    `to_phone` is E.164. The audit event names the number masked only.
+    """
+    if is_opted_out(to_phone):
+        return Queued(None, "opted_out")
+    values = dict(idempotency_key=key, kind=kind, estate_id=estate_id, round_id=round_id,
+                  household_id=household_id, to_phone=to_phone, body=body, display_body=display_body,
+                  state="pending", attempts=0, next_attempt_at=now, expires_at=expires_at,
+                  needs_check=False, error="", resend_of_id=resend_of_id, created_at=now,
+                  created_by_id=created_by_id)
+    insert = _insert(db.session.get_bind().dialect.name)
+    new_id = db.session.scalar(insert(OutboxMessage).values(**values)
+                               .on_conflict_do_nothing(index_elements=["idempotency_key"])
+                               .returning(OutboxMessage.id))
+    if new_id is None:
+        existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
+        return Queued(existing, "duplicate")
+    audit(estate_id, "sms_queued", f"sms:{new_id}", actor=actor, at=now,
+          data={"kind": kind, "to": masked(to_phone), "round": round_id, "resend_of": resend_of_id})
+    return Queued(db.session.get(OutboxMessage, new_id), "queued")
+
+
+def opt_out(phone: str, keyword: str, source: str, message_sid: str | None, now: datetime) -> bool:
+    """Record that `phone` opted out and skip what is still queued for it; True if new. Flushes."""
+    insert = _insert(db.session.get_bind().dialect.name)
+    new_id = db.session.scalar(insert(OptOut).values(
+        phone=phone, keyword=keyword[:20], source=source, message_sid=message_sid, opted_out_at=now,
+    ).on_conflict_do_nothing(index_elements=["phone"]).returning(OptOut.id))
+    # Rows being sent right now are left to the worker, which checks again before each call.
+    db.session.execute(update(OutboxMessage)
+                       .where(OutboxMessage.to_phone == phone, OutboxMessage.state == "pending")
+                       .values(state="skipped", error=OPTED_OUT_ZH, body=None, claimed_by=None, lease_until=None))
+    db.session.flush()
+    return new_id is not None

@@ -1,0 +1,147 @@
+"""What staff queue for a round: voting-link reminders, result notices, and resends.
+
+Operations: they flush, the view commits (and the worker sends after the commit).
+One message per owner and phone: an owner of several units votes once through any of
+their links, so their phone receives one reminder with the first unit's link.
+"""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+
+from ..ballots.links import LinkRefused, household_link, household_links
+from ..ballots.models import Ballot
+from ..china_time import cst_today, to_cst
+from ..estates.models import Estate
+from ..extensions import db
+from ..rounds.frozen_roll import roll_entries
+from ..rounds.models import Round
+from .models import OutboxMessage
+from .outbox import enqueue
+from .phone_numbers import roll_phones
+from .texts import reminder_text, result_text
+
+
+class SmsRefused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+@dataclass
+class QueueReport:
+    queued: int = 0
+    duplicate: int = 0  # queued before under the same key (e.g. twice the same day)
+    opted_out: int = 0
+    voted: int = 0  # households skipped because their owner has a ballot
+    no_phone: int = 0
+    message_ids: list[int] = field(default_factory=list)
+
+    def add(self, outcome) -> None:
+        setattr(self, outcome.outcome, getattr(self, outcome.outcome) + 1)
+        if outcome.outcome == "queued":
+            self.message_ids.append(outcome.message.id)
+
+    def as_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "message_ids"}
+
+
+def _hide_token(body: str, token: str) -> str:
+    return body.replace(token, token[:4] + "…")
+
+
+def _reminder(round_: Round, estate: Estate, household_id: int, phone: str, url: str, token: str, key: str,
+              actor: str, actor_id: int | None, now: datetime, resend_of_id: int | None = None):
+    body = reminder_text(estate.name, round_.title, to_cst(round_.closes_at), url)
+    return enqueue(key=key, kind="reminder", to_phone=phone, body=body, display_body=_hide_token(body, token),
+                   now=now, actor=actor, estate_id=estate.id, round_id=round_.id, household_id=household_id,
+                   expires_at=round_.closes_at, created_by_id=actor_id, resend_of_id=resend_of_id)
+
+
+def queue_reminders(round_: Round, actor: str, actor_id: int | None, now: datetime,
+                    batch_label: str | None = None) -> QueueReport:
+    """Queue the voting link to every owner of the round without a ballot yet.
+
+    Keyed per household, phone and `batch_label` (default: today's date in China), so
+    queueing twice the same day sends nothing twice, and a reminder another day can.
+    """
+    if round_.status != "open" or now >= round_.closes_at:
+        raise SmsRefused(409, "只有表决中的轮次可以发送表决提醒短信")
+    label = (batch_label or cst_today(now).isoformat())[:40]
+    estate = db.session.get(Estate, round_.estate_id)
+    voted = set(db.session.scalars(select(Ballot.voter_key).where(Ballot.round_id == round_.id).distinct()))
+    links = {link.household_id: link for link in household_links(round_, actor_id, now)}
+    report, seen = QueueReport(), set()
+    for entry in roll_entries(round_.id):
+        if entry.voter_key in voted:
+            report.voted += 1
+            continue
+        phones = roll_phones(entry.phones)
+        link = links.get(entry.household_id)
+        if not phones or link is None or link.url is None:
+            report.no_phone += 1
+            continue
+        for phone in phones:
+            if (entry.voter_key, phone) in seen:
+                continue
+            seen.add((entry.voter_key, phone))
+            report.add(_reminder(round_, estate, entry.household_id, phone, link.url, link.token,
+                                 f"reminder:r{round_.id}:h{entry.household_id}:{phone}:{label}",
+                                 actor, actor_id, now))
+    return report
+
+
+def queue_results(round_: Round, actor: str, actor_id: int | None, now: datetime) -> QueueReport:
+    """Queue the result notice to every phone on the round's roll, once per phone and round."""
+    if round_.status != "published":
+        raise SmsRefused(409, "结果公布后才能发送表决结果短信")
+    estate = db.session.get(Estate, round_.estate_id)
+    body = result_text(estate.name, round_.title, to_cst(round_.closes_at), bool(round_.passed))
+    report, seen = QueueReport(), set()
+    for entry in roll_entries(round_.id):
+        phones = roll_phones(entry.phones)
+        if not phones:
+            report.no_phone += 1
+        for phone in phones:
+            if phone in seen:
+                continue
+            seen.add(phone)
+            report.add(enqueue(key=f"result:r{round_.id}:{phone}", kind="result", to_phone=phone, body=body,
+                               display_body=body, now=now, actor=actor, estate_id=estate.id, round_id=round_.id,
+                               household_id=entry.household_id, created_by_id=actor_id))
+    return report
+
+
+def resendable(message: OutboxMessage) -> bool:
+    failed = message.state in ("failed", "expired") or message.provider_status in ("failed", "undelivered")
+    return failed and message.kind != "otp"
+
+
+def resend(message: OutboxMessage, actor: str, actor_id: int | None, now: datetime) -> OutboxMessage:
+    """A new message for a failed one, linked to it; the failed row keeps its history. Flushes."""
+    if message.kind == "otp":
+        raise SmsRefused(409, "验证码短信不能重发，请居民在表决页重新获取")
+    if not resendable(message):
+        raise SmsRefused(409, "只有发送失败或已过期的短信可以重发")
+    round_ = db.session.get(Round, message.round_id)
+    estate = db.session.get(Estate, message.estate_id)
+    key = f"resend:{message.id}"
+    if message.kind == "reminder":
+        if round_.status != "open" or now >= round_.closes_at:
+            raise SmsRefused(409, "本轮表决已截止，不能再重发表决提醒")
+        try:
+            link = household_link(round_, message.household_id, actor_id, now)
+        except LinkRefused as exc:
+            raise SmsRefused(exc.status, exc.message) from exc
+        queued = _reminder(round_, estate, message.household_id, message.to_phone, link.url, link.token, key,
+                           actor, actor_id, now, resend_of_id=message.id)
+    else:
+        body = result_text(estate.name, round_.title, to_cst(round_.closes_at), bool(round_.passed))
+        queued = enqueue(key=key, kind=message.kind, to_phone=message.to_phone, body=body, display_body=body,
+                         now=now, actor=actor, estate_id=estate.id, round_id=round_.id,
+                         household_id=message.household_id, created_by_id=actor_id, resend_of_id=message.id)
+    if queued.outcome == "opted_out":
+        raise SmsRefused(409, "该号码已退订短信，不能重发")
+    if queued.outcome == "duplicate":
+        raise SmsRefused(409, "这条短信已经重发过，请查看重发的那一条")
+    return queued.message

@@ -1,0 +1,64 @@
+"""Schemas of the SMS API (staff outbox, queueing, one-time codes)."""
+import marshmallow as ma
+
+STATE_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
+            "skipped": "未发送（已退订）", "expired": "已过期未发送"}
+KIND_ZH = {"reminder": "表决提醒", "result": "结果通知", "otp": "验证码"}
+PROVIDER_STATUS_ZH = {"queued": "排队中", "accepted": "已接受", "sending": "发送中", "sent": "已发出",
+                      "delivered": "已送达", "undelivered": "未送达", "failed": "失败", "read": "已读"}
+
+
+class MessageSchema(ma.Schema):
+    id = ma.fields.Integer()
+    kind = ma.fields.String()
+    round_id = ma.fields.Integer(allow_none=True)
+    household_id = ma.fields.Integer(allow_none=True)
+    to = ma.fields.String(metadata={"description": "the number, masked (138****1234)"})
+    text = ma.fields.String(metadata={"description": "the text, with links and codes masked"})
+    state = ma.fields.String(metadata={"description": " / ".join(STATE_ZH)})
+    provider_status = ma.fields.String(allow_none=True)
+    attempts = ma.fields.Integer()
+    next_attempt_at = ma.fields.AwareDateTime(allow_none=True)
+    error = ma.fields.String()
+    backend = ma.fields.String(allow_none=True)
+    provider_sid = ma.fields.String(allow_none=True)
+    resend_of_id = ma.fields.Integer(allow_none=True)
+    resendable = ma.fields.Boolean()
+    created_at = ma.fields.AwareDateTime()
+    sent_at = ma.fields.AwareDateTime(allow_none=True)
+
+
+class OutboxSchema(ma.Schema):
+    summary = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
+                             metadata={"description": "messages per state"})
+    messages = ma.fields.List(ma.fields.Nested(MessageSchema))
+
+
+class OutboxQuerySchema(ma.Schema):
+    state = ma.fields.String(load_default=None, validate=ma.validate.OneOf(tuple(STATE_ZH)))
+    kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(tuple(KIND_ZH)))
+    limit = ma.fields.Integer(load_default=500, validate=ma.validate.Range(min=1, max=5000))
+
+
+class ReminderSchema(ma.Schema):
+    batch = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=40), metadata={
+        "description": "reminders are sent once per household, phone and batch; default: today's date in China"})
+
+
+class QueueReportSchema(ma.Schema):
+    queued = ma.fields.Integer()
+    duplicate = ma.fields.Integer(metadata={"description": "already queued under the same key: not sent again"})
+    opted_out = ma.fields.Integer()
+    voted = ma.fields.Integer(metadata={"description": "households whose owner has voted: no reminder"})
+    no_phone = ma.fields.Integer()
+
+
+class CodeRequestSchema(ma.Schema):
+    token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    phone = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=9), metadata={
+        "description": "which of the roster's phones (0 = the first); the ballot page lists them masked"})
+
+
+class CodeSentSchema(ma.Schema):
+    sent_to = ma.fields.String(metadata={"description": "the number, masked"})
+    expires_at = ma.fields.AwareDateTime()
