@@ -8,7 +8,7 @@ event goes with it: the log records what happened, never what was attempted.
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from ..extensions import db
 from .chain import GENESIS, event_hash
@@ -19,30 +19,36 @@ def chain_name(estate_id: int | None) -> str:
     return f"estate:{estate_id}" if estate_id is not None else "global"
 
 
+_chains = AuditChain.__table__
+_events = AuditEvent.__table__
+# Built once: every ballot appends an event, so no per-call statement construction.
+_CLAIM = (update(_chains).where(_chains.c.chain == bindparam("c")).values(length=_chains.c.length + 1)
+          .returning(_chains.c.length, _chains.c.head_hash))
+_NEW_CHAIN = insert(_chains)
+_APPEND = insert(_events)
+_MOVE_HEAD = update(_chains).where(_chains.c.chain == bindparam("c")).values(head_hash=bindparam("h"))
+
+
 def record(estate_id: int | None, action: str, subject: str, *, actor: str, at: datetime,
-           data: dict | None = None) -> AuditEvent:
+           data: dict | None = None) -> None:
     """Append one event; `data` must be JSON-able and free of personal data."""
     chain = chain_name(estate_id)
     at = at.astimezone(timezone.utc)  # hashed as stored and as read back: UTC
-    claimed = db.session.execute(
-        update(AuditChain).where(AuditChain.chain == chain).values(length=AuditChain.length + 1)
-        .returning(AuditChain.length, AuditChain.head_hash)
-    ).first()
+    db.session.flush()  # events follow what the caller already wrote
+    conn = db.session.connection()
+    claimed = conn.execute(_CLAIM, {"c": chain}).first()
     if claimed is None:
-        db.session.execute(insert(AuditChain).values(chain=chain, length=1, head_hash=GENESIS))
+        conn.execute(_NEW_CHAIN, {"chain": chain, "length": 1, "head_hash": GENESIS})
         seq, prev_hash = 1, GENESIS
     else:
         seq, prev_hash = claimed
     fields = {"chain": chain, "seq": seq, "at": at.isoformat(), "actor": actor, "action": action,
               "subject": subject, "data": data or {}, "prev_hash": prev_hash}
     digest = event_hash(fields)
-    event = AuditEvent(chain=chain, seq=seq, at=at, actor=actor, action=action, subject=subject,
-                       data=json.dumps(data or {}, ensure_ascii=False, sort_keys=True),
-                       prev_hash=prev_hash, hash=digest)
-    db.session.add(event)
-    db.session.execute(update(AuditChain).where(AuditChain.chain == chain).values(head_hash=digest))
-    db.session.flush()
-    return event
+    conn.execute(_APPEND, {"chain": chain, "seq": seq, "at": at, "actor": actor, "action": action,
+                           "subject": subject, "data": json.dumps(data or {}, ensure_ascii=False, sort_keys=True),
+                           "prev_hash": prev_hash, "hash": digest})
+    conn.execute(_MOVE_HEAD, {"c": chain, "h": digest})
 
 
 def chain_events(chain: str) -> list[dict]:

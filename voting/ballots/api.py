@@ -156,8 +156,10 @@ class Ballots(MethodView):
             db.session.rollback()
             # Same shape as a schema error, so a client reads field errors in one place.
             abort(exc.status, message=exc.message, errors={"json": {exc.field: [exc.message]}} if exc.field else None)
+        # Read before the commit expires the object: no extra SELECT after it.
+        answer = {"receipt": ballot.receipt, "cast_at": ballot.cast_at, "counted": ballot.counted_at_cast}
         db.session.commit()
-        return {"receipt": ballot.receipt, "cast_at": ballot.cast_at, "counted": ballot.counted_at_cast}
+        return answer
 
 
 @ballots_blp.route("/ballots/<string:receipt>")

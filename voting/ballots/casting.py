@@ -9,7 +9,7 @@ the highest. A (round, voter, seq) unique key backs this up. Nothing is updated.
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from ..audit.log import record as audit
 from ..extensions import db
@@ -34,47 +34,67 @@ def new_receipt() -> str:
     return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
 
 
+_voters = RoundVoter.__table__
+_rounds = Round.__table__
+_ballots = Ballot.__table__
+
+# Built once: the ballot path runs these for every ballot, so no per-request statement
+# construction. The round must be open when the voter's row is locked. FOR SHARE
+# (PostgreSQL): closing updates the round row and so waits for this transaction, and a
+# cast that waited on a close sees it closed. SQLite has one writer at a time.
+_CLAIM = (
+    update(_voters)
+    .where(_voters.c.round_id == bindparam("r"), _voters.c.voter_key == bindparam("k"),
+           select(_rounds.c.id).where(_rounds.c.id == bindparam("r"), _rounds.c.status == "open")
+           .with_for_update(read=True).exists())
+    .values(
+        ballots=_voters.c.ballots + 1,
+        # SET expressions read the row's values from before this UPDATE.
+        first_household_id=func.coalesce(_voters.c.first_household_id, bindparam("h")),
+        other_unit=or_(_voters.c.other_unit, and_(_voters.c.first_household_id.is_not(None),
+                                                  _voters.c.first_household_id != bindparam("h"))),
+        choices=_voters.c.choices.op("|")(bindparam("bit")),
+    )
+    .returning(_voters.c.ballots)
+)
+_LAST_CAST = select(func.max(_ballots.c.cast_at)).where(_ballots.c.round_id == bindparam("r"),
+                                                        _ballots.c.voter_key == bindparam("k"))
+_VOTER_OF_UNIT = select(RollEntry.__table__.c.voter_key).where(
+    RollEntry.__table__.c.round_id == bindparam("r"), RollEntry.__table__.c.household_id == bindparam("h"))
+_INSERT = insert(_ballots).returning(_ballots.c.id)
+
+
 def cast_ballot(round_: Round, household_id: int, choice: str, channel: str, now: datetime, *,
                 token_id: int | None = None, paper_entry_id: int | None = None,
-                opinion_id: int | None = None, actor: str = "resident") -> Ballot:
-    """Append a ballot for the voter owning `household_id`; flushes. Raises CastRefused."""
+                opinion_id: int | None = None, actor: str = "resident", voter_key: str | None = None) -> Ballot:
+    """Append a ballot for the voter owning `household_id`; flushes. Raises CastRefused.
+
+    `voter_key` may be passed by a caller that already read the unit's roll entry. The
+    returned Ballot carries the row's values (it is not attached to the session).
+    """
     if now >= round_.closes_at:
         raise CastRefused(409, "表决已截止")
-    voter_key = db.session.scalar(select(RollEntry.voter_key).where(
-        RollEntry.round_id == round_.id, RollEntry.household_id == household_id))
+    db.session.flush()  # anything the caller added (an opinion) goes first
+    conn = db.session.connection()
+    if voter_key is None:
+        voter_key = conn.execute(_VOTER_OF_UNIT, {"r": round_.id, "h": household_id}).scalar()
     if voter_key is None:
         raise CastRefused(404, "该房屋不在本轮表决的名册中")
-    # FOR SHARE on PostgreSQL: closing takes the round row FOR UPDATE and waits for us.
-    db.session.execute(select(Round.id).where(Round.id == round_.id).with_for_update(read=True))
-    seq = db.session.scalar(
-        update(RoundVoter)
-        .where(RoundVoter.round_id == round_.id, RoundVoter.voter_key == voter_key,
-               exists().where(Round.id == round_.id, Round.status == "open"))
-        .values(
-            ballots=RoundVoter.ballots + 1,
-            # SET expressions read the row's values from before this UPDATE.
-            first_household_id=func.coalesce(RoundVoter.first_household_id, household_id),
-            other_unit=or_(RoundVoter.other_unit, and_(RoundVoter.first_household_id.is_not(None),
-                                                       RoundVoter.first_household_id != household_id)),
-            choices=RoundVoter.choices.op("|")(CHOICE_BITS[choice]),
-        )
-        .returning(RoundVoter.ballots)
-    )
+    seq = conn.execute(_CLAIM, {"r": round_.id, "k": voter_key, "h": household_id,
+                                "bit": CHOICE_BITS[choice]}).scalar()
     if seq is None:
         raise CastRefused(409, "本轮表决未在进行中")
     # Keep time order equal to sequence order for this voter, whatever the clocks of
     # several app instances say: the tally orders ballots by cast_at.
-    last = db.session.scalar(select(func.max(Ballot.cast_at)).where(
-        Ballot.round_id == round_.id, Ballot.voter_key == voter_key))
+    last = None if seq == 1 else conn.execute(_LAST_CAST, {"r": round_.id, "k": voter_key}).scalar()
     cast_at = now if last is None or now > last else last + timedelta(microseconds=1)
-    ballot = Ballot(
+    values = dict(
         round_id=round_.id, household_id=household_id, voter_key=voter_key, seq=seq, choice=choice,
         channel=channel, cast_at=cast_at, receipt=new_receipt(),
         counted_at_cast=(round_.ballot_policy == "last" or seq == 1),
         token_id=token_id, paper_entry_id=paper_entry_id, opinion_id=opinion_id,
     )
-    db.session.add(ballot)
-    db.session.flush()
+    ballot = Ballot(id=conn.execute(_INSERT, values).scalar(), **values)
     # The choice itself is in the ledger (ballots.csv); the log proves when and through which unit.
     audit(round_.estate_id, "ballot_cast", f"round:{round_.id}", actor=actor, at=cast_at, data={
         "household_id": household_id, "voter": voter_key, "seq": seq, "channel": channel,

@@ -140,7 +140,7 @@ def vote_with_token(token: str, choice: str | None, opinion: str | None, verific
         if text:
             opinion_id = add_opinion(lookup.round, text, "online", entry.household_id, None, now).id
         return cast_ballot(lookup.round, entry.household_id, choice, "online", now,
-                           token_id=lookup.token.id, opinion_id=opinion_id)
+                           token_id=lookup.token.id, opinion_id=opinion_id, voter_key=entry.voter_key)
     except (CastRefused, RoundRefused) as exc:
         raise VoteRefused(exc.status, exc.message, "closed" if exc.status == 409 else "cast") from exc
 
