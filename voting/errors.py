@@ -5,6 +5,7 @@ API responses (paths under /api/) always carry {"code", "status", "message", "er
 import logging
 
 from flask import Flask, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .extensions import db
@@ -56,6 +57,12 @@ def handle_http_exception(error: HTTPException):
     return render_template("error.html", code=error.code, message=text), error.code, headers
 
 
+def handle_csrf_error(error: CSRFError):
+    # Flask-WTF's reasons are English ("The CSRF token is missing."); the form is simply stale.
+    error.description = "页面已过期或表单无效，请返回上一页刷新后重新提交"
+    return handle_http_exception(error)
+
+
 def handle_unexpected(error: Exception):
     # Whatever half-done work the request had must not reach the database.
     db.session.rollback()
@@ -66,4 +73,5 @@ def handle_unexpected(error: Exception):
 def register_errorhandlers(app: Flask) -> None:
     # Replaces flask-smorest's handler so pages get HTML and the API a full envelope.
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(CSRFError, handle_csrf_error)
     app.register_error_handler(Exception, handle_unexpected)

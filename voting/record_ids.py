@@ -12,6 +12,17 @@ MAX_ID = 2**31 - 1
 ID_RANGE = ma.validate.Range(min=1, max=MAX_ID, error="编号无效")
 
 
+def parse_record_id(text: str | None) -> int | None:
+    """The id typed into a form field, if it is one (ASCII digits, 1…MAX_ID); else None.
+
+    `str.isdigit` alone is not enough: it accepts "²" (which `int` refuses) and any length.
+    """
+    if not text or not (text.isascii() and text.isdigit()):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
+
 class RecordIdConverter(IntegerConverter):
     """`<int:…>` in URL rules, bounded by MAX_ID; install as the app's "int" converter."""
 

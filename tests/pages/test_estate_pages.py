@@ -22,7 +22,7 @@ def test_login_form_without_csrf_token_is_refused(client, db):
     make_user("district", username="qu")
     response = client.post("/login", data={"username": "qu", "password": "correct-horse-battery"})
     assert response.status_code == 400
-    assert "CSRF" in response.get_data(as_text=True)
+    assert "页面已过期" in response.get_data(as_text=True)
 
 
 def test_login_does_not_redirect_off_site(client, db):

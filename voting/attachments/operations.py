@@ -94,7 +94,7 @@ def attachment_response(attachment: Attachment, thumbnail: bool = False) -> Resp
         "Content-Disposition": f"{disposition}; filename=\"{ascii_name}\"; "
                                f"filename*=UTF-8''{quote(attachment.filename)}",
         "X-Content-Type-Options": "nosniff",
-        # Even if a browser rendered the file as a page, it could run nothing.
-        "Content-Security-Policy": "default-src 'none'; sandbox",
+        # Even if a browser rendered the file as a page, it could run nothing, nor be framed.
+        "Content-Security-Policy": "default-src 'none'; sandbox; frame-ancestors 'none'",
         "Cache-Control": "private, max-age=300",
     })

@@ -11,6 +11,7 @@ from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404
 from ..clock import now
 from ..extensions import db
+from ..record_ids import parse_record_id
 from ..rounds.models import Round
 from .api import pdf_response, png_response, slips_for
 from .links import LinkRefused, household_link, household_links, issue_missing, reissue
@@ -63,11 +64,11 @@ def links_issue(round_id):
 @login_required
 def links_reissue(round_id):
     round_ = _round(round_id)
-    household_id = request.form.get("household_id", "")
-    if not household_id.isdigit():
+    household_id = parse_record_id(request.form.get("household_id"))
+    if household_id is None:
         abort(422, message="请选择要重新发放的房屋")
     try:
-        link = reissue(round_, int(household_id), current_staff().id, request.form.get("reason", ""), now())
+        link = reissue(round_, household_id, current_staff().id, request.form.get("reason", ""), now())
     except LinkRefused as exc:
         _refuse(exc)
     db.session.commit()

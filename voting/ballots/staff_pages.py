@@ -8,6 +8,7 @@ from ..accounts.jurisdiction import estate_or_404
 from ..attachments.operations import attachment_of, attachment_response
 from ..clock import now
 from ..extensions import db
+from ..record_ids import parse_record_id
 from ..rounds.frozen_roll import roll_entries
 from ..rounds.models import Round
 from .casting import CHOICES_ZH
@@ -71,12 +72,13 @@ def paper_page(round_id):
 def paper_enter(round_id):
     round_ = _round(round_id)
     form = {k: request.form.get(k, "") for k in ("household_id", "choice", "kind")}
-    if not form["household_id"].isdigit():
+    household_id = parse_record_id(form["household_id"])
+    if household_id is None:
         return _paper_page(round_, 422, "请选择房屋（楼幢-单元-室号）", form)
     files = {name: request.files.get(name) for name in ("scan", "authorisation")}
     uploads = {name: Upload(f.filename or "", f.read()) if f and f.filename else None for name, f in files.items()}
     try:
-        entry = enter_paper_ballot(round_, int(form["household_id"]), form["choice"], form["kind"] or "paper",
+        entry = enter_paper_ballot(round_, household_id, form["choice"], form["kind"] or "paper",
                                    uploads["scan"], uploads["authorisation"], current_staff(), now())
     except PaperRefused as exc:
         db.session.rollback()

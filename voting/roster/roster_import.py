@@ -12,6 +12,7 @@ import io
 import re
 import unicodedata
 import warnings
+import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Context, Decimal
@@ -23,6 +24,10 @@ AREA_SOURCES = ("register", "survey", "contract")  # 不动产登记 / 实测 / 
 HOLDING_STATUSES = ("owned", "developer_unsold", "developer_undelivered")  # 已售 / 开发商未售 / 已售未交付
 MAX_UNIT_AREA = Decimal("1000.00")  # m²; larger is "implausibly large"
 MAX_DATA_ROWS = 20000
+# Bytes of all the parts of an .xlsx once unzipped. A roster at MAX_DATA_ROWS (ten columns) is
+# about 11 MB; a small file that unzips past this is a zip bomb, refused before openpyxl inflates
+# any of it. (zipfile never inflates a part past the size its header declares, so the sum bounds it.)
+MAX_XLSX_EXPANDED = 32 * 1024 * 1024
 MAX_FIELD_LEN = 100
 MAX_CO_OWNERS_LEN = 500  # the co-owner cell holds several names of up to MAX_FIELD_LEN each
 
@@ -161,6 +166,14 @@ def _read_csv(data: bytes) -> list[tuple[int, list]] | RowError:
 
 
 def _read_xlsx(data: bytes) -> list[tuple[int, list]] | RowError:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            expanded = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        expanded = 0  # not a readable zip: openpyxl below says so in the usual words
+    if expanded > MAX_XLSX_EXPANDED:
+        return RowError(0, "", f"Excel 文件解压后超过 {MAX_XLSX_EXPANDED // (1024 * 1024)} MB，不像是名册；"
+                               "请只保留名册所在的工作表，“另存为” .xlsx 后重新上传")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles/extensions it does not need

@@ -31,14 +31,17 @@ def _round(round_id: int) -> Round:
 
 
 def render_round_page(round_: Round, status: int = 200, **extra):
-    estate = estate_or_404(current_staff(), round_.estate_id)
+    from ..evidence.report_data import check_title_zh  # imports this module: not at the top
+
+    estate, rule = estate_or_404(current_staff(), round_.estate_id), round_rule(round_)
     opinions = db.session.scalars(select(Opinion).where(Opinion.round_id == round_.id).order_by(Opinion.id)).all()
     answers = {}
     for a in db.session.scalars(select(OpinionAnswer).where(OpinionAnswer.opinion_id.in_([o.id for o in opinions]))):
         answers.setdefault(a.opinion_id, []).append(a.text)
     context = {
         "round": round_view(round_), "round_obj": round_, "estate": estate, "status_zh": STATUS_ZH,
-        "action_zh": ACTION_ZH, "kind_zh": KIND_ZH, "rule": round_rule(round_),
+        "action_zh": ACTION_ZH, "kind_zh": KIND_ZH, "rule": rule,
+        "check_titles": {c.name: check_title_zh(c) for c in rule.checks},  # Chinese, as in the report
         "tally": round_tally(round_) if round_.status != "draft" else None,
         "opinions": opinions, "answers": answers, "error": None,
     }

@@ -1,0 +1,71 @@
+"""Guessing voting links: random tokens of the real format find nothing, and an address that
+keeps trying unknown links is stopped (429, in Chinese) on the page and the API alike."""
+import base64
+import secrets
+
+from voting.ballots.ballot_tokens import TOKEN_BYTES, TOKEN_LENGTH
+from voting.ballots.online import resolve_token
+
+SCAN = 10_000
+LIMIT = 30  # unknown links per address and hour (voting.ballots.online.unknown_tokens_limited)
+
+
+def random_token() -> str:
+    token = base64.urlsafe_b64encode(secrets.token_bytes(TOKEN_BYTES)).decode("ascii")
+    assert len(token) == TOKEN_LENGTH
+    return token
+
+
+def test_ten_thousand_random_tokens_of_the_real_format_resolve_to_nothing(db, dataset):
+    assert resolve_token(dataset.ids["token"]) is not None  # the scan would see a real one
+    found = [token for token in (random_token() for _ in range(SCAN)) if resolve_token(token) is not None]
+    assert found == []
+
+
+def _from(address: str) -> dict:
+    return {"environ_base": {"REMOTE_ADDR": address}}
+
+
+def test_a_sample_of_random_links_over_http_finds_nothing(client, dataset):
+    for n in range(300):
+        address = f"198.51.100.{n // (LIMIT // 2)}"  # stay under the limit: this is about finding nothing
+        page = client.get(f"/v/{random_token()}", **_from(address))
+        api = client.post("/api/v1/ballots", json={"token": random_token(), "choice": "agree"}, **_from(address))
+        assert (page.status_code, api.status_code) == (404, 404)
+
+
+def test_unknown_links_from_one_address_are_stopped_after_the_limit_on_page_and_api(client, dataset):
+    address = _from("203.0.113.7")
+    for n in range(LIMIT):  # page and API share one budget
+        response = client.get(f"/v/{random_token()}", **address) if n % 2 else \
+            client.post("/api/v1/ballots", json={"token": random_token(), "choice": "agree"}, **address)
+        assert response.status_code == 404, n
+    page = client.get(f"/v/{random_token()}", **address)
+    assert page.status_code == 429
+    assert "无效的表决链接尝试次数过多" in page.get_data(as_text=True)
+    api = client.post("/api/v1/ballots", json={"token": random_token(), "choice": "agree"}, **address)
+    assert api.status_code == 429
+    assert api.get_json()["code"] == 429 and "无效的表决链接尝试次数过多" in api.get_json()["message"]
+    assert "Retry-After" in api.headers
+    # While it lasts, even a real link from that address waits; other addresses are not affected.
+    assert client.get(f"/v/{dataset.ids['token']}", **address).status_code == 429
+    assert client.get(f"/v/{dataset.ids['token']}", **_from("203.0.113.8")).status_code == 200
+
+
+def test_real_links_do_not_use_up_the_budget(client, dataset):
+    """A resident reloading the ballot page, or a household's owners sharing one address, is never stopped."""
+    address = _from("203.0.113.9")
+    for _ in range(LIMIT + 10):
+        assert client.get(f"/v/{dataset.ids['token']}", **address).status_code == 200
+    assert client.get(f"/v/{random_token()}", **address).status_code == 404
+
+
+def test_receipt_pages_and_code_requests_count_unknown_links_too(client, dataset):
+    address = _from("203.0.113.10")
+    for n in range(LIMIT):
+        if n % 2:
+            response = client.get(f"/v/{random_token()}/receipts/ABCD-EFGH-JKMN", **address)
+        else:
+            response = client.post("/api/v1/sms/codes", json={"token": random_token()}, **address)
+        assert response.status_code == 404, n
+    assert client.post("/api/v1/sms/codes", json={"token": random_token()}, **address).status_code == 429
