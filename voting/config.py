@@ -44,6 +44,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # If Redis is unreachable, count in each process's memory until it is back, rather than
+        # answering 500 to every request that carries a limit (every ballot, every login).
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "TWILIO_ACCOUNT_SID": env.get("TWILIO_ACCOUNT_SID", ""),
         "TWILIO_AUTH_TOKEN": env.get("TWILIO_AUTH_TOKEN", ""),
         "TWILIO_FROM": env.get("TWILIO_FROM", ""),
