@@ -44,7 +44,7 @@ test: install axe
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (CI sets it)"; fi
 
 test-sqlite: install
-	env -u TEST_DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
+	env -u TEST_DATABASE_URL TEST_SQLITE_LEG=1 $(BIN)/pytest -q -p no:cacheprovider
 
 test-postgres: install
 	@test -n "$$TEST_DATABASE_URL" || { echo "set TEST_DATABASE_URL"; exit 2; }
