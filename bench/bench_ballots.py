@@ -4,13 +4,13 @@
   insert   POST /bench/insert   the same JSON body, one INSERT + COMMIT on the same database
   ballots  POST /api/v1/ballots a real online ballot with a distinct voting link per request
 
-For each database it builds a throw-away estate of N households (default 5,000) through the
+For each database it builds a throw-away estate of N households (default 12,000: more than one run casts, so every ballot is a first one) through the
 public API (roster import, proposal, round, open, links), starts gunicorn on 127.0.0.1 with
 bench/bench_app.py, and drives each endpoint with wrk (32 connections, 10 s) and a Lua script
 that hands every request its own link. Prints requests/s, p50 and p99, and the ratio
 ballots / insert. Targets: ratio ≥ 0.50 and ballots p99 < 100 ms.
 
-  .venv/bin/python bench/bench_ballots.py [--db sqlite|postgres|both] [--households 5000]
+  .venv/bin/python bench/bench_ballots.py [--db sqlite|postgres|both] [--households 12000]
       [--workers 4] [--connections 32] [--threads 2] [--duration 10]
 
 Needs `wrk` (Debian: apt-get install wrk). PostgreSQL: BENCH_DATABASE_URL (default
@@ -240,7 +240,7 @@ def run(kind: str, args) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
-    parser.add_argument("--households", type=int, default=5000)
+    parser.add_argument("--households", type=int, default=12000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)

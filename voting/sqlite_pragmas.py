@@ -6,6 +6,7 @@ file); foreign keys are off in SQLite unless asked for per connection.
 from flask import Flask
 from sqlalchemy import event
 
+from .audit.sql_hash import register_sqlite
 from .extensions import db
 
 
@@ -15,6 +16,7 @@ def _on_connect(dbapi_connection, connection_record):
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")  # safe with WAL: a crash loses no committed data
     cursor.close()
+    register_sqlite(dbapi_connection)  # the audit append hashes in SQL
 
 
 def configure_sqlite(app: Flask) -> None:

@@ -22,6 +22,23 @@ def event_hash(event: dict) -> str:
     return hashlib.sha256(canonical(event)).hexdigest()
 
 
+# canonical() with its keys sorted is: action, actor, at, chain, data, prev_hash, seq, subject.
+# The two link fields sit together, so an event splits around them (see canonical_parts).
+SEQ_JOIN = '","seq":'
+
+
+def canonical_parts(event: dict) -> tuple[str, str]:
+    """(prefix, suffix) with canonical(event) == prefix + prev_hash + SEQ_JOIN + str(seq) + suffix.
+
+    The database can then hash an event whose place in the chain (prev_hash, seq) it
+    assigns itself, in the statement that takes the chain's lock (audit.log).
+    """
+    head = {k: event[k] for k in ("action", "actor", "at", "chain", "data")}
+    prefix = json.dumps(head, ensure_ascii=False, sort_keys=True, separators=(",", ":"))[:-1] + ',"prev_hash":"'
+    suffix = ',"subject":' + json.dumps(event["subject"], ensure_ascii=False, separators=(",", ":")) + "}"
+    return prefix, suffix
+
+
 def first_break(events: list[dict]) -> str | None:
     """None if `events` (in seq order) form an unbroken chain from GENESIS, else a Chinese
     description of the first broken link (which seq, and why)."""

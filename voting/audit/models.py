@@ -6,6 +6,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db_types import UTCDateTime
 from ..extensions import db
+from .chain import GENESIS
 
 
 class AuditChain(db.Model):
@@ -15,6 +16,9 @@ class AuditChain(db.Model):
     chain: Mapped[str] = mapped_column(String(40), primary_key=True)
     length: Mapped[int] = mapped_column(default=0)
     head_hash: Mapped[str] = mapped_column(String(64))
+    # The head before the latest append: only there so the append's UPDATE … RETURNING
+    # can hand back the link it replaced (the new event's prev_hash) in the same statement.
+    prev_head_hash: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
 
 
 class AuditEvent(db.Model):

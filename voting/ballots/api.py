@@ -141,8 +141,9 @@ class RoundSlips(MethodView):
 class Ballots(MethodView):
     decorators = [verification_limited, unknown_tokens_limited]
 
-    @ballots_blp.arguments(BallotCreateSchema)
-    @ballots_blp.response(201, BallotCreatedSchema)
+    # Schema instances, not classes: webargs would build a new schema object per request.
+    @ballots_blp.arguments(BallotCreateSchema())
+    @ballots_blp.response(201, BallotCreatedSchema())
     @ballots_blp.alt_response(404, description="表决链接无效")
     @ballots_blp.alt_response(409, description="轮次不在表决中，或本轮需短信验证（暂未开通）")
     @ballots_blp.alt_response(410, description="该链接已被重新发放的链接取代")

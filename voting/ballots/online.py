@@ -10,7 +10,7 @@ from datetime import datetime
 
 from flask import g, request
 from flask_limiter.util import get_remote_address
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import aliased
 
 from ..extensions import db, limiter
@@ -40,26 +40,35 @@ class VoteRefused(Exception):
 class TokenLookup:
     token: VotingToken
     round: Round
+    entry: RollEntry  # the household's unit on the round's frozen roll
     live: bool  # False once the household's link was reissued
 
 
+_newer = aliased(VotingToken)
+# Built once (every ballot and every page view runs it): the token, its round, the
+# household's roll entry and the household's newest token id, by the token hash's index.
+_RESOLVE = (
+    select(VotingToken, Round, RollEntry,
+           select(func.max(_newer.id))
+           .where(_newer.round_id == VotingToken.round_id, _newer.household_id == VotingToken.household_id)
+           .correlate(VotingToken).scalar_subquery())
+    .join(Round, Round.id == VotingToken.round_id)
+    .join(RollEntry, (RollEntry.round_id == VotingToken.round_id)
+          & (RollEntry.household_id == VotingToken.household_id))
+    .where(VotingToken.token_hash == bindparam("hash"))
+)
+
+
 def resolve_token(token: str) -> TokenLookup | None:
-    """The token's row, its round and whether it is the live one — in one indexed query.
+    """The token's row, its round, its roll entry and whether it is the live one — in one indexed query.
 
     Unknown and known tokens cost the same here: the hash is always computed and
     exactly one statement runs, so the response does not reveal which hashes exist.
     """
-    newer = aliased(VotingToken)
-    live_id = (select(func.max(newer.id))
-               .where(newer.round_id == VotingToken.round_id, newer.household_id == VotingToken.household_id)
-               .correlate(VotingToken).scalar_subquery())
-    row = db.session.execute(
-        select(VotingToken, Round, live_id).join(Round, Round.id == VotingToken.round_id)
-        .where(VotingToken.token_hash == token_hash(token))
-    ).first()
+    row = db.session.execute(_RESOLVE, {"hash": token_hash(token)}).first()
     if row is None:
         return None
-    return TokenLookup(token=row[0], round=row[1], live=row[0].id == row[2])
+    return TokenLookup(token=row[0], round=row[1], entry=row[2], live=row[0].id == row[3])
 
 
 def usable_lookup(token: str, now: datetime) -> TokenLookup:
@@ -103,11 +112,6 @@ def check_verification(round_: Round, entry: RollEntry, answer: str | None) -> N
         raise VoteRefused(422, "手机号后四位不正确，请核对后重试（多次错误将暂时锁定）", "verification", "verification")
 
 
-def roll_entry_of(lookup: TokenLookup) -> RollEntry:
-    return db.session.scalar(select(RollEntry).where(
-        RollEntry.round_id == lookup.round.id, RollEntry.household_id == lookup.token.household_id))
-
-
 def check_choice(choice: str | None) -> str:
     if choice not in CHOICES_ZH:
         raise VoteRefused(422, "请选择“同意”“不同意”或“弃权”", "choice", "choice")
@@ -119,9 +123,8 @@ def check_before_casting(token: str, choice: str | None, verification: str | Non
     """Everything `vote_with_token` refuses, without writing: also the confirmation page's check."""
     lookup = usable_lookup(token, now)
     check_choice(choice)
-    entry = roll_entry_of(lookup)
-    check_verification(lookup.round, entry, verification)
-    return lookup, entry
+    check_verification(lookup.round, lookup.entry, verification)
+    return lookup, lookup.entry
 
 
 def vote_with_token(token: str, choice: str | None, opinion: str | None, verification: str | None,

@@ -23,7 +23,7 @@ from .casting import CHOICES_ZH, ballot_standing
 from .models import Ballot
 from .online import (CLOSED_ZH, NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, OPINION_MAX, TokenLookup, VoteRefused,
                      check_before_casting, effective_ballot, note_unknown_token, refused, resolve_token,
-                     roll_entry_of, unknown_tokens_limited, verification_limited, vote_with_token, voter_ballots)
+                     unknown_tokens_limited, verification_limited, vote_with_token, voter_ballots)
 
 bp = Blueprint("resident_ballot", __name__)
 
@@ -74,7 +74,7 @@ def _lookup_or_page(token: str):
 
 def _context(lookup: TokenLookup) -> dict:
     round_ = lookup.round
-    entry = roll_entry_of(lookup)
+    entry = lookup.entry
     covered = db.session.scalars(select(RollEntry).where(
         RollEntry.round_id == round_.id, RollEntry.voter_key == entry.voter_key).order_by(RollEntry.id)).all()
     version = db.session.get(ProposalVersion, round_.proposal_version_id) if round_.proposal_version_id else None
@@ -162,7 +162,7 @@ def vote_receipt(token, receipt):
     if lookup is None:
         note_unknown_token()
         return _gone(UNKNOWN_ZH, 404)
-    entry = roll_entry_of(lookup)
+    entry = lookup.entry
     ballot = db.session.scalar(select(Ballot).where(
         Ballot.receipt == receipt, Ballot.round_id == lookup.round.id, Ballot.voter_key == entry.voter_key))
     if ballot is None:

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import func, select, update
 
-from ..ballots.online import NO_PHONE_ZH, VoteRefused, roll_entry_of, usable_lookup
+from ..ballots.online import NO_PHONE_ZH, VoteRefused, usable_lookup
 from ..clock import now as clock_now
 from ..estates.models import Estate
 from ..extensions import db
@@ -83,7 +83,7 @@ def request_code(token: str, phone_index: int, now: datetime) -> tuple[OneTimeCo
     round_ = lookup.round
     if round_.verification != "sms":
         raise VoteRefused(409, "本轮表决不需要短信验证码", "not_sms")
-    entry = roll_entry_of(lookup)
+    entry = lookup.entry
     # Serialise the requests of one household (PostgreSQL), so the limits cannot be raced past.
     db.session.execute(select(RollEntry.id).where(RollEntry.id == entry.id).with_for_update())
     phones = roll_phones(entry.phones)
