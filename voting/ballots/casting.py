@@ -8,6 +8,7 @@ the highest. A (round, voter, seq) unique key backs this up. Nothing is updated.
 """
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
@@ -15,6 +16,9 @@ from ..audit.log import record as audit
 from ..extensions import db
 from ..rounds.models import RollEntry, Round, RoundVoter
 from .models import Ballot
+
+if TYPE_CHECKING:
+    from .online import RoundState
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
 CHANNELS_ZH = {"online": "线上", "paper": "纸质", "proxy": "委托"}
@@ -64,10 +68,13 @@ _VOTER_OF_UNIT = select(RollEntry.__table__.c.voter_key).where(
 _INSERT = insert(_ballots).returning(_ballots.c.id)
 
 
-def cast_ballot(round_: Round, household_id: int, choice: str, channel: str, now: datetime, *,
+def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, channel: str, now: datetime, *,
                 token_id: int | None = None, paper_entry_id: int | None = None,
                 opinion_id: int | None = None, actor: str = "resident", voter_key: str | None = None) -> Ballot:
     """Append a ballot for the voter owning `household_id`; flushes. Raises CastRefused.
+
+    `round_` needs only id, estate_id, closes_at and ballot_policy: a Round, or the
+    RoundState a voting link resolved to.
 
     `voter_key` may be passed by a caller that already read the unit's roll entry. The
     returned Ballot carries the row's values (it is not attached to the session).

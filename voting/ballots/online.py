@@ -7,11 +7,11 @@ verification, records the opinion (if any) and hands the ballot to
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from flask import g, request
 from flask_limiter.util import get_remote_address
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import aliased
 
 from ..extensions import db, limiter
 from ..rounds.models import RollEntry, Round
@@ -36,39 +36,67 @@ class VoteRefused(Exception):
         self.status, self.message, self.reason, self.field = status, message, reason, field
 
 
+class RoundState(NamedTuple):
+    """What voting needs of a round (read with the token, not as an ORM object)."""
+    id: int
+    estate_id: int
+    status: str
+    closes_at: datetime
+    ballot_policy: str
+    verification: str
+
+
+class EntryState(NamedTuple):
+    """What voting needs of the household's unit on the round's frozen roll."""
+    id: int
+    household_id: int
+    voter_key: str
+    phones: str
+
+
 @dataclass(frozen=True)
 class TokenLookup:
-    token: VotingToken
-    round: Round
-    entry: RollEntry  # the household's unit on the round's frozen roll
+    """A token resolved: plain values for voting; pages load the ORM rows they show."""
+    token_id: int
+    round: RoundState
+    entry: EntryState
     live: bool  # False once the household's link was reissued
 
+    def round_row(self) -> Round:
+        return db.session.get(Round, self.round.id)
 
-_newer = aliased(VotingToken)
-# Built once (every ballot and every page view runs it): the token, its round, the
-# household's roll entry and the household's newest token id, by the token hash's index.
+    def entry_row(self) -> RollEntry:
+        return db.session.get(RollEntry, self.entry.id)
+
+
+_tokens, _rounds, _roll = VotingToken.__table__, Round.__table__, RollEntry.__table__
+_newer = _tokens.alias("newer")
+# Built once, and Core (no ORM objects): every ballot and every page view runs it. The token,
+# its round, the household's roll entry and the household's newest token id, by the hash's index.
 _RESOLVE = (
-    select(VotingToken, Round, RollEntry,
-           select(func.max(_newer.id))
-           .where(_newer.round_id == VotingToken.round_id, _newer.household_id == VotingToken.household_id)
-           .correlate(VotingToken).scalar_subquery())
-    .join(Round, Round.id == VotingToken.round_id)
-    .join(RollEntry, (RollEntry.round_id == VotingToken.round_id)
-          & (RollEntry.household_id == VotingToken.household_id))
-    .where(VotingToken.token_hash == bindparam("hash"))
+    select(_tokens.c.id, *(_rounds.c[name] for name in RoundState._fields),
+           *(_roll.c[name] for name in EntryState._fields),
+           select(func.max(_newer.c.id))
+           .where(_newer.c.round_id == _tokens.c.round_id, _newer.c.household_id == _tokens.c.household_id)
+           .scalar_subquery())
+    .join(_rounds, _rounds.c.id == _tokens.c.round_id)
+    .join(_roll, (_roll.c.round_id == _tokens.c.round_id) & (_roll.c.household_id == _tokens.c.household_id))
+    .where(_tokens.c.token_hash == bindparam("hash"))
 )
+_ROUND_END = 1 + len(RoundState._fields)
 
 
 def resolve_token(token: str) -> TokenLookup | None:
-    """The token's row, its round, its roll entry and whether it is the live one — in one indexed query.
+    """The token's round and roll entry and whether it is the live one — in one indexed query.
 
     Unknown and known tokens cost the same here: the hash is always computed and
     exactly one statement runs, so the response does not reveal which hashes exist.
     """
-    row = db.session.execute(_RESOLVE, {"hash": token_hash(token)}).first()
+    row = db.session.connection().execute(_RESOLVE, {"hash": token_hash(token)}).first()
     if row is None:
         return None
-    return TokenLookup(token=row[0], round=row[1], entry=row[2], live=row[0].id == row[3])
+    return TokenLookup(token_id=row[0], round=RoundState(*row[1:_ROUND_END]),
+                       entry=EntryState(*row[_ROUND_END:-1]), live=row[0] == row[-1])
 
 
 def usable_lookup(token: str, now: datetime) -> TokenLookup:
@@ -95,7 +123,7 @@ def phone_last4_matches(phones: str, answer: str) -> bool:
     return any(p.strip()[-4:] == digits for p in phones.split(";") if len(p.strip()) >= 4)
 
 
-def check_verification(round_: Round, entry: RollEntry, answer: str | None) -> None:
+def check_verification(round_: RoundState, entry: EntryState, answer: str | None) -> None:
     """The round's extra check beyond holding the link; raises VoteRefused."""
     if round_.verification == "sms":
         from ..sms.otp import check_code  # one-time codes live with the SMS package
@@ -141,9 +169,9 @@ def vote_with_token(token: str, choice: str | None, opinion: str | None, verific
         use_code(lookup.round.id, entry.household_id, verification, now)  # single use, with the ballot
     try:
         if text:
-            opinion_id = add_opinion(lookup.round, text, "online", entry.household_id, None, now).id
+            opinion_id = add_opinion(lookup.round_row(), text, "online", entry.household_id, None, now).id
         return cast_ballot(lookup.round, entry.household_id, choice, "online", now,
-                           token_id=lookup.token.id, opinion_id=opinion_id, voter_key=entry.voter_key)
+                           token_id=lookup.token_id, opinion_id=opinion_id, voter_key=entry.voter_key)
     except (CastRefused, RoundRefused) as exc:
         raise VoteRefused(exc.status, exc.message, "closed" if exc.status == 409 else "cast") from exc
 

@@ -73,8 +73,8 @@ def _lookup_or_page(token: str):
 
 
 def _context(lookup: TokenLookup) -> dict:
-    round_ = lookup.round
-    entry = lookup.entry
+    round_ = lookup.round_row()
+    entry = lookup.entry_row()
     covered = db.session.scalars(select(RollEntry).where(
         RollEntry.round_id == round_.id, RollEntry.voter_key == entry.voter_key).order_by(RollEntry.id)).all()
     version = db.session.get(ProposalVersion, round_.proposal_version_id) if round_.proposal_version_id else None
@@ -170,7 +170,7 @@ def vote_receipt(token, receipt):
     ballots = voter_ballots(lookup.round.id, entry.voter_key)
     standing = ballot_standing(ballot, lookup.round.ballot_policy, len(ballots))
     return render_template("ballots/vote_receipt.html", ballot=ballot, standing=standing,
-                           standing_zh=STANDING_ZH[standing], round=lookup.round, choices=CHOICES_ZH,
+                           standing_zh=STANDING_ZH[standing], round=lookup.round_row(), choices=CHOICES_ZH,
                            effective=effective_ballot(ballots, lookup.round.ballot_policy),
                            estate=db.session.get(Estate, lookup.round.estate_id), token=token,
                            live=lookup.live and lookup.round.status == "open" and now() < lookup.round.closes_at)

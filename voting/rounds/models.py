@@ -89,6 +89,12 @@ class RollEntry(db.Model):
         return unit_label(self.building, self.unit, self.room)
 
 
+# A voter with ballots through two or more units and more than one choice bit set
+# (choices & (choices - 1) clears the lowest bit). One text for the partial index and the
+# query that must match it, so both databases use the index.
+CONFLICTED_SQL = "other_unit AND (choices & (choices - 1)) <> 0"
+
+
 class RoundVoter(db.Model):
     """One row per voter of a round: the row every ballot of that voter locks.
 
@@ -97,7 +103,13 @@ class RoundVoter(db.Model):
     """
 
     __tablename__ = "round_voters"
-    __table_args__ = (UniqueConstraint("round_id", "voter_key"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "voter_key"),
+        # The live tally's conflict list reads only these few rows (sql_tally.conflicts):
+        # voters who used a second unit and whose ballots carry more than one choice.
+        Index("ix_round_voters_conflicted", "round_id", "voter_key",
+              postgresql_where=text(CONFLICTED_SQL), sqlite_where=text(CONFLICTED_SQL)),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
     voter_key: Mapped[str] = mapped_column(String(120))

@@ -5,14 +5,14 @@ voter's highest sequence, which casting keeps in cast_at order) and sums heads a
 exact integer hundredths per choice; `tally.assemble` then judges the rule. Tests prove
 the result equal to the pure `tally()` over the same roll and ballots.
 """
-from sqlalchemy import BigInteger, func, select, type_coerce
+from sqlalchemy import BigInteger, func, select, text, type_coerce
 
 from ..ballots.models import Ballot
 from ..db_types import area_to_hundredths
 from ..extensions import db
 from ..tally.tally import CHOICES, assemble
 from ..unit_labels import unit_label
-from .models import RollEntry, Round, RoundVoter
+from .models import CONFLICTED_SQL, RollEntry, Round, RoundVoter
 
 # Stored integer hundredths, read as integers (not converted to Decimal m²).
 _voter_hundredths = type_coerce(RoundVoter.area, BigInteger)
@@ -41,10 +41,10 @@ def conflicts(round_: Round) -> list[dict]:
     seen, so the database finds the few conflicted voters without regrouping ballots.
     """
     # Kept up to date by casting: a second unit was used, and more than one choice bit is set.
+    # The predicate is the partial index's own text, so the index serves it.
     conflicted = (
         select(RoundVoter.voter_key)
-        .where(RoundVoter.round_id == round_.id, RoundVoter.other_unit.is_(True),
-               RoundVoter.choices.op("&")(RoundVoter.choices - 1) != 0)
+        .where(RoundVoter.round_id == round_.id, text(CONFLICTED_SQL))
         .cte("conflicted")
     )
     rows = db.session.execute(

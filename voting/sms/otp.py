@@ -95,9 +95,9 @@ def request_code(token: str, phone_index: int, now: datetime) -> tuple[OneTimeCo
     if is_opted_out(phone):
         raise VoteRefused(409, "该手机号已退订短信，无法接收验证码，请联系社区工作人员。", "opted_out")
     phone_key = phone_hash(phone)
-    _check_rate(lookup.token.id, phone_key, now)
+    _check_rate(lookup.token_id, phone_key, now)
     code, salt = f"{secrets.randbelow(10 ** 6):06d}", secrets.token_hex(16)
-    row = OneTimeCode(round_id=round_.id, household_id=entry.household_id, token_id=lookup.token.id,
+    row = OneTimeCode(round_id=round_.id, household_id=entry.household_id, token_id=lookup.token_id,
                       phone_hash=phone_key, salt=salt, code_hash=code_hash(salt, code), created_at=now,
                       expires_at=now + CODE_TTL, attempts=0)
     db.session.add(row)
