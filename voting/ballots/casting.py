@@ -8,7 +8,7 @@ the highest. A (round, voter, seq) unique key backs this up. Nothing is updated.
 """
 import secrets
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
@@ -30,6 +30,19 @@ class CastRefused(Exception):
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status, self.message = status, message
+
+
+class CastBallot(NamedTuple):
+    """The values of the ballot row just appended (no ORM object: the ballot path is hot)."""
+    id: int
+    household_id: int
+    voter_key: str
+    seq: int
+    choice: str
+    channel: str
+    cast_at: datetime
+    receipt: str
+    counted_at_cast: bool
 
 
 def new_receipt() -> str:
@@ -70,14 +83,15 @@ _INSERT = insert(_ballots).returning(_ballots.c.id)
 
 def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, channel: str, now: datetime, *,
                 token_id: int | None = None, paper_entry_id: int | None = None,
-                opinion_id: int | None = None, actor: str = "resident", voter_key: str | None = None) -> Ballot:
+                opinion_id: int | None = None, actor: str = "resident", voter_key: str | None = None) -> CastBallot:
     """Append a ballot for the voter owning `household_id`; flushes. Raises CastRefused.
 
     `round_` needs only id, estate_id, closes_at and ballot_policy: a Round, or the
     RoundState a voting link resolved to.
 
-    `voter_key` may be passed by a caller that already read the unit's roll entry. The
-    returned Ballot carries the row's values (it is not attached to the session).
+    `voter_key` may be passed by a caller that already read the unit's roll entry.
+    Everything that needs no database is done before the voter's row is locked: on
+    SQLite that lock is the database's single write lock.
     """
     if now >= round_.closes_at:
         raise CastRefused(409, "表决已截止")
@@ -87,6 +101,7 @@ def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, ch
         voter_key = conn.execute(_VOTER_OF_UNIT, {"r": round_.id, "h": household_id}).scalar()
     if voter_key is None:
         raise CastRefused(404, "该房屋不在本轮表决的名册中")
+    receipt = new_receipt()
     seq = conn.execute(_CLAIM, {"r": round_.id, "k": voter_key, "h": household_id,
                                 "bit": CHOICE_BITS[choice]}).scalar()
     if seq is None:
@@ -95,21 +110,19 @@ def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, ch
     # several app instances say: the tally orders ballots by cast_at.
     last = None if seq == 1 else conn.execute(_LAST_CAST, {"r": round_.id, "k": voter_key}).scalar()
     cast_at = now if last is None or now > last else last + timedelta(microseconds=1)
-    values = dict(
-        round_id=round_.id, household_id=household_id, voter_key=voter_key, seq=seq, choice=choice,
-        channel=channel, cast_at=cast_at, receipt=new_receipt(),
-        counted_at_cast=(round_.ballot_policy == "last" or seq == 1),
-        token_id=token_id, paper_entry_id=paper_entry_id, opinion_id=opinion_id,
-    )
-    ballot = Ballot(id=conn.execute(_INSERT, values).scalar(), **values)
+    counted = round_.ballot_policy == "last" or seq == 1
+    ballot_id = conn.execute(_INSERT, {
+        "round_id": round_.id, "household_id": household_id, "voter_key": voter_key, "seq": seq, "choice": choice,
+        "channel": channel, "cast_at": cast_at, "receipt": receipt, "counted_at_cast": counted,
+        "token_id": token_id, "paper_entry_id": paper_entry_id, "opinion_id": opinion_id}).scalar()
     # The choice itself is in the ledger (ballots.csv); the log proves when and through which unit.
     audit(round_.estate_id, "ballot_cast", f"round:{round_.id}", actor=actor, at=cast_at, data={
         "household_id": household_id, "voter": voter_key, "seq": seq, "channel": channel,
-        "receipt": ballot.receipt, "counted_at_cast": ballot.counted_at_cast})
-    return ballot
+        "receipt": receipt, "counted_at_cast": counted})
+    return CastBallot(ballot_id, household_id, voter_key, seq, choice, channel, cast_at, receipt, counted)
 
 
-def ballot_standing(ballot: Ballot, policy: str, voter_ballots: int) -> str:
+def ballot_standing(ballot: "Ballot | CastBallot", policy: str, voter_ballots: int) -> str:
     """'counted', 'duplicate' (policy first, not the first) or 'superseded' (policy last, not the latest)."""
     if policy == "first":
         return "counted" if ballot.seq == 1 else "duplicate"

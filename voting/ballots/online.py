@@ -17,7 +17,7 @@ from ..extensions import db, limiter
 from ..rounds.models import RollEntry, Round
 from ..rounds.operations import RoundRefused, add_opinion
 from .ballot_tokens import token_hash
-from .casting import CHOICES_ZH, CastRefused, cast_ballot
+from .casting import CHOICES_ZH, CastBallot, CastRefused, cast_ballot
 from .models import Ballot, VotingToken
 
 ASK_STAFF = "请联系社区工作人员重新领取二维码，或索取纸质表决票。"
@@ -156,7 +156,7 @@ def check_before_casting(token: str, choice: str | None, verification: str | Non
 
 
 def vote_with_token(token: str, choice: str | None, opinion: str | None, verification: str | None,
-                    now: datetime) -> Ballot:
+                    now: datetime) -> CastBallot:
     """Cast an online ballot for the token's household; flushes. Raises VoteRefused."""
     lookup, entry = check_before_casting(token, choice, verification, now)
     opinion_id = None
