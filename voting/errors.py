@@ -5,6 +5,7 @@ API responses (paths under /api/) always carry {"code", "status", "message", "er
 import logging
 
 from flask import Flask, render_template, request
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -51,6 +52,10 @@ def handle_http_exception(error: HTTPException):
     if error.code == 429:
         headers.update(dict(error.get_headers()) if hasattr(error, "get_headers") else {})
         headers.pop("Content-Type", None)
+        if isinstance(error, RateLimitExceeded) and "Retry-After" not in headers:
+            # X-RateLimit-* headers on every response cost a storage read per limit (see
+            # config); a refused request still says when to come back: at most one window.
+            headers["Retry-After"] = str(error.limit.limit.get_expiry())
     if _wants_json():
         return envelope(error.code, error.name, message, errors), error.code, headers
     text = message or MESSAGES_ZH.get(error.code, error.name)
