@@ -5,7 +5,7 @@ voter's highest sequence, which casting keeps in cast_at order) and sums heads a
 exact integer hundredths per choice; `tally.assemble` then judges the rule. Tests prove
 the result equal to the pure `tally()` over the same roll and ballots.
 """
-from sqlalchemy import BigInteger, func, select, text, type_coerce
+from sqlalchemy import BigInteger, func, select, text, true, type_coerce
 
 from ..ballots.models import Ballot
 from ..db_types import area_to_hundredths
@@ -13,6 +13,8 @@ from ..extensions import db
 from ..tally.tally import CHOICES, assemble
 from ..unit_labels import unit_label
 from .models import CONFLICTED_SQL, RollEntry, Round, RoundVoter
+
+_KEYS_PER_QUERY = 500  # bound parameters per IN list, well under SQLite's limit
 
 # Stored integer hundredths, read as integers (not converted to Decimal m²).
 _voter_hundredths = type_coerce(RoundVoter.area, BigInteger)
@@ -42,24 +44,38 @@ def conflicts(round_: Round) -> list[dict]:
     """
     # Kept up to date by casting: a second unit was used, and more than one choice bit is set.
     # The predicate is the partial index's own text, so the index serves it.
-    conflicted = (
-        select(RoundVoter.voter_key)
-        .where(RoundVoter.round_id == round_.id, text(CONFLICTED_SQL))
-        .cte("conflicted")
-    )
-    rows = db.session.execute(
-        select(Ballot.voter_key, Ballot.choice, RollEntry.building, RollEntry.unit, RollEntry.room)
-        .join(conflicted, conflicted.c.voter_key == Ballot.voter_key)
-        .join(RollEntry, (RollEntry.round_id == Ballot.round_id) & (RollEntry.household_id == Ballot.household_id))
-        .where(Ballot.round_id == round_.id)
-    ).all()
+    conflicted = select(RoundVoter.voter_key).where(RoundVoter.round_id == round_.id, text(CONFLICTED_SQL))
     found: dict[str, tuple[set, set]] = {}
-    for key, choice, building, unit, room in rows:
+    for key, choice, building, unit, room in _conflicted_ballots(round_.id, conflicted):
         units, choices = found.setdefault(key, (set(), set()))
         units.add(unit_label(building, unit, room))
         choices.add(choice)
     return [{"voter": key, "units": sorted(found[key][0]), "choices": [c for c in CHOICES if c in found[key][1]]}
             for key in sorted(found)]
+
+
+def _conflicted_ballots(round_id: int, conflicted):
+    """(voter, choice, building, unit, room) of every ballot of the conflicted voters.
+
+    Only those voters' ballots are read, by the (round, voter, seq) index, each with its
+    unit's label by the roll's (round, household) index. Asked as a plain join, both
+    planners scanned every ballot of the round instead: PostgreSQL is held to the
+    per-voter loop by LATERAL, SQLite (no LATERAL) gets the voters' keys in IN lists.
+    """
+    ballots = (select(Ballot.voter_key, Ballot.choice, RollEntry.building, RollEntry.unit, RollEntry.room)
+               .join(RollEntry, (RollEntry.round_id == Ballot.round_id)
+                     & (RollEntry.household_id == Ballot.household_id))
+               .where(Ballot.round_id == round_id))
+    if db.session.get_bind().dialect.name == "postgresql":
+        voters = conflicted.subquery("voters")
+        # OFFSET 0 keeps the planner from flattening the subquery back into a plain join.
+        per_voter = ballots.where(Ballot.voter_key == voters.c.voter_key).offset(0).lateral("voter_ballots")
+        return db.session.execute(select(per_voter).select_from(voters).join(per_voter, true())).all()
+    keys = db.session.scalars(conflicted).all()
+    rows = []
+    for start in range(0, len(keys), _KEYS_PER_QUERY):
+        rows += db.session.execute(ballots.where(Ballot.voter_key.in_(keys[start:start + _KEYS_PER_QUERY]))).all()
+    return rows
 
 
 def sql_tally(round_: Round, rule) -> dict:
