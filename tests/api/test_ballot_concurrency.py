@@ -232,3 +232,49 @@ def test_a_ballot_accepted_while_the_close_counts_is_in_the_frozen_result(app, c
     assert ledger == frozen["participating"]["heads"], (results, frozen["participating"])
     if isinstance(results[1], CastRefused):
         assert results[1].status == 409 and ledger == 0
+
+
+def test_a_vote_through_a_link_while_the_close_counts_is_in_the_frozen_result_or_refused(app, client, db, clock,
+                                                                                       monkeypatch):
+    """As above, through the resident's path: the link lookup itself enters the round's cast gate."""
+    from voting.ballots.online import VoteRefused, vote_with_token
+    from voting.rounds import operations
+
+    round_id, headers = open_round(client, clock)
+    links = {f"{link['building']}-{link['unit']}-{link['room']}": link["url"].rsplit("/", 1)[1]
+             for link in client.get(f"/api/v1/rounds/{round_id}/links", headers=headers).get_json()}
+    closes_at = db.session.get(Round, round_id).closes_at
+    staff_id = db.session.scalar(select(StaffUser.id).where(StaffUser.username == "sq"))
+    db.session.commit()
+    counted, vote_done = threading.Event(), threading.Event()
+    real_tally = operations.live_tally
+
+    def tally_then_let_the_vote_in(round_):
+        result = real_tally(round_)
+        counted.set()
+        vote_done.wait(timeout=2)  # where the gate works, the vote is blocked until the close commits
+        return result
+
+    monkeypatch.setattr(operations, "live_tally", tally_then_let_the_vote_in)
+
+    def close_job():
+        close_round(_db.session.get(Round, round_id), staff_id, closes_at)
+        return "closed"
+
+    def vote_after_count():
+        assert counted.wait(timeout=30)
+        try:
+            return vote_with_token(links["2-1-100"], "agree", None, None, closes_at - timedelta(seconds=1)).seq
+        finally:
+            vote_done.set()
+
+    results = race(app, [close_job, vote_after_count])
+
+    assert results[0] == "closed", results
+    frozen = client.get(f"/api/v1/rounds/{round_id}/tally", headers=headers).get_json()
+    ledger = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id))
+    assert ledger == frozen["participating"]["heads"], (results, frozen["participating"])
+    if isinstance(results[1], VoteRefused):
+        assert results[1].status == 409 and ledger == 0
+    else:
+        assert results[1] == 1 and ledger == 1

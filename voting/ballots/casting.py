@@ -14,6 +14,7 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from ..audit.log import record as audit
 from ..extensions import db
+from ..rounds.cast_gate import enter_shared
 from ..rounds.models import RollEntry, Round, RoundVoter
 from .models import Ballot
 
@@ -56,14 +57,13 @@ _rounds = Round.__table__
 _ballots = Ballot.__table__
 
 # Built once: the ballot path runs these for every ballot, so no per-request statement
-# construction. The round must be open when the voter's row is locked. FOR SHARE
-# (PostgreSQL): closing updates the round row and so waits for this transaction, and a
-# cast that waited on a close sees it closed. SQLite has one writer at a time.
+# construction. The round must be open when the voter's row is locked; the cast already
+# holds the round's gate (rounds.cast_gate), so a close waits for it, and a cast that
+# waited for a close runs this statement after it and finds the round closed.
 _CLAIM = (
     update(_voters)
     .where(_voters.c.round_id == bindparam("r"), _voters.c.voter_key == bindparam("k"),
-           select(_rounds.c.id).where(_rounds.c.id == bindparam("r"), _rounds.c.status == "open")
-           .with_for_update(read=True).exists())
+           select(_rounds.c.id).where(_rounds.c.id == bindparam("r"), _rounds.c.status == "open").exists())
     .values(
         ballots=_voters.c.ballots + 1,
         # SET expressions read the row's values from before this UPDATE.
@@ -83,13 +83,16 @@ _INSERT = insert(_ballots).returning(_ballots.c.id)
 
 def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, channel: str, now: datetime, *,
                 token_id: int | None = None, paper_entry_id: int | None = None,
-                opinion_id: int | None = None, actor: str = "resident", voter_key: str | None = None) -> CastBallot:
+                opinion_id: int | None = None, actor: str = "resident", voter_key: str | None = None,
+                gate_held: bool = False) -> CastBallot:
     """Append a ballot for the voter owning `household_id`; flushes. Raises CastRefused.
 
     `round_` needs only id, estate_id, closes_at and ballot_policy: a Round, or the
     RoundState a voting link resolved to.
 
-    `voter_key` may be passed by a caller that already read the unit's roll entry.
+    `voter_key` may be passed by a caller that already read the unit's roll entry, and
+    `gate_held` by one whose transaction already holds the round's cast gate (a voting link's
+    lookup takes it).
     Everything that needs no database is done before the voter's row is locked: on
     SQLite that lock is the database's single write lock.
     """
@@ -97,6 +100,8 @@ def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, ch
         raise CastRefused(409, "表决已截止")
     db.session.flush()  # anything the caller added (an opinion) goes first
     conn = db.session.connection()
+    if not gate_held:
+        enter_shared(conn, round_.id)
     if voter_key is None:
         voter_key = conn.execute(_VOTER_OF_UNIT, {"r": round_.id, "h": household_id}).scalar()
     if voter_key is None:

@@ -14,6 +14,7 @@ from flask_limiter.util import get_remote_address
 from sqlalchemy import bindparam, func, select
 
 from ..extensions import db, limiter
+from ..rounds.cast_gate import shared_gate
 from ..rounds.models import RollEntry, Round
 from ..rounds.operations import RoundRefused, add_opinion
 from .ballot_tokens import token_hash
@@ -84,24 +85,31 @@ _RESOLVE = (
     .where(_tokens.c.token_hash == bindparam("hash"))
 )
 _ROUND_END = 1 + len(RoundState._fields)
+_COLUMNS = len(_RESOLVE.selected_columns)
+# The same, also entering the round's cast gate (PostgreSQL): for a lookup that is about to vote.
+_RESOLVE_TO_VOTE = _RESOLVE.add_columns(shared_gate(_rounds.c.id))
 
 
-def resolve_token(token: str) -> TokenLookup | None:
+def resolve_token(token: str, to_vote: bool = False) -> TokenLookup | None:
     """The token's round and roll entry and whether it is the live one — in one indexed query.
 
     Unknown and known tokens cost the same here: the hash is always computed and
     exactly one statement runs, so the response does not reveal which hashes exist.
+    `to_vote`: the transaction will cast, so the same statement takes the round's cast gate.
     """
-    row = db.session.connection().execute(_RESOLVE, {"hash": token_hash(token)}).first()
+    conn = db.session.connection()
+    statement = _RESOLVE_TO_VOTE if to_vote and conn.dialect.name == "postgresql" else _RESOLVE
+    row = conn.execute(statement, {"hash": token_hash(token)}).first()
     if row is None:
         return None
+    row = row[:_COLUMNS]
     return TokenLookup(token_id=row[0], round=RoundState(*row[1:_ROUND_END]),
                        entry=EntryState(*row[_ROUND_END:-1]), live=row[0] == row[-1])
 
 
-def usable_lookup(token: str, now: datetime) -> TokenLookup:
+def usable_lookup(token: str, now: datetime, to_vote: bool = False) -> TokenLookup:
     """The lookup of a token that may vote now; raises VoteRefused (404 unknown, 410 superseded, 409 closed)."""
-    lookup = resolve_token(token)
+    lookup = resolve_token(token, to_vote)
     if lookup is None:
         raise VoteRefused(404, UNKNOWN_ZH, "unknown")
     if not lookup.live:
@@ -147,9 +155,9 @@ def check_choice(choice: str | None) -> str:
 
 
 def check_before_casting(token: str, choice: str | None, verification: str | None, now: datetime,
-                         ) -> tuple[TokenLookup, RollEntry]:
+                         to_vote: bool = False) -> tuple[TokenLookup, EntryState]:
     """Everything `vote_with_token` refuses, without writing: also the confirmation page's check."""
-    lookup = usable_lookup(token, now)
+    lookup = usable_lookup(token, now, to_vote)
     check_choice(choice)
     check_verification(lookup.round, lookup.entry, verification)
     return lookup, lookup.entry
@@ -158,7 +166,7 @@ def check_before_casting(token: str, choice: str | None, verification: str | Non
 def vote_with_token(token: str, choice: str | None, opinion: str | None, verification: str | None,
                     now: datetime) -> CastBallot:
     """Cast an online ballot for the token's household; flushes. Raises VoteRefused."""
-    lookup, entry = check_before_casting(token, choice, verification, now)
+    lookup, entry = check_before_casting(token, choice, verification, now, to_vote=True)
     opinion_id = None
     text = (opinion or "").strip()
     if len(text) > OPINION_MAX:
@@ -171,7 +179,8 @@ def vote_with_token(token: str, choice: str | None, opinion: str | None, verific
         if text:
             opinion_id = add_opinion(lookup.round_row(), text, "online", entry.household_id, None, now).id
         return cast_ballot(lookup.round, entry.household_id, choice, "online", now,
-                           token_id=lookup.token_id, opinion_id=opinion_id, voter_key=entry.voter_key)
+                           token_id=lookup.token_id, opinion_id=opinion_id, voter_key=entry.voter_key,
+                           gate_held=True)
     except (CastRefused, RoundRefused) as exc:
         raise VoteRefused(exc.status, exc.message, "closed" if exc.status == 409 else "cast") from exc
 

@@ -31,6 +31,7 @@ from ..ballots.ledger_export import ballots_csv
 from ..china_time import CST
 from ..estates.models import Estate
 from ..extensions import db
+from ..rounds.cast_gate import enter_exclusive
 from ..rounds.frozen_roll import frozen_roster_csv, roll_entries
 from ..rounds.models import Round
 from ..rounds.round_tally import round_rule, round_tally
@@ -87,8 +88,10 @@ class Bundle:
 def build_bundle(round_: Round, now: datetime, key: Ed25519PrivateKey) -> Bundle:
     """The signed evidence bundle of a round that is open or later; reads, never writes."""
     # While the round is open, hold off casting so that ballots.csv and tally.json are read
-    # from the same ledger: casting takes this row FOR SHARE, so FOR UPDATE holds it on
-    # PostgreSQL; SQLite ignores FOR UPDATE, and a no-op UPDATE takes its write lock instead.
+    # from the same ledger: the round's cast gate, taken exclusively, does it on PostgreSQL
+    # (FOR UPDATE also keeps transitions out); SQLite ignores FOR UPDATE, and a no-op UPDATE
+    # takes its write lock instead.
+    enter_exclusive(db.session.connection(), round_.id)
     db.session.execute(select(Round.id).where(Round.id == round_.id).with_for_update())
     db.session.refresh(round_)
     if round_.status == "open" and db.session.get_bind().dialect.name == "sqlite":

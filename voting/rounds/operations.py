@@ -15,6 +15,7 @@ from ..audit.log import record as audit
 from ..extensions import db
 from ..proposals.models import Proposal
 from ..tally.rules import PRESETS, UnknownRuleError, rule_from_dict
+from .cast_gate import enter_exclusive
 from .frozen_roll import freeze_roll
 from .models import Opinion, OpinionAnswer, RollEntry, Round, RoundTransition
 from .round_tally import live_tally
@@ -87,11 +88,13 @@ def _previous_stage_passed(round_: Round) -> bool:
 def _lock(round_: Round) -> None:
     """Serialise transitions of one round with each other and with casts.
 
-    A no-op UPDATE rather than SELECT … FOR UPDATE: on PostgreSQL both take the row
-    lock (casts hold it FOR SHARE), but SQLite ignores FOR UPDATE, and only a write
-    takes its database lock before the tally is counted. Without it a cast committing
-    between the count and the close could be acknowledged yet missing from the result.
+    The round's cast gate, taken exclusively, waits for the casts in flight (PostgreSQL);
+    the no-op UPDATE rather than SELECT … FOR UPDATE takes the row lock on PostgreSQL and,
+    on SQLite, which ignores FOR UPDATE, the database's write lock before the tally is
+    counted. Without them a cast committing between the count and the close could be
+    acknowledged yet missing from the result.
     """
+    enter_exclusive(db.session.connection(), round_.id)
     db.session.execute(update(Round).where(Round.id == round_.id).values(status=Round.status))
     db.session.refresh(round_)
 
