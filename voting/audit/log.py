@@ -3,10 +3,11 @@
 The append takes the chain's row lock with its first statement (UPDATE … RETURNING),
 which also numbers the event and computes its link and hash in SQL (chain.canonical_parts
 splits the hashed JSON around the two fields only the locked row knows); on PostgreSQL
-the event's INSERT rides in the same statement. Concurrent events of one estate are thus
-numbered and linked in commit order, while estates never wait for each other. If the
-caller's transaction rolls back, the event goes with it: the log records what happened,
-never what was attempted.
+the event's INSERT rides in the same statement. SQLite, which has one writer at a time
+and no UPDATE inside WITH, appends by INSERT … SELECT from the chain row, and a trigger
+moves the head. Concurrent events of one estate are thus numbered and linked in commit
+order, while estates never wait for each other. If the caller's transaction rolls back,
+the event goes with it: the log records what happened, never what was attempted.
 """
 import json
 from datetime import datetime, timezone
@@ -36,7 +37,6 @@ _ADVANCE = (
     .returning(_chains.c.length, _chains.c.prev_head_hash, _chains.c.head_hash)
 )
 _EVENT_COLUMNS = ("chain", "at", "actor", "action", "subject", "data")
-_APPEND = insert(_events)
 # PostgreSQL: the UPDATE and the INSERT as one statement, so the lock is held for one round trip.
 _advanced = _ADVANCE.cte("advanced")
 _ADVANCE_AND_APPEND = (
@@ -45,6 +45,17 @@ _ADVANCE_AND_APPEND = (
                  select(_advanced.c.length, _advanced.c.prev_head_hash, _advanced.c.head_hash,
                         *(bindparam("b_" + name, type_=_events.c[name].type) for name in _EVENT_COLUMNS)))
     .returning(_events.c.seq)
+)
+# SQLite (one writer at a time): read the head and append in one INSERT … SELECT; the
+# trigger audit_events_advance_chain (migration c81f4e2a9d63) then moves the head.
+_APPEND_FROM_HEAD = (
+    insert(_events)
+    .from_select(["seq", "prev_hash", "hash", *_EVENT_COLUMNS],
+                 select(_next_seq, _chains.c.head_hash,
+                        sha256_hex(bindparam("prefix", type_=String) + _chains.c.head_hash + literal(SEQ_JOIN)
+                                   + cast(_next_seq, String) + bindparam("suffix", type_=String)),
+                        *(bindparam("b_" + name, type_=_events.c[name].type) for name in _EVENT_COLUMNS))
+                 .where(_chains.c.chain == bindparam("b_chain")))
 )
 _NEW_CHAIN = insert(_chains)
 
@@ -66,12 +77,8 @@ def record(estate_id: int | None, action: str, subject: str, *, actor: str, at: 
         if conn.dialect.name == "postgresql":
             if conn.execute(_ADVANCE_AND_APPEND, params).first() is not None:
                 return
-        else:
-            advanced = conn.execute(_ADVANCE, params).first()
-            if advanced is not None:
-                seq, prev_hash, digest = advanced
-                conn.execute(_APPEND, {**event, "seq": seq, "prev_hash": prev_hash, "hash": digest})
-                return
+        elif conn.execute(_APPEND_FROM_HEAD, params).rowcount:
+            return
         # A chain made before its estate had one (estates create theirs): start it, then append.
         conn.execute(_NEW_CHAIN, {"chain": chain, "length": 0, "head_hash": GENESIS, "prev_head_hash": GENESIS})
     raise RuntimeError(f"audit chain {chain} could not be appended to")  # unreachable: the row now exists

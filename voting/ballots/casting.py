@@ -33,7 +33,7 @@ class CastRefused(Exception):
         self.status, self.message = status, message
 
 
-class CastBallot(NamedTuple):
+class AppendedBallot(NamedTuple):
     """The values of the ballot row just appended (no ORM object: the ballot path is hot)."""
     id: int
     household_id: int
@@ -84,7 +84,7 @@ _INSERT = insert(_ballots).returning(_ballots.c.id)
 def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, channel: str, now: datetime, *,
                 token_id: int | None = None, paper_entry_id: int | None = None,
                 opinion_id: int | None = None, actor: str = "resident", voter_key: str | None = None,
-                gate_held: bool = False) -> CastBallot:
+                gate_held: bool = False) -> AppendedBallot:
     """Append a ballot for the voter owning `household_id`; flushes. Raises CastRefused.
 
     `round_` needs only id, estate_id, closes_at and ballot_policy: a Round, or the
@@ -124,10 +124,10 @@ def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, ch
     audit(round_.estate_id, "ballot_cast", f"round:{round_.id}", actor=actor, at=cast_at, data={
         "household_id": household_id, "voter": voter_key, "seq": seq, "channel": channel,
         "receipt": receipt, "counted_at_cast": counted})
-    return CastBallot(ballot_id, household_id, voter_key, seq, choice, channel, cast_at, receipt, counted)
+    return AppendedBallot(ballot_id, household_id, voter_key, seq, choice, channel, cast_at, receipt, counted)
 
 
-def ballot_standing(ballot: "Ballot | CastBallot", policy: str, voter_ballots: int) -> str:
+def ballot_standing(ballot: "Ballot | AppendedBallot", policy: str, voter_ballots: int) -> str:
     """'counted', 'duplicate' (policy first, not the first) or 'superseded' (policy last, not the latest)."""
     if policy == "first":
         return "counted" if ballot.seq == 1 else "duplicate"

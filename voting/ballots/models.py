@@ -32,7 +32,6 @@ class Ballot(db.Model):
         UniqueConstraint("round_id", "voter_key", "seq"),
         CheckConstraint("choice IN ('agree','disagree','abstain')", name="choice_known"),
         CheckConstraint("channel IN ('online','paper','proxy')", name="channel_known"),
-        Index("ix_ballots_round", "round_id", "household_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))

@@ -18,7 +18,7 @@ from ..rounds.cast_gate import shared_gate
 from ..rounds.models import RollEntry, Round
 from ..rounds.operations import RoundRefused, add_opinion
 from .ballot_tokens import token_hash
-from .casting import CHOICES_ZH, CastBallot, CastRefused, cast_ballot
+from .casting import CHOICES_ZH, AppendedBallot, CastRefused, cast_ballot
 from .models import Ballot, VotingToken
 
 ASK_STAFF = "请联系社区工作人员重新领取二维码，或索取纸质表决票。"
@@ -164,7 +164,7 @@ def check_before_casting(token: str, choice: str | None, verification: str | Non
 
 
 def vote_with_token(token: str, choice: str | None, opinion: str | None, verification: str | None,
-                    now: datetime) -> CastBallot:
+                    now: datetime) -> AppendedBallot:
     """Cast an online ballot for the token's household; flushes. Raises VoteRefused."""
     lookup, entry = check_before_casting(token, choice, verification, now, to_vote=True)
     opinion_id = None
