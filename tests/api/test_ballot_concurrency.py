@@ -190,12 +190,13 @@ def test_a_close_racing_with_casts_accepts_no_ballot_after_it(app, client, db, c
     assert db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id)) == ledger
 
 
-def test_a_ballot_accepted_while_the_close_counts_is_in_the_frozen_result(app, client, db, clock, monkeypatch):
-    """Deterministic interleaving: a cast tries to commit after the close has counted, before it has written."""
+def race_a_cast_against_the_close_count(app, db, monkeypatch, round_id, cast):
+    """Close the round while `cast(now)` runs after the close has counted and before it has written.
+
+    Deterministic interleaving; returns race()'s results: ["closed", what the cast returned or raised].
+    """
     from voting.rounds import operations
 
-    round_id, headers = open_round(client, clock)
-    labels = units(db, round_id)
     closes_at = db.session.get(Round, round_id).closes_at
     staff_id = db.session.scalar(select(StaffUser.id).where(StaffUser.username == "sq"))
     db.session.commit()
@@ -219,17 +220,31 @@ def test_a_ballot_accepted_while_the_close_counts_is_in_the_frozen_result(app, c
     def cast_after_count():
         assert counted.wait(timeout=30)
         try:
-            return cast_job(round_id, labels["2-1-100"], "agree", closes_at - timedelta(seconds=1))()
+            return cast(closes_at - timedelta(seconds=1))
         finally:
             cast_done.set()
 
     # race() commits after cast_after_count returns: that commit is what must not slip past the close.
-    results = race(app, [close_job, cast_after_count])
+    return race(app, [close_job, cast_after_count])
 
-    assert results[0] == "closed", results
+
+def frozen_participants_and_ledger(client, db, round_id, headers) -> tuple[dict, int]:
     frozen = client.get(f"/api/v1/rounds/{round_id}/tally", headers=headers).get_json()
     ledger = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id))
-    assert ledger == frozen["participating"]["heads"], (results, frozen["participating"])
+    return frozen["participating"], ledger
+
+
+def test_a_ballot_accepted_while_the_close_counts_is_in_the_frozen_result(app, client, db, clock, monkeypatch):
+    """Deterministic interleaving: a cast tries to commit after the close has counted, before it has written."""
+    round_id, headers = open_round(client, clock)
+    labels = units(db, round_id)
+
+    results = race_a_cast_against_the_close_count(
+        app, db, monkeypatch, round_id, lambda now: cast_job(round_id, labels["2-1-100"], "agree", now)())
+
+    assert results[0] == "closed", results
+    participating, ledger = frozen_participants_and_ledger(client, db, round_id, headers)
+    assert ledger == participating["heads"], (results, participating)
     if isinstance(results[1], CastRefused):
         assert results[1].status == 409 and ledger == 0
 
@@ -238,42 +253,17 @@ def test_a_vote_through_a_link_while_the_close_counts_is_in_the_frozen_result_or
                                                                                        monkeypatch):
     """As above, through the resident's path: the link lookup itself enters the round's cast gate."""
     from voting.ballots.online import VoteRefused, vote_with_token
-    from voting.rounds import operations
 
     round_id, headers = open_round(client, clock)
     links = {f"{link['building']}-{link['unit']}-{link['room']}": link["url"].rsplit("/", 1)[1]
              for link in client.get(f"/api/v1/rounds/{round_id}/links", headers=headers).get_json()}
-    closes_at = db.session.get(Round, round_id).closes_at
-    staff_id = db.session.scalar(select(StaffUser.id).where(StaffUser.username == "sq"))
-    db.session.commit()
-    counted, vote_done = threading.Event(), threading.Event()
-    real_tally = operations.live_tally
 
-    def tally_then_let_the_vote_in(round_):
-        result = real_tally(round_)
-        counted.set()
-        vote_done.wait(timeout=2)  # where the gate works, the vote is blocked until the close commits
-        return result
-
-    monkeypatch.setattr(operations, "live_tally", tally_then_let_the_vote_in)
-
-    def close_job():
-        close_round(_db.session.get(Round, round_id), staff_id, closes_at)
-        return "closed"
-
-    def vote_after_count():
-        assert counted.wait(timeout=30)
-        try:
-            return vote_with_token(links["2-1-100"], "agree", None, None, closes_at - timedelta(seconds=1)).seq
-        finally:
-            vote_done.set()
-
-    results = race(app, [close_job, vote_after_count])
+    results = race_a_cast_against_the_close_count(
+        app, db, monkeypatch, round_id, lambda now: vote_with_token(links["2-1-100"], "agree", None, None, now).seq)
 
     assert results[0] == "closed", results
-    frozen = client.get(f"/api/v1/rounds/{round_id}/tally", headers=headers).get_json()
-    ledger = db.session.scalar(select(func.count()).select_from(Ballot).where(Ballot.round_id == round_id))
-    assert ledger == frozen["participating"]["heads"], (results, frozen["participating"])
+    participating, ledger = frozen_participants_and_ledger(client, db, round_id, headers)
+    assert ledger == participating["heads"], (results, participating)
     if isinstance(results[1], VoteRefused):
         assert results[1].status == 409 and ledger == 0
     else:
