@@ -21,14 +21,12 @@ postgresql+psycopg://postgres@127.0.0.1:5432/postgres); a fresh database is crea
 it and dropped afterwards. Loopback only; every child process is stopped before it returns.
 """
 import argparse
-import io
 import json
 import os
 import random
 import secrets
 import shutil
 import statistics
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,7 +34,6 @@ import time
 import urllib.request
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +41,8 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.api_seed import free_port, open_round_with_links  # noqa: E402
 
 LUA = r"""
 -- One distinct voting link per request: thread k of n takes tokens k, k+n, k+2n…
@@ -129,28 +128,8 @@ def seed(url: str, secret: str, households: int) -> list[str]:
         bench_metadata.create_all(db.engine)
         create_user("bench-district", "bench-password-long", "district", None, None)
         db.session.commit()
-    client = app.test_client()
-
-    def call(method, path, expect, **kwargs):
-        response = client.open(path, method=method, headers=headers, **kwargs)
-        assert response.status_code == expect, (path, response.status_code, response.get_data(as_text=True)[:500])
-        return response.get_json()
-
-    headers = {}
-    token = call("POST", "/api/v1/auth/token", 200, json={"username": "bench-district", "password": "bench-password-long"})
-    headers = {"Authorization": f"Bearer {token['access_token']}"}
-    estate = call("POST", "/api/v1/estates", 201, json={"name": "基准新村", "street": "基准街道", "community": "基准社区",
-                                                        "built_year": 1988})
-    call("POST", f"/api/v1/estates/{estate['id']}/roster", 200, content_type="multipart/form-data",
-         data={"file": (io.BytesIO(roster(households)), "roster.csv")})
-    proposal = call("POST", f"/api/v1/estates/{estate['id']}/proposals", 201, json={
-        "title": "基准改造方案", "summary": "屋面与管网", "items": ["R-B-01", "R-P-01"], "estimated_cost": "1000000.00"})
-    now = datetime.now(timezone.utc)
-    round_ = call("POST", f"/api/v1/proposals/{proposal['id']}/rounds", 201, json={
-        "stage": 1, "rule": "double-two-thirds", "ballot_policy": "first",
-        "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=7)).isoformat()})
-    call("POST", f"/api/v1/rounds/{round_['id']}/open", 200)
-    links = call("GET", f"/api/v1/rounds/{round_['id']}/links", 200)
+    _, _, links = open_round_with_links(app, "bench-district", "bench-password-long", roster(households),
+                                        prefix="基准", policy="first")
     with app.app_context():
         db.engine.dispose()
     return [link["url"].rsplit("/", 1)[1] for link in links]
@@ -165,12 +144,6 @@ def settle(url: str) -> None:
         else:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     engine.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextmanager

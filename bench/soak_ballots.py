@@ -45,7 +45,6 @@ timeline of acknowledgements per second and the checks. --json PATH also writes 
 """
 import argparse
 import asyncio
-import io
 import json
 import os
 import random
@@ -53,7 +52,6 @@ import resource
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -65,7 +63,6 @@ import uuid
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +71,8 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.api_seed import free_port, open_round_with_links  # noqa: E402
 
 CHOICES = ("agree", "agree", "agree", "disagree", "abstain")  # mostly agree, as in the plan's estates
 STAFF_USER, STAFF_PASSWORD = "soak-district", "soak-password-long-enough"
@@ -132,40 +131,14 @@ def seed(url: str, secret: str, households: int) -> tuple[int, int, list[tuple[i
         upgrade()
         create_user(STAFF_USER, STAFF_PASSWORD, "district", None, None)
         db.session.commit()
-    client = app.test_client()
-    headers = {}
-
-    def call(method, path, expect, **kwargs):
-        response = client.open(path, method=method, headers=headers, **kwargs)
-        assert response.status_code == expect, (path, response.status_code, response.get_data(as_text=True)[:500])
-        return response.get_json()
-
-    token = call("POST", "/api/v1/auth/token", 200, json={"username": STAFF_USER, "password": STAFF_PASSWORD})
-    headers["Authorization"] = f"Bearer {token['access_token']}"
-    estate = call("POST", "/api/v1/estates", 201, json={"name": "压测新村", "street": "压测街道", "community": "压测社区",
-                                                        "built_year": 1988})
-    call("POST", f"/api/v1/estates/{estate['id']}/roster", 200, content_type="multipart/form-data",
-         data={"file": (io.BytesIO(roster(households)), "roster.csv")})
-    proposal = call("POST", f"/api/v1/estates/{estate['id']}/proposals", 201, json={
-        "title": "压测改造方案", "summary": "屋面与管网", "items": ["R-B-01", "R-P-01"], "estimated_cost": "1000000.00"})
-    now = datetime.now(timezone.utc)
-    round_ = call("POST", f"/api/v1/proposals/{proposal['id']}/rounds", 201, json={
-        "stage": 1, "rule": "double-two-thirds", "ballot_policy": "last",
-        "opens_at": (now - timedelta(minutes=1)).isoformat(), "closes_at": (now + timedelta(days=7)).isoformat()})
-    call("POST", f"/api/v1/rounds/{round_['id']}/open", 200)
-    links = call("GET", f"/api/v1/rounds/{round_['id']}/links", 200)
+    estate_id, round_id, links = open_round_with_links(app, STAFF_USER, STAFF_PASSWORD, roster(households),
+                                                       prefix="压测", policy="last")
     with app.app_context():
         db.engine.dispose()
-    return estate["id"], round_["id"], [(link["household_id"], link["url"].rsplit("/", 1)[1]) for link in links]
+    return estate_id, round_id, [(link["household_id"], link["url"].rsplit("/", 1)[1]) for link in links]
 
 
 # --- gunicorn and faults -------------------------------------------------------------------
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def children(pid: int) -> set[int]:
     """Live child processes of `pid` (gunicorn's workers), from /proc."""
