@@ -32,7 +32,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,9 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import create_engine, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.api_seed import free_port, open_round_with_links  # noqa: E402
+from bench.scratch_db import scratch_postgres  # noqa: E402
 
 LUA = r"""
 -- One distinct voting link per request: thread k of n takes tokens k, k+n, k+2n…
@@ -88,18 +87,8 @@ ENDPOINTS = (("hello", "GET", "/bench/hello", 200), ("insert", "POST", "/bench/i
 def fresh_database(kind: str, workdir: Path) -> tuple[str, callable]:
     if kind == "sqlite":
         return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
-    base = make_url(os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    name = f"bench_ballots_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
+    url, _, drop = scratch_postgres("bench_ballots")
+    return url, drop
 
 
 def roster(households: int) -> bytes:

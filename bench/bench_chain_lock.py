@@ -33,23 +33,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy import event  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+
+from bench.scratch_db import scratch_postgres  # noqa: E402
 
 
 def fresh_database() -> tuple[str, callable]:
-    base = make_url(os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    name = f"bench_chain_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
+    url, _, drop = scratch_postgres("bench_chain")
+    return url, drop
 
 
 def pct(values, q):
@@ -72,7 +64,7 @@ def in_app_hold(url: str, secret: str, ballots: int) -> dict:
 
         @event.listens_for(engine, "before_cursor_execute")
         def mark(conn, cursor, statement, params, context, many):
-            if statement.startswith("UPDATE audit_chains SET length"):
+            if "UPDATE audit_chains SET length" in statement:  # PostgreSQL: inside the append's WITH
                 marks["locked"] = time.perf_counter()
 
         for i in range(ballots + 20):  # the first 20 warm caches and are not counted

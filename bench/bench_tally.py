@@ -13,20 +13,18 @@ households; service < 2 s at 1,000,000 households on PostgreSQL.
 a fresh database is created next to it and dropped afterwards.)
 """
 import argparse
-import os
 import random
 import sys
 import tempfile
 import time
-import uuid
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, insert, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import insert, text  # noqa: E402
+from bench.scratch_db import scratch_postgres  # noqa: E402
 
 CHUNK = 20_000
 
@@ -35,17 +33,8 @@ def fresh_database(kind: str) -> tuple[str, callable]:
     if kind == "sqlite":
         path = Path(tempfile.mkdtemp()) / "bench.sqlite3"
         return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
-    base = make_url(os.environ.get("BENCH_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    name = f"bench_tally_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return base.set(database=name).render_as_string(hide_password=False), drop
+    url, _, drop = scratch_postgres("bench_tally")
+    return url, drop
 
 
 def chunked(rows, size=CHUNK):

@@ -69,10 +69,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from bench.api_seed import free_port, open_round_with_links  # noqa: E402
+from bench.scratch_db import DEFAULT_BASE, scratch_postgres  # noqa: E402
 
 CHOICES = ("agree", "agree", "agree", "disagree", "abstain")  # mostly agree, as in the plan's estates
 STAFF_USER, STAFF_PASSWORD = "soak-district", "soak-password-long-enough"
@@ -82,23 +83,9 @@ STAFF_USER, STAFF_PASSWORD = "soak-district", "soak-password-long-enough"
 
 def fresh_database(keep: bool) -> tuple[str, str, callable]:
     """(SQLAlchemy URL of a new database, its name, drop())."""
-    base = make_url(os.environ.get("SOAK_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"))
-    if base.get_backend_name() != "postgresql":
+    if make_url(os.environ.get("SOAK_DATABASE_URL", DEFAULT_BASE)).get_backend_name() != "postgresql":
         sys.exit("the soak needs PostgreSQL (pg_terminate_backend); set SOAK_DATABASE_URL")
-    name = f"soak_ballots_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop():
-        if keep:
-            print(f"kept database {name}")
-        else:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), name, drop
+    return scratch_postgres("soak_ballots", env="SOAK_DATABASE_URL", keep=keep)
 
 
 def roster(households: int) -> bytes:
