@@ -19,7 +19,7 @@ from ..rounds.models import Round, RoundVoter
 from .casting import ballot_standing
 from .links import LinkRefused, household_link, household_links, reissue
 from .models import Ballot
-from .online import VoteRefused, refused, unknown_tokens_limited, verification_limited, vote_with_token
+from .online import VoteRefused, refused, vote_with_token
 from .qr_slips import DEFAULT_FONT_PATHS, FontMissing, Slip, find_font, qr_png, slips_pdf
 from .schemas import (BallotCreatedSchema, BallotCreateSchema, LinkSchema, LinksQuerySchema, ReceiptStatusSchema,
                       ReissueSchema)
@@ -139,8 +139,6 @@ class RoundSlips(MethodView):
 
 @ballots_blp.route("/ballots")
 class Ballots(MethodView):
-    decorators = [verification_limited, unknown_tokens_limited]
-
     # Schema instances, not classes: webargs would build a new schema object per request.
     @ballots_blp.arguments(BallotCreateSchema())
     @ballots_blp.response(201, BallotCreatedSchema())
@@ -153,10 +151,11 @@ class Ballots(MethodView):
         try:
             ballot = vote_with_token(data["token"], data["choice"], data["opinion"], data["verification"], now())
         except VoteRefused as exc:
-            refused(exc)
             db.session.rollback()
+            exc = refused(exc)
             # Same shape as a schema error, so a client reads field errors in one place.
-            abort(exc.status, message=exc.message, errors={"json": {exc.field: [exc.message]}} if exc.field else None)
+            abort(exc.status, message=exc.message, errors={"json": {exc.field: [exc.message]}} if exc.field else None,
+                  headers=exc.headers)
         # Read before the commit expires the object: no extra SELECT after it.
         answer = {"receipt": ballot.receipt, "cast_at": ballot.cast_at, "counted": ballot.counted_at_cast}
         db.session.commit()

@@ -9,14 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from flask import g, request
-from flask_limiter.util import get_remote_address
 from sqlalchemy import bindparam, func, select
 
-from ..extensions import db, limiter
+from ..extensions import db
 from ..rounds.cast_gate import shared_gate
 from ..rounds.models import RollEntry, Round
 from ..rounds.operations import RoundRefused, add_opinion
+from . import attempt_limits
 from .ballot_tokens import token_hash
 from .casting import CHOICES_ZH, AppendedBallot, CastRefused, cast_ballot
 from .models import Ballot, VotingToken
@@ -35,6 +34,11 @@ class VoteRefused(Exception):
     def __init__(self, status: int, message: str, reason: str, field: str | None = None):
         super().__init__(message)
         self.status, self.message, self.reason, self.field = status, message, reason, field
+        self.retry_after: int | None = None  # seconds, on a 429
+
+    @property
+    def headers(self) -> dict:
+        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
 
 class RoundState(NamedTuple):
@@ -131,12 +135,13 @@ def phone_last4_matches(phones: str, answer: str) -> bool:
     return any(p.strip()[-4:] == digits for p in phones.split(";") if len(p.strip()) >= 4)
 
 
-def check_verification(round_: RoundState, entry: EntryState, answer: str | None) -> None:
-    """The round's extra check beyond holding the link; raises VoteRefused."""
+def check_verification(lookup: "TokenLookup", answer: str | None) -> None:
+    """The round's extra check beyond holding the link, within the budgets of wrong answers; raises VoteRefused."""
+    round_, entry = lookup.round, lookup.entry
     if round_.verification == "sms":
         from ..sms.otp import check_code  # one-time codes live with the SMS package
 
-        check_code(round_.id, entry.household_id, answer)
+        judged_answer(lookup.token_id, lambda: check_code(round_.id, entry.household_id, answer))
         return
     if round_.verification != "phone4":
         return
@@ -144,8 +149,12 @@ def check_verification(round_: RoundState, entry: EntryState, answer: str | None
         raise VoteRefused(409, NO_PHONE_ZH, "no_phone")
     if not (answer or "").strip():
         raise VoteRefused(422, "请输入名册登记手机号的后四位", "verification_missing", "verification")
-    if not phone_last4_matches(entry.phones, answer):
-        raise VoteRefused(422, "手机号后四位不正确，请核对后重试（多次错误将暂时锁定）", "verification", "verification")
+
+    def judge():
+        if not phone_last4_matches(entry.phones, answer):
+            raise VoteRefused(422, "手机号后四位不正确，请核对后重试（多次错误将暂时锁定）", "verification", "verification")
+
+    judged_answer(lookup.token_id, judge)
 
 
 def check_choice(choice: str | None) -> str:
@@ -159,7 +168,7 @@ def check_before_casting(token: str, choice: str | None, verification: str | Non
     """Everything `vote_with_token` refuses, without writing: also the confirmation page's check."""
     lookup = usable_lookup(token, now, to_vote)
     check_choice(choice)
-    check_verification(lookup.round, lookup.entry, verification)
+    check_verification(lookup, verification)
     return lookup, lookup.entry
 
 
@@ -198,56 +207,38 @@ def effective_ballot(ballots: list[Ballot], policy: str) -> Ballot | None:
     return ballots[0] if policy == "first" else ballots[-1]
 
 
-# --- Rate limits on wrong answers (phone4): per token and per client address --------------
+# --- Failed attempts: the budgets live in attempt_limits -----------------------------------
 
-def refused(exc: VoteRefused) -> None:
-    """Note a refusal for the rate limiters: wrong verification answers, and links that do not exist."""
-    if exc.reason == "verification":
-        g.verification_failed = True
-    elif exc.reason == "unknown":
-        note_unknown_token()
-
-
-def _token_key() -> str:
-    token = (request.view_args or {}).get("token")
-    if token is None:
-        body = request.get_json(silent=True)
-        token = body.get("token") if isinstance(body, dict) else None
-    # Key on the hash so the limiter's storage (Redis) never holds a usable link.
-    return "ballot-token:" + token_hash(token if isinstance(token, str) else "")[:32]
+def refused(exc: VoteRefused) -> VoteRefused:
+    """The refusal to answer with: an unknown link spends the address's budget, and past it is a 429."""
+    if exc.reason == "unknown" and not attempt_limits.spend(attempt_limits.UNKNOWN_LINKS, attempt_limits.address()):
+        return limited(attempt_limits.UNKNOWN_LINKS)
+    return exc
 
 
-def _failed(response) -> bool:
-    return bool(g.get("verification_failed"))
+def limited(budget: attempt_limits.Budget) -> VoteRefused:
+    refusal = VoteRefused(429, budget.message, "limited")
+    refusal.retry_after = budget.retry_after
+    return refusal
 
 
-VERIFICATION_LIMITS = (
-    limiter.shared_limit("5 per 10 minutes", scope="ballot-verification-token", key_func=_token_key,
-                         deduct_when=_failed, methods=["POST"],
-                         error_message="核验错误次数过多，请10分钟后再试，或联系社区工作人员"),
-    limiter.shared_limit("30 per hour", scope="ballot-verification-ip", key_func=get_remote_address,
-                         deduct_when=_failed, methods=["POST"],
-                         error_message="核验错误次数过多，请1小时后再试，或联系社区工作人员"),
-)
+def _answer_budgets(token_id: int):
+    return ((attempt_limits.WRONG_ANSWERS_PER_LINK, attempt_limits.link_key(token_id)),
+            (attempt_limits.WRONG_ANSWERS_PER_ADDRESS, attempt_limits.address()))
 
 
-def verification_limited(view):
-    """Apply both limits to a view: a 429 once either budget of wrong answers is spent."""
-    for limit in VERIFICATION_LIMITS:
-        view = limit(view)
-    return view
+def judged_answer(token_id: int, judge) -> None:
+    """Run `judge()` (raises VoteRefused) within the link's and the address's budgets of wrong answers.
 
-
-# --- Rate limit on links that do not exist (token guessing): per client address -------------
-# 144-bit tokens cannot be guessed; the limit keeps a scanner from trying, and from filling the
-# logs. Only unknown tokens count: residents scanning their slips (and superseded links, which
-# were genuine) never do, so a shared address (a mobile carrier's NAT) is not locked out by them.
-
-def note_unknown_token() -> None:
-    g.unknown_token = True
-
-
-unknown_tokens_limited = limiter.shared_limit(
-    "30 per hour", scope="ballot-unknown-token", key_func=get_remote_address,
-    deduct_when=lambda response: bool(g.get("unknown_token")),
-    error_message="无效的表决链接尝试次数过多，请1小时后再试；如二维码无法使用，请联系社区工作人员")
+    Checked before judging, so a right guess past the budget is refused too; spent when wrong.
+    """
+    for budget, key in _answer_budgets(token_id):
+        if not attempt_limits.lasts(budget, key):
+            raise limited(budget)
+    try:
+        judge()
+    except VoteRefused as exc:
+        if exc.reason == "verification":
+            for budget, key in _answer_budgets(token_id):
+                attempt_limits.spend(budget, key)
+        raise

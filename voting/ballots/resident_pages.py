@@ -22,8 +22,7 @@ from ..rounds.models import RollEntry
 from .casting import CHOICES_ZH, ballot_standing
 from .models import Ballot
 from .online import (CLOSED_ZH, NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, OPINION_MAX, TokenLookup, VoteRefused,
-                     check_before_casting, effective_ballot, note_unknown_token, refused, resolve_token,
-                     unknown_tokens_limited, verification_limited, vote_with_token, voter_ballots)
+                     check_before_casting, effective_ballot, refused, resolve_token, vote_with_token, voter_ballots)
 
 bp = Blueprint("resident_ballot", __name__)
 
@@ -42,8 +41,13 @@ def _security_headers(response):
     return response
 
 
-def _gone(message: str, status: int, token: str | None = None):
-    return render_template("ballots/vote_gone.html", message=message, token=token), status
+def _gone(message: str, status: int, token: str | None = None, headers: dict | None = None):
+    return render_template("ballots/vote_gone.html", message=message, token=token), status, headers or {}
+
+
+def _unknown_link():
+    refusal = refused(VoteRefused(404, UNKNOWN_ZH, "unknown"))
+    return _gone(refusal.message, refusal.status, headers=refusal.headers)
 
 
 @bp.errorhandler(CSRFError)
@@ -62,8 +66,7 @@ def _lookup_or_page(token: str):
     """(lookup, None) for a token whose page can be shown, else (None, the refusal page)."""
     lookup = resolve_token(token)
     if lookup is None:
-        note_unknown_token()
-        return None, _gone(UNKNOWN_ZH, 404)
+        return None, _unknown_link()
     if not lookup.live:
         return None, _gone(SUPERSEDED_ZH, 410)
     round_ = lookup.round
@@ -109,25 +112,22 @@ def _vote_page(lookup: TokenLookup, status: int = 200, error: VoteRefused | None
 
 def _refusal(exc: VoteRefused, token: str):
     """The page for a refused confirmation or vote: the form again for input errors, else a plain page."""
-    refused(exc)
     db.session.rollback()
+    exc = refused(exc)
     if exc.field:
         lookup = resolve_token(token)
         return _vote_page(lookup, exc.status, error=exc, form=request.form)
     status = 410 if exc.reason in ("superseded", "closed") else exc.status
-    return _gone(exc.message, status)
+    return _gone(exc.message, status, headers=exc.headers)
 
 
 @bp.route("/v/<token>")
-@unknown_tokens_limited
 def vote_page(token):
     lookup, page = _lookup_or_page(token)
     return page if lookup is None else _vote_page(lookup)
 
 
 @bp.route("/v/<token>/confirm", methods=["POST"])
-@verification_limited
-@unknown_tokens_limited
 def vote_confirm(token):
     form = request.form
     try:
@@ -142,8 +142,6 @@ def vote_confirm(token):
 
 
 @bp.route("/v/<token>/vote", methods=["POST"])
-@verification_limited
-@unknown_tokens_limited
 def vote_submit(token):
     form = request.form
     try:
@@ -156,12 +154,10 @@ def vote_submit(token):
 
 
 @bp.route("/v/<token>/receipts/<receipt>")
-@unknown_tokens_limited
 def vote_receipt(token, receipt):
     lookup = resolve_token(token)
     if lookup is None:
-        note_unknown_token()
-        return _gone(UNKNOWN_ZH, 404)
+        return _unknown_link()
     entry = lookup.entry
     ballot = db.session.scalar(select(Ballot).where(
         Ballot.receipt == receipt, Ballot.round_id == lookup.round.id, Ballot.voter_key == entry.voter_key))

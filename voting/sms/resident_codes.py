@@ -8,7 +8,7 @@ from flask.views import MethodView
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint as ApiBlueprint, abort
 
-from ..ballots.online import VoteRefused, refused, unknown_tokens_limited
+from ..ballots.online import VoteRefused, refused
 from ..ballots.resident_pages import SECURITY_HEADERS
 from ..clock import now
 from ..extensions import db, limiter
@@ -47,20 +47,19 @@ def _security_headers(response):
 
 @bp.route("/v/<token>/sms-code", methods=["POST"])
 @PER_ADDRESS
-@unknown_tokens_limited
 def request_code_page(token):
     try:
         _send(token, request.form.get("phone", 0, type=int))
     except VoteRefused as exc:
-        refused(exc)
         db.session.rollback()
-        return render_template("ballots/vote_gone.html", message=exc.message, token=token), exc.status
+        exc = refused(exc)
+        return render_template("ballots/vote_gone.html", message=exc.message, token=token), exc.status, exc.headers
     return redirect(url_for("resident_ballot.vote_page", token=token, code="sent") + "#verification", 303)
 
 
 @api_blp.route("/sms/codes")
 class CodeRequest(MethodView):
-    decorators = [PER_ADDRESS, unknown_tokens_limited]
+    decorators = [PER_ADDRESS]
 
     @api_blp.arguments(CodeRequestSchema)
     @api_blp.response(202, CodeSentSchema)
@@ -73,7 +72,7 @@ class CodeRequest(MethodView):
         try:
             row, sent_to = _send(data["token"], data["phone"])
         except VoteRefused as exc:
-            refused(exc)
             db.session.rollback()
-            abort(exc.status, message=exc.message)
+            exc = refused(exc)
+            abort(exc.status, message=exc.message, headers=exc.headers)
         return {"sent_to": sent_to, "expires_at": row.expires_at}
