@@ -35,8 +35,13 @@ def test_queued_and_sent_events_are_audited_with_masked_numbers_only(client, db,
     opened = open_round(client, clock)
     queue_reminders(client, opened)
     run_batch(clock)
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_(("sms_queued", "sms_sent")))).all()
-    assert sorted(e.action for e in events) == ["sms_queued"] * 5 + ["sms_sent"] * 5
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action.in_(("sms_batch_queued", "sms_queued", "sms_sent")))).all()
+    # One event for the batch (one append, one lock of the estate's chain), one per message sent.
+    assert sorted(e.action for e in events) == ["sms_batch_queued"] + ["sms_sent"] * 5
+    batch = json.loads(next(e.data for e in events if e.action == "sms_batch_queued"))
+    sent = {e.subject for e in events if e.action == "sms_sent"}
+    assert batch["kind"] == "reminder" and {f"sms:{m['id']}" for m in batch["messages"]} == sent
     dumped = " ".join(e.data for e in events)
     assert "138****0003" in dumped and "13800000003" not in dumped
     assert all(json.loads(e.data).get("sid", "SM").startswith("SM") for e in events)

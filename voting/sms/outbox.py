@@ -36,10 +36,11 @@ def is_opted_out(phone: str) -> bool:
 def enqueue(*, key: str, kind: str, to_phone: str, body: str, display_body: str, now: datetime,
             actor: str, estate_id: int | None = None, round_id: int | None = None,
             household_id: int | None = None, expires_at: datetime | None = None,
-            created_by_id: int | None = None, resend_of_id: int | None = None) -> Queued:
+            created_by_id: int | None = None, resend_of_id: int | None = None, audited: bool = True) -> Queued:
     """Queue one message unless its key was queued before or the number opted out; flushes.
 
-    `to_phone` is E.164. The audit event names the number masked only.
+    `to_phone` is E.164. The audit event names the number masked only. A batch passes
+    `audited=False` and records one event for all its messages with `audit_batch`.
     """
     if is_opted_out(to_phone):
         return Queued(None, "opted_out")
@@ -55,9 +56,24 @@ def enqueue(*, key: str, kind: str, to_phone: str, body: str, display_body: str,
     if new_id is None:
         existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
         return Queued(existing, "duplicate")
-    audit(estate_id, "sms_queued", f"sms:{new_id}", actor=actor, at=now,
-          data={"kind": kind, "to": masked(to_phone), "round": round_id, "resend_of": resend_of_id})
+    if audited:
+        audit(estate_id, "sms_queued", f"sms:{new_id}", actor=actor, at=now,
+              data={"kind": kind, "to": masked(to_phone), "round": round_id, "resend_of": resend_of_id})
     return Queued(db.session.get(OutboxMessage, new_id), "queued")
+
+
+def audit_batch(estate_id: int, round_id: int, kind: str, messages: list[OutboxMessage], *, actor: str,
+                now: datetime) -> None:
+    """One event for a batch queued in one transaction: every message's id and masked number.
+
+    Called last, just before the commit: the append takes the estate's audit chain lock,
+    which ballots of the same estate also need, so it is held for one statement and the
+    COMMIT rather than for the whole batch (5,000 reminders took 6.6 s one event each).
+    """
+    if messages:
+        audit(estate_id, "sms_batch_queued", f"round:{round_id}", actor=actor, at=now,
+              data={"kind": kind, "round": round_id,
+                    "messages": [{"id": m.id, "to": masked(m.to_phone)} for m in messages]})
 
 
 def opt_out(phone: str, keyword: str, source: str, message_sid: str | None, now: datetime) -> bool:

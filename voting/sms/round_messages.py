@@ -17,7 +17,7 @@ from ..extensions import db
 from ..rounds.frozen_roll import roll_entries
 from ..rounds.models import Round
 from .models import OutboxMessage
-from .outbox import enqueue
+from .outbox import audit_batch, enqueue
 from .phone_numbers import roll_phones
 from .texts import reminder_text, result_text
 
@@ -35,15 +35,15 @@ class QueueReport:
     opted_out: int = 0
     voted: int = 0  # households skipped because their owner has a ballot
     no_phone: int = 0
-    message_ids: list[int] = field(default_factory=list)
+    messages: list = field(default_factory=list)
 
     def add(self, outcome) -> None:
         setattr(self, outcome.outcome, getattr(self, outcome.outcome) + 1)
         if outcome.outcome == "queued":
-            self.message_ids.append(outcome.message.id)
+            self.messages.append(outcome.message)
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "message_ids"}
+        return {k: v for k, v in self.__dict__.items() if k != "messages"}
 
 
 def _hide_token(body: str, token: str) -> str:
@@ -51,11 +51,13 @@ def _hide_token(body: str, token: str) -> str:
 
 
 def _reminder(round_: Round, estate: Estate, household_id: int, phone: str, url: str, token: str, key: str,
-              actor: str, actor_id: int | None, now: datetime, resend_of_id: int | None = None):
+              actor: str, actor_id: int | None, now: datetime, resend_of_id: int | None = None,
+              audited: bool = True):
     body = reminder_text(estate.name, round_.title, to_cst(round_.closes_at), url)
     return enqueue(key=key, kind="reminder", to_phone=phone, body=body, display_body=_hide_token(body, token),
                    now=now, actor=actor, estate_id=estate.id, round_id=round_.id, household_id=household_id,
-                   expires_at=round_.closes_at, created_by_id=actor_id, resend_of_id=resend_of_id)
+                   expires_at=round_.closes_at, created_by_id=actor_id, resend_of_id=resend_of_id,
+                   audited=audited)
 
 
 def queue_reminders(round_: Round, actor: str, actor_id: int | None, now: datetime,
@@ -87,7 +89,8 @@ def queue_reminders(round_: Round, actor: str, actor_id: int | None, now: dateti
             seen.add((entry.voter_key, phone))
             report.add(_reminder(round_, estate, entry.household_id, phone, link.url, link.token,
                                  f"reminder:r{round_.id}:h{entry.household_id}:{phone}:{label}",
-                                 actor, actor_id, now))
+                                 actor, actor_id, now, audited=False))
+    audit_batch(estate.id, round_.id, "reminder", report.messages, actor=actor, now=now)
     return report
 
 
@@ -108,7 +111,8 @@ def queue_results(round_: Round, actor: str, actor_id: int | None, now: datetime
             seen.add(phone)
             report.add(enqueue(key=f"result:r{round_.id}:{phone}", kind="result", to_phone=phone, body=body,
                                display_body=body, now=now, actor=actor, estate_id=estate.id, round_id=round_.id,
-                               household_id=entry.household_id, created_by_id=actor_id))
+                               household_id=entry.household_id, created_by_id=actor_id, audited=False))
+    audit_batch(estate.id, round_.id, "result", report.messages, actor=actor, now=now)
     return report
 
 
