@@ -268,3 +268,27 @@ def test_a_vote_through_a_link_while_the_close_counts_is_in_the_frozen_result_or
         assert results[1].status == 409 and ledger == 0
     else:
         assert results[1] == 1 and ledger == 1
+
+
+@pytest.mark.parametrize("policy", ["first", "last"])
+def test_simultaneous_repeats_of_one_submission_make_one_ballot(app, client, db, clock, policy):
+    """A double tap or a retry arriving while the first is in flight: the database's unique key on the
+    submission, not a Python check, keeps it to one ballot, and every repeat answers with its receipt."""
+    from voting.ballots.online import vote_with_token
+
+    round_id, headers = open_round(client, clock, policy)
+    link = next(link for link in client.get(f"/api/v1/rounds/{round_id}/links", headers=headers).get_json()
+                if (link["building"], link["unit"], link["room"]) == ("1", "1", "101"))
+    token = link["url"].rsplit("/", 1)[1]
+    jobs = [lambda i=i: vote_with_token(token, "agree", None, None, clock.now + timedelta(seconds=i),
+                                        submission_key="double-tap").receipt for i in range(WORKERS)]
+
+    results = race(app, jobs)
+
+    assert not [r for r in results if isinstance(r, Exception)], results
+    ballots = db.session.scalars(select(Ballot).where(Ballot.round_id == round_id)).all()
+    assert len(ballots) == 1 and ballots[0].seq == 1 and ballots[0].counted_at_cast
+    assert set(results) == {ballots[0].receipt}
+    voter = db.session.scalar(select(RoundVoter).where(RoundVoter.round_id == round_id,
+                                                       RoundVoter.voter_key == ballots[0].voter_key))
+    assert voter.ballots == 1  # the repeats' claims were rolled back with them

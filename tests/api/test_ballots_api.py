@@ -1,8 +1,9 @@
 """POST /api/v1/ballots and GET /api/v1/ballots/{receipt}: the token is the credential."""
 import threading
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.ballots_helpers import open_round_with_links
 from tests.factories import roster_csv
@@ -156,3 +157,42 @@ def test_simultaneous_ballots_for_one_voter_keep_all_and_count_exactly_one(app, 
     assert [b.seq for b in ballots if b.counted_at_cast] == [1]
     assert len({b.receipt for b in ballots}) == threads_count
     assert tally(client, opened)["agree"]["heads"] == 1
+
+
+@pytest.mark.parametrize("policy", ["first", "last"])
+def test_a_repeated_request_with_one_idempotency_key_makes_one_ballot(client, db, clock, policy):
+    """A client retrying a POST whose answer was lost gets the first answer back, not a second ballot."""
+    opened = open_round_with_links(client, clock, policy=policy)
+    link = opened.links["1-2-201"]
+    key = {"Idempotency-Key": "retry-7f3a2c"}
+    first = client.post("/api/v1/ballots", json={"token": link["token"], "choice": "agree"}, headers=key)
+    clock.now += timedelta(minutes=3)
+    again = client.post("/api/v1/ballots", json={"token": link["token"], "choice": "agree"}, headers=key)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.get_json() == first.get_json()  # same receipt, same time, still counted
+    assert db.session.scalar(select(func.count(Ballot.id))) == 1
+    # Another key is another submission, kept by the round's policy.
+    other = client.post("/api/v1/ballots", json={"token": link["token"], "choice": "disagree"},
+                        headers={"Idempotency-Key": "retry-other"})
+    assert other.status_code == 201 and other.get_json()["receipt"] != first.get_json()["receipt"]
+    assert other.get_json()["counted"] is (policy == "last")
+    assert db.session.scalar(select(func.count(Ballot.id))) == 2
+
+
+def test_an_idempotency_key_belongs_to_its_voter(client, db, clock):
+    opened = open_round_with_links(client, clock)
+    key = {"Idempotency-Key": "same-key-two-homes"}
+    one = client.post("/api/v1/ballots", json={"token": opened.links["1-2-201"]["token"], "choice": "agree"}, headers=key)
+    two = client.post("/api/v1/ballots", json={"token": opened.links["1-1-101"]["token"], "choice": "agree"}, headers=key)
+    assert (one.status_code, two.status_code) == (201, 201)
+    assert one.get_json()["receipt"] != two.get_json()["receipt"]
+
+
+@pytest.mark.parametrize("bad", ["", "x" * 65, "含中文", "with space", "tab\there"])
+def test_a_malformed_idempotency_key_is_422_in_chinese_and_casts_nothing(client, db, clock, bad):
+    opened = open_round_with_links(client, clock)
+    response = client.post("/api/v1/ballots", json={"token": opened.links["1-2-201"]["token"], "choice": "agree"},
+                           headers={"Idempotency-Key": bad.encode("utf-8").decode("latin-1")})
+    assert response.status_code == 422
+    assert "Idempotency-Key 须为" in response.get_json()["errors"]["headers"]["Idempotency-Key"][0]
+    assert db.session.scalar(select(Ballot.id)) is None

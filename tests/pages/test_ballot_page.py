@@ -201,3 +201,20 @@ def test_unknown_and_valid_tokens_cost_one_identical_lookup(app, client, db, clo
         event.remove(engine, "before_cursor_execute", count)
     assert valid is not None and valid.live and unknown is None
     assert len(statements) == 2 and statements[0] == statements[1]  # same SQL, one statement each
+
+
+def test_a_double_tap_on_confirm_makes_one_ballot_and_both_taps_show_its_receipt(client, db, clock):
+    """Old phones and unsteady fingers: the confirmation form carries one key, so a second tap (or a
+    reload that resends the form) is the same submission, not a second ballot marked 'not counted'."""
+    opened = open_round_with_links(client, clock, policy="first")
+    link = opened.links["1-1-101"]
+    token = page_csrf(client.get(link["path"]).get_data(as_text=True))
+    confirm = client.post(link["path"] + "/confirm", data={"csrf_token": token, "choice": "agree"})
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', confirm.get_data(as_text=True)))
+    assert len(hidden["submission"]) >= 22  # 128 random bits
+    taps = [client.post(link["path"] + "/vote", data=hidden) for _ in range(2)]
+    assert [t.status_code for t in taps] == [303, 303]
+    assert taps[0].headers["Location"] == taps[1].headers["Location"]
+    receipt = text(client.get(taps[1].headers["Location"]))
+    assert "不计入" not in receipt and "计入" in receipt
+    assert [(b.choice, b.counted_at_cast) for b in db.session.scalars(select(Ballot))] == [("agree", True)]

@@ -41,6 +41,21 @@ def test_the_code_is_texted_at_once_and_lets_the_household_vote_once(client, db,
     assert len(db.session.scalars(select(Ballot)).all()) == 1
 
 
+def test_a_repeated_submission_after_its_code_was_used_answers_with_the_ballot(client, db, clock, fake_twilio):
+    """A retry of a ballot whose answer was lost: the single-use code refuses it, the key finds the ballot."""
+    opened = open_round(client, clock, verification="sms")
+    link = opened.links["1-2-202"]
+    request_code(client, link)
+    body = {"token": link["token"], "choice": "agree", "verification": last_code(fake_twilio, "+8613800000003")}
+    first = client.post("/api/v1/ballots", json=body, headers={"Idempotency-Key": "sms-retry-1"})
+    again = client.post("/api/v1/ballots", json=body, headers={"Idempotency-Key": "sms-retry-1"})
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.get_json() == first.get_json()
+    assert len(db.session.scalars(select(Ballot)).all()) == 1
+    other = client.post("/api/v1/ballots", json=body, headers={"Idempotency-Key": "sms-retry-2"})
+    assert other.status_code == 422 and "已使用" in other.get_json()["message"]  # a new submission needs a new code
+
+
 def test_codes_are_hashed_at_rest_and_erased_from_the_outbox_once_sent(client, db, clock, fake_twilio):
     opened = open_round(client, clock, verification="sms")
     request_code(client, opened.links["1-2-202"])

@@ -4,7 +4,7 @@ Two blueprints: `links` needs a staff bearer token and the round's jurisdiction;
 `ballots` has no staff auth — the link token is the credential — and is what a
 resident's phone (or another front end) talks to.
 """
-from flask import Response, current_app
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from ..rounds.models import Round, RoundVoter
 from .casting import ballot_standing
 from .links import LinkRefused, household_link, household_links, reissue
 from .models import Ballot
-from .online import VoteRefused, refused, vote_with_token
+from .online import SUBMISSION_KEY_MAX, VoteRefused, refused, valid_submission_key, vote_with_token
 from .qr_slips import DEFAULT_FONT_PATHS, FontMissing, Slip, find_font, qr_png, slips_pdf
 from .schemas import (BallotCreatedSchema, BallotCreateSchema, LinkSchema, LinksQuerySchema, ReceiptStatusSchema,
                       ReissueSchema)
@@ -29,6 +29,14 @@ ballots_blp = Blueprint("ballots", __name__, url_prefix="/api/v1", description="
 
 DEFAULT_HOTLINE = "社区服务热线 0571-12345"
 BINARY = {"type": "string", "format": "binary"}
+IDEMPOTENCY_KEY = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": SUBMISSION_KEY_MAX},
+    "description": "A key chosen by the client for this submission (1–64 visible ASCII characters). Sending "
+                   "the same key again for the same link answers with the ballot it already made, so a retry "
+                   "after a lost answer casts nothing twice.",
+}
+BAD_KEY_ZH = f"Idempotency-Key 须为1–{SUBMISSION_KEY_MAX}个可见的ASCII字符"
 
 
 def _refuse_link(exc: LinkRefused):
@@ -146,10 +154,18 @@ class Ballots(MethodView):
     @ballots_blp.alt_response(409, description="轮次不在表决中，或本轮需短信验证（暂未开通）")
     @ballots_blp.alt_response(410, description="该链接已被重新发放的链接取代")
     @ballots_blp.alt_response(429, description="核验错误次数过多，或无效链接尝试次数过多，请稍后再试")
+    @ballots_blp.doc(parameters=[IDEMPOTENCY_KEY])
     def post(self, data):
-        """Cast an online ballot with a link token. The response carries no choice."""
+        """Cast an online ballot with a link token. The response carries no choice.
+
+        With an Idempotency-Key, a repeated request answers with the ballot the first one made.
+        """
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not valid_submission_key(key):
+            abort(422, message=BAD_KEY_ZH, errors={"headers": {"Idempotency-Key": [BAD_KEY_ZH]}})
         try:
-            ballot = vote_with_token(data["token"], data["choice"], data["opinion"], data["verification"], now())
+            ballot = vote_with_token(data["token"], data["choice"], data["opinion"], data["verification"], now(),
+                                     submission_key=key)
         except VoteRefused as exc:
             db.session.rollback()
             exc = refused(exc)

@@ -84,7 +84,7 @@ _INSERT = insert(_ballots).returning(_ballots.c.id)
 def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, channel: str, now: datetime, *,
                 token_id: int | None = None, paper_entry_id: int | None = None,
                 opinion_id: int | None = None, actor: str = "resident", voter_key: str | None = None,
-                gate_held: bool = False) -> AppendedBallot:
+                gate_held: bool = False, submission_key: str | None = None) -> AppendedBallot:
     """Append a ballot for the voter owning `household_id`; flushes. Raises CastRefused.
 
     `round_` needs only id, estate_id, closes_at and ballot_policy: a Round, or the
@@ -92,7 +92,8 @@ def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, ch
 
     `voter_key` may be passed by a caller that already read the unit's roll entry, and
     `gate_held` by one whose transaction already holds the round's cast gate (a voting link's
-    lookup takes it).
+    lookup takes it). A `submission_key` already used by the voter in the round fails the
+    INSERT (IntegrityError): see online.vote_with_token.
     Everything that needs no database is done before the voter's row is locked: on
     SQLite that lock is the database's single write lock.
     """
@@ -119,7 +120,8 @@ def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, ch
     ballot_id = conn.execute(_INSERT, {
         "round_id": round_.id, "household_id": household_id, "voter_key": voter_key, "seq": seq, "choice": choice,
         "channel": channel, "cast_at": cast_at, "receipt": receipt, "counted_at_cast": counted,
-        "token_id": token_id, "paper_entry_id": paper_entry_id, "opinion_id": opinion_id}).scalar()
+        "token_id": token_id, "paper_entry_id": paper_entry_id, "opinion_id": opinion_id,
+        "submission_key": submission_key}).scalar()
     # The choice itself is in the ledger (ballots.csv); the log proves when and through which unit.
     audit(round_.estate_id, "ballot_cast", f"round:{round_.id}", actor=actor, at=cast_at, data={
         "household_id": household_id, "voter": voter_key, "seq": seq, "channel": channel,

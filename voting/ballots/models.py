@@ -6,7 +6,7 @@ the round's policy follows from its sequence number per voter.
 """
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db_types import UTCDateTime, utcnow
@@ -32,6 +32,9 @@ class Ballot(db.Model):
         UniqueConstraint("round_id", "voter_key", "seq"),
         CheckConstraint("choice IN ('agree','disagree','abstain')", name="choice_known"),
         CheckConstraint("channel IN ('online','paper','proxy')", name="channel_known"),
+        # A repeated submission (double tap, retried request) is the ballot it already made.
+        Index("uq_ballots_submission", "round_id", "voter_key", "submission_key", unique=True,
+              postgresql_where=text("submission_key IS NOT NULL"), sqlite_where=text("submission_key IS NOT NULL")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
@@ -46,6 +49,8 @@ class Ballot(db.Model):
     token_id: Mapped[int | None] = mapped_column(ForeignKey("voting_tokens.id"))
     paper_entry_id: Mapped[int | None] = mapped_column(ForeignKey("paper_entries.id"), unique=True)
     opinion_id: Mapped[int | None] = mapped_column(ForeignKey("opinions.id"))
+    # Online only: the confirmation page's nonce or the API's Idempotency-Key (not secret).
+    submission_key: Mapped[str | None] = mapped_column(String(64))
 
 
 class PaperEntry(db.Model):

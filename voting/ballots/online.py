@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..rounds.cast_gate import shared_gate
@@ -173,9 +174,34 @@ def check_before_casting(token: str, choice: str | None, verification: str | Non
 
 
 def vote_with_token(token: str, choice: str | None, opinion: str | None, verification: str | None,
-                    now: datetime) -> AppendedBallot:
-    """Cast an online ballot for the token's household; flushes. Raises VoteRefused."""
-    lookup, entry = check_before_casting(token, choice, verification, now, to_vote=True)
+                    now: datetime, submission_key: str | None = None) -> AppendedBallot:
+    """Cast an online ballot for the token's household; flushes. Raises VoteRefused.
+
+    A `submission_key` (the confirmation page's nonce, or the API's Idempotency-Key) makes a
+    repeated submission — a double tap, a retry of a request whose answer was lost — answer
+    with the ballot it already made instead of casting again. The database holds the key
+    unique per voter and round, so repeats in flight together still make one ballot: the
+    later one fails (its insert, or its single-use SMS code), rolls back what it began, and
+    finds the first.
+    """
+    lookup = usable_lookup(token, now, to_vote=True)
+    try:
+        return _cast_online(lookup, choice, opinion, verification, now, submission_key)
+    except (VoteRefused, IntegrityError):
+        if submission_key is None:
+            raise
+        db.session.rollback()
+        earlier = submitted_ballot(lookup.round.id, lookup.entry.voter_key, submission_key)
+        if earlier is None:
+            raise
+        return earlier
+
+
+def _cast_online(lookup: TokenLookup, choice: str | None, opinion: str | None, verification: str | None,
+                 now: datetime, submission_key: str | None) -> AppendedBallot:
+    entry = lookup.entry
+    check_choice(choice)
+    check_verification(lookup, verification)
     opinion_id = None
     text = (opinion or "").strip()
     if len(text) > OPINION_MAX:
@@ -189,9 +215,27 @@ def vote_with_token(token: str, choice: str | None, opinion: str | None, verific
             opinion_id = add_opinion(lookup.round_row(), text, "online", entry.household_id, None, now).id
         return cast_ballot(lookup.round, entry.household_id, choice, "online", now,
                            token_id=lookup.token_id, opinion_id=opinion_id, voter_key=entry.voter_key,
-                           gate_held=True)
+                           gate_held=True, submission_key=submission_key)
     except (CastRefused, RoundRefused) as exc:
         raise VoteRefused(exc.status, exc.message, "closed" if exc.status == 409 else "cast") from exc
+
+
+def submitted_ballot(round_id: int, voter_key: str, submission_key: str) -> AppendedBallot | None:
+    """The voter's ballot made by this submission, if one was."""
+    ballot = db.session.scalar(select(Ballot).where(Ballot.round_id == round_id, Ballot.voter_key == voter_key,
+                                                    Ballot.submission_key == submission_key))
+    if ballot is None:
+        return None
+    return AppendedBallot(ballot.id, ballot.household_id, ballot.voter_key, ballot.seq, ballot.choice,
+                          ballot.channel, ballot.cast_at, ballot.receipt, ballot.counted_at_cast)
+
+
+SUBMISSION_KEY_MAX = 64
+
+
+def valid_submission_key(key: str | None) -> bool:
+    """1–64 visible ASCII characters (what the pages generate, and what a client may send)."""
+    return bool(key) and len(key) <= SUBMISSION_KEY_MAX and key.isascii() and key.isprintable() and " " not in key
 
 
 def voter_ballots(round_id: int, voter_key: str) -> list[Ballot]:

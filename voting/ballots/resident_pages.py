@@ -5,6 +5,7 @@ framing and caching, and load nothing from elsewhere. Every visit computes the
 token's hash and runs one indexed lookup, whether the token exists or not.
 """
 import json
+import secrets
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
@@ -22,7 +23,8 @@ from ..rounds.models import RollEntry
 from .casting import CHOICES_ZH, ballot_standing
 from .models import Ballot
 from .online import (CLOSED_ZH, NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, OPINION_MAX, TokenLookup, VoteRefused,
-                     check_before_casting, effective_ballot, refused, resolve_token, vote_with_token, voter_ballots)
+                     check_before_casting, effective_ballot, refused, resolve_token, valid_submission_key, vote_with_token,
+                     voter_ballots)
 
 bp = Blueprint("resident_ballot", __name__)
 
@@ -137,15 +139,19 @@ def vote_confirm(token):
     opinion = form.get("opinion", "").strip()
     if len(opinion) > OPINION_MAX:
         return _refusal(VoteRefused(422, f"意见建议不超过{OPINION_MAX}字", "opinion", "opinion"), token)
+    # One key per confirmation: a double tap (or a reload) of 确认提交 makes one ballot.
     return render_template("ballots/vote_confirm.html", choice=form["choice"], opinion=opinion,
-                           verification=form.get("verification", ""), **_context(lookup))
+                           verification=form.get("verification", ""), submission=secrets.token_urlsafe(16),
+                           **_context(lookup))
 
 
 @bp.route("/v/<token>/vote", methods=["POST"])
 def vote_submit(token):
     form = request.form
     try:
-        ballot = vote_with_token(token, form.get("choice"), form.get("opinion"), form.get("verification"), now())
+        key = form.get("submission")
+        ballot = vote_with_token(token, form.get("choice"), form.get("opinion"), form.get("verification"), now(),
+                                 submission_key=key if valid_submission_key(key) else None)
     except VoteRefused as exc:
         return _refusal(exc, token)
     db.session.commit()
