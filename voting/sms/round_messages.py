@@ -4,7 +4,7 @@ Operations: they flush, the view commits (and the worker sends after the commit)
 One message per owner and phone: an owner of several units votes once through any of
 their links, so their phone receives one reminder with the first unit's link.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from ..extensions import db
 from ..rounds.frozen_roll import roll_entries
 from ..rounds.models import Round
 from .models import OutboxMessage
-from .outbox import audit_batch, enqueue
+from .outbox import enqueue, enqueue_batch
 from .phone_numbers import roll_phones
 from .texts import reminder_text, result_text
 
@@ -35,15 +35,12 @@ class QueueReport:
     opted_out: int = 0
     voted: int = 0  # households skipped because their owner has a ballot
     no_phone: int = 0
-    messages: list = field(default_factory=list)
 
-    def add(self, outcome) -> None:
-        setattr(self, outcome.outcome, getattr(self, outcome.outcome) + 1)
-        if outcome.outcome == "queued":
-            self.messages.append(outcome.message)
+    def include(self, batch) -> None:
+        self.queued, self.duplicate, self.opted_out = batch.queued, batch.duplicate, batch.opted_out
 
     def as_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if k != "messages"}
+        return dict(self.__dict__)
 
 
 def _hide_token(body: str, token: str) -> str:
@@ -51,13 +48,10 @@ def _hide_token(body: str, token: str) -> str:
 
 
 def _reminder(round_: Round, estate: Estate, household_id: int, phone: str, url: str, token: str, key: str,
-              actor: str, actor_id: int | None, now: datetime, resend_of_id: int | None = None,
-              audited: bool = True):
+              actor_id: int | None) -> dict:
     body = reminder_text(estate.name, round_.title, to_cst(round_.closes_at), url)
-    return enqueue(key=key, kind="reminder", to_phone=phone, body=body, display_body=_hide_token(body, token),
-                   now=now, actor=actor, estate_id=estate.id, round_id=round_.id, household_id=household_id,
-                   expires_at=round_.closes_at, created_by_id=actor_id, resend_of_id=resend_of_id,
-                   audited=audited)
+    return dict(key=key, to_phone=phone, body=body, display_body=_hide_token(body, token), household_id=household_id,
+                expires_at=round_.closes_at, created_by_id=actor_id)
 
 
 def queue_reminders(round_: Round, actor: str, actor_id: int | None, now: datetime,
@@ -73,7 +67,7 @@ def queue_reminders(round_: Round, actor: str, actor_id: int | None, now: dateti
     estate = db.session.get(Estate, round_.estate_id)
     voted = set(db.session.scalars(select(Ballot.voter_key).where(Ballot.round_id == round_.id).distinct()))
     links = {link.household_id: link for link in household_links(round_, actor_id, now)}
-    report, seen = QueueReport(), set()
+    report, seen, messages = QueueReport(), set(), []
     for entry in roll_entries(round_.id):
         if entry.voter_key in voted:
             report.voted += 1
@@ -87,10 +81,9 @@ def queue_reminders(round_: Round, actor: str, actor_id: int | None, now: dateti
             if (entry.voter_key, phone) in seen:
                 continue
             seen.add((entry.voter_key, phone))
-            report.add(_reminder(round_, estate, entry.household_id, phone, link.url, link.token,
-                                 f"reminder:r{round_.id}:h{entry.household_id}:{phone}:{label}",
-                                 actor, actor_id, now, audited=False))
-    audit_batch(estate.id, round_.id, "reminder", report.messages, actor=actor, now=now)
+            messages.append(_reminder(round_, estate, entry.household_id, phone, link.url, link.token,
+                                      f"reminder:r{round_.id}:h{entry.household_id}:{phone}:{label}", actor_id))
+    report.include(enqueue_batch(messages, kind="reminder", estate_id=estate.id, round_id=round_.id, actor=actor, now=now))
     return report
 
 
@@ -100,7 +93,7 @@ def queue_results(round_: Round, actor: str, actor_id: int | None, now: datetime
         raise SmsRefused(409, "结果公布后才能发送表决结果短信")
     estate = db.session.get(Estate, round_.estate_id)
     body = result_text(estate.name, round_.title, to_cst(round_.closes_at), bool(round_.passed))
-    report, seen = QueueReport(), set()
+    report, seen, messages = QueueReport(), set(), []
     for entry in roll_entries(round_.id):
         phones = roll_phones(entry.phones)
         if not phones:
@@ -109,10 +102,9 @@ def queue_results(round_: Round, actor: str, actor_id: int | None, now: datetime
             if phone in seen:
                 continue
             seen.add(phone)
-            report.add(enqueue(key=f"result:r{round_.id}:{phone}", kind="result", to_phone=phone, body=body,
-                               display_body=body, now=now, actor=actor, estate_id=estate.id, round_id=round_.id,
-                               household_id=entry.household_id, created_by_id=actor_id, audited=False))
-    audit_batch(estate.id, round_.id, "result", report.messages, actor=actor, now=now)
+            messages.append(dict(key=f"result:r{round_.id}:{phone}", to_phone=phone, body=body, display_body=body,
+                                 household_id=entry.household_id, created_by_id=actor_id))
+    report.include(enqueue_batch(messages, kind="result", estate_id=estate.id, round_id=round_.id, actor=actor, now=now))
     return report
 
 
@@ -137,8 +129,9 @@ def resend(message: OutboxMessage, actor: str, actor_id: int | None, now: dateti
             link = household_link(round_, message.household_id, actor_id, now)
         except LinkRefused as exc:
             raise SmsRefused(exc.status, exc.message) from exc
-        queued = _reminder(round_, estate, message.household_id, message.to_phone, link.url, link.token, key,
-                           actor, actor_id, now, resend_of_id=message.id)
+        queued = enqueue(**_reminder(round_, estate, message.household_id, message.to_phone, link.url, link.token,
+                                     key, actor_id), kind="reminder", now=now, actor=actor, estate_id=estate.id,
+                         round_id=round_.id, resend_of_id=message.id)
     else:
         body = result_text(estate.name, round_.title, to_cst(round_.closes_at), bool(round_.passed))
         queued = enqueue(key=key, kind=message.kind, to_phone=message.to_phone, body=body, display_body=body,
