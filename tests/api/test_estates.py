@@ -1,4 +1,6 @@
 """POST/GET /api/v1/estates."""
+import io
+
 from tests.factories import api_token, make_user
 
 NEW = {"name": "大关西苑", "street": "大关街道", "community": "西一社区", "address": "大关路1号",
@@ -76,3 +78,40 @@ def test_bad_estate_payloads_are_422_with_field_errors(client, db):
 def test_unknown_estate_is_404(client, db):
     make_user("district", username="qu")
     assert client.get("/api/v1/estates/999", headers=api_token(client, "qu")).status_code == 404
+
+
+def test_the_estate_list_costs_the_same_queries_for_two_estates_or_six(app, client, db):
+    """A district lists every estate it has (131 in Gongshu's plan): the totals come from grouped
+    queries, not two queries per estate."""
+    from sqlalchemy import event
+
+    make_user("district", username="qu")
+    headers = api_token(client, "qu")
+    roster = b"building,unit,room,area,area_source,owner_key,owner_name,phone,status\n" \
+             b"1,1,101,80.00,register,K1,Zhang,,owned\n1,1,102,60.50,register,K1,Zhang,,owned\n" \
+             b"1,1,103,50.00,register,,,,developer_unsold\n"
+
+    def add(n):
+        estate = client.post("/api/v1/estates", headers=headers, json={**NEW, "name": f"小区{n}",
+                                                                         "community": f"社区{n % 3}"}).get_json()
+        assert client.post(f"/api/v1/estates/{estate['id']}/roster", headers=headers, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(roster), "r.csv")}).status_code == 200
+
+    def statements_to_list():
+        seen = []
+        listen = lambda conn, cursor, statement, *args: seen.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            listed = client.get("/api/v1/estates", headers=headers).get_json()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        return listed, len(seen)
+
+    for n in range(2):
+        add(n)
+    two, queries_for_two = statements_to_list()
+    for n in range(2, 6):
+        add(n)
+    six, queries_for_six = statements_to_list()
+    assert len(two) == 2 and len(six) == 6 and queries_for_six == queries_for_two
+    assert {(e["households"], e["voters"], e["total_area"]) for e in six} == {(3, 2, "190.50")}

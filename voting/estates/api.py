@@ -8,7 +8,7 @@ from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..extensions import db
 from ..roster.roster_service import RosterRefused, export_roster, import_roster
-from .operations import EstateError, active_households, create_estate, estate_view
+from .operations import EstateError, active_households, create_estate, estate_view, estate_views
 from .schemas import (EstateCreatedSchema, EstateCreateSchema, EstateSchema, HouseholdQuerySchema,
                       HouseholdSchema, RosterExportQuerySchema, RosterResultSchema, RosterUploadSchema)
 
@@ -22,7 +22,7 @@ class Estates(MethodView):
     @blp.response(200, EstateSchema(many=True))
     def get(self):
         """List the estates in the caller's jurisdiction."""
-        return [estate_view(e) for e in db.session.scalars(visible_estates(current_staff()))]
+        return estate_views(visible_estates(current_staff()))
 
     @blp.arguments(EstateCreateSchema)
     @blp.response(201, EstateCreatedSchema)

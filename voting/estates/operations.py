@@ -96,26 +96,34 @@ def active_households(estate_id: int, building: str | None = None) -> list[House
 
 def roll_totals(estate_id: int) -> RollTotals:
     """Households, voters (headcount per the tally rule) and total exclusive area."""
+    return roll_totals_of([estate_id])[estate_id]
+
+
+def roll_totals_of(estate_ids: list[int]) -> dict[int, RollTotals]:
+    """`roll_totals` for many estates in two queries (the estate list of a whole district)."""
     from ..tally.tally import RollUnit, voter_key
 
-    count, area_sum = db.session.execute(
-        select(func.count(Household.id), func.coalesce(func.sum(Household.area), 0))
-        .where(Household.estate_id == estate_id, Household.removed_at.is_(None))
-    ).one()
-    owners = db.session.execute(
-        select(Household.id, Household.status, Voter.owner_key)
-        .outerjoin(Voter, Household.voter_id == Voter.id)
-        .where(Household.estate_id == estate_id, Household.removed_at.is_(None))
-    ).all()
-    voters = {
-        voter_key(RollUnit(household_id=hid, label="", area=Decimal("0.01"), owner_key=key or "", status=status))
-        for hid, status, key in owners
-    }
-    return RollTotals(households=count, voters=len(voters), total_area=Decimal(area_sum).quantize(Decimal("0.01")))
+    totals = {estate_id: (0, 0) for estate_id in estate_ids}
+    voters: dict[int, set] = {estate_id: set() for estate_id in estate_ids}
+    for start in range(0, len(estate_ids), 500):  # bounded IN lists
+        chunk = estate_ids[start:start + 500]
+        live = (Household.estate_id.in_(chunk), Household.removed_at.is_(None))
+        for estate_id, count, area_sum in db.session.execute(
+                select(Household.estate_id, func.count(Household.id), func.coalesce(func.sum(Household.area), 0))
+                .where(*live).group_by(Household.estate_id)):
+            totals[estate_id] = (count, area_sum)
+        for estate_id, hid, status, key in db.session.execute(
+                select(Household.estate_id, Household.id, Household.status, Voter.owner_key)
+                .outerjoin(Voter, Household.voter_id == Voter.id).where(*live)):
+            voters[estate_id].add(voter_key(RollUnit(household_id=hid, label="", area=Decimal("0.01"),
+                                                     owner_key=key or "", status=status)))
+    return {estate_id: RollTotals(households=count, voters=len(voters[estate_id]),
+                                  total_area=Decimal(area_sum).quantize(Decimal("0.01")))
+            for estate_id, (count, area_sum) in totals.items()}
 
 
-def estate_view(estate: Estate) -> dict:
-    totals = roll_totals(estate.id)
+def estate_view(estate: Estate, totals: RollTotals | None = None) -> dict:
+    totals = totals or roll_totals(estate.id)
     era = era_for(estate.built_year)
     return {
         "id": estate.id, "name": estate.name, "street": estate.community.street.name,
@@ -126,3 +134,10 @@ def estate_view(estate: Estate) -> dict:
         "households": totals.households, "voters": totals.voters,
         "total_area": f"{totals.total_area:.2f}",
     }
+
+
+def estate_views(query) -> list[dict]:
+    """`estate_view` of every estate a SELECT of estates (`visible_estates`) finds, in a fixed number of queries."""
+    estates = db.session.scalars(query.options(contains_eager(Estate.community).contains_eager(Community.street))).all()
+    totals = roll_totals_of([estate.id for estate in estates])
+    return [estate_view(estate, totals[estate.id]) for estate in estates]

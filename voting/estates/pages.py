@@ -11,7 +11,7 @@ from ..estates.models import RosterImport
 from ..extensions import db
 from ..roster.roster_service import RosterRefused, export_roster, import_roster
 from .eras import ELIGIBILITY_ZH
-from .operations import EstateError, active_households, create_estate, estate_view
+from .operations import EstateError, active_households, create_estate, estate_view, estate_views
 from .schemas import EstateCreateSchema
 
 bp = Blueprint("estate_pages", __name__)
@@ -25,7 +25,7 @@ def home():
 @bp.route("/estates", methods=["GET"])
 @login_required
 def estate_list():
-    estates = [estate_view(e) for e in db.session.scalars(visible_estates(current_staff()))]
+    estates = estate_views(visible_estates(current_staff()))
     return render_template("estates/list.html", estates=estates, form={}, errors={})
 
 
@@ -46,7 +46,7 @@ def estate_create():
             db.session.commit()
             flash(f"已创建小区：{estate.name}")
             return redirect(url_for("estate_pages.estate_detail", estate_id=estate.id))
-    estates = [estate_view(e) for e in db.session.scalars(visible_estates(current_staff()))]
+    estates = estate_views(visible_estates(current_staff()))
     return render_template("estates/list.html", estates=estates, form=form, errors=errors), 422
 
 
