@@ -14,10 +14,10 @@ from voting.accounts.jurisdiction import estate_or_404, may_see_estate
 from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
 from voting.attachments.operations import (ATTACHMENT_RESPONSES, add_attachment, attachment_of, attachment_response,
                                            attachment_view, attachments_of)
-from voting.china_time import cst_today
 from voting.estates.models import Estate
 from voting.extensions import db
 from voting.proposals.models import Proposal
+from voting.refusals import abort_refused
 from voting.rounds.models import Round
 
 from .calendar_store import load_calendar
@@ -53,11 +53,6 @@ def _terms(data: dict) -> NoticeTerms:
     return NoticeTerms(data["title"], data["body"], data["starts_on"], data["working_days"], data["kind"])
 
 
-def _refuse(exc: NoticeError | UploadRefused):
-    db.session.rollback()
-    abort(exc.status, message=exc.message, errors=getattr(exc, "errors", None) or {})
-
-
 def notice_view(notice: Notice) -> dict:
     files = attachments_of("notice", [notice.id])[notice.id]
     return {
@@ -91,7 +86,7 @@ def _publish(publish, owner, data):
     try:
         notice = publish(owner, _terms(data), current_staff().id, clock.now(), load_calendar(), _min_days())
     except NoticeError as exc:
-        _refuse(exc)
+        abort_refused(exc)
     db.session.commit()
     return notice_view(notice)
 
@@ -149,10 +144,10 @@ class NoticeCorrections(MethodView):
                                        load_calendar(), _min_days())
             db.session.commit()
         except NoticeError as exc:
-            _refuse(exc)
+            abort_refused(exc)
         except IntegrityError:
             # Two corrections of the same version at once: the unique supersedes_id keeps one.
-            _refuse(NoticeError(409, "该公示刚刚已被更正，请刷新后更正最新版本"))
+            abort_refused(NoticeError(409, "该公示刚刚已被更正，请刷新后更正最新版本"))
         return notice_view(corrected)
 
 
@@ -183,7 +178,7 @@ class NoticeAttachments(MethodView):
         try:
             attachment = attach_to_notice(notice, filename, data, form["purpose"], current_staff().id, clock.now())
         except (NoticeError, UploadRefused) as exc:
-            _refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return attachment_view(
             attachment, url_for("board.notice_attachment", notice_id=notice.id, attachment_id=attachment.id),
@@ -203,7 +198,7 @@ class EstateMilestones(MethodView):
             milestone = add_milestone(estate.id, data["step"], data["on_date"], data["note"],
                                       current_staff().id, clock.now())
         except NoticeError as exc:
-            _refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return milestone_view(milestone, [])
 
@@ -235,7 +230,7 @@ class MilestoneAttachments(MethodView):
                                         owner_id=milestone.id, filename=filename, data=data,
                                         purpose=form["purpose"], user_id=current_staff().id, now=clock.now())
         except UploadRefused as exc:
-            _refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return attachment_view(attachment, url_for("notices_api.MilestoneAttachmentFile", milestone_id=milestone.id,
                                                    attachment_id=attachment.id), None)

@@ -12,6 +12,7 @@ from voting.audit.log import record as audit
 from voting.china_time import cst_today
 from voting.extensions import db
 from voting.proposals.models import Proposal
+from voting.refusals import Refused
 from voting.rounds.models import Round
 from voting.rounds.operations import record as record_transition
 
@@ -24,12 +25,8 @@ def actor_name(user_id: int | None) -> str:
     return db.session.get(StaffUser, user_id).username if user_id else "system"
 
 
-class NoticeError(Exception):
-    """A refusal with an HTTP status and a Chinese message for the user."""
-
-    def __init__(self, status: int, message: str, errors: dict | None = None):
-        super().__init__(message)
-        self.status, self.message, self.errors = status, message, errors or {}
+class NoticeError(Refused):
+    """A notice that cannot be posted or changed now."""
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from PIL import Image, ImageOps
 
+from ..refusals import Refused
+
 log = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # 10 MB, before re-encoding
@@ -42,12 +44,8 @@ _MAX_INFLATED = 64 * 1024 * 1024  # stop inflating PDF streams past this (zip-bo
 UNSUPPORTED_ZH = "不支持的文件类型：只能上传 JPEG、PNG、WebP 图片或 PDF 文件"
 
 
-class UploadRefused(Exception):
-    """A file we will not store, with an HTTP status and a Chinese message."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status, self.message = status, message
+class UploadRefused(Refused):
+    """A file we will not store."""
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from ..china_time import format_cst
 from ..clock import now
 from ..estates.models import Estate
 from ..extensions import db
+from ..refusals import abort_refused
 from ..rounds.api import round_or_404
 from ..rounds.models import Round, RoundVoter
 from .casting import ballot_standing
@@ -37,11 +38,6 @@ IDEMPOTENCY_KEY = {
                    "after a lost answer casts nothing twice.",
 }
 BAD_KEY_ZH = f"Idempotency-Key 须为1–{SUBMISSION_KEY_MAX}个可见的ASCII字符"
-
-
-def _refuse_link(exc: LinkRefused):
-    db.session.rollback()
-    abort(exc.status, message=exc.message)
 
 
 def _link_json(link) -> dict:
@@ -89,7 +85,7 @@ class RoundLinks(MethodView):
         try:
             links = household_links(round_, current_staff().id, now(), building=query["building"])
         except LinkRefused as exc:
-            _refuse_link(exc)
+            abort_refused(exc)
         db.session.commit()
         return [_link_json(link) for link in links]
 
@@ -107,7 +103,7 @@ class LinkReissue(MethodView):
         try:
             link = reissue(round_, household_id, current_staff().id, data["reason"], now())
         except LinkRefused as exc:
-            _refuse_link(exc)
+            abort_refused(exc)
         db.session.commit()
         return _link_json(link)
 
@@ -123,7 +119,7 @@ class HouseholdQr(MethodView):
         try:
             link = household_link(round_, household_id, current_staff().id, now())
         except LinkRefused as exc:
-            _refuse_link(exc)
+            abort_refused(exc)
         db.session.commit()
         return png_response(qr_png(link.url))
 
@@ -140,7 +136,7 @@ class RoundSlips(MethodView):
         try:
             links = household_links(round_, current_staff().id, now(), building=query["building"])
         except LinkRefused as exc:
-            _refuse_link(exc)
+            abort_refused(exc)
         db.session.commit()
         return pdf_response(slips_for(round_, links), f"slips-round-{round_.id}.pdf")
 

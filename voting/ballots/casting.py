@@ -14,6 +14,7 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from ..audit.log import record as audit
 from ..extensions import db
+from ..refusals import Refused
 from ..rounds.cast_gate import enter_shared
 from ..rounds.models import RollEntry, Round, RoundVoter
 from .models import Ballot
@@ -27,10 +28,8 @@ CHOICE_BITS = {"agree": 1, "disagree": 2, "abstain": 4}
 CHOICES_ZH = {"agree": "同意", "disagree": "不同意", "abstain": "弃权"}
 
 
-class CastRefused(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status, self.message = status, message
+class CastRefused(Refused):
+    """A ballot that cannot be cast now (the round closed, the unit is not on its roll)."""
 
 
 class AppendedBallot(NamedTuple):

@@ -12,6 +12,7 @@ from ..accounts.jurisdiction import estate_or_404
 from ..clock import now
 from ..extensions import db
 from ..record_ids import parse_record_id
+from ..refusals import abort_refused
 from ..rounds.models import Round
 from .api import pdf_response, png_response, slips_for
 from .links import LinkRefused, household_link, household_links, issue_missing, reissue
@@ -26,11 +27,6 @@ def _round(round_id: int) -> Round:
         abort(404, message="找不到该征询轮次")
     estate_or_404(current_staff(), round_.estate_id)
     return round_
-
-
-def _refuse(exc: LinkRefused):
-    db.session.rollback()
-    abort(exc.status, message=exc.message)
 
 
 def _back(round_id: int):
@@ -54,7 +50,7 @@ def links_issue(round_id):
     try:
         count = issue_missing(round_, current_staff().id, now())
     except LinkRefused as exc:
-        _refuse(exc)
+        abort_refused(exc)
     db.session.commit()
     flash(f"已生成 {count} 户的表决链接" if count else "所有房屋都已有表决链接")
     return _back(round_id)
@@ -70,7 +66,7 @@ def links_reissue(round_id):
     try:
         link = reissue(round_, household_id, current_staff().id, request.form.get("reason", ""), now())
     except LinkRefused as exc:
-        _refuse(exc)
+        abort_refused(exc)
     db.session.commit()
     flash(f"已重新发放 {link.label} 的表决链接，原二维码已失效；请打印新的二维码交给业主。")
     return _back(round_id)
@@ -84,7 +80,7 @@ def slips(round_id):
     try:
         links = household_links(round_, current_staff().id, now(), building=building)
     except LinkRefused as exc:
-        _refuse(exc)
+        abort_refused(exc)
     db.session.commit()
     suffix = f"-building-{building}" if building else ""
     return pdf_response(slips_for(round_, links), f"slips-round-{round_.id}{suffix}.pdf")
@@ -97,6 +93,6 @@ def household_qr(round_id, household_id):
     try:
         link = household_link(round_, household_id, current_staff().id, now())
     except LinkRefused as exc:
-        _refuse(exc)
+        abort_refused(exc)
     db.session.commit()
     return png_response(qr_png(link.url))

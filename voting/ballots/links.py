@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
+from ..refusals import Refused
 from ..rounds.frozen_roll import roll_entries
 from ..rounds.models import RollEntry, Round
 from .ballot_tokens import derive_link_key, link_token, link_url, token_hash
@@ -23,10 +24,8 @@ FIRST_ISSUE_REASON = "首次发放"
 _KEYS: dict[str, bytes] = {}
 
 
-class LinkRefused(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status, self.message = status, message
+class LinkRefused(Refused):
+    """A voting link that cannot be issued or reissued now."""
 
 
 @dataclass(frozen=True)

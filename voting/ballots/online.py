@@ -13,6 +13,7 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..refusals import Refused
 from ..rounds.cast_gate import shared_gate
 from ..rounds.models import RollEntry, Round
 from ..rounds.operations import RoundRefused, add_opinion
@@ -29,12 +30,12 @@ NO_PHONE_ZH = "名册中没有登记您的手机号，无法在线核验，请�
 OPINION_MAX = 2000
 
 
-class VoteRefused(Exception):
-    """Why a token cannot vote; `reason` lets views pick a status page and the rate limiter count."""
+class VoteRefused(Refused):
+    """Why a token cannot vote; `reason` lets views pick a status page and count failed attempts."""
 
     def __init__(self, status: int, message: str, reason: str, field: str | None = None):
-        super().__init__(message)
-        self.status, self.message, self.reason, self.field = status, message, reason, field
+        super().__init__(status, message)
+        self.reason, self.field = reason, field
         self.retry_after: int | None = None  # seconds, on a 429
 
     @property

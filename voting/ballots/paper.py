@@ -23,6 +23,7 @@ from ..attachments.models import Attachment
 from ..attachments.operations import attachments_of
 from ..audit.log import record as audit
 from ..extensions import db
+from ..refusals import Refused
 from ..rounds.frozen_roll import roll_entries
 from ..rounds.models import RollEntry, Round
 from .casting import CHOICES_ZH, CastRefused, cast_ballot
@@ -37,12 +38,8 @@ DECIDED_ZH = "该表决票已被确认或退回，不能重复操作"
 NOT_OPEN_ZH = "本轮表决不在进行中，不能录入或确认纸质表决票"
 
 
-class PaperRefused(Exception):
-    """Why an entry or decision is refused: HTTP status, Chinese message, field errors."""
-
-    def __init__(self, status: int, message: str, errors: dict | None = None):
-        super().__init__(message)
-        self.status, self.message, self.errors = status, message, errors or {}
+class PaperRefused(Refused):
+    """Why a paper or proxy entry, or its confirmation, is refused."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from ..attachments.operations import ATTACHMENT_RESPONSES, attachment_of, attach
 from ..clock import now
 from ..extensions import db
 from ..record_ids import ID_RANGE
+from ..refusals import abort_refused
 from ..rounds.api import round_or_404
 from .casting import CHOICES_ZH
 from .models import PaperEntry
@@ -74,11 +75,6 @@ class PaperEntrySchema(ma.Schema):
     attachments = ma.fields.List(ma.fields.Dict())
 
 
-def refuse(exc: PaperRefused):
-    db.session.rollback()
-    abort(exc.status, message=exc.message, errors=exc.errors or None)
-
-
 def entry_or_404(entry_id: int) -> PaperEntry:
     """The entry, if its round is in the caller's jurisdiction (else 404, as if it did not exist)."""
     entry = db.session.get(PaperEntry, entry_id)
@@ -129,7 +125,7 @@ class RoundPaperBallots(MethodView):
                                        _upload(files["scan"]), _upload(files.get("authorisation")),
                                        current_staff(), now())
         except PaperRefused as exc:
-            refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return {"id": entry.id, "status": "pending_confirmation"}
 
@@ -146,7 +142,7 @@ class PaperConfirm(MethodView):
         try:
             decision = confirm_paper_entry(entry, current_staff(), now())
         except PaperRefused as exc:
-            refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return {"id": entry.id, "status": entry_status(decision), "receipt": receipt_of(entry.id)}
 
@@ -164,7 +160,7 @@ class PaperReject(MethodView):
         try:
             decision = reject_paper_entry(entry, current_staff(), data["reason"], now())
         except PaperRefused as exc:
-            refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return {"id": entry.id, "status": entry_status(decision), "receipt": None}
 

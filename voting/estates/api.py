@@ -1,12 +1,12 @@
 """/api/v1/estates: estates, their roster (upload/export) and households."""
 from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
-from sqlalchemy import select
+from flask_smorest import Blueprint
 
 from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..extensions import db
+from ..refusals import abort_refused
 from ..roster.roster_service import RosterRefused, export_roster, import_roster
 from .operations import EstateError, active_households, create_estate, estate_view, estate_views
 from .schemas import (EstateCreatedSchema, EstateCreateSchema, EstateSchema, HouseholdQuerySchema,
@@ -33,7 +33,7 @@ class Estates(MethodView):
         try:
             estate = create_estate(current_staff(), data)
         except EstateError as exc:
-            abort(exc.status, message=exc.message, errors=exc.errors)
+            abort_refused(exc)
         db.session.commit()
         return {"id": estate.id}
 
@@ -62,8 +62,7 @@ class Roster(MethodView):
         try:
             result = import_roster(estate, current_staff(), upload.filename or "", upload.read())
         except RosterRefused as exc:
-            db.session.rollback()
-            abort(exc.status, message=exc.message, errors=exc.errors)
+            abort_refused(exc)
         db.session.commit()
         return result.summary()
 

@@ -11,16 +11,13 @@ from ..audit.chain import GENESIS
 from ..audit.log import chain_name, record
 from ..audit.models import AuditChain
 from ..extensions import db
+from ..refusals import Refused
 from .eras import ERAS, eligibility, era_for
 from .models import Building, Community, Estate, Household, Street, Voter
 
 
-class EstateError(Exception):
-    """A refusal with an HTTP status and a Chinese message for the user."""
-
-    def __init__(self, status: int, message: str, errors: dict | None = None):
-        super().__init__(message)
-        self.status, self.message, self.errors = status, message, errors or {}
+class EstateError(Refused):
+    """An estate that cannot be created or changed so."""
 
 
 def _street_and_community(user: StaffUser, street_name: str, community_name: str) -> Community:

@@ -7,6 +7,7 @@ from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404
 from ..clock import now
 from ..extensions import db
+from ..refusals import abort_refused
 from .catalogue import CATALOGUE
 from .models import Proposal
 from .operations import ProposalError, create_proposal, funding_view, revise_proposal, version_view
@@ -22,11 +23,6 @@ def proposal_or_404(proposal_id: int) -> Proposal:
         abort(404, message="找不到该方案")
     estate_or_404(current_staff(), proposal.estate_id)
     return proposal
-
-
-def _refuse(exc: ProposalError):
-    db.session.rollback()
-    abort(exc.status, message=exc.message, errors=exc.errors)
 
 
 @blp.route("/catalogue/items")
@@ -51,7 +47,7 @@ class EstateProposals(MethodView):
         try:
             version = create_proposal(estate, data, current_staff().id, now())
         except ProposalError as exc:
-            _refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return {"id": version.proposal_id, "version": version.version, "version_id": version.id}
 
@@ -83,7 +79,7 @@ class ProposalVersions(MethodView):
         try:
             version = revise_proposal(proposal, data, current_staff().id, now())
         except ProposalError as exc:
-            _refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return {"id": proposal.id, "version": version.version, "version_id": version.id}
 
@@ -100,7 +96,7 @@ class ProposalFunding(MethodView):
         try:
             return funding_view(estate, proposal.latest)
         except ProposalError as exc:
-            _refuse(exc)
+            abort_refused(exc)
 
 
 def proposal_view(proposal: Proposal) -> dict:

@@ -8,15 +8,14 @@ from sqlalchemy.exc import IntegrityError
 from ..estates.models import Estate
 from ..estates.operations import active_households, roll_totals
 from ..extensions import db
+from ..refusals import Refused
 from .catalogue import get_item, validate_item_codes
 from .funding import estimate_funding, per_household
 from .models import Proposal, ProposalVersion
 
 
-class ProposalError(Exception):
-    def __init__(self, status: int, message: str, errors: dict | None = None):
-        super().__init__(message)
-        self.status, self.message, self.errors = status, message, errors or {}
+class ProposalError(Refused):
+    """A proposal or version that is not accepted."""
 
 
 def _check_items(codes: list[str]) -> None:

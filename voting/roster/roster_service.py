@@ -8,15 +8,14 @@ from ..db_types import utcnow
 from ..estates.models import Estate
 from ..estates.operations import active_households
 from ..privacy import looks_masked, mask_name, mask_phone, pseudonyms
+from ..refusals import Refused
 from .roster_export import write_roster_csv
 from .roster_import import RosterRow, RowError, parse_roster
 from .roster_sync import RosterSyncResult, apply_roster
 
 
-class RosterRefused(Exception):
-    def __init__(self, status: int, message: str, errors: list | dict | None = None):
-        super().__init__(message)
-        self.status, self.message, self.errors = status, message, errors if errors is not None else []
+class RosterRefused(Refused):
+    """A roster file or change that is not taken (errors: the file's rows and columns)."""
 
 
 def _masked_value_errors(rows: list[RosterRow]) -> list[RowError]:

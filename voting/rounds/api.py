@@ -11,6 +11,7 @@ from ..accounts.models import StaffUser
 from ..clock import now
 from ..extensions import db
 from ..proposals.api import proposal_or_404
+from ..refusals import abort_refused
 from .models import Opinion, OpinionAnswer, Round
 from .operations import RoundRefused, add_opinion, close_round, create_round, open_round, publish_result
 from .round_tally import round_tally
@@ -26,11 +27,6 @@ def round_or_404(round_id: int) -> Round:
         abort(404, message="找不到该征询轮次")
     estate_or_404(current_staff(), round_.estate_id)
     return round_
-
-
-def _refuse(exc: RoundRefused):
-    db.session.rollback()
-    abort(exc.status, message=exc.message, errors=exc.errors)
 
 
 def round_view(round_: Round) -> dict:
@@ -66,7 +62,7 @@ class ProposalRounds(MethodView):
         try:
             round_ = create_round(proposal, data, current_staff().id, now())
         except RoundRefused as exc:
-            _refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return {"id": round_.id}
 
@@ -86,7 +82,7 @@ def _transition(operation):
         try:
             operation(round_, current_staff().id, now())
         except RoundRefused as exc:
-            _refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return round_view(round_)
 
@@ -121,7 +117,7 @@ class RoundResult(MethodView):
         try:
             publish_result(round_, data["answers"], current_staff().id, now())
         except RoundRefused as exc:
-            _refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return round_view(round_)
 
@@ -162,6 +158,6 @@ class RoundOpinions(MethodView):
         try:
             opinion = add_opinion(round_, data["text"], "staff", data["household_id"], current_staff().id, now())
         except RoundRefused as exc:
-            _refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return {"id": opinion.id}

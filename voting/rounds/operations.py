@@ -14,7 +14,8 @@ from ..accounts.models import StaffUser
 from ..audit.log import record as audit
 from ..extensions import db
 from ..proposals.models import Proposal
-from ..tally.rules import PRESETS, UnknownRuleError, rule_from_dict
+from ..refusals import Refused
+from ..tally.rules import PRESETS, rule_from_dict
 from .cast_gate import enter_exclusive
 from .frozen_roll import freeze_roll
 from .models import Opinion, OpinionAnswer, RollEntry, Round, RoundTransition
@@ -27,12 +28,8 @@ MAX_VOTING_PERIOD = timedelta(days=60)
 STATUS_ZH = {"draft": "草稿", "open": "表决中", "closed": "已截止", "published": "结果已公布"}
 
 
-class RoundRefused(Exception):
-    """A transition or request that is not allowed now; status 409 or 422, Chinese message."""
-
-    def __init__(self, status: int, message: str, errors: dict | None = None):
-        super().__init__(message)
-        self.status, self.message, self.errors = status, message, errors or {}
+class RoundRefused(Refused):
+    """A transition or request that is not allowed now; status 409 or 422."""
 
 
 def record(round_: Round, action: str, to_status: str, direction: str, actor_id: int | None, now: datetime,

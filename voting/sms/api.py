@@ -7,6 +7,7 @@ from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404
 from ..clock import now
 from ..extensions import db
+from ..refusals import abort_refused
 from ..rounds.api import round_or_404
 from .models import OutboxMessage
 from .phone_numbers import masked
@@ -39,11 +40,6 @@ def outbox(where, state: str | None = None, kind: str | None = None, limit: int 
     return {"summary": summary, "messages": [message_view(m) for m in messages]}
 
 
-def _refuse(exc: SmsRefused):
-    db.session.rollback()
-    abort(exc.status, message=exc.message)
-
-
 def message_or_404(message_id: int) -> OutboxMessage:
     message = db.session.get(OutboxMessage, message_id)
     if message is None or message.estate_id is None:
@@ -66,7 +62,7 @@ class RoundReminders(MethodView):
         try:
             report = queue_reminders(round_, staff.username, staff.id, now(), data.get("batch"))
         except SmsRefused as exc:
-            _refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return report.as_dict()
 
@@ -84,7 +80,7 @@ class RoundResults(MethodView):
         try:
             report = queue_results(round_, staff.username, staff.id, now())
         except SmsRefused as exc:
-            _refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return report.as_dict()
 
@@ -126,6 +122,6 @@ class MessageResend(MethodView):
         try:
             new = resend(message, staff.username, staff.id, now())
         except SmsRefused as exc:
-            _refuse(exc)
+            abort_refused(exc)
         db.session.commit()
         return message_view(new)

@@ -14,6 +14,7 @@ from ..ballots.models import Ballot
 from ..china_time import cst_today, to_cst
 from ..estates.models import Estate
 from ..extensions import db
+from ..refusals import Refused
 from ..rounds.frozen_roll import roll_entries
 from ..rounds.models import Round
 from .models import OutboxMessage
@@ -22,10 +23,8 @@ from .phone_numbers import roll_phones
 from .texts import reminder_text, result_text
 
 
-class SmsRefused(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status, self.message = status, message
+class SmsRefused(Refused):
+    """Messages staff may not queue or resend now."""
 
 
 @dataclass
