@@ -36,11 +36,6 @@ class VoteRefused(Refused):
     def __init__(self, status: int, message: str, reason: str, field: str | None = None):
         super().__init__(status, message)
         self.reason, self.field = reason, field
-        self.retry_after: int | None = None  # seconds, on a 429
-
-    @property
-    def headers(self) -> dict:
-        return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
 
 class RoundState(NamedTuple):

@@ -6,12 +6,13 @@ The code is queued in the request's transaction and, after the commit, sent at o
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask.views import MethodView
 from flask_limiter.util import get_remote_address
-from flask_smorest import Blueprint as ApiBlueprint, abort
+from flask_smorest import Blueprint as ApiBlueprint
 
 from ..ballots.online import VoteRefused, refused
 from ..ballots.resident_pages import SECURITY_HEADERS
 from ..clock import now
 from ..extensions import db, limiter
+from ..refusals import abort_refused
 from .otp import phone_choices, request_code
 from .schemas import CodeRequestSchema, CodeSentSchema
 from .settings import setting
@@ -72,7 +73,5 @@ class CodeRequest(MethodView):
         try:
             row, sent_to = _send(data["token"], data["phone"])
         except VoteRefused as exc:
-            db.session.rollback()
-            exc = refused(exc)
-            abort(exc.status, message=exc.message, headers=exc.headers)
+            abort_refused(refused(exc))
         return {"sent_to": sent_to, "expires_at": row.expires_at}
