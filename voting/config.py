@@ -44,7 +44,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         # No X-RateLimit-* headers: computing them reads every limit's window from the storage
-        # (Redis) on every response, 5% of a ballot's time; a 429 still carries Retry-After.
+        # (Redis) on every response of a limited route (logins, code requests); a 429 still
+        # carries Retry-After.
         "RATELIMIT_HEADERS_ENABLED": False,
         # If Redis is unreachable, count in each process's memory until it is back, rather than
         # answering 500 to every request that carries a limit (every ballot, every login).

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 GATE_CLASS = 0x5250  # the advisory lock key space of round gates ("RP"); the round id is the object
 
+
 def shared_gate(round_id_column):
     """A column expression that takes the round's gate shared (PostgreSQL only): add it to a
     statement that runs before the cast's checks, in the cast's transaction."""
@@ -22,7 +23,7 @@ def shared_gate(round_id_column):
 
 def enter_shared(conn, round_id: int) -> None:
     if conn.dialect.name == "postgresql":
-        conn.execute(select(func.pg_advisory_xact_lock_shared(GATE_CLASS, round_id)))
+        conn.execute(select(shared_gate(round_id)))
 
 
 def enter_exclusive(conn, round_id: int) -> None:
