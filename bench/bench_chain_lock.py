@@ -90,7 +90,7 @@ def reminders_block(url: str, secret: str, households: int) -> dict:
     from voting.ballots.online import vote_with_token
     from voting.clock import now
     from voting.extensions import db
-    from voting.rounds.models import Round
+    from voting.models.rounds import Round
     from voting.sms.round_messages import queue_reminders
 
     _, round_id, links = seed(url, secret, households)

@@ -34,16 +34,16 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞"
 
 def build(db, households: int, seed: int = 11):
     """Bulk-insert the estate and its roll, freeze it, cast ballots with audit events, close the round."""
-    from notices.models import Notice
-    from voting.attachments.models import Attachment
+    from voting.models.notices import Notice
+    from voting.models.attachments import Attachment
     from voting.audit.chain import GENESIS, event_hash
-    from voting.audit.models import AuditChain, AuditEvent
+    from voting.models.audit import AuditChain, AuditEvent
     from voting.ballots.casting import CHOICE_BITS
-    from voting.ballots.models import Ballot
-    from voting.estates.models import Building, Community, Estate, Household, Street, Voter
-    from voting.proposals.models import Proposal
+    from voting.models.ballots import Ballot
+    from voting.models.estates import Building, Community, Estate, Household, Street, Voter
+    from voting.models.proposals import Proposal
     from voting.rounds.frozen_roll import freeze_roll
-    from voting.rounds.models import RollEntry, Round, RoundVoter
+    from voting.models.rounds import RollEntry, Round, RoundVoter
     from voting.rounds.round_tally import live_tally
 
     rng = random.Random(seed)
@@ -138,7 +138,7 @@ def run(kind: str, households: int, runs: int):
     from voting.evidence.bundle_verify import verify_bundle
     from voting.evidence.evidence_bundle import build_bundle
     from voting.extensions import db
-    from voting.rounds.models import Round
+    from voting.models.rounds import Round
 
     url, drop = fresh_database(kind)
     key = Ed25519PrivateKey.generate()

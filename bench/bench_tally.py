@@ -51,10 +51,10 @@ def chunked(rows, size=CHUNK):
 def build(db, households: int, seed: int = 7):
     """Bulk-insert an estate, its roll frozen into an open round, and ~2 ballots per voter."""
     from voting.ballots.casting import CHOICE_BITS
-    from voting.ballots.models import Ballot
-    from voting.estates.models import Building, Community, Estate, Household, Street
-    from voting.proposals.models import Proposal
-    from voting.rounds.models import RollEntry, Round, RoundVoter
+    from voting.models.ballots import Ballot
+    from voting.models.estates import Building, Community, Estate, Household, Street
+    from voting.models.proposals import Proposal
+    from voting.models.rounds import RollEntry, Round, RoundVoter
 
     rng = random.Random(seed)
     t0 = datetime(2026, 9, 1, tzinfo=timezone.utc)
@@ -179,7 +179,7 @@ def run(kind: str, households: int, runs: int, show_plans: bool = False):
 
     from voting.app import create_app
     from voting.extensions import db
-    from voting.rounds.models import Round
+    from voting.models.rounds import Round
     from voting.rounds.round_tally import live_tally
     from voting.rounds.sql_tally import aggregate_counts, conflicts
 

@@ -14,14 +14,14 @@ from voting.accounts.jurisdiction import estate_or_404, may_see_estate
 from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
 from voting.attachments.operations import (ATTACHMENT_RESPONSES, add_attachment, attachment_of, attachment_response,
                                            attachment_view, attachments_of)
-from voting.estates.models import Estate
+from voting.models.estates import Estate
 from voting.extensions import db
-from voting.proposals.models import Proposal
+from voting.models.proposals import Proposal
 from voting.refusals import abort_refused
-from voting.rounds.models import Round
+from voting.models.rounds import Round
 
 from .calendar_store import load_calendar
-from .models import MILESTONE_STEPS, Milestone, Notice
+from voting.models.notices import MILESTONE_STEPS, Milestone, Notice
 from .operations import (NoticeError, NoticeTerms, add_milestone, attach_to_notice, correct_notice, estate_milestones, period_zh,
                          publish_proposal_notice, publish_round_notice, round_notices, successor_id)
 from .schemas import (AttachmentFormSchema, AttachmentMultipartSchema, AttachmentSchema, AttachmentUploadSchema,

@@ -9,11 +9,11 @@ from flask import Blueprint, abort, render_template
 from voting import clock
 from voting.attachments.operations import attachment_of, attachment_response, attachments_of
 from voting.china_time import cst_today
-from voting.estates.models import Estate
+from voting.models.estates import Estate
 from voting.extensions import db
 
 from .calendar_store import load_calendar
-from .models import Notice
+from voting.models.notices import Notice
 from .operations import chain_of, estate_notices, newest_versions, notice_phase, period_zh, remaining_working_days
 
 bp = Blueprint("board", __name__)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from voting.audit.log import record as audit
 from voting.extensions import db
 
-from .models import CalendarYear
+from voting.models.notices import CalendarYear
 from .working_days import WorkingCalendar, YearSchedule, validate_schedule
 
 

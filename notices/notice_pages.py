@@ -11,11 +11,11 @@ from voting.accounts.jurisdiction import estate_or_404
 from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
 from voting.china_time import cst_today
 from voting.extensions import db
-from voting.rounds.models import Round
+from voting.models.rounds import Round
 from voting.rounds.pages import render_round_page
 
 from .calendar_store import load_calendar
-from .models import NOTICE_KINDS, Notice
+from voting.models.notices import NOTICE_KINDS, Notice
 from .operations import (NoticeError, NoticeTerms, attach_to_notice, correct_notice, newest_versions,
                          notice_phase, period_zh, publish_round_notice, remaining_working_days, round_notices)
 

@@ -7,16 +7,16 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from voting.accounts.models import StaffUser
+from voting.models.accounts import StaffUser
 from voting.audit.log import record as audit
 from voting.china_time import cst_today
 from voting.extensions import db
-from voting.proposals.models import Proposal
+from voting.models.proposals import Proposal
 from voting.refusals import Refused
-from voting.rounds.models import Round
+from voting.models.rounds import Round
 from voting.rounds.operations import record as record_transition
 
-from .models import MILESTONE_STEPS, Milestone, Notice
+from voting.models.notices import MILESTONE_STEPS, Milestone, Notice
 from .working_days import UnknownYearError, WorkingCalendar, format_period_zh
 
 

@@ -14,7 +14,7 @@ from voting.attachments.operations import add_attachment, attachment_of, attachm
 from voting.extensions import db
 
 from .calendar_store import loaded_years, store_year
-from .models import MILESTONE_STEPS, Milestone
+from voting.models.notices import MILESTONE_STEPS, Milestone
 from .operations import NoticeError, add_milestone, estate_milestones, estate_notices, newest_versions, period_zh
 from .schemas import AttachmentFormSchema, MilestoneCreateSchema
 

@@ -4,7 +4,7 @@ from flask_smorest.fields import Upload
 
 from voting.attachments.images import PURPOSES
 
-from .models import MILESTONE_STEPS, NOTICE_KINDS
+from voting.models.notices import MILESTONE_STEPS, NOTICE_KINDS
 
 DATE_ERRORS = {"invalid": "日期格式应为 YYYY-MM-DD", "required": "必填"}
 REQUIRED = {"required": "必填"}

@@ -34,7 +34,7 @@ def make_user(role: str, street: str | None = None, community: str | None = None
 
 
 def make_estate(name="和睦新村", street="和睦街道", community="和睦社区", built_year=1986):
-    from voting.accounts.models import StaffUser
+    from voting.models.accounts import StaffUser
     from sqlalchemy import select
 
     district = db.session.scalar(select(StaffUser).where(StaffUser.role == "district"))

@@ -19,12 +19,12 @@ from tests.factories import PASSWORD, make_estate, roster_csv
 from tests.rounds_helpers import create_proposal, create_round
 from voting.accounts.api_tokens import issue_token
 from voting.accounts.cli import find_or_create_scope
-from voting.accounts.models import StaffUser
+from voting.models.accounts import StaffUser
 from voting.accounts.passwords import hash_password
-from voting.attachments.models import Attachment
-from voting.ballots.models import PaperEntry
-from voting.estates.models import Street
-from voting.sms.models import OutboxMessage
+from voting.models.attachments import Attachment
+from voting.models.ballots import PaperEntry
+from voting.models.estates import Street
+from voting.models.sms import OutboxMessage
 
 ROSTER = roster_csv([
     "1,1,101,80.50,register,K001,张三明,13812341234,owned",

@@ -8,8 +8,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .accounts.cli import create_user
-from .accounts.models import StaffUser
-from .estates.models import Community, Estate
+from .models.accounts import StaffUser
+from .models.estates import Community, Estate
 from .estates.operations import create_estate
 from .extensions import db
 from .roster.roster_export import write_roster_csv
@@ -61,7 +61,7 @@ def seed_demo_round(estate: Estate, district: StaffUser) -> None:
     from decimal import Decimal
 
     from .db_types import utcnow
-    from .proposals.models import Proposal
+    from .models.proposals import Proposal
     from .proposals.operations import create_proposal
     from .rounds.operations import create_round, open_round
 
@@ -80,7 +80,7 @@ def demo_voting_link(estate: Estate) -> str | None:
     """The first household's voting link of the estate's open round, issuing it if needed."""
     from .ballots.links import household_links
     from .db_types import utcnow
-    from .rounds.models import Round
+    from .models.rounds import Round
 
     round_ = db.session.scalar(select(Round).where(Round.estate_id == estate.id, Round.status == "open"))
     if round_ is None:

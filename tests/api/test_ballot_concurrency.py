@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 from tests.factories import make_user, roster_csv
 from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
 from tests.unit.test_images import jpeg_with_gps
-from voting.accounts.models import StaffUser
+from voting.models.accounts import StaffUser
 from voting.ballots import paper
 from voting.ballots.casting import CastRefused, cast_ballot
-from voting.ballots.models import Ballot, PaperConfirmation, PaperEntry
+from voting.models.ballots import Ballot, PaperConfirmation, PaperEntry
 from voting.extensions import db as _db
-from voting.rounds.models import RollEntry, Round, RoundVoter
+from voting.models.rounds import RollEntry, Round, RoundVoter
 from voting.rounds.operations import close_round
 
 # Fewer threads than the connection pool holds (5 + 10 overflow), with room for the test's own session.

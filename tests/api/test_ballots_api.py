@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from tests.ballots_helpers import open_round_with_links
 from tests.factories import roster_csv
 from tests.rounds_helpers import Clock
-from voting.ballots.models import Ballot
-from voting.rounds.models import Opinion
+from voting.models.ballots import Ballot
+from voting.models.rounds import Opinion
 
 # Eight owners with a phone each: enough tokens to spend the per-address budget of wrong answers.
 PHONE_ROSTER = roster_csv([f"1,1,{100 + i},70.00,register,P{i:03d},业主{i},1390000{1000 + i},owned" for i in range(8)])

@@ -1,9 +1,9 @@
 """Working-day calendar API pinned on real dates, and yearly schedules loaded by the district."""
 import pytest
 
-from notices.models import CalendarYear
+from voting.models.notices import CalendarYear
 from tests.factories import api_token, make_user
-from voting.audit.models import AuditEvent
+from voting.models.audit import AuditEvent
 
 URL = "/api/v1/calendar/working-days"
 

@@ -14,8 +14,8 @@ from tests.unit.test_qr_slips import needs_tool
 from voting.ballots import links as links_module
 from voting.ballots.ballot_tokens import token_hash
 from voting.ballots.links import LinkRefused, issue_missing, reissue
-from voting.ballots.models import VotingToken
-from voting.rounds.models import Round
+from voting.models.ballots import VotingToken
+from voting.models.rounds import Round
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from notices.operations import notice_period_ended
 from tests.factories import api_token, make_user
 from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
 from tests.unit.test_images import PHP_AS_JPG, bomb_png, jpeg_with_gps, pdf
-from voting.audit.models import AuditEvent
-from voting.rounds.models import RoundTransition
+from voting.models.audit import AuditEvent
+from voting.models.rounds import RoundTransition
 
 # 2026-09-30 09:00 in Hangzhou: the day before National Day.
 NOON_0930 = datetime(2026, 9, 30, 1, 0, tzinfo=timezone.utc)

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from tests.factories import api_token, make_estate, make_user, roster_csv
 from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
 from voting.ballots.casting import cast_ballot
-from voting.rounds.models import RollEntry, Round
+from voting.models.rounds import RollEntry, Round
 
 # Five voters: 王一 owns a flat in building 1 and one in building 2; the developer holds 3-101.
 # Total 475.50 ㎡; double two-thirds needs 4 agreeing heads and 317.00 ㎡ (exactly 2/3).

@@ -14,7 +14,7 @@ from tests.evidence_helpers import (MASKED, assert_no_personal_data, evidence_ke
                                     run_round)
 from tests.factories import api_token, make_user
 from tests.rounds_helpers import Clock, create_round
-from voting.audit.models import AuditEvent
+from voting.models.audit import AuditEvent
 from voting.evidence.report_pdf import EMBEDDED_FONT, report_font
 
 

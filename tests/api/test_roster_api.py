@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import HEADER, SMALL_ROSTER, api_token, make_estate, make_user, roster_csv
-from voting.estates.models import Household, RosterImport, Voter
+from voting.models.estates import Household, RosterImport, Voter
 
 GOOD = "1,1,101,80.50,register,K001,张三明,13812341234,owned"
 

@@ -11,7 +11,7 @@ from tests.rounds_helpers import Clock, create_proposal, create_round, estate_wi
 from voting.ballots.casting import cast_ballot
 from voting.ballots.ledger_export import ballots_csv
 from voting.rounds.frozen_roll import frozen_roster_csv, roll_entries
-from voting.rounds.models import Round
+from voting.models.rounds import Round
 from voting.tally.cli import tally_command
 
 

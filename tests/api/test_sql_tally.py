@@ -6,7 +6,7 @@ import pytest
 
 from tests.factories import make_estate, make_user, roster_csv
 from tests.rounds_helpers import T0
-from voting.accounts.models import StaffUser
+from voting.models.accounts import StaffUser
 from voting.ballots.casting import cast_ballot
 from voting.proposals.operations import create_proposal
 from voting.roster.roster_service import import_roster

@@ -10,9 +10,9 @@ from sqlalchemy import event, select
 from tests.evidence_helpers import evidence_key, street  # noqa: F401
 from tests.factories import api_token, make_estate, make_user
 from tests.rounds_helpers import Clock
-from voting.audit.models import AuditEvent
-from voting.proposals.models import Proposal
-from voting.rounds.models import Round
+from voting.models.audit import AuditEvent
+from voting.models.proposals import Proposal
+from voting.models.rounds import Round
 from voting.tally.rules import percent_str
 
 

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select
 
-from notices.models import Notice
+from voting.models.notices import Notice
 from tests.ballots_helpers import open_round_with_links, page_csrf
 from tests.rounds_helpers import Clock
 from voting.ballots import online
-from voting.ballots.models import Ballot
+from voting.models.ballots import Ballot
 from voting.extensions import db as _db
 
 CSS = Path(__file__).resolve().parents[2] / "static" / "ballot.css"

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from tests.evidence_helpers import evidence_key, street  # noqa: F401
 from tests.factories import make_user, page_login
 from tests.rounds_helpers import Clock
-from voting.audit.models import AuditEvent
+from voting.models.audit import AuditEvent
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from sqlalchemy import select
 from tests.factories import csrf_token, make_estate, make_user, page_login
 from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
 from tests.unit.test_images import jpeg_with_gps
-from voting.ballots.models import Ballot, PaperEntry
-from voting.rounds.models import RollEntry
+from voting.models.ballots import Ballot, PaperEntry
+from voting.models.rounds import RollEntry
 
 
 @pytest.fixture

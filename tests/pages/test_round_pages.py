@@ -4,7 +4,7 @@ import pytest
 from tests.factories import csrf_token, page_login
 from tests.rounds_helpers import Clock, estate_with_roster
 from voting.ballots.casting import cast_ballot
-from voting.rounds.models import Round
+from voting.models.rounds import Round
 
 
 @pytest.fixture

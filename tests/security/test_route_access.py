@@ -9,7 +9,7 @@ from tests.ballots_helpers import page_csrf
 from tests.full_dataset import login_session
 from tests.security.requests_for import API_BODIES, PAGE_FORMS
 from tests.security.route_map import DISTRICT_ONLY, OWN_SCOPE, PUBLIC, ROLE_ROUTED, calls, staff_rules
-from voting.estates.models import Street
+from voting.models.estates import Street
 
 
 def _csrf(client) -> str:

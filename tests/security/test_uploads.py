@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 from tests.ballots_helpers import page_csrf
 from tests.full_dataset import login_session
 from tests.unit.test_images import PHP_AS_JPG, bomb_png, pdf, pdf_with_hidden_script
-from voting.attachments.models import Attachment
-from voting.estates.models import RosterImport
+from voting.models.attachments import Attachment
+from voting.models.estates import RosterImport
 
 REQUEST_LIMIT = 20 * 1024 * 1024  # MAX_CONTENT_LENGTH in voting/config.py
 

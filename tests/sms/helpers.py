@@ -5,7 +5,7 @@ from twilio.request_validator import RequestValidator
 from tests.ballots_helpers import open_round_with_links
 from tests.factories import roster_csv
 from tests.sms.fake_twilio import AUTH_TOKEN
-from voting.sms.models import OutboxMessage
+from voting.models.sms import OutboxMessage
 
 # Six units, five owners: K001 owns two units (one reminder), K002 has two phones, K005 none.
 PHONES_ROSTER = roster_csv([

@@ -7,10 +7,10 @@ from sqlalchemy import select, text
 
 from tests.ballots_helpers import page_csrf
 from tests.sms.helpers import messages, open_round
-from voting.ballots.models import Ballot
+from voting.models.ballots import Ballot
 from voting.ballots.online import VoteRefused
 from voting.extensions import limiter
-from voting.sms.models import OneTimeCode
+from voting.models.sms import OneTimeCode
 from voting.sms.otp import check_code
 
 

@@ -3,8 +3,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.sms.helpers import messages, open_round, queue_reminders, signed_post
-from voting.audit.models import AuditEvent
-from voting.sms.models import OptOut
+from voting.models.audit import AuditEvent
+from voting.models.sms import OptOut
 from voting.sms.worker import run_batch
 
 

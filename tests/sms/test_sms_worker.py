@@ -6,7 +6,7 @@ from sqlalchemy import select, text
 
 from tests.sms.fake_twilio import FROM
 from tests.sms.helpers import PUBLIC_BASE_URL, messages, open_round, queue_reminders
-from voting.audit.models import AuditEvent
+from voting.models.audit import AuditEvent
 from voting.sms.worker import claim, run_batch
 
 

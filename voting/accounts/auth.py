@@ -7,7 +7,7 @@ from flask_smorest import abort
 
 from ..extensions import db, login_manager
 from .api_tokens import read_token
-from .models import StaffUser
+from ..models.accounts import StaffUser
 
 
 @login_manager.user_loader

@@ -5,9 +5,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..estates.models import Community, Street
+from ..models.estates import Community, Street
 from ..extensions import db
-from .models import ROLES, StaffUser
+from ..models.accounts import ROLES, StaffUser
 from .passwords import hash_password, password_problem
 
 users_cli = AppGroup("users", help="Staff accounts.")

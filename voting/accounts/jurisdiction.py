@@ -6,9 +6,9 @@ so a user cannot learn which other estates are on the system.
 from flask_smorest import abort
 from sqlalchemy import Select, select
 
-from ..estates.models import Community, Estate, Street
+from ..models.estates import Community, Estate, Street
 from ..extensions import db
-from .models import StaffUser
+from ..models.accounts import StaffUser
 
 
 def visible_estates(user: StaffUser) -> Select:

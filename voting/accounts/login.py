@@ -4,7 +4,7 @@ from sqlalchemy import select
 from ..audit.log import record as audit
 from ..db_types import utcnow
 from ..extensions import db
-from .models import StaffUser
+from ..models.accounts import StaffUser
 from .passwords import verify_password
 
 

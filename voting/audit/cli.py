@@ -8,7 +8,7 @@ from sqlalchemy import select
 from ..extensions import db
 from .chain import first_break
 from .log import chain_events, chain_head, chain_name
-from .models import AuditChain
+from ..models.audit import AuditChain
 
 audit_cli = AppGroup("audit", help="Tamper-evident audit log.")
 

@@ -16,7 +16,7 @@ from sqlalchemy import String, bindparam, cast, insert, literal, select, update
 
 from ..extensions import db
 from .chain import GENESIS, SEQ_JOIN, canonical_parts
-from .models import AuditChain, AuditEvent
+from ..models.audit import AuditChain, AuditEvent
 from .sql_hash import sha256_hex
 
 

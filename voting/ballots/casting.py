@@ -16,8 +16,8 @@ from ..audit.log import record as audit
 from ..extensions import db
 from ..refusals import Refused
 from ..rounds.cast_gate import enter_shared
-from ..rounds.models import RollEntry, Round, RoundVoter
-from .models import Ballot
+from ..models.rounds import RollEntry, Round, RoundVoter
+from ..models.ballots import Ballot
 
 if TYPE_CHECKING:
     from .online import RoundState

@@ -13,7 +13,7 @@ from ..clock import now
 from ..extensions import db
 from ..record_ids import parse_record_id
 from ..refusals import abort_refused
-from ..rounds.models import Round
+from ..models.rounds import Round
 from .api import pdf_response, png_response, slips_for
 from .links import LinkRefused, household_link, household_links, issue_missing, reissue
 from .qr_slips import qr_png

@@ -16,9 +16,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..extensions import db
 from ..refusals import Refused
 from ..rounds.frozen_roll import roll_entries
-from ..rounds.models import RollEntry, Round
+from ..models.rounds import RollEntry, Round
 from .ballot_tokens import derive_link_key, link_token, link_url, token_hash
-from .models import VotingToken
+from ..models.ballots import VotingToken
 
 FIRST_ISSUE_REASON = "首次发放"
 _KEYS: dict[str, bytes] = {}

@@ -15,12 +15,12 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..refusals import Refused
 from ..rounds.cast_gate import shared_gate
-from ..rounds.models import RollEntry, Round
+from ..models.rounds import RollEntry, Round
 from ..rounds.operations import RoundRefused, add_opinion
 from . import attempt_limits
 from .ballot_tokens import token_hash
 from .casting import CHOICES_ZH, AppendedBallot, CastRefused, cast_ballot
-from .models import Ballot, VotingToken
+from ..models.ballots import Ballot, VotingToken
 
 ASK_STAFF = "请联系社区工作人员重新领取二维码，或索取纸质表决票。"
 UNKNOWN_ZH = "该表决链接无效。" + ASK_STAFF

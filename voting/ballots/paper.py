@@ -17,17 +17,17 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import StaffUser
+from ..models.accounts import StaffUser
 from ..attachments.images import UploadRefused, clean_upload
-from ..attachments.models import Attachment
+from ..models.attachments import Attachment
 from ..attachments.operations import attachments_of
 from ..audit.log import record as audit
 from ..extensions import db
 from ..refusals import Refused
 from ..rounds.frozen_roll import roll_entries
-from ..rounds.models import RollEntry, Round
+from ..models.rounds import RollEntry, Round
 from .casting import CHOICES_ZH, CastRefused, cast_ballot
-from .models import Ballot, PaperConfirmation, PaperEntry
+from ..models.ballots import Ballot, PaperConfirmation, PaperEntry
 
 OWNER_TYPE = "paper_entry"
 KINDS_ZH = {"paper": "纸质表决票（入户签字）", "proxy": "委托表决"}

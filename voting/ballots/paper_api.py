@@ -13,7 +13,7 @@ from ..record_ids import ID_RANGE
 from ..refusals import abort_refused
 from ..rounds.api import round_or_404
 from .casting import CHOICES_ZH
-from .models import PaperEntry
+from ..models.ballots import PaperEntry
 from .paper import (KINDS_ZH, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry, enter_paper_ballot,
                     entry_status, paper_entries, receipt_of, reject_paper_entry)
 

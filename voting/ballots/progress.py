@@ -8,7 +8,7 @@ is their own roll and they must call people; nothing here is exported or publish
 from decimal import Decimal
 
 from ..rounds.frozen_roll import roll_entries, roll_units
-from ..rounds.models import RollEntry, Round
+from ..models.rounds import RollEntry, Round
 from ..rounds.round_tally import live_gap, live_tally
 from ..tally.tally import DEVELOPER, voter_key
 

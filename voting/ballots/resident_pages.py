@@ -11,17 +11,17 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
-from notices.models import Notice
+from voting.models.notices import Notice
 
 from ..clock import now
-from ..estates.models import Estate
+from ..models.estates import Estate
 from ..extensions import db
 from ..privacy import mask_name
 from ..proposals.catalogue import get_item
-from ..proposals.models import ProposalVersion
-from ..rounds.models import RollEntry
+from ..models.proposals import ProposalVersion
+from ..models.rounds import RollEntry
 from .casting import CHOICES_ZH, ballot_standing
-from .models import Ballot
+from ..models.ballots import Ballot
 from .online import (CLOSED_ZH, NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, OPINION_MAX, TokenLookup, VoteRefused,
                      check_before_casting, effective_ballot, refused, resolve_token, valid_submission_key, vote_with_token,
                      voter_ballots)

@@ -10,9 +10,9 @@ from ..clock import now
 from ..extensions import db
 from ..record_ids import parse_record_id
 from ..rounds.frozen_roll import roll_entries
-from ..rounds.models import Round
+from ..models.rounds import Round
 from .casting import CHOICES_ZH
-from .models import PaperConfirmation, PaperEntry
+from ..models.ballots import PaperConfirmation, PaperEntry
 from .paper import (KINDS_ZH, OWNER_TYPE, STATUS_ZH, PaperRefused, Upload, confirm_paper_entry,
                     enter_paper_ballot, paper_entries, reject_paper_entry)
 from .progress import progress_summary, round_progress

@@ -6,14 +6,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts.jurisdiction import may_create_in
-from ..accounts.models import StaffUser
+from ..models.accounts import StaffUser
 from ..audit.chain import GENESIS
 from ..audit.log import chain_name, record
-from ..audit.models import AuditChain
+from ..models.audit import AuditChain
 from ..extensions import db
 from ..refusals import Refused
 from .eras import ERAS, eligibility, era_for
-from .models import Building, Community, Estate, Household, Street, Voter
+from ..models.estates import Building, Community, Estate, Household, Street, Voter
 
 
 class EstateError(Refused):

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
-from ..estates.models import RosterImport
+from ..models.estates import RosterImport
 from ..extensions import db
 from ..roster.roster_service import RosterRefused, export_roster, import_roster
 from .eras import ELIGIBILITY_ZH

@@ -8,7 +8,7 @@ from ..china_time import cst_today
 from ..clock import now
 from ..extensions import db
 from ..rounds.api import round_or_404
-from ..rounds.models import Round
+from ..models.rounds import Round
 from .exports import NOT_FROZEN_ZH, REPORT_FORMATS, export_bundle, export_report, street_export
 from .schemas import StreetSchema, StreetSummarySchema
 from .signing import key_fingerprint, public_key_pem, signing_key

@@ -21,19 +21,19 @@ from datetime import datetime
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
 
-from notices.models import Notice
+from voting.models.notices import Notice
 
-from ..accounts.models import StaffUser
-from ..attachments.models import Attachment
+from ..models.accounts import StaffUser
+from ..models.attachments import Attachment
 from ..audit.chain import GENESIS
 from ..audit.log import chain_events, chain_name
 from ..ballots.ledger_export import ballots_csv
 from ..china_time import CST
-from ..estates.models import Estate
+from ..models.estates import Estate
 from ..extensions import db
 from ..rounds.cast_gate import enter_exclusive
 from ..rounds.frozen_roll import frozen_roster_csv, roll_entries
-from ..rounds.models import Round
+from ..models.rounds import Round
 from ..rounds.round_tally import round_rule, round_tally
 from .bundle_format import FORMAT, audit_jsonl, canonical_json, pack, tally_json
 from .report_data import round_notices_with_plan, round_report

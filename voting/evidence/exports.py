@@ -11,12 +11,12 @@ from urllib.parse import quote
 
 from flask import Response
 
-from ..accounts.models import StaffUser
+from ..models.accounts import StaffUser
 from ..audit.log import record as audit
 from ..china_time import CST
-from ..estates.models import Estate
+from ..models.estates import Estate
 from ..extensions import db
-from ..rounds.models import Round
+from ..models.rounds import Round
 from .evidence_bundle import build_bundle
 from .report_data import round_report
 from .report_pdf import report_pdf

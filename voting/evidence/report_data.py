@@ -9,16 +9,16 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
-from notices.models import Notice
+from voting.models.notices import Notice
 
-from ..accounts.models import StaffUser
+from ..models.accounts import StaffUser
 from ..ballots.casting import CHANNELS_ZH, CHOICES_ZH
 from ..china_time import CST, format_cst
-from ..estates.models import Estate
+from ..models.estates import Estate
 from ..extensions import db
 from ..privacy import mask_name
 from ..rounds.frozen_roll import roll_entries, roll_units
-from ..rounds.models import RollEntry, Round
+from ..models.rounds import RollEntry, Round
 from ..rounds.operations import STAGE_TITLES, STATUS_ZH
 from ..rounds.pages import ACTION_ZH
 from ..rounds.round_tally import cast_ballots, round_rule, round_tally

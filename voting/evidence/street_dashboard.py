@@ -17,12 +17,12 @@ from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from notices.models import MILESTONE_STEPS, Milestone, Notice
+from voting.models.notices import MILESTONE_STEPS, Milestone, Notice
 
-from ..accounts.models import StaffUser
-from ..estates.models import Community, Estate, Street
+from ..models.accounts import StaffUser
+from ..models.estates import Community, Estate, Street
 from ..extensions import db
-from ..rounds.models import Round
+from ..models.rounds import Round
 from ..rounds.operations import STAGE_TITLES, STATUS_ZH
 from ..rounds.round_tally import round_rule
 from ..rounds.sql_tally import aggregate_counts

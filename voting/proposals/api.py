@@ -9,7 +9,7 @@ from ..clock import now
 from ..extensions import db
 from ..refusals import abort_refused
 from .catalogue import CATALOGUE
-from .models import Proposal
+from ..models.proposals import Proposal
 from .operations import ProposalError, create_proposal, funding_view, revise_proposal, version_view
 from .schemas import (CatalogueItemSchema, FundingSchema, ProposalCreatedSchema, ProposalCreateSchema,
                       ProposalSchema, RevisionCreateSchema)
@@ -100,7 +100,7 @@ class ProposalFunding(MethodView):
 
 
 def proposal_view(proposal: Proposal) -> dict:
-    from ..rounds.models import Round
+    from ..models.rounds import Round
 
     rounds = db.session.scalars(select(Round).where(Round.proposal_id == proposal.id).order_by(Round.id))
     return {

@@ -5,13 +5,13 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..estates.models import Estate
+from ..models.estates import Estate
 from ..estates.operations import active_households, roll_totals
 from ..extensions import db
 from ..refusals import Refused
 from .catalogue import get_item, validate_item_codes
 from .funding import estimate_funding, per_household
-from .models import Proposal, ProposalVersion
+from ..models.proposals import Proposal, ProposalVersion
 
 
 class ProposalError(Refused):
@@ -53,7 +53,7 @@ def create_proposal(estate: Estate, data: dict, actor_id: int | None, now: datet
 
 def revise_proposal(proposal: Proposal, data: dict, actor_id: int | None, now: datetime) -> ProposalVersion:
     """A new immutable version; `caused_by_round_id` must be a round of this proposal."""
-    from ..rounds.models import Round
+    from ..models.rounds import Round
 
     _check_items(data["items"])
     round_id = data.get("caused_by_round_id")

@@ -11,12 +11,12 @@ from ..accounts.jurisdiction import estate_or_404
 from ..china_time import CST
 from ..clock import now
 from ..extensions import db
-from ..rounds.models import Round
+from ..models.rounds import Round
 from ..rounds.operations import STAGE_TITLES, STATUS_ZH, RoundRefused, create_round
 from ..rounds.schemas import RoundCreateSchema
 from ..tally.rules import PRESETS
 from .catalogue import CATALOGUE
-from .models import Proposal
+from ..models.proposals import Proposal
 from .operations import ProposalError, create_proposal, funding_view, revise_proposal, version_view
 from .schemas import ProposalCreateSchema, RevisionCreateSchema
 

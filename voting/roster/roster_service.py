@@ -1,11 +1,11 @@
 """Roster import and export for an estate: parse, refuse or apply, and record."""
 from urllib.parse import quote
 
-from ..accounts.models import StaffUser
+from ..models.accounts import StaffUser
 from ..audit.log import record as audit
 from ..china_time import cst_today
 from ..db_types import utcnow
-from ..estates.models import Estate
+from ..models.estates import Estate
 from ..estates.operations import active_households
 from ..privacy import looks_masked, mask_name, mask_phone, pseudonyms
 from ..refusals import Refused

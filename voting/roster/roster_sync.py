@@ -13,9 +13,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..accounts.models import StaffUser
+from ..models.accounts import StaffUser
 from ..audit.log import record as audit
-from ..estates.models import Building, Estate, Household, RosterImport, Voter
+from ..models.estates import Building, Estate, Household, RosterImport, Voter
 from ..estates.operations import roll_totals
 from ..extensions import db
 from ..unit_labels import unit_label

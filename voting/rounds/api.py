@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404
-from ..accounts.models import StaffUser
+from ..models.accounts import StaffUser
 from ..clock import now
 from ..extensions import db
 from ..proposals.api import proposal_or_404
 from ..refusals import abort_refused
-from .models import Opinion, OpinionAnswer, Round
+from ..models.rounds import Opinion, OpinionAnswer, Round
 from .operations import RoundRefused, add_opinion, close_round, create_round, open_round, publish_result
 from .round_tally import round_tally
 from .schemas import (IdSchema, OpinionCreateSchema, OpinionSchema, ResultPublishSchema, RoundCreateSchema,

@@ -9,7 +9,7 @@ from ..extensions import db
 from ..privacy import mask_name, pseudonyms
 from ..roster.roster_export import natural_key, write_roster_csv
 from ..tally.tally import RollUnit, voter_key
-from .models import RollEntry, Round, RoundVoter
+from ..models.rounds import RollEntry, Round, RoundVoter
 
 
 def freeze_roll(round_: Round) -> None:

@@ -10,15 +10,15 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..accounts.models import StaffUser
+from ..models.accounts import StaffUser
 from ..audit.log import record as audit
 from ..extensions import db
-from ..proposals.models import Proposal
+from ..models.proposals import Proposal
 from ..refusals import Refused
 from ..tally.rules import PRESETS, rule_from_dict
 from .cast_gate import enter_exclusive
 from .frozen_roll import freeze_roll
-from .models import Opinion, OpinionAnswer, RollEntry, Round, RoundTransition
+from ..models.rounds import Opinion, OpinionAnswer, RollEntry, Round, RoundTransition
 from .round_tally import live_tally
 
 STAGE_TITLES = {1: "第一次征询：改造意愿", 2: "第二次征询：初步方案", 3: "第三次征询：正式方案"}
@@ -107,7 +107,7 @@ def open_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
         raise RoundRefused(409, "未到设定的开始时间，不能提前开始表决")
     if now >= round_.closes_at:
         raise RoundRefused(409, "设定的截止时间已过，不能开始表决")
-    from ..proposals.models import ProposalVersion
+    from ..models.proposals import ProposalVersion
 
     round_.proposal_version_id = db.session.scalar(
         select(ProposalVersion.id).where(ProposalVersion.proposal_id == round_.proposal_id)

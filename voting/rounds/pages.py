@@ -9,7 +9,7 @@ from ..clock import now
 from ..extensions import db
 from ..tally.summary_zh import KIND_ZH
 from .api import round_view
-from .models import Opinion, OpinionAnswer, Round
+from ..models.rounds import Opinion, OpinionAnswer, Round
 from .operations import STATUS_ZH, RoundRefused, add_opinion, close_round, open_round, publish_result
 from .round_tally import round_rule, round_tally
 

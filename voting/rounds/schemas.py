@@ -3,7 +3,7 @@ import marshmallow as ma
 
 from ..record_ids import ID_RANGE
 from ..tally.rules import PRESETS
-from .models import STAGES, VERIFICATIONS
+from ..models.rounds import STAGES, VERIFICATIONS
 
 
 class AwareDateTime(ma.fields.AwareDateTime):

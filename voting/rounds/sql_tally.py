@@ -7,12 +7,12 @@ the result equal to the pure `tally()` over the same roll and ballots.
 """
 from sqlalchemy import BigInteger, func, select, text, true, type_coerce
 
-from ..ballots.models import Ballot
+from ..models.ballots import Ballot
 from ..db_types import area_to_hundredths
 from ..extensions import db
 from ..tally.tally import CHOICES, assemble
 from ..unit_labels import unit_label
-from .models import CONFLICTED_SQL, RollEntry, Round, RoundVoter
+from ..models.rounds import CONFLICTED_SQL, RollEntry, Round, RoundVoter
 
 _KEYS_PER_QUERY = 500  # bound parameters per IN list, well under SQLite's limit
 

@@ -9,7 +9,7 @@ from ..clock import now
 from ..extensions import db
 from ..refusals import abort_refused
 from ..rounds.api import round_or_404
-from .models import OutboxMessage
+from ..models.sms import OutboxMessage
 from .phone_numbers import masked
 from .round_messages import SmsRefused, queue_reminders, queue_results, resend, resendable
 from .schemas import MessageSchema, OutboxQuerySchema, OutboxSchema, QueueReportSchema, ReminderSchema

@@ -18,10 +18,10 @@ from sqlalchemy import func, select, update
 
 from ..ballots.online import NO_PHONE_ZH, VoteRefused, usable_lookup
 from ..clock import now as clock_now
-from ..estates.models import Estate
+from ..models.estates import Estate
 from ..extensions import db
-from ..rounds.models import RollEntry
-from .models import OneTimeCode, OutboxMessage
+from ..models.rounds import RollEntry
+from ..models.sms import OneTimeCode, OutboxMessage
 from .outbox import enqueue, is_opted_out
 from .phone_numbers import masked, roll_phones
 from .texts import code_text

@@ -12,9 +12,9 @@ from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404
 from ..clock import now
 from ..extensions import db
-from ..rounds.models import Round
+from ..models.rounds import Round
 from .api import message_or_404, outbox
-from .models import OutboxMessage
+from ..models.sms import OutboxMessage
 from .round_messages import SmsRefused, queue_reminders, queue_results, resend
 from .schemas import KIND_ZH, PROVIDER_STATUS_ZH, STATE_ZH
 from .settings import twilio_configured

@@ -10,14 +10,14 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..ballots.links import LinkRefused, household_link, household_links
-from ..ballots.models import Ballot
+from ..models.ballots import Ballot
 from ..china_time import cst_today, to_cst
-from ..estates.models import Estate
+from ..models.estates import Estate
 from ..extensions import db
 from ..refusals import Refused
 from ..rounds.frozen_roll import roll_entries
-from ..rounds.models import Round
-from .models import OutboxMessage
+from ..models.rounds import Round
+from ..models.sms import OutboxMessage
 from .outbox import enqueue, enqueue_batch
 from .phone_numbers import roll_phones
 from .texts import reminder_text, result_text

@@ -14,7 +14,7 @@ from twilio.request_validator import RequestValidator
 from ..audit.log import record as audit
 from ..clock import now
 from ..extensions import db
-from .models import OutboxMessage
+from ..models.sms import OutboxMessage
 from .outbox import opt_out
 from .phone_numbers import PhoneNumberError, masked, normalise_any
 

@@ -38,7 +38,7 @@ from sqlalchemy import or_, select, update
 from ..audit.log import record as audit
 from ..extensions import db
 from .backends import PermanentSendError, SendOutcome, TransientSendError, current_backend
-from .models import OutboxMessage
+from ..models.sms import OutboxMessage
 from .outbox import OPTED_OUT_ZH, is_opted_out
 from .phone_numbers import masked
 from .settings import setting

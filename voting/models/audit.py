@@ -6,7 +6,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db_types import UTCDateTime
 from ..extensions import db
-from .chain import GENESIS
+
+# voting.audit.chain.GENESIS, repeated because models sit below the audit package
+# (tests/unit/test_layers.py pins the two equal).
+GENESIS_HASH = "0" * 64
 
 
 class AuditChain(db.Model):
@@ -18,7 +21,7 @@ class AuditChain(db.Model):
     head_hash: Mapped[str] = mapped_column(String(64))
     # The head before the latest append: only there so the append's UPDATE … RETURNING
     # can hand back the link it replaced (the new event's prev_hash) in the same statement.
-    prev_head_hash: Mapped[str] = mapped_column(String(64), default=GENESIS, server_default=GENESIS)
+    prev_head_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH, server_default=GENESIS_HASH)
 
 
 class AuditEvent(db.Model):

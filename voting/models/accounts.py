@@ -6,7 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import UTCDateTime, utcnow
-from ..estates.models import Community, Street
+from .estates import Community, Street
 from ..extensions import db
 
 ROLES = ("district", "street", "community")

@@ -4,8 +4,8 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from voting.db_types import UTCDateTime, utcnow
-from voting.extensions import db
+from ..db_types import UTCDateTime, utcnow
+from ..extensions import db
 
 NOTICE_KINDS = ("plan", "result", "announcement")
 

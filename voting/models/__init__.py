@@ -1,0 +1,15 @@
+"""The models layer: every table, one module per feature, imported here so the metadata (and Alembic) sees all.
+
+Models sit below every feature package (docs/architecture.md): a table is read by many
+features (a round's tally reads ballots, a roster import checks for open rounds), so the
+rows are the shared vocabulary and only foundation modules are imported from here.
+"""
+from .accounts import StaffUser  # noqa: F401
+from .attachments import Attachment  # noqa: F401
+from .audit import AuditChain, AuditEvent  # noqa: F401
+from .ballots import Ballot, PaperConfirmation, PaperEntry, VotingToken  # noqa: F401
+from .estates import Building, Community, Estate, Household, RosterImport, Street, Voter  # noqa: F401
+from .proposals import Proposal, ProposalVersion  # noqa: F401
+from .rounds import Opinion, OpinionAnswer, RollEntry, Round, RoundTransition, RoundVoter  # noqa: F401
+from .sms import OneTimeCode, OptOut, OutboxMessage  # noqa: F401
+from .notices import CalendarYear, Milestone, Notice  # noqa: F401
