@@ -17,13 +17,13 @@ from voting.attachments.operations import (ATTACHMENT_RESPONSES, add_attachment,
 from voting.models.estates import Estate
 from voting.extensions import db
 from voting.models.proposals import Proposal
-from voting.refusals import abort_refused
+from voting.refusal_answers import abort_refused
 from voting.models.rounds import Round
 
-from .calendar_store import load_calendar
+from voting.calendar.calendar_store import load_calendar
 from voting.models.notices import MILESTONE_STEPS, Milestone, Notice
-from .operations import (NoticeError, NoticeTerms, add_milestone, attach_to_notice, correct_notice, estate_milestones, period_zh,
-                         publish_proposal_notice, publish_round_notice, round_notices, successor_id)
+from .operations import (NoticeError, NoticeTerms, add_milestone, attach_to_notice, correct_notice, estate_milestones, period_zh, publish_proposal_notice, publish_round_notice, successor_id)
+from notices.operations import round_notices
 from .schemas import (AttachmentFormSchema, AttachmentMultipartSchema, AttachmentSchema, AttachmentUploadSchema,
                       MilestoneCreateSchema, MilestoneSchema, NoticeCreateSchema, NoticeSchema)
 

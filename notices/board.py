@@ -12,9 +12,10 @@ from voting.china_time import cst_today
 from voting.models.estates import Estate
 from voting.extensions import db
 
-from .calendar_store import load_calendar
+from voting.calendar.calendar_store import load_calendar
 from voting.models.notices import Notice
-from .operations import chain_of, estate_notices, newest_versions, notice_phase, period_zh, remaining_working_days
+from .operations import chain_of, estate_notices, notice_phase, period_zh, remaining_working_days
+from notices.operations import newest_versions
 
 bp = Blueprint("board", __name__)
 

@@ -14,10 +14,11 @@ from voting.extensions import db
 from voting.models.proposals import Proposal
 from voting.refusals import Refused
 from voting.models.rounds import Round
-from voting.rounds.operations import record as record_transition
+from voting.audit.process_record import record_step
 
 from voting.models.notices import MILESTONE_STEPS, Milestone, Notice
-from .working_days import UnknownYearError, WorkingCalendar, format_period_zh
+from voting.calendar.working_days import UnknownYearError, WorkingCalendar, format_period_zh
+from voting.attachments.operations import add_attachment
 
 
 def actor_name(user_id: int | None) -> str:
@@ -70,7 +71,7 @@ def _publish(terms: NoticeTerms, *, estate_id: int, round_id: int | None, propos
         # 三上三下: a notice is a "down" step, results and plans fed back to residents.
         # The rounds' own helper writes the transition and its audit event together.
         round_ = db.session.get(Round, round_id)
-        record_transition(round_, "notice_published", round_.status, "down", user_id, now,
+        record_step(round_, "notice_published", round_.status, "down", user_id, now,
                           note=terms.title, from_status=round_.status)
     else:
         audit(estate_id, "notice_published", f"notice:{notice.id}", actor=actor_name(user_id), at=now,
@@ -212,7 +213,6 @@ def attach_to_notice(notice: Notice, filename: str, data: bytes, purpose: str, u
     on site are evidence that it was posted: they may be added until the period ends.
     Raises NoticeError, or images.UploadRefused for a file that is not what it claims.
     """
-    from voting.attachments.operations import add_attachment
 
     if successor_id(notice.id) is not None:
         raise NoticeError(409, "该公示已被更正，请在最新版本上添加附件")

@@ -3,15 +3,50 @@ from pathlib import Path
 
 from flask import Flask
 
+from notices.api import blp as notices_api
+from notices.board import bp as notice_board
+from voting.rounds.notice_pages import bp as round_notice_pages
+from notices.pages import bp as notice_pages
+
 from . import extensions as ext
+from . import models  # noqa: F401  (every table known to the metadata and to Alembic)
+from .accounts import auth  # noqa: F401  (flask-login user loader)
+from .accounts.api import blp as auth_api
+from .accounts.cli import users_cli
+from .accounts.pages import bp as account_pages
 from .api_docs import ErrorSchema, SharedResponses
+from .audit.cli import audit_cli
+from .ballots.api import ballots_blp as ballots_api, links_blp as links_api
+from .ballots.link_pages import bp as link_pages
+from .ballots.paper_api import blp as paper_api
+from .ballots.progress_api import blp as progress_api
+from .ballots.resident_pages import bp as resident_ballot_pages
+from .ballots.staff_pages import bp as ballot_staff_pages
+from .calendar.calendar_api import blp as calendar_api
+from .calendar.pages import bp as calendar_pages
 from .china_time import format_cst
 from .config import load_config
+from .demo import demo_cli
 from .errors import register_errorhandlers
+from .estates.api import blp as estates_api
+from .estates.pages import bp as estate_pages
+from .evidence.api import blp as evidence_api
+from .evidence.cli import evidence_cli
+from .evidence.pages import bp as evidence_pages
 from .input_text import register_input_text_guard
+from .proposals.api import blp as proposals_api
+from .proposals.pages import bp as proposal_pages
 from .record_ids import RecordIdConverter
+from .rounds.api import blp as rounds_api
+from .rounds.pages import bp as round_pages
 from .security_headers import register_security_headers
+from .sms.api import blp as sms_api
+from .sms.cli import sms_cli
+from .sms.pages import bp as sms_pages
+from .sms.resident_codes import api_blp as sms_codes_api, bp as sms_code_pages
+from .sms.webhooks import bp as sms_webhooks
 from .sqlite_pragmas import configure_sqlite
+from .tally.cli import tally_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -46,36 +81,10 @@ def register_extensions(app: Flask) -> None:
     ext.api.ERROR_SCHEMA = ErrorSchema  # the envelope as voting.errors writes it
     ext.api.init_app(app, spec_kwargs={"extra_plugins": [SharedResponses(app)]})
     ext.api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    from . import models  # noqa: F401  (every table known to the metadata and to Alembic)
-    from .accounts import auth  # noqa: F401  (flask-login user loader)
 
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RecordIdConverter  # before any rule: ids past the database's range are 404
-    from .accounts.api import blp as auth_api
-    from .accounts.pages import bp as account_pages
-    from .estates.api import blp as estates_api
-    from .estates.pages import bp as estate_pages
-    from .proposals.api import blp as proposals_api
-    from .proposals.pages import bp as proposal_pages
-    from .rounds.pages import bp as round_pages
-    from .rounds.api import blp as rounds_api
-    from .ballots.api import ballots_blp as ballots_api, links_blp as links_api
-    from .ballots.link_pages import bp as link_pages
-    from .ballots.resident_pages import bp as resident_ballot_pages
-    from .ballots.paper_api import blp as paper_api
-    from .ballots.progress_api import blp as progress_api
-    from .ballots.staff_pages import bp as ballot_staff_pages
-    from notices.api import blp as notices_api
-    from notices.board import bp as notice_board
-    from notices.calendar_api import blp as calendar_api
-    from notices.notice_pages import bp as round_notice_pages
-    from notices.pages import bp as notice_pages
-    from .sms.api import blp as sms_api
-    from .sms.pages import bp as sms_pages
-    from .sms.resident_codes import api_blp as sms_codes_api, bp as sms_code_pages
-    from .sms.webhooks import bp as sms_webhooks
-
     for blp in (auth_api, estates_api, proposals_api, rounds_api, notices_api, calendar_api, links_api, ballots_api,
                 paper_api, progress_api, sms_api, sms_codes_api):
         ext.api.register_blueprint(blp)
@@ -88,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(resident_ballot_pages)  # CSRF stays on: the resident's form uses the session cookie
     app.register_blueprint(ballot_staff_pages)
     app.register_blueprint(notice_pages)
+    app.register_blueprint(calendar_pages)
     app.register_blueprint(round_notice_pages)
     app.register_blueprint(notice_board)
     app.register_blueprint(sms_pages)
@@ -99,28 +109,17 @@ def register_blueprints(app: Flask) -> None:
 
 def register_evidence(app: Flask) -> None:
     """Reports, evidence bundles and the street dashboard (voting/evidence)."""
-    from .evidence.api import blp as evidence_api
-    from .evidence.pages import bp as evidence_pages
-
     ext.api.register_blueprint(evidence_api)
     ext.csrf.exempt(evidence_api)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(evidence_pages)
 
 
 def register_commands(app: Flask) -> None:
-    from .accounts.cli import users_cli
-    from .audit.cli import audit_cli
-    from .demo import demo_cli
-    from .sms.cli import sms_cli
-    from .tally.cli import tally_command
-
     app.cli.add_command(tally_command)
     app.cli.add_command(audit_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(sms_cli)
-    from .evidence.cli import evidence_cli
-
     app.cli.add_command(evidence_cli)
 
 

@@ -13,8 +13,16 @@ from .models.estates import Community, Estate
 from .estates.operations import create_estate
 from .extensions import db
 from .roster.roster_export import write_roster_csv
-from .roster.roster_service import import_roster
+from .estates.roster_service import import_roster
 from .demo_roster import demo_rows
+from datetime import timedelta
+from decimal import Decimal
+from .db_types import utcnow
+from .models.proposals import Proposal
+from .proposals.operations import create_proposal
+from .rounds.operations import create_round, open_round
+from .ballots.links import household_links
+from .models.rounds import Round
 
 demo_cli = AppGroup("demo", help="Demo data for a first look.")
 
@@ -57,13 +65,7 @@ def seed_demo() -> tuple[Estate, dict[str, str]]:
 
 def seed_demo_round(estate: Estate, district: StaffUser) -> None:
     """Give a new demo estate a proposal and an open stage-1 round (30 days), so links can be tried."""
-    from datetime import timedelta
-    from decimal import Decimal
 
-    from .db_types import utcnow
-    from .models.proposals import Proposal
-    from .proposals.operations import create_proposal
-    from .rounds.operations import create_round, open_round
 
     if db.session.scalar(select(Proposal.id).where(Proposal.estate_id == estate.id)) is not None:
         return  # seeded before (or a worker made one): leave it as it is
@@ -78,9 +80,6 @@ def seed_demo_round(estate: Estate, district: StaffUser) -> None:
 
 def demo_voting_link(estate: Estate) -> str | None:
     """The first household's voting link of the estate's open round, issuing it if needed."""
-    from .ballots.links import household_links
-    from .db_types import utcnow
-    from .models.rounds import Round
 
     round_ = db.session.scalar(select(Round).where(Round.estate_id == estate.id, Round.status == "open"))
     if round_ is None:

@@ -2,12 +2,9 @@
 
 Operations raise a subclass named after their feature (RoundRefused, CastRefused…), so a
 caller can tell whose refusal it met; API views answer any of them with `abort_refused`, in
-the error envelope every client reads (voting.errors).
+the error envelope every client reads (voting.refusal_answers). Pure: no Flask here, so
+pure domain modules (image checks, parsers) raise it too.
 """
-from flask_smorest import abort
-
-from .extensions import db
-
 
 class Refused(Exception):
     retry_after: int | None = None  # seconds, for a 429: sent as Retry-After
@@ -22,7 +19,3 @@ class Refused(Exception):
         return {"Retry-After": str(self.retry_after)} if self.retry_after else {}
 
 
-def abort_refused(exc: Refused):
-    """Undo the request's half-done work and answer with the refusal's status, message, errors and headers."""
-    db.session.rollback()
-    abort(exc.status, message=exc.message, errors=exc.errors or None, headers=exc.headers)

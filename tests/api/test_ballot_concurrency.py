@@ -252,7 +252,8 @@ def test_a_ballot_accepted_while_the_close_counts_is_in_the_frozen_result(app, c
 def test_a_vote_through_a_link_while_the_close_counts_is_in_the_frozen_result_or_refused(app, client, db, clock,
                                                                                        monkeypatch):
     """As above, through the resident's path: the link lookup itself enters the round's cast gate."""
-    from voting.ballots.online import VoteRefused, vote_with_token
+    from voting.ballots.link_lookup import VoteRefused
+    from voting.ballots.online import vote_with_token
 
     round_id, headers = open_round(client, clock)
     links = {f"{link['building']}-{link['unit']}-{link['room']}": link["url"].rsplit("/", 1)[1]

@@ -1,7 +1,7 @@
 """Working-day calendar API pinned on real dates, and yearly schedules loaded by the district."""
 import pytest
 
-from voting.models.notices import CalendarYear
+from voting.models.calendar import CalendarYear
 from tests.factories import api_token, make_user
 from voting.models.audit import AuditEvent
 

@@ -12,7 +12,7 @@ from tests.rounds_helpers import Clock, create_proposal, create_round, estate_wi
 from voting.models.audit import AuditEvent
 from voting.evidence.bundle_verify import verify_bundle
 from voting.evidence.cli import evidence_cli
-from voting.evidence.signing import public_key_from_pem
+from voting.evidence.keys import public_key_from_pem
 from voting.tally.recount import recount
 from voting.tally.rules import rule_from_dict
 

@@ -32,7 +32,7 @@ PUBLIC = {
     "evidence.PublicKey": "the evidence bundles' Ed25519 public key",
 }
 # Staff endpoints that only the district may use: others get 403, not 404 (nothing is hidden).
-DISTRICT_ONLY = {"notice_pages.calendar_page", "notice_pages.calendar_load", "calendar_api.CalendarYearItem"}
+DISTRICT_ONLY = {"calendar_pages.calendar_page", "calendar_pages.calendar_load", "calendar_api.CalendarYearItem"}
 # Staff endpoints without ids that answer within the caller's own scope (lists, creation, own
 # account): staff of another place may use them, and see only their own.
 OWN_SCOPE = {

@@ -5,7 +5,7 @@ import base64
 import secrets
 
 from voting.ballots.ballot_tokens import TOKEN_BYTES, TOKEN_LENGTH
-from voting.ballots.online import resolve_token
+from voting.ballots.link_lookup import resolve_token
 
 SCAN = 10_000
 LIMIT = 30  # unknown links per address and hour (voting.ballots.attempt_limits.UNKNOWN_LINKS)

@@ -1,7 +1,7 @@
 """Phone numbers as Twilio wants them (E.164), from what rosters and residents type."""
 import pytest
 
-from voting.sms.phone_numbers import PhoneNumberError, masked, normalise_any, roll_phones, to_e164
+from voting.phone_numbers import PhoneNumberError, masked, normalise_any, roll_phones, to_e164
 
 
 @pytest.mark.parametrize("raw", ["13812341234", "138 1234 1234", "138-1234-1234", "+86 138 1234 1234",

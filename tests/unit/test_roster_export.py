@@ -7,7 +7,8 @@ from types import SimpleNamespace
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from voting.roster.roster_export import natural_key, write_roster_csv
+from voting.unit_labels import natural_key
+from voting.roster.roster_export import write_roster_csv
 from voting.roster.roster_import import AREA_SOURCES, HOLDING_STATUSES, RosterRow, parse_roster
 
 HEADER = "building,unit,room,area,area_source,owner_key,owner_name,phone,status,co_owners"

@@ -12,13 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from notices.working_days import (
-    UnknownYearError,
-    WorkingCalendar,
-    YearSchedule,
-    format_period_zh,
-    validate_schedule,
-)
+from voting.calendar.working_days import (UnknownYearError, WorkingCalendar, YearSchedule, format_period_zh, validate_schedule)
 
 CAL = WorkingCalendar()
 

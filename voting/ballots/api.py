@@ -14,13 +14,14 @@ from ..china_time import format_cst
 from ..clock import now
 from ..models.estates import Estate
 from ..extensions import db
-from ..refusals import abort_refused
+from ..refusal_answers import abort_refused
 from ..rounds.api import round_or_404
 from ..models.rounds import Round, RoundVoter
 from .casting import ballot_standing
 from .links import LinkRefused, household_link, household_links, reissue
 from ..models.ballots import Ballot
-from .online import SUBMISSION_KEY_MAX, VoteRefused, refused, valid_submission_key, vote_with_token
+from .online import SUBMISSION_KEY_MAX, refused, valid_submission_key, vote_with_token
+from .link_lookup import VoteRefused
 from .qr_slips import DEFAULT_FONT_PATHS, FontMissing, Slip, find_font, qr_png, slips_pdf
 from .schemas import (BallotCreatedSchema, BallotCreateSchema, LinkSchema, LinksQuerySchema, ReceiptStatusSchema,
                       ReissueSchema)

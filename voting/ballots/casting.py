@@ -20,7 +20,7 @@ from ..models.rounds import RollEntry, Round, RoundVoter
 from ..models.ballots import Ballot
 
 if TYPE_CHECKING:
-    from .online import RoundState
+    from .link_lookup import RoundState
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
 CHANNELS_ZH = {"online": "线上", "paper": "纸质", "proxy": "委托"}

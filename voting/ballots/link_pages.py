@@ -12,7 +12,7 @@ from ..accounts.jurisdiction import estate_or_404
 from ..clock import now
 from ..extensions import db
 from ..record_ids import parse_record_id
-from ..refusals import abort_refused
+from ..refusal_answers import abort_refused
 from ..models.rounds import Round
 from .api import pdf_response, png_response, slips_for
 from .links import LinkRefused, household_link, household_links, issue_missing, reissue

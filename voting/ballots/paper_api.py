@@ -10,7 +10,7 @@ from ..attachments.operations import ATTACHMENT_RESPONSES, attachment_of, attach
 from ..clock import now
 from ..extensions import db
 from ..record_ids import ID_RANGE
-from ..refusals import abort_refused
+from ..refusal_answers import abort_refused
 from ..rounds.api import round_or_404
 from .casting import CHOICES_ZH
 from ..models.ballots import PaperEntry

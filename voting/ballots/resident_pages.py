@@ -22,8 +22,9 @@ from ..models.proposals import ProposalVersion
 from ..models.rounds import RollEntry
 from .casting import CHOICES_ZH, ballot_standing
 from ..models.ballots import Ballot
-from .online import (CLOSED_ZH, NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, OPINION_MAX, TokenLookup, VoteRefused,
-                     check_before_casting, effective_ballot, refused, resolve_token, valid_submission_key, vote_with_token,
+from .link_lookup import CLOSED_ZH, NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, TokenLookup, VoteRefused, resolve_token
+from .one_time_codes import phone_choices
+from .online import (OPINION_MAX, check_before_casting, effective_ballot, refused, valid_submission_key, vote_with_token,
                      voter_ballots)
 
 bp = Blueprint("resident_ballot", __name__)
@@ -100,8 +101,6 @@ def _sms_blocked(round_, entry) -> str | None:
     """In rounds verified by SMS, a household with no textable phone cannot vote online."""
     if round_.verification != "sms":
         return None
-    from ..sms.otp import phone_choices  # one-time codes live with the SMS package
-
     return None if phone_choices(entry.phones) else NO_PHONE_ZH
 
 

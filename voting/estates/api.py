@@ -6,8 +6,8 @@ from flask_smorest import Blueprint
 from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..extensions import db
-from ..refusals import abort_refused
-from ..roster.roster_service import RosterRefused, export_roster, import_roster
+from ..refusal_answers import abort_refused
+from .roster_service import RosterRefused, export_roster, import_roster
 from .operations import EstateError, active_households, create_estate, estate_view, estate_views
 from .schemas import (EstateCreatedSchema, EstateCreateSchema, EstateSchema, HouseholdQuerySchema,
                       HouseholdSchema, RosterExportQuerySchema, RosterResultSchema, RosterUploadSchema)

@@ -11,9 +11,11 @@ from ..audit.chain import GENESIS
 from ..audit.log import chain_name, record
 from ..models.audit import AuditChain
 from ..extensions import db
+from ..unit_labels import natural_key
 from ..refusals import Refused
 from .eras import ERAS, eligibility, era_for
 from ..models.estates import Building, Community, Estate, Household, Street, Voter
+from ..tally.tally import RollUnit, voter_key
 
 
 class EstateError(Refused):
@@ -78,8 +80,6 @@ class RollTotals:
 
 def active_households(estate_id: int, building: str | None = None) -> list[Household]:
     """The current roll of an estate, in natural building/unit/room order."""
-    from ..roster.roster_export import natural_key
-
     query = (
         select(Household)
         .join(Household.building)
@@ -98,7 +98,6 @@ def roll_totals(estate_id: int) -> RollTotals:
 
 def roll_totals_of(estate_ids: list[int]) -> dict[int, RollTotals]:
     """`roll_totals` for many estates in two queries (the estate list of a whole district)."""
-    from ..tally.tally import RollUnit, voter_key
 
     totals = {estate_id: (0, 0) for estate_id in estate_ids}
     voters: dict[int, set] = {estate_id: set() for estate_id in estate_ids}

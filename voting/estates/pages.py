@@ -9,7 +9,7 @@ from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..models.estates import RosterImport
 from ..extensions import db
-from ..roster.roster_service import RosterRefused, export_roster, import_roster
+from .roster_service import RosterRefused, export_roster, import_roster
 from .eras import ELIGIBILITY_ZH
 from .operations import EstateError, active_households, create_estate, estate_view, estate_views
 from .schemas import EstateCreateSchema

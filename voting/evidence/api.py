@@ -11,7 +11,8 @@ from ..rounds.api import round_or_404
 from ..models.rounds import Round
 from .exports import NOT_FROZEN_ZH, REPORT_FORMATS, export_bundle, export_report, street_export
 from .schemas import StreetSchema, StreetSummarySchema
-from .signing import key_fingerprint, public_key_pem, signing_key
+from .keys import key_fingerprint, public_key_pem
+from .signing import signing_key
 from .street_dashboard import street_or_404, street_summary, visible_streets
 
 blp = Blueprint("evidence", __name__, url_prefix="/api/v1", description="计票报告、证据包与验证公钥")

@@ -23,7 +23,7 @@ from ..audit.chain import GENESIS, first_break
 from ..tally.recount import RecountError, recount
 from ..tally.rules import rule_from_dict
 from .bundle_format import FORMAT, MANIFEST, SIGNATURE
-from .signing import key_fingerprint
+from .keys import key_fingerprint
 
 
 def read_members(data: bytes) -> tuple[dict[str, bytes], list[str]]:

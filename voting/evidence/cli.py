@@ -8,7 +8,8 @@ import click
 from flask.cli import AppGroup
 
 from .bundle_verify import verify_bundle
-from .signing import SigningKeyError, public_key_from_pem, signing_key
+from .keys import SigningKeyError, public_key_from_pem
+from .signing import signing_key
 
 evidence_cli = AppGroup("evidence", help="Evidence bundles (证据包).")
 

@@ -39,7 +39,7 @@ from .bundle_format import FORMAT, audit_jsonl, canonical_json, pack, tally_json
 from .report_data import round_notices_with_plan, round_report
 from .report_pdf import report_pdf
 from .report_tables import report_xlsx
-from .signing import key_fingerprint
+from .keys import key_fingerprint
 
 def _safe_name(filename: str) -> str:
     # Attachment names are user input: keep an ASCII suffix only, never a path.

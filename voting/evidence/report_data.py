@@ -4,7 +4,6 @@ The writers (report_pdf, report_tables) take a RoundReport and know nothing of t
 database. Personal data is masked here, once: names as 张*明, no phones at all, and
 owner keys replaced by the round's pseudonyms (V0001…), as in the frozen roster export.
 """
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import or_, select
@@ -22,94 +21,9 @@ from ..models.rounds import RollEntry, Round
 from ..rounds.operations import STAGE_TITLES, STATUS_ZH
 from ..rounds.pages import ACTION_ZH
 from ..rounds.round_tally import cast_ballots, round_rule, round_tally
-from ..tally.rules import Check, Rule
+from .report_model import (DIRECTION_ZH, NOTICE_KIND_ZH, POLICY_ZH, HouseholdLine, NoticeLine, RoundReport,
+                           StepLine)
 from ..tally.tally import DEVELOPER, effective_ballots, voter_key
-
-NOTICE_KIND_ZH = {"plan": "方案公示", "result": "结果公示", "announcement": "公告"}
-DIRECTION_ZH = {"up": "上", "down": "下"}
-POLICY_ZH = {"first": "以首次有效表决为准（之后的表决保留但不计入）", "last": "截止前可修改，以最后一次表决为准"}
-FIGURE_KINDS_ZH = (("total", "名册合计"), ("participating", "参与表决"), ("agree", "同意"),
-                   ("disagree", "不同意"), ("abstain", "弃权"), ("not_voted", "未表决"))
-_MEASURE_ZH = {"heads": "人数", "area": "专有部分面积"}
-_SIDE_ZH = {"agree": "同意", "participating": "参与表决", "all": "总"}
-
-
-def check_title_zh(check: Check) -> str:
-    """'同意的专有部分面积占总专有部分面积' and the like, from the check's definition."""
-    measure = _MEASURE_ZH[check.measure]
-    return f"{_SIDE_ZH[check.numerator]}的{measure}占{_SIDE_ZH[check.denominator]}{measure}"
-
-
-def requirement_zh(check: dict) -> str:
-    """'≥ 2/3' (以上, inclusive) or '> 1/2' (过半数, strict)."""
-    return f"{'≥' if check['inclusive'] else '>'} {check['threshold']}"
-
-
-@dataclass(frozen=True)
-class HouseholdLine:
-    label: str  # 幢-单元-室
-    area: str  # m², 2 places
-    voter: str  # round pseudonym V0001, "开发商", or "" for a unit without owner key
-    name: str  # masked
-    choice: str  # effective choice of the unit's voter (through any of the voter's units), Chinese
-    channel: str
-    cast_at: str  # CST, to the second
-    receipt: str
-
-
-@dataclass(frozen=True)
-class NoticeLine:
-    id: int
-    version: int
-    kind: str
-    title: str
-    starts_on: str
-    working_days: int
-    ends_on: str
-    superseded: bool
-
-
-@dataclass(frozen=True)
-class StepLine:
-    at: str
-    action: str
-    direction: str
-    actor: str
-    note: str
-
-
-@dataclass(frozen=True)
-class RoundReport:
-    round_id: int
-    estate_id: int
-    place: str  # 街道 · 社区 · 小区
-    estate: str
-    stage: int
-    stage_zh: str
-    title: str
-    status_zh: str
-    period: str  # voting period, CST
-    rule: Rule
-    policy_zh: str
-    roll_sha256: str
-    generated_at: str  # CST
-    tally: dict
-    notices: list[NoticeLine]
-    steps: list[StepLine]
-    households: list[HouseholdLine]
-
-    @property
-    def check_rows(self) -> list[dict]:
-        """The tally's checks with their Chinese titles and requirement."""
-        titles = {c.name: check_title_zh(c) for c in self.rule.checks}
-        return [dict(c, title=titles.get(c["name"], c["name"]), requirement=requirement_zh(c),
-                     unit="㎡" if c["measure"] == "area" else "人", verdict="通过" if c["passed"] else "未通过")
-                for c in self.tally["checks"]]
-
-    @property
-    def verdict_zh(self) -> str:
-        return "通过" if self.tally["passed"] else "未通过"
-
 
 def round_notices_with_plan(round_: Round) -> list[Notice]:
     """The round's own notices, and those of the plan version it votes on (every version)."""

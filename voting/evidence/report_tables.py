@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
-from .report_data import FIGURE_KINDS_ZH, RoundReport
+from .report_model import FIGURE_KINDS_ZH, RoundReport
 from .report_pdf import HOUSEHOLD_COLUMNS
 
 _FORMULA_START = ("=", "+", "-", "@")

@@ -1,4 +1,5 @@
 """Audit events and the head of each chain (the row appends lock)."""
+import json
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
@@ -42,8 +43,6 @@ class AuditEvent(db.Model):
 
     def as_dict(self) -> dict:
         """The event as hashed and exported (audit.jsonl)."""
-        import json
-
         return {"chain": self.chain, "seq": self.seq, "at": self.at.isoformat(), "actor": self.actor,
                 "action": self.action, "subject": self.subject, "data": json.loads(self.data),
                 "prev_hash": self.prev_hash, "hash": self.hash}

@@ -1,4 +1,4 @@
-"""Public notices (公示/公告), loaded calendar years, and project milestones."""
+"""Public notices (公示/公告) and project milestones."""
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
@@ -33,19 +33,6 @@ class Notice(db.Model):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), unique=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
-
-
-class CalendarYear(db.Model):
-    """A year's official schedule loaded by district staff; the newest row per year applies."""
-
-    __tablename__ = "calendar_years"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int] = mapped_column(index=True)
-    holidays: Mapped[str] = mapped_column(Text)  # JSON list of ISO dates
-    makeup_workdays: Mapped[str] = mapped_column(Text)  # JSON list of ISO dates
-    source: Mapped[str] = mapped_column(String(300), default="")  # e.g. 国办发明电〔2026〕X号
-    loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    loaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
 
 
 MILESTONE_STEPS = {

@@ -12,6 +12,7 @@ from ..refusals import Refused
 from .catalogue import get_item, validate_item_codes
 from .funding import estimate_funding, per_household
 from ..models.proposals import Proposal, ProposalVersion
+from ..models.rounds import Round
 
 
 class ProposalError(Refused):
@@ -53,7 +54,6 @@ def create_proposal(estate: Estate, data: dict, actor_id: int | None, now: datet
 
 def revise_proposal(proposal: Proposal, data: dict, actor_id: int | None, now: datetime) -> ProposalVersion:
     """A new immutable version; `caused_by_round_id` must be a round of this proposal."""
-    from ..models.rounds import Round
 
     _check_items(data["items"])
     round_id = data.get("caused_by_round_id")

@@ -9,24 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from collections.abc import Iterable
 from decimal import Decimal
 
 from voting.roster.roster_import import COLUMNS
+from voting.unit_labels import natural_key
 
 EXPORT_HEADERS = COLUMNS  # canonical English headers in canonical order, co_owners last
-_DIGITS = re.compile(r"([0-9]+)")
-
-
-def natural_key(text: str) -> tuple:
-    """Sort key that orders digit runs by value: "2" < "10", "2-1" < "2-10" < "10-1".
-
-    Letters compare case-insensitively; the raw text breaks ties so the order is total.
-    """
-    parts = tuple((0, int(chunk), "") if chunk.isdigit() else (1, 0, chunk.casefold())
-                  for chunk in _DIGITS.split(text) if chunk)
-    return parts, text
 
 
 def write_roster_csv(rows: Iterable) -> bytes:

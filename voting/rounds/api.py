@@ -11,7 +11,7 @@ from ..models.accounts import StaffUser
 from ..clock import now
 from ..extensions import db
 from ..proposals.api import proposal_or_404
-from ..refusals import abort_refused
+from ..refusal_answers import abort_refused
 from ..models.rounds import Opinion, OpinionAnswer, Round
 from .operations import RoundRefused, add_opinion, close_round, create_round, open_round, publish_result
 from .round_tally import round_tally

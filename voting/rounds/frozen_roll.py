@@ -7,7 +7,8 @@ from sqlalchemy import insert, select
 from ..estates.operations import active_households
 from ..extensions import db
 from ..privacy import mask_name, pseudonyms
-from ..roster.roster_export import natural_key, write_roster_csv
+from ..unit_labels import natural_key
+from ..roster.roster_export import write_roster_csv
 from ..tally.tally import RollUnit, voter_key
 from ..models.rounds import RollEntry, Round, RoundVoter
 

@@ -11,7 +11,10 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..models.accounts import StaffUser
-from ..audit.log import record as audit
+from ..audit.process_record import record_step
+from notices.operations import notice_period_ended
+
+from ..china_time import cst_today
 from ..extensions import db
 from ..models.proposals import Proposal
 from ..refusals import Refused
@@ -20,6 +23,7 @@ from .cast_gate import enter_exclusive
 from .frozen_roll import freeze_roll
 from ..models.rounds import Opinion, OpinionAnswer, RollEntry, Round, RoundTransition
 from .round_tally import live_tally
+from ..models.proposals import ProposalVersion
 
 STAGE_TITLES = {1: "第一次征询：改造意愿", 2: "第二次征询：初步方案", 3: "第三次征询：正式方案"}
 # Hangzhou property regulation (2021) Art. 20: a vote stays open at least 5 and at most 60 days.
@@ -30,17 +34,6 @@ STATUS_ZH = {"draft": "草稿", "open": "表决中", "closed": "已截止", "pub
 
 class RoundRefused(Refused):
     """A transition or request that is not allowed now; status 409 or 422."""
-
-
-def record(round_: Round, action: str, to_status: str, direction: str, actor_id: int | None, now: datetime,
-           note: str = "", from_status: str | None = None) -> RoundTransition:
-    step = RoundTransition(round_id=round_.id, action=action, from_status=from_status, to_status=to_status,
-                           direction=direction, actor_id=actor_id, at=now, note=note)
-    db.session.add(step)
-    actor = db.session.get(StaffUser, actor_id).username if actor_id else "system"
-    audit(round_.estate_id, f"round_{action}", f"round:{round_.id}", actor=actor, at=now,
-          data={"stage": round_.stage, "from": from_status, "to": to_status, "direction": direction, "note": note})
-    return step
 
 
 def create_round(proposal: Proposal, data: dict, actor_id: int | None, now: datetime) -> Round:
@@ -70,7 +63,7 @@ def create_round(proposal: Proposal, data: dict, actor_id: int | None, now: date
     )
     db.session.add(round_)
     db.session.flush()
-    record(round_, "created", "draft", "", actor_id, now, note=round_.title)
+    record_step(round_, "created", "draft", "", actor_id, now, note=round_.title)
     return round_
 
 
@@ -107,7 +100,6 @@ def open_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
         raise RoundRefused(409, "未到设定的开始时间，不能提前开始表决")
     if now >= round_.closes_at:
         raise RoundRefused(409, "设定的截止时间已过，不能开始表决")
-    from ..models.proposals import ProposalVersion
 
     round_.proposal_version_id = db.session.scalar(
         select(ProposalVersion.id).where(ProposalVersion.proposal_id == round_.proposal_id)
@@ -121,16 +113,13 @@ def open_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
     freeze_roll(round_)
     if not round_.total_heads:
         raise RoundRefused(409, "名册为空，不能开始表决；请先导入名册")
-    record(round_, "opened", "open", "up", actor_id, now, from_status="draft",
+    record_step(round_, "opened", "open", "up", actor_id, now, from_status="draft",
            note=f"名册冻结：{round_.total_heads} 人，{round_.total_area:.2f} ㎡")
     return round_
 
 
 def close_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
     """open → closed: not before the closing time nor before the notice period ends; freezes the tally."""
-    from notices.operations import notice_period_ended
-    from ..china_time import cst_today
-
     _lock(round_)
     if round_.status != "open":
         raise RoundRefused(409, f"只有表决中的轮次可以截止（当前：{STATUS_ZH[round_.status]}）")
@@ -142,7 +131,7 @@ def close_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
     result = live_tally(round_)
     round_.status, round_.passed = "closed", result["passed"]
     round_.result_json = json.dumps(result, ensure_ascii=False, sort_keys=True)
-    record(round_, "closed", "closed", "up", actor_id, now, from_status="open",
+    record_step(round_, "closed", "closed", "up", actor_id, now, from_status="open",
            note=("通过" if result["passed"] else "未通过") + f"（{result['rule']}）")
     db.session.flush()
     return round_
@@ -175,13 +164,7 @@ def publish_result(round_: Round, answers: list[dict], actor_id: int | None, now
         db.session.add(OpinionAnswer(opinion_id=answer["opinion_id"], text=answer["answer"],
                                      created_at=now, created_by_id=actor_id))
     round_.status = "published"
-    record(round_, "result_published", "published", "down", actor_id, now, from_status="closed",
+    record_step(round_, "result_published", "published", "down", actor_id, now, from_status="closed",
            note=f"答复意见 {len(answers)} 条")
     db.session.flush()
     return round_
-
-
-def open_round_blocking_roster(estate_id: int) -> str | None:
-    """A Chinese reason if the estate's roll is frozen by an open round, else None."""
-    title = db.session.scalar(select(Round.title).where(Round.estate_id == estate_id, Round.status == "open"))
-    return f"“{title}”正在表决，名册已冻结，表决截止前不能重新导入" if title else None

@@ -1,17 +1,26 @@
 """Staff page of a round: status, timeline (三上三下), tally, opinions, and its transitions."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
+from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404
+from ..china_time import CST
 from ..clock import now
 from ..extensions import db
-from ..tally.summary_zh import KIND_ZH
+from ..models.proposals import Proposal
+from ..proposals.pages import proposal_page
+from ..tally.rules import PRESETS
+from ..tally.summary_zh import KIND_ZH, check_title_zh
 from .api import round_view
 from ..models.rounds import Opinion, OpinionAnswer, Round
-from .operations import STATUS_ZH, RoundRefused, add_opinion, close_round, open_round, publish_result
+from .operations import (STAGE_TITLES, STATUS_ZH, RoundRefused, add_opinion, close_round, create_round, open_round,
+                         publish_result)
 from .round_tally import round_rule, round_tally
+from .schemas import RoundCreateSchema
 
 bp = Blueprint("round_pages", __name__)
 
@@ -23,16 +32,12 @@ ACTION_ZH = {"created": "创建", "opened": "开始表决（一上：征集意�
 def _round(round_id: int) -> Round:
     round_ = db.session.get(Round, round_id)
     if round_ is None:
-        from flask import abort
-
         abort(404)
     estate_or_404(current_staff(), round_.estate_id)
     return round_
 
 
 def render_round_page(round_: Round, status: int = 200, **extra):
-    from ..evidence.report_data import check_title_zh  # imports this module: not at the top
-
     estate, rule = estate_or_404(current_staff(), round_.estate_id), round_rule(round_)
     opinions = db.session.scalars(select(Opinion).where(Opinion.round_id == round_.id).order_by(Opinion.id)).all()
     answers = {}
@@ -102,3 +107,41 @@ def round_opinion(round_id):
     db.session.commit()
     flash("已记录意见")
     return redirect(url_for("round_pages.round_detail", round_id=round_id))
+
+
+def _cst_input(value: str) -> str:
+    """`datetime-local` input (China time, no offset) → ISO 8601 with +08:00."""
+    return datetime.fromisoformat(value).replace(tzinfo=CST).isoformat() if value else ""
+
+
+@bp.app_template_global()
+def proposal_rounds_panel(proposal) -> dict:
+    """The proposal page's rounds panel: its rounds, in order, and the choices of the new-round form."""
+    rounds = [] if proposal is None else db.session.scalars(
+        select(Round).where(Round.proposal_id == proposal.id).order_by(Round.id)).all()
+    return {"rounds": rounds, "stage_titles": STAGE_TITLES, "status_zh": STATUS_ZH, "presets": PRESETS}
+
+
+@bp.route("/estates/<int:estate_id>/proposal/rounds", methods=["POST"])
+@login_required
+def round_create(estate_id):
+    estate = estate_or_404(current_staff(), estate_id)
+    proposal = db.session.scalar(select(Proposal).where(Proposal.estate_id == estate.id))
+    if proposal is None:
+        return proposal_page(estate, 409, round_errors={"_": ["请先填写改造方案"]})
+    raw = {k: request.form.get(k, "") for k in ("stage", "rule", "ballot_policy", "verification")}
+    try:
+        raw["opens_at"] = _cst_input(request.form.get("opens_at", ""))
+        raw["closes_at"] = _cst_input(request.form.get("closes_at", ""))
+        data = RoundCreateSchema().load({k: v for k, v in raw.items() if v != ""})
+        round_ = create_round(proposal, data, current_staff().id, now())
+    except ValueError as exc:  # a malformed date from an old browser without a picker
+        return proposal_page(estate, 422, round_errors={"_": [f"时间格式不正确：{exc}"]})
+    except ValidationError as exc:
+        return proposal_page(estate, 422, round_errors=exc.messages)
+    except RoundRefused as exc:
+        db.session.rollback()
+        return proposal_page(estate, exc.status, round_errors={"_": [exc.message]})
+    db.session.commit()
+    flash(f"已创建：{round_.title}")
+    return redirect(url_for("round_pages.round_detail", round_id=round_.id))

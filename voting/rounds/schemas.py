@@ -4,14 +4,13 @@ import marshmallow as ma
 from ..record_ids import ID_RANGE
 from ..tally.rules import PRESETS
 from ..models.rounds import STAGES, VERIFICATIONS
+from ..china_time import CST
 
 
 class AwareDateTime(ma.fields.AwareDateTime):
     """ISO 8601 with an offset; a time without one is read as China Standard Time."""
 
     def __init__(self, **kwargs):
-        from ..china_time import CST
-
         super().__init__(default_timezone=CST, **kwargs)
 
 

@@ -7,10 +7,10 @@ from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404
 from ..clock import now
 from ..extensions import db
-from ..refusals import abort_refused
+from ..refusal_answers import abort_refused
 from ..rounds.api import round_or_404
 from ..models.sms import OutboxMessage
-from .phone_numbers import masked
+from ..phone_numbers import masked
 from .round_messages import SmsRefused, queue_reminders, queue_results, resend, resendable
 from .schemas import MessageSchema, OutboxQuerySchema, OutboxSchema, QueueReportSchema, ReminderSchema
 

@@ -17,7 +17,7 @@ from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from .phone_numbers import masked
+from ..phone_numbers import masked
 from .settings import setting, twilio_configured
 
 log = logging.getLogger(__name__)

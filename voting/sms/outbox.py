@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..audit.log import record as audit
 from ..extensions import db
 from ..models.sms import OptOut, OutboxMessage
-from .phone_numbers import masked
+from ..phone_numbers import masked
 
 OPTED_OUT_ZH = "该号码已退订短信"
 

@@ -8,12 +8,14 @@ from flask.views import MethodView
 from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint as ApiBlueprint
 
-from ..ballots.online import VoteRefused, refused
+from ..ballots.link_lookup import VoteRefused
+from ..ballots.online import refused
 from ..ballots.resident_pages import SECURITY_HEADERS
 from ..clock import now
 from ..extensions import db, limiter
-from ..refusals import abort_refused
-from .otp import phone_choices, request_code
+from ..refusal_answers import abort_refused
+from ..ballots.one_time_codes import phone_choices
+from .otp import request_code
 from .schemas import CodeRequestSchema, CodeSentSchema
 from .settings import setting
 from .worker import deliver_now

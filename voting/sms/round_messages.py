@@ -19,7 +19,7 @@ from ..rounds.frozen_roll import roll_entries
 from ..models.rounds import Round
 from ..models.sms import OutboxMessage
 from .outbox import enqueue, enqueue_batch
-from .phone_numbers import roll_phones
+from ..phone_numbers import roll_phones
 from .texts import reminder_text, result_text
 
 

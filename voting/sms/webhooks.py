@@ -16,7 +16,7 @@ from ..clock import now
 from ..extensions import db
 from ..models.sms import OutboxMessage
 from .outbox import opt_out
-from .phone_numbers import PhoneNumberError, masked, normalise_any
+from ..phone_numbers import PhoneNumberError, masked, normalise_any
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sms_webhooks", __name__, url_prefix="/api/v1/sms")

@@ -40,7 +40,7 @@ from ..extensions import db
 from .backends import PermanentSendError, SendOutcome, TransientSendError, current_backend
 from ..models.sms import OutboxMessage
 from .outbox import OPTED_OUT_ZH, is_opted_out
-from .phone_numbers import masked
+from ..phone_numbers import masked
 from .settings import setting
 
 log = logging.getLogger(__name__)

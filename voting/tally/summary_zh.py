@@ -1,9 +1,11 @@
 """A readable Chinese summary of a tally result (pure), for the CLI and reports."""
-from .rules import Rule
+from .rules import Check, Rule
 
 MEASURE_ZH = {"heads": "人数", "area": "面积"}
 KIND_ZH = {"total": "总计", "participating": "参与表决", "agree": "同意", "disagree": "不同意",
            "abstain": "弃权", "not_voted": "未表决"}
+_CHECK_MEASURE_ZH = {"heads": "人数", "area": "专有部分面积"}
+_SIDE_ZH = {"agree": "同意", "participating": "参与表决", "all": "总"}
 
 
 def summary_zh(result: dict, rule: Rule) -> str:
@@ -27,3 +29,9 @@ def summary_zh(result: dict, rule: Rule) -> str:
     lines.append("")
     lines.append("结论：" + ("通过" if result["passed"] else "未通过"))
     return "\n".join(lines)
+
+
+def check_title_zh(check: Check) -> str:
+    """'同意的专有部分面积占总专有部分面积' and the like, from the check's definition."""
+    measure = _CHECK_MEASURE_ZH[check.measure]
+    return f"{_SIDE_ZH[check.numerator]}的{measure}占{_SIDE_ZH[check.denominator]}{measure}"

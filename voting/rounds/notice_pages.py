@@ -14,10 +14,12 @@ from voting.extensions import db
 from voting.models.rounds import Round
 from voting.rounds.pages import render_round_page
 
-from .calendar_store import load_calendar
+from voting.calendar.calendar_store import load_calendar
 from voting.models.notices import NOTICE_KINDS, Notice
-from .operations import (NoticeError, NoticeTerms, attach_to_notice, correct_notice, newest_versions,
-                         notice_phase, period_zh, publish_round_notice, remaining_working_days, round_notices)
+from notices.operations import (NoticeError, NoticeTerms, attach_to_notice, correct_notice, notice_phase, period_zh, publish_round_notice, remaining_working_days)
+from notices.operations import newest_versions
+from notices.operations import round_notices
+from flask import abort
 
 bp = Blueprint("round_notice_pages", __name__)
 KIND_ZH = {"plan": "方案公示", "result": "结果公告", "announcement": "通知公告"}
@@ -46,8 +48,6 @@ def _min_days() -> int:
 def _notice(notice_id: int) -> Notice:
     notice = db.session.get(Notice, notice_id)
     if notice is None or notice.round_id is None:
-        from flask import abort
-
         abort(404)
     estate_or_404(current_staff(), notice.estate_id)
     return notice
@@ -68,8 +68,6 @@ def _refused(round_id: int, exc):
 def publish(round_id):
     round_ = db.session.get(Round, round_id)
     if round_ is None:
-        from flask import abort
-
         abort(404)
     estate_or_404(current_staff(), round_.estate_id)
     try:

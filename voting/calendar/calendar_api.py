@@ -2,9 +2,9 @@
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
-from voting import clock
-from voting.accounts.auth import api_login_required, current_staff
-from voting.extensions import db
+from .. import clock
+from ..accounts.auth import api_login_required, current_staff
+from ..extensions import db
 
 from .calendar_store import load_calendar, loaded_years, revisions, store_year, year_view
 from .schemas import CalendarYearInSchema, CalendarYearSchema, WorkingDaysQuerySchema, WorkingDaysSchema

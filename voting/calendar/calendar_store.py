@@ -8,10 +8,10 @@ from datetime import date, datetime
 
 from sqlalchemy import func, select
 
-from voting.audit.log import record as audit
-from voting.extensions import db
+from ..audit.log import record as audit
+from ..extensions import db
 
-from voting.models.notices import CalendarYear
+from ..models.calendar import CalendarYear
 from .working_days import WorkingCalendar, YearSchedule, validate_schedule
 
 

@@ -1,16 +1,20 @@
 """Roster import and export for an estate: parse, refuse or apply, and record."""
 from urllib.parse import quote
 
+from sqlalchemy import select
+
 from ..models.accounts import StaffUser
 from ..audit.log import record as audit
 from ..china_time import cst_today
 from ..db_types import utcnow
+from ..extensions import db
 from ..models.estates import Estate
-from ..estates.operations import active_households
+from ..models.rounds import Round
+from .operations import active_households
 from ..privacy import looks_masked, mask_name, mask_phone, pseudonyms
 from ..refusals import Refused
-from .roster_export import write_roster_csv
-from .roster_import import RosterRow, RowError, parse_roster
+from ..roster.roster_export import write_roster_csv
+from ..roster.roster_import import RosterRow, RowError, parse_roster
 from .roster_sync import RosterSyncResult, apply_roster
 
 
@@ -29,8 +33,6 @@ def _masked_value_errors(rows: list[RosterRow]) -> list[RowError]:
 
 def import_roster(estate: Estate, actor: StaffUser, filename: str, content: bytes) -> RosterSyncResult:
     """Validate and apply an uploaded roster; raises RosterRefused (nothing written) on any problem."""
-    from ..rounds.operations import open_round_blocking_roster
-
     blocked = open_round_blocking_roster(estate.id)
     if blocked:
         raise RosterRefused(409, blocked)
@@ -71,3 +73,9 @@ def export_roster(estate: Estate, actor: StaffUser, *, full: bool) -> tuple[byte
           data={"full": full, "households": len(rows)})
     filename = quote(f"{estate.name}-{kind}-{cst_today(utcnow()).isoformat()}.csv")
     return write_roster_csv(rows), filename
+
+
+def open_round_blocking_roster(estate_id: int) -> str | None:
+    """A Chinese reason if the estate's roll is frozen by an open round, else None."""
+    title = db.session.scalar(select(Round.title).where(Round.estate_id == estate_id, Round.status == "open"))
+    return f"“{title}”正在表决，名册已冻结，表决截止前不能重新导入" if title else None

@@ -16,10 +16,10 @@ from sqlalchemy.orm import joinedload
 from ..models.accounts import StaffUser
 from ..audit.log import record as audit
 from ..models.estates import Building, Estate, Household, RosterImport, Voter
-from ..estates.operations import roll_totals
+from .operations import roll_totals
 from ..extensions import db
 from ..unit_labels import unit_label
-from .roster_import import RosterRow
+from ..roster.roster_import import RosterRow
 
 _FIELDS = ("area", "area_source", "status", "owner_key", "owner_name", "phones", "co_owners")
 

@@ -1,0 +1,1 @@
+"""The official working-day calendar: the State Council holiday tables per year, and working-day arithmetic."""
