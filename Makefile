@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-sqlite test-postgres install fonts axe migrate seed serve bench clean
+.PHONY: run test lint-imports test-sqlite test-postgres install fonts axe migrate seed serve bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,12 @@ serve:
 
 run: seed serve
 
-# The suite on SQLite; again on PostgreSQL when TEST_DATABASE_URL is set.
-test: install axe
+# The layers and pure modules of docs/architecture.md (.importlinter).
+lint-imports: install
+	$(BIN)/lint-imports --no-cache
+
+# The import contracts, then the suite on SQLite; again on PostgreSQL when TEST_DATABASE_URL is set.
+test: install axe lint-imports
 	$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ]; then $(MAKE) --no-print-directory test-postgres; \
 	else echo "TEST_DATABASE_URL not set: PostgreSQL run skipped (CI sets it)"; fi

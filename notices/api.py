@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from voting import clock
 from voting.accounts.auth import api_login_required, current_staff
-from voting.accounts.jurisdiction import estate_or_404, may_see_estate
+from voting.accounts.jurisdiction import estate_or_404, record_or_404
 from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
 from voting.attachments.operations import (ATTACHMENT_RESPONSES, add_attachment, attachment_of, attachment_response,
                                            attachment_view, attachments_of)
@@ -29,20 +29,6 @@ from .schemas import (AttachmentFormSchema, AttachmentMultipartSchema, Attachmen
 
 blp = Blueprint("notices_api", __name__, url_prefix="/api/v1", description="公示、附件与工程节点")
 MULTIPART_ATTACHMENT = {"content": {"multipart/form-data": {"schema": AttachmentMultipartSchema}}}
-
-
-def _visible_or_404(estate_id: int, message: str) -> None:
-    estate = db.session.get(Estate, estate_id)
-    if estate is None or not may_see_estate(current_staff(), estate):
-        abort(404, message=message)
-
-
-def _get_or_404(model, record_id: int, message: str):
-    record = db.session.get(model, record_id)
-    if record is None:
-        abort(404, message=message)
-    _visible_or_404(record.estate_id, message)
-    return record
 
 
 def _min_days() -> int:
@@ -99,12 +85,12 @@ class RoundNotices(MethodView):
     @blp.response(201, NoticeSchema)
     def post(self, data, round_id):
         """Publish a notice for a round; records a "down" step of 三上三下."""
-        return _publish(publish_round_notice, _get_or_404(Round, round_id, "找不到该征询轮次"), data)
+        return _publish(publish_round_notice, record_or_404(Round, round_id, "找不到该征询轮次"), data)
 
     @blp.response(200, NoticeSchema(many=True))
     def get(self, round_id):
         """Every notice of the round, all versions, oldest first."""
-        _get_or_404(Round, round_id, "找不到该征询轮次")
+        record_or_404(Round, round_id, "找不到该征询轮次")
         return [notice_view(n) for n in round_notices(round_id)]
 
 
@@ -116,7 +102,7 @@ class ProposalNotices(MethodView):
     @blp.response(201, NoticeSchema)
     def post(self, data, proposal_id):
         """Publish the proposal's latest version for 公示 (at least the minimum working days)."""
-        return _publish(publish_proposal_notice, _get_or_404(Proposal, proposal_id, "找不到该方案"), data)
+        return _publish(publish_proposal_notice, record_or_404(Proposal, proposal_id, "找不到该方案"), data)
 
 
 @blp.route("/notices/<int:notice_id>")
@@ -126,7 +112,7 @@ class NoticeItem(MethodView):
     @blp.response(200, NoticeSchema)
     def get(self, notice_id):
         """One notice; published notices never change (a correction is a new version)."""
-        return notice_view(_get_or_404(Notice, notice_id, "找不到该公示"))
+        return notice_view(record_or_404(Notice, notice_id, "找不到该公示"))
 
 
 @blp.route("/notices/<int:notice_id>/corrections")
@@ -138,7 +124,7 @@ class NoticeCorrections(MethodView):
     @blp.alt_response(409, description="该版本已被更正：只能更正最新版本")
     def post(self, data, notice_id):
         """Correct the newest version: version + 1, a new full period; the old one stays visible."""
-        notice = _get_or_404(Notice, notice_id, "找不到该公示")
+        notice = record_or_404(Notice, notice_id, "找不到该公示")
         try:
             corrected = correct_notice(notice, _terms(data), current_staff().id, clock.now(),
                                        load_calendar(), _min_days())
@@ -173,7 +159,7 @@ class NoticeAttachments(MethodView):
         Allowed on the newest version until its start day: once the counted
         period has begun, what residents see may only change by a correction.
         """
-        notice = _get_or_404(Notice, notice_id, "找不到该公示")
+        notice = record_or_404(Notice, notice_id, "找不到该公示")
         filename, data = _read_upload(files)
         try:
             attachment = attach_to_notice(notice, filename, data, form["purpose"], current_staff().id, clock.now())
@@ -223,7 +209,7 @@ class MilestoneAttachments(MethodView):
     @blp.alt_response(415, description="不是 JPEG/PNG/WebP 图片或 PDF")
     def post(self, files, form, milestone_id):
         """Attach a document (approval, acceptance record…) or a site photo to a milestone."""
-        milestone = _get_or_404(Milestone, milestone_id, "找不到该工程节点")
+        milestone = record_or_404(Milestone, milestone_id, "找不到该工程节点")
         filename, data = _read_upload(files)
         try:
             attachment = add_attachment(estate_id=milestone.estate_id, owner_type="milestone",
@@ -244,7 +230,7 @@ class MilestoneAttachmentFile(MethodView):
     @blp.doc(responses=ATTACHMENT_RESPONSES)
     def get(self, milestone_id, attachment_id):
         """The stored file (staff only: milestone documents are not on the public board)."""
-        milestone = _get_or_404(Milestone, milestone_id, "找不到该工程节点")
+        milestone = record_or_404(Milestone, milestone_id, "找不到该工程节点")
         attachment = attachment_of("milestone", milestone.id, attachment_id)
         if attachment is None:
             abort(404, message="找不到该附件")

@@ -8,6 +8,8 @@ from sqlalchemy import Select, select
 
 from ..models.estates import Community, Estate, Street
 from ..extensions import db
+from ..models.rounds import Round
+from .auth import current_staff
 from ..models.accounts import StaffUser
 
 
@@ -34,6 +36,22 @@ def estate_or_404(user: StaffUser, estate_id: int) -> Estate:
     if estate is None or not may_see_estate(user, estate):
         abort(404, message="找不到该小区")
     return estate
+
+
+def record_or_404(model, record_id: int, message: str):
+    """The `model` row of an estate the current staff user may see, else 404 with `message` (API and pages alike)."""
+    record = db.session.get(model, record_id)
+    if record is None:
+        abort(404, message=message)
+    estate = db.session.get(Estate, record.estate_id)
+    if estate is None or not may_see_estate(current_staff(), estate):
+        abort(404, message=message)
+    return record
+
+
+def round_or_404(round_id: int) -> Round:
+    """The round, if its estate is within the current staff user's jurisdiction; else 404."""
+    return record_or_404(Round, round_id, "找不到该征询轮次")
 
 
 def may_create_in(user: StaffUser, street_name: str, community_name: str) -> str | None:

@@ -15,7 +15,7 @@ from ..clock import now
 from ..models.estates import Estate
 from ..extensions import db
 from ..refusal_answers import abort_refused
-from ..rounds.api import round_or_404
+from ..accounts.jurisdiction import round_or_404
 from ..models.rounds import Round, RoundVoter
 from .casting import ballot_standing
 from .links import LinkRefused, household_link, household_links, reissue

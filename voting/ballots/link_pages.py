@@ -8,7 +8,7 @@ from flask_login import login_required
 from flask_smorest import abort
 
 from ..accounts.auth import current_staff
-from ..accounts.jurisdiction import estate_or_404
+from ..accounts.jurisdiction import round_or_404
 from ..clock import now
 from ..extensions import db
 from ..record_ids import parse_record_id
@@ -19,14 +19,6 @@ from .links import LinkRefused, household_link, household_links, issue_missing, 
 from .qr_slips import qr_png
 
 bp = Blueprint("link_pages", __name__)
-
-
-def _round(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        abort(404, message="找不到该征询轮次")
-    estate_or_404(current_staff(), round_.estate_id)
-    return round_
 
 
 def _back(round_id: int):
@@ -46,7 +38,7 @@ def round_links_panel(round_obj: Round) -> dict:
 @bp.route("/rounds/<int:round_id>/links/issue", methods=["POST"])
 @login_required
 def links_issue(round_id):
-    round_ = _round(round_id)
+    round_ = round_or_404(round_id)
     try:
         count = issue_missing(round_, current_staff().id, now())
     except LinkRefused as exc:
@@ -59,7 +51,7 @@ def links_issue(round_id):
 @bp.route("/rounds/<int:round_id>/links/reissue", methods=["POST"])
 @login_required
 def links_reissue(round_id):
-    round_ = _round(round_id)
+    round_ = round_or_404(round_id)
     household_id = parse_record_id(request.form.get("household_id"))
     if household_id is None:
         abort(422, message="请选择要重新发放的房屋")
@@ -75,7 +67,7 @@ def links_reissue(round_id):
 @bp.route("/rounds/<int:round_id>/slips.pdf")
 @login_required
 def slips(round_id):
-    round_ = _round(round_id)
+    round_ = round_or_404(round_id)
     building = request.args.get("building") or None
     try:
         links = household_links(round_, current_staff().id, now(), building=building)
@@ -89,7 +81,7 @@ def slips(round_id):
 @bp.route("/rounds/<int:round_id>/households/<int:household_id>/qr.png")
 @login_required
 def household_qr(round_id, household_id):
-    round_ = _round(round_id)
+    round_ = round_or_404(round_id)
     try:
         link = household_link(round_, household_id, current_staff().id, now())
     except LinkRefused as exc:

@@ -11,7 +11,7 @@ from ..clock import now
 from ..extensions import db
 from ..record_ids import ID_RANGE
 from ..refusal_answers import abort_refused
-from ..rounds.api import round_or_404
+from ..accounts.jurisdiction import round_or_404
 from .casting import CHOICES_ZH
 from ..models.ballots import PaperEntry
 from .paper import (KINDS_ZH, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry, enter_paper_ballot,

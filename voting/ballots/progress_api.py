@@ -4,7 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from ..accounts.auth import api_login_required
-from ..rounds.api import round_or_404
+from ..accounts.jurisdiction import round_or_404
 from .progress import round_progress
 
 blp = Blueprint("progress", __name__, url_prefix="/api/v1", description="表决进度与入户动员名单（工作人员）")

@@ -4,7 +4,7 @@ from flask_login import login_required
 from sqlalchemy import func, select
 
 from ..accounts.auth import current_staff
-from ..accounts.jurisdiction import estate_or_404
+from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..attachments.operations import attachment_of, attachment_response
 from ..clock import now
 from ..extensions import db
@@ -20,19 +20,11 @@ from .progress import progress_summary, round_progress
 bp = Blueprint("ballot_staff_pages", __name__)
 
 
-def _round(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        abort(404)
-    estate_or_404(current_staff(), round_.estate_id)
-    return round_
-
-
 def _entry(entry_id: int) -> PaperEntry:
     entry = db.session.get(PaperEntry, entry_id)
     if entry is None:
         abort(404)
-    _round(entry.round_id)
+    round_or_404(entry.round_id)
     return entry
 
 
@@ -64,13 +56,13 @@ def _back(round_id: int):
 @bp.route("/rounds/<int:round_id>/paper")
 @login_required
 def paper_page(round_id):
-    return _paper_page(_round(round_id))
+    return _paper_page(round_or_404(round_id))
 
 
 @bp.route("/rounds/<int:round_id>/paper", methods=["POST"])
 @login_required
 def paper_enter(round_id):
-    round_ = _round(round_id)
+    round_ = round_or_404(round_id)
     form = {k: request.form.get(k, "") for k in ("household_id", "choice", "kind")}
     household_id = parse_record_id(form["household_id"])
     if household_id is None:
@@ -82,7 +74,7 @@ def paper_enter(round_id):
                                    uploads["scan"], uploads["authorisation"], current_staff(), now())
     except PaperRefused as exc:
         db.session.rollback()
-        return _paper_page(_round(round_id), exc.status, exc.message, form)
+        return _paper_page(round_or_404(round_id), exc.status, exc.message, form)
     db.session.commit()
     flash(f"已录入第 {entry.id} 号纸质表决票，请另一位工作人员核对原件后确认，确认后才计入")
     return _back(round_id)
@@ -100,7 +92,7 @@ def paper_decide(entry_id, action):
             decision = reject_paper_entry(entry, current_staff(), request.form.get("reason", ""), now())
     except PaperRefused as exc:
         db.session.rollback()
-        return _paper_page(_round(round_id), exc.status, exc.message)
+        return _paper_page(round_or_404(round_id), exc.status, exc.message)
     db.session.commit()
     flash(f"第 {entry_id} 号：{STATUS_ZH[decision.outcome]}")
     return _back(round_id)
@@ -120,7 +112,7 @@ def paper_file(entry_id, attachment_id):
 @bp.route("/rounds/<int:round_id>/progress")
 @login_required
 def progress_page(round_id):
-    round_ = _round(round_id)
+    round_ = round_or_404(round_id)
     estate = estate_or_404(current_staff(), round_.estate_id)
     building = request.args.get("building", "").strip() or None
     progress = round_progress(round_, building, canvass_limit=50) if round_.status == "open" else None

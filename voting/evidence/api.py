@@ -7,7 +7,7 @@ from ..accounts.auth import api_login_required, current_staff
 from ..china_time import cst_today
 from ..clock import now
 from ..extensions import db
-from ..rounds.api import round_or_404
+from ..accounts.jurisdiction import round_or_404
 from ..models.rounds import Round
 from .exports import NOT_FROZEN_ZH, REPORT_FORMATS, export_bundle, export_report, street_export
 from .schemas import StreetSchema, StreetSummarySchema

@@ -6,7 +6,7 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
 from ..accounts.auth import api_login_required, current_staff
-from ..accounts.jurisdiction import estate_or_404
+from ..accounts.jurisdiction import round_or_404
 from ..models.accounts import StaffUser
 from ..clock import now
 from ..extensions import db
@@ -19,14 +19,6 @@ from .schemas import (IdSchema, OpinionCreateSchema, OpinionSchema, ResultPublis
                       RoundSchema, TallySchema)
 
 blp = Blueprint("rounds", __name__, url_prefix="/api/v1", description="征询轮次（三上三下）与计票")
-
-
-def round_or_404(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        abort(404, message="找不到该征询轮次")
-    estate_or_404(current_staff(), round_.estate_id)
-    return round_
 
 
 def round_view(round_: Round) -> dict:

@@ -7,7 +7,7 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..accounts.auth import current_staff
-from ..accounts.jurisdiction import estate_or_404
+from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..china_time import CST
 from ..clock import now
 from ..extensions import db
@@ -27,14 +27,6 @@ bp = Blueprint("round_pages", __name__)
 ACTIONS = {"open": open_round, "close": close_round}
 ACTION_ZH = {"created": "创建", "opened": "开始表决（一上：征集意见）", "closed": "截止计票",
              "result_published": "公布结果并答复意见（一下）", "notice_published": "发布公示"}
-
-
-def _round(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        abort(404)
-    estate_or_404(current_staff(), round_.estate_id)
-    return round_
 
 
 def render_round_page(round_: Round, status: int = 200, **extra):
@@ -57,18 +49,18 @@ def render_round_page(round_: Round, status: int = 200, **extra):
 @bp.route("/rounds/<int:round_id>")
 @login_required
 def round_detail(round_id):
-    return render_round_page(_round(round_id))
+    return render_round_page(round_or_404(round_id))
 
 
 @bp.route("/rounds/<int:round_id>/<any(open, close):action>", methods=["POST"])
 @login_required
 def round_transition(round_id, action):
-    round_ = _round(round_id)
+    round_ = round_or_404(round_id)
     try:
         ACTIONS[action](round_, current_staff().id, now())
     except RoundRefused as exc:
         db.session.rollback()
-        return render_round_page(_round(round_id), exc.status, error=exc.message)
+        return render_round_page(round_or_404(round_id), exc.status, error=exc.message)
     db.session.commit()
     flash("已开始表决，名册已冻结" if action == "open" else "已截止，计票结果已固定")
     return redirect(url_for("round_pages.round_detail", round_id=round_id))
@@ -77,7 +69,7 @@ def round_transition(round_id, action):
 @bp.route("/rounds/<int:round_id>/result", methods=["POST"])
 @login_required
 def round_publish(round_id):
-    round_ = _round(round_id)
+    round_ = round_or_404(round_id)
     answers = []
     for key, text in request.form.items():
         if key.startswith("answer-") and text.strip() and key[7:].isdigit():
@@ -86,7 +78,7 @@ def round_publish(round_id):
         publish_result(round_, answers, current_staff().id, now())
     except RoundRefused as exc:
         db.session.rollback()
-        return render_round_page(_round(round_id), exc.status, error=exc.message)
+        return render_round_page(round_or_404(round_id), exc.status, error=exc.message)
     db.session.commit()
     flash("结果已公布")
     return redirect(url_for("round_pages.round_detail", round_id=round_id))
@@ -95,7 +87,7 @@ def round_publish(round_id):
 @bp.route("/rounds/<int:round_id>/opinions", methods=["POST"])
 @login_required
 def round_opinion(round_id):
-    round_ = _round(round_id)
+    round_ = round_or_404(round_id)
     text = request.form.get("text", "").strip()
     if not text or len(text) > 2000:
         return render_round_page(round_, 422, error="意见内容不能为空，且不超过2000字")
@@ -103,7 +95,7 @@ def round_opinion(round_id):
         add_opinion(round_, text, "staff", None, current_staff().id, now())
     except RoundRefused as exc:
         db.session.rollback()
-        return render_round_page(_round(round_id), exc.status, error=exc.message)
+        return render_round_page(round_or_404(round_id), exc.status, error=exc.message)
     db.session.commit()
     flash("已记录意见")
     return redirect(url_for("round_pages.round_detail", round_id=round_id))

@@ -8,7 +8,7 @@ from ..accounts.jurisdiction import estate_or_404
 from ..clock import now
 from ..extensions import db
 from ..refusal_answers import abort_refused
-from ..rounds.api import round_or_404
+from ..accounts.jurisdiction import round_or_404
 from ..models.sms import OutboxMessage
 from ..phone_numbers import masked
 from .round_messages import SmsRefused, queue_reminders, queue_results, resend, resendable

@@ -9,7 +9,7 @@ from flask_smorest import abort
 from sqlalchemy import func, select
 
 from ..accounts.auth import current_staff
-from ..accounts.jurisdiction import estate_or_404
+from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..clock import now
 from ..extensions import db
 from ..models.rounds import Round
@@ -20,14 +20,6 @@ from .schemas import KIND_ZH, PROVIDER_STATUS_ZH, STATE_ZH
 from .settings import twilio_configured
 
 bp = Blueprint("sms_pages", __name__)
-
-
-def _round(round_id: int) -> Round:
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        abort(404, message="找不到该征询轮次")
-    estate_or_404(current_staff(), round_.estate_id)
-    return round_
 
 
 def _render(estate, round_=None, rounds=None, status: int = 200):
@@ -57,7 +49,7 @@ def round_sms_counts(round_id: int) -> dict:
 @bp.route("/rounds/<int:round_id>/sms")
 @login_required
 def round_outbox(round_id):
-    round_ = _round(round_id)
+    round_ = round_or_404(round_id)
     return _render(estate_or_404(current_staff(), round_.estate_id), round_)
 
 
@@ -78,7 +70,7 @@ def estate_outbox(estate_id):
 @bp.route("/rounds/<int:round_id>/sms/<any(reminders, results):what>", methods=["POST"])
 @login_required
 def round_queue(round_id, what):
-    round_ = _round(round_id)
+    round_ = round_or_404(round_id)
     staff = current_staff()
     try:
         if what == "reminders":
