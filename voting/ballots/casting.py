@@ -3,8 +3,9 @@
 One statement, `UPDATE round_voters SET ballots = ballots + 1 … RETURNING ballots`,
 both takes the voter's row lock and hands out the ballot's sequence number, and it
 only matches while the round is open. Concurrent casts for one voter therefore get
-1, 2, 3… in commit order; under policy "first" only sequence 1 counts, under "last"
-the highest. A (round, voter, seq) unique key backs this up. Nothing is updated.
+1, 2, 3… in commit order; which of them counts under the round's policy is
+decided by tally.standing from that number. A (round, voter, seq) unique key backs
+this up. Nothing is updated.
 """
 import secrets
 from datetime import datetime, timedelta
@@ -18,6 +19,7 @@ from ..refusals import Refused
 from ..rounds.cast_gate import enter_shared
 from ..models.rounds import RollEntry, Round, RoundVoter
 from ..models.ballots import Ballot
+from ..tally.standing import counted_when_cast, standing
 
 if TYPE_CHECKING:
     from .link_lookup import RoundState
@@ -115,7 +117,7 @@ def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, ch
     # several app instances say: the tally orders ballots by cast_at.
     last = None if seq == 1 else conn.execute(_LAST_CAST, {"r": round_.id, "k": voter_key}).scalar()
     cast_at = now if last is None or now > last else last + timedelta(microseconds=1)
-    counted = round_.ballot_policy == "last" or seq == 1
+    counted = counted_when_cast(seq, round_.ballot_policy)
     ballot_id = conn.execute(_INSERT, {
         "round_id": round_.id, "household_id": household_id, "voter_key": voter_key, "seq": seq, "choice": choice,
         "channel": channel, "cast_at": cast_at, "receipt": receipt, "counted_at_cast": counted,
@@ -129,7 +131,8 @@ def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, ch
 
 
 def ballot_standing(ballot: "Ballot | AppendedBallot", policy: str, voter_ballots: int) -> str:
-    """'counted', 'duplicate' (policy first, not the first) or 'superseded' (policy last, not the latest)."""
-    if policy == "first":
-        return "counted" if ballot.seq == 1 else "duplicate"
-    return "counted" if ballot.seq == voter_ballots else "superseded"
+    """'counted', 'duplicate' or 'superseded' for a ledger row: tally.standing on its sequence number.
+
+    `voter_ballots` is the voter's number of ballots in the round (round_voters.ballots).
+    """
+    return standing(ballot.seq, voter_ballots, policy)

@@ -137,13 +137,6 @@ def voter_ballots(round_id: int, voter_key: str) -> list[Ballot]:
                                    .order_by(Ballot.seq)))
 
 
-def effective_ballot(ballots: list[Ballot], policy: str) -> Ballot | None:
-    """The ballot that counts under the policy: the first under 'first', the latest under 'last'."""
-    if not ballots:
-        return None
-    return ballots[0] if policy == "first" else ballots[-1]
-
-
 # --- Failed attempts: the budgets live in attempt_limits -----------------------------------
 
 def refused(exc: VoteRefused) -> VoteRefused:

@@ -24,8 +24,9 @@ from .casting import CHOICES_ZH, ballot_standing
 from ..models.ballots import Ballot
 from .link_lookup import CLOSED_ZH, NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, TokenLookup, VoteRefused, resolve_token
 from .one_time_codes import phone_choices
-from .online import (OPINION_MAX, check_before_casting, effective_ballot, refused, valid_submission_key, vote_with_token,
+from .online import (OPINION_MAX, check_before_casting, refused, valid_submission_key, vote_with_token,
                      voter_ballots)
+from ..tally.standing import effective
 
 bp = Blueprint("resident_ballot", __name__)
 
@@ -91,7 +92,7 @@ def _context(lookup: TokenLookup) -> dict:
         "round": round_, "estate": db.session.get(Estate, round_.estate_id), "entry": entry,
         "owner": mask_name(entry.owner_name), "covered": [e.label for e in covered], "version": version,
         "items": items, "board_url": f"/board/estates/{round_.estate_id}" if has_notices else None,
-        "ballots": ballots, "effective": effective_ballot(ballots, round_.ballot_policy),
+        "ballots": ballots, "effective": effective(ballots, round_.ballot_policy),
         "choices": CHOICES_ZH, "token": request.view_args["token"], "opinion_max": OPINION_MAX,
         "blocked": _sms_blocked(round_, entry),
     }
@@ -172,6 +173,6 @@ def vote_receipt(token, receipt):
     standing = ballot_standing(ballot, lookup.round.ballot_policy, len(ballots))
     return render_template("ballots/vote_receipt.html", ballot=ballot, standing=standing,
                            standing_zh=STANDING_ZH[standing], round=lookup.round_row(), choices=CHOICES_ZH,
-                           effective=effective_ballot(ballots, lookup.round.ballot_policy),
+                           effective=effective(ballots, lookup.round.ballot_policy),
                            estate=db.session.get(Estate, lookup.round.estate_id), token=token,
                            live=lookup.live and lookup.round.status == "open" and now() < lookup.round.closes_at)

@@ -1,15 +1,17 @@
 """The live tally aggregated in SQL for speed; the checks are still judged by the tally module.
 
-The database picks each voter's effective ballot (policy first: sequence 1; last: the
-voter's highest sequence, which casting keeps in cast_at order) and sums heads and
-exact integer hundredths per choice; `tally.assemble` then judges the rule. Tests prove
-the result equal to the pure `tally()` over the same roll and ballots.
+The database picks each voter's effective ballot (`counted_in_sql`: tally.standing's
+rule as a predicate on the sequence number, which casting keeps in cast_at order) and
+sums heads and exact integer hundredths per choice; `tally.assemble` then judges the
+rule. Tests prove the result equal to the pure `tally()` over the same roll and ballots,
+and the predicate equal to `tally.standing` on random ledgers.
 """
 from sqlalchemy import BigInteger, func, select, text, true, type_coerce
 
 from ..models.ballots import Ballot
 from ..db_types import area_to_hundredths
 from ..extensions import db
+from ..tally.standing import later_ballot_counts
 from ..tally.tally import CHOICES, assemble
 from ..unit_labels import unit_label
 from ..models.rounds import CONFLICTED_SQL, RollEntry, Round, RoundVoter
@@ -20,13 +22,21 @@ _KEYS_PER_QUERY = 500  # bound parameters per IN list, well under SQLite's limit
 _voter_hundredths = type_coerce(RoundVoter.area, BigInteger)
 
 
+def counted_in_sql(policy: str):
+    """SQL condition on a ballot joined to its voter's round_voters row: the ballot counts.
+
+    tally.standing.counted_seq as a predicate, so no statement reads a voter's other
+    ballots: sequence 1 under "first", the voter's ballot count under "last".
+    """
+    return Ballot.seq == (RoundVoter.ballots if later_ballot_counts(policy) else 1)
+
+
 def aggregate_counts(round_: Round) -> dict[str, tuple[int, int]]:
     """{"all": (heads, hundredths), "agree": …, "disagree": …, "abstain": …} from the database."""
-    effective_seq = 1 if round_.ballot_policy == "first" else RoundVoter.ballots
     rows = db.session.execute(
         select(Ballot.choice, func.count(), func.coalesce(func.sum(_voter_hundredths), 0))
         .join(RoundVoter, (RoundVoter.round_id == Ballot.round_id) & (RoundVoter.voter_key == Ballot.voter_key))
-        .where(Ballot.round_id == round_.id, Ballot.seq == effective_seq)
+        .where(Ballot.round_id == round_.id, counted_in_sql(round_.ballot_policy))
         .group_by(Ballot.choice)
     ).all()
     counts = {choice: (0, 0) for choice in CHOICES}

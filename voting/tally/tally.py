@@ -9,8 +9,8 @@ Denominators (SPC interpretation on building co-ownership, Arts. 8–9):
 
 A ballot cast through any unit of a voter counts for all that voter's units.
 Ballots are ordered by (cast_at, ballot_id, household_id, choice, channel) so the
-result depends only on the set of ballots, never on input order. Policy "first":
-the earliest ballot of a voter stands; "last": the latest.
+result depends only on the set of ballots, never on input order. Which of a
+voter's ballots stands under policy "first" or "last" is decided by ``standing``.
 
 Areas are kept as integer hundredths of a m²; Fractions appear only in the final
 checks (see ``rules``). No float anywhere.
@@ -25,10 +25,10 @@ from itertools import accumulate
 from typing import Iterable
 
 from .rules import Rule, evaluate_check, get_rule, hundredths_str
+from .standing import check_policy, later_ballot_counts, standings
 
 CHOICES = ("agree", "disagree", "abstain")
 CHANNELS = ("online", "paper", "proxy")
-POLICIES = ("first", "last")
 DEVELOPER_STATUSES = frozenset({"developer_unsold", "developer_undelivered"})
 UNIT_STATUSES = frozenset({"owned"}) | DEVELOPER_STATUSES
 DEVELOPER = "developer"
@@ -137,9 +137,7 @@ def _tie_key(b: CastBallot) -> tuple:
 def _scan(roll: _Roll, ballots: Iterable[CastBallot], policy: str):
     """One pass: the effective ballot per voter, and every (unit, choice) of
     voters who cast more than one ballot (for conflicts)."""
-    if policy not in POLICIES:
-        raise ValueError(f"未知的计票策略：{policy!r}（可用：first、last）")
-    later_wins = policy == "last"
+    later_wins = later_ballot_counts(policy)
     unit_voter = roll.unit_voter
     choices, channels = _CHOICE_SET, _CHANNEL_SET
     best: dict[str, CastBallot] = {}
@@ -231,8 +229,7 @@ def assemble(rule: Rule | str, policy: str, counts: dict[str, tuple[int, int]], 
     service's SQL aggregation (proven equal by tests) both end here.
     """
     rule = _resolve(rule)
-    if policy not in POLICIES:
-        raise ValueError(f"未知的计票策略：{policy!r}（可用：first、last）")
+    check_policy(policy)
     figures = dict(counts)
     figures["participating"] = (sum(counts[c][0] for c in CHOICES), sum(counts[c][1] for c in CHOICES))
     figures["not_voted"] = (counts["all"][0] - figures["participating"][0],
@@ -275,20 +272,26 @@ def effective_ballots(units: Iterable[RollUnit], ballots: Iterable[CastBallot],
 def ballot_statuses(units: Iterable[RollUnit], ballots: Iterable[CastBallot],
                     policy: str = "first") -> dict[str, str]:
     """ballot_id → "counted" (the voter's effective ballot), "duplicate" (a later
-    ballot under "first") or "superseded" (an earlier ballot under "last").
+    ballot under "first") or "superseded" (an earlier ballot under "last"), each
+    voter's ballots taken in the order the tally uses (cast_at, then the tie key).
 
     Needs unique, non-empty ballot_ids (ValueError otherwise).
     """
     ballots = list(ballots)
     roll = _Roll(units)
-    best, _ = _scan(roll, ballots, policy)
-    other = "duplicate" if policy == "first" else "superseded"
-    statuses: dict[str, str] = {}
+    _scan(roll, ballots, policy)  # rejects what the tally would reject
+    per_voter: dict[str, list[CastBallot]] = {}
+    seen: set[str] = set()
     for b in ballots:
-        if not b.ballot_id or b.ballot_id in statuses:
+        if not b.ballot_id or b.ballot_id in seen:
             raise ValueError(f"选票编号为空或重复：{b.ballot_id!r}")
-        statuses[b.ballot_id] = "counted" if best[roll.unit_voter[b.household_id]] is b else other
-    return statuses
+        seen.add(b.ballot_id)
+        per_voter.setdefault(roll.unit_voter[b.household_id], []).append(b)
+    statuses: dict[str, str] = {}
+    for own in per_voter.values():
+        own.sort(key=lambda b: (b.cast_at, _tie_key(b)))
+        statuses.update(zip((b.ballot_id for b in own), standings(len(own), policy)))
+    return {b.ballot_id: statuses[b.ballot_id] for b in ballots}
 
 
 def gap_to_pass(units: Iterable[RollUnit], ballots: Iterable[CastBallot], rule: Rule | str,
