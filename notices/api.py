@@ -14,7 +14,6 @@ from voting.accounts.jurisdiction import estate_or_404, record_or_404
 from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
 from voting.attachments.operations import (ATTACHMENT_RESPONSES, add_attachment, attachment_of, attachment_response,
                                            attachment_view, attachments_of)
-from voting.models.estates import Estate
 from voting.extensions import db
 from voting.models.proposals import Proposal
 from voting.refusal_answers import abort_refused

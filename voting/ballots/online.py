@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db
 from ..rounds.operations import RoundRefused, add_opinion
 from . import attempt_limits
-from .link_lookup import EntryState, TokenLookup, VoteRefused, usable_lookup
+from .link_lookup import NO_PHONE_ZH, EntryState, TokenLookup, VoteRefused, usable_lookup
 from .one_time_codes import check_code, use_code
 from .casting import CHOICES_ZH, AppendedBallot, CastRefused, cast_ballot
 from ..models.ballots import Ballot

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..models.accounts import StaffUser
 from ..audit.process_record import record_step
 from notices.operations import notice_period_ended
 
@@ -21,7 +20,7 @@ from ..refusals import Refused
 from ..tally.rules import PRESETS, rule_from_dict
 from .cast_gate import enter_exclusive
 from .frozen_roll import freeze_roll
-from ..models.rounds import Opinion, OpinionAnswer, RollEntry, Round, RoundTransition
+from ..models.rounds import Opinion, OpinionAnswer, RollEntry, Round
 from .round_tally import live_tally
 from ..models.proposals import ProposalVersion
 

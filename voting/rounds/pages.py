@@ -1,7 +1,7 @@
 """Staff page of a round: status, timeline (三上三下), tally, opinions, and its transitions."""
 from datetime import datetime
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select

@@ -14,7 +14,6 @@ from sqlalchemy import func, select
 
 from ..ballots.link_lookup import NO_PHONE_ZH, VoteRefused, usable_lookup
 from ..ballots.one_time_codes import CODE_TTL, code_hash, keyed_digest
-from ..clock import now as clock_now
 from ..models.estates import Estate
 from ..extensions import db
 from ..models.rounds import RollEntry

@@ -5,7 +5,6 @@ says so and shows each message's text (links and codes masked) where a phone wou
 """
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
-from flask_smorest import abort
 from sqlalchemy import func, select
 
 from ..accounts.auth import current_staff
