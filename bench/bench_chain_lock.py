@@ -70,7 +70,7 @@ def in_app_hold(url: str, secret: str, ballots: int) -> dict:
         for i in range(ballots + 20):  # the first 20 warm caches and are not counted
             token = links[i % len(links)][1]
             start = time.perf_counter()
-            vote_with_token(token, "agree", None, None, now())
+            vote_with_token(token, "agree", None, None, now(), "127.0.0.1")
             db.session.commit()
             end = time.perf_counter()
             if i >= 20:
@@ -109,7 +109,7 @@ def reminders_block(url: str, secret: str, households: int) -> dict:
         with app.app_context():
             writing.wait(60)
             start = time.perf_counter()
-            vote_with_token(links[-1][1], "agree", None, None, now())
+            vote_with_token(links[-1][1], "agree", None, None, now(), "127.0.0.1")
             db.session.commit()
             out["ballot_s"] = time.perf_counter() - start
             db.session.remove()

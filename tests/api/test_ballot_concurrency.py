@@ -17,6 +17,8 @@ from tests.unit.test_images import jpeg_with_gps
 from voting.models.accounts import StaffUser
 from voting.ballots import paper
 from voting.ballots.casting import CastRefused, cast_ballot
+from voting.ballots.online import vote_with_token
+from voting.ballots.vote_requests import cast_once
 from voting.models.ballots import Ballot, PaperConfirmation, PaperEntry
 from voting.extensions import db as _db
 from voting.models.rounds import RollEntry, Round, RoundVoter
@@ -253,14 +255,12 @@ def test_a_vote_through_a_link_while_the_close_counts_is_in_the_frozen_result_or
                                                                                        monkeypatch):
     """As above, through the resident's path: the link lookup itself enters the round's cast gate."""
     from voting.ballots.link_lookup import VoteRefused
-    from voting.ballots.online import vote_with_token
-
     round_id, headers = open_round(client, clock)
     links = {f"{link['building']}-{link['unit']}-{link['room']}": link["url"].rsplit("/", 1)[1]
              for link in client.get(f"/api/v1/rounds/{round_id}/links", headers=headers).get_json()}
 
     results = race_a_cast_against_the_close_count(
-        app, db, monkeypatch, round_id, lambda now: vote_with_token(links["2-1-100"], "agree", None, None, now).seq)
+        app, db, monkeypatch, round_id, lambda now: vote_with_token(links["2-1-100"], "agree", None, None, now, "127.0.0.1").seq)
 
     assert results[0] == "closed", results
     participating, ledger = frozen_participants_and_ledger(client, db, round_id, headers)
@@ -275,14 +275,13 @@ def test_a_vote_through_a_link_while_the_close_counts_is_in_the_frozen_result_or
 def test_simultaneous_repeats_of_one_submission_make_one_ballot(app, client, db, clock, policy):
     """A double tap or a retry arriving while the first is in flight: the database's unique key on the
     submission, not a Python check, keeps it to one ballot, and every repeat answers with its receipt."""
-    from voting.ballots.online import vote_with_token
-
     round_id, headers = open_round(client, clock, policy)
     link = next(link for link in client.get(f"/api/v1/rounds/{round_id}/links", headers=headers).get_json()
                 if (link["building"], link["unit"], link["room"]) == ("1", "1", "101"))
     token = link["url"].rsplit("/", 1)[1]
-    jobs = [lambda i=i: vote_with_token(token, "agree", None, None, clock.now + timedelta(seconds=i),
-                                        submission_key="double-tap").receipt for i in range(WORKERS)]
+    # cast_once: the request's part too, which rolls back a failed repeat and answers with the first ballot.
+    jobs = [lambda i=i: cast_once(token, "agree", None, None, clock.now + timedelta(seconds=i), "127.0.0.1",
+                                  "double-tap").receipt for i in range(WORKERS)]
 
     results = race(app, jobs)
 

@@ -9,7 +9,7 @@ from sqlalchemy import event, select
 from voting.models.notices import Notice
 from tests.ballots_helpers import open_round_with_links, page_csrf
 from tests.rounds_helpers import Clock
-from voting.ballots import online
+from voting.ballots import link_lookup
 from voting.models.ballots import Ballot
 from voting.extensions import db as _db
 
@@ -195,8 +195,8 @@ def test_unknown_and_valid_tokens_cost_one_identical_lookup(app, client, db, clo
     engine = _db.engine
     event.listen(engine, "before_cursor_execute", count)
     try:
-        valid = online.resolve_token(opened.links["1-1-101"]["token"])
-        unknown = online.resolve_token("B" * 24)
+        valid = link_lookup.resolve_token(opened.links["1-1-101"]["token"])
+        unknown = link_lookup.resolve_token("B" * 24)
     finally:
         event.remove(engine, "before_cursor_execute", count)
     assert valid is not None and valid.live and unknown is None

@@ -20,7 +20,8 @@ from ..models.rounds import Round, RoundVoter
 from .casting import ballot_standing
 from .links import LinkRefused, household_link, household_links, reissue
 from ..models.ballots import Ballot
-from .online import SUBMISSION_KEY_MAX, refused, valid_submission_key, vote_with_token
+from .online import SUBMISSION_KEY_MAX, refused, valid_submission_key
+from .vote_requests import cast_once, client_address
 from .link_lookup import VoteRefused
 from .qr_slips import DEFAULT_FONT_PATHS, FontMissing, Slip, find_font, qr_png, slips_pdf
 from .schemas import (BallotCreatedSchema, BallotCreateSchema, LinkSchema, LinksQuerySchema, ReceiptStatusSchema,
@@ -161,11 +162,11 @@ class Ballots(MethodView):
         if key is not None and not valid_submission_key(key):
             abort(422, message=BAD_KEY_ZH, errors={"headers": {"Idempotency-Key": [BAD_KEY_ZH]}})
         try:
-            ballot = vote_with_token(data["token"], data["choice"], data["opinion"], data["verification"], now(),
-                                     submission_key=key)
+            ballot = cast_once(data["token"], data["choice"], data["opinion"], data["verification"], now(),
+                               client_address(), key)
         except VoteRefused as exc:
             db.session.rollback()
-            exc = refused(exc)
+            exc = refused(exc, client_address())
             # Same shape as a schema error, so a client reads field errors in one place.
             abort(exc.status, message=exc.message, errors={"json": {exc.field: [exc.message]}} if exc.field else None,
                   headers=exc.headers)

@@ -20,7 +20,6 @@ import logging
 from dataclasses import dataclass
 
 from flask import current_app
-from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 
@@ -69,8 +68,9 @@ def _count(method: str, budget: Budget, key: str) -> bool:
         return getattr(local, method)(budget.limit, *_identifiers(budget, key))
 
 
-def address() -> str:
-    return "address:" + get_remote_address()
+def address_key(client: str) -> str:
+    """The storage key of a network address's budget (the views pass the request's address in)."""
+    return "address:" + client
 
 
 def link_key(token_id: int) -> str:

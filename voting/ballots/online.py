@@ -33,11 +33,11 @@ def phone_last4_matches(phones: str, answer: str) -> bool:
     return any(p.strip()[-4:] == digits for p in phones.split(";") if len(p.strip()) >= 4)
 
 
-def check_verification(lookup: "TokenLookup", answer: str | None) -> None:
+def check_verification(lookup: "TokenLookup", answer: str | None, client: str) -> None:
     """The round's extra check beyond holding the link, within the budgets of wrong answers; raises VoteRefused."""
     round_, entry = lookup.round, lookup.entry
     if round_.verification == "sms":
-        judged_answer(lookup.token_id, lambda: check_code(round_.id, entry.household_id, answer))
+        judged_answer(lookup.token_id, client, lambda: check_code(round_.id, entry.household_id, answer))
         return
     if round_.verification != "phone4":
         return
@@ -50,7 +50,7 @@ def check_verification(lookup: "TokenLookup", answer: str | None) -> None:
         if not phone_last4_matches(entry.phones, answer):
             raise VoteRefused(422, "手机号后四位不正确，请核对后重试（多次错误将暂时锁定）", "verification", "verification")
 
-    judged_answer(lookup.token_id, judge)
+    judged_answer(lookup.token_id, client, judge)
 
 
 def check_choice(choice: str | None) -> str:
@@ -59,44 +59,55 @@ def check_choice(choice: str | None) -> str:
     return choice
 
 
-def check_before_casting(token: str, choice: str | None, verification: str | None, now: datetime,
+def check_before_casting(token: str, choice: str | None, verification: str | None, now: datetime, client: str,
                          to_vote: bool = False) -> tuple[TokenLookup, EntryState]:
-    """Everything `vote_with_token` refuses, without writing: also the confirmation page's check."""
+    """Everything `vote_with_token` refuses, without writing: also the confirmation page's check.
+
+    `client`: the caller's network address, which the budgets of wrong answers count by.
+    """
     lookup = usable_lookup(token, now, to_vote)
     check_choice(choice)
-    check_verification(lookup, verification)
+    check_verification(lookup, verification, client)
     return lookup, lookup.entry
 
 
+class SubmissionFailed(Exception):
+    """A keyed submission failed (its `__cause__` says how): maybe a repeat whose first ballot exists.
+
+    The transaction the failure happened in is the caller's: it rolls that back and asks
+    `submitted_ballot(round_id, voter_key, key)` (see vote_requests.cast_once).
+    """
+
+    def __init__(self, round_id: int, voter_key: str, submission_key: str):
+        super().__init__(submission_key)
+        self.round_id, self.voter_key, self.submission_key = round_id, voter_key, submission_key
+
+
 def vote_with_token(token: str, choice: str | None, opinion: str | None, verification: str | None,
-                    now: datetime, submission_key: str | None = None) -> AppendedBallot:
+                    now: datetime, client: str, submission_key: str | None = None) -> AppendedBallot:
     """Cast an online ballot for the token's household; flushes. Raises VoteRefused.
 
+    `client` is the caller's network address (wrong verification answers are counted by it).
     A `submission_key` (the confirmation page's nonce, or the API's Idempotency-Key) makes a
-    repeated submission — a double tap, a retry of a request whose answer was lost — answer
-    with the ballot it already made instead of casting again. The database holds the key
-    unique per voter and round, so repeats in flight together still make one ballot: the
-    later one fails (its insert, or its single-use SMS code), rolls back what it began, and
-    finds the first.
+    repeated submission — a double tap, a retry of a request whose answer was lost — one
+    ballot: the database holds the key unique per voter and round, so of repeats in flight
+    together the later one fails (its insert, or its single-use SMS code) and is raised as
+    SubmissionFailed, for the transaction's owner to roll back and answer with the first.
     """
     lookup = usable_lookup(token, now, to_vote=True)
     try:
-        return _cast_online(lookup, choice, opinion, verification, now, submission_key)
-    except (VoteRefused, IntegrityError):
+        return _cast_online(lookup, choice, opinion, verification, now, client, submission_key)
+    except (VoteRefused, IntegrityError) as exc:
         if submission_key is None:
             raise
-        db.session.rollback()
-        earlier = submitted_ballot(lookup.round.id, lookup.entry.voter_key, submission_key)
-        if earlier is None:
-            raise
-        return earlier
+        raise SubmissionFailed(lookup.round.id, lookup.entry.voter_key, submission_key) from exc
 
 
 def _cast_online(lookup: TokenLookup, choice: str | None, opinion: str | None, verification: str | None,
-                 now: datetime, submission_key: str | None) -> AppendedBallot:
+                 now: datetime, client: str, submission_key: str | None) -> AppendedBallot:
     entry = lookup.entry
     check_choice(choice)
-    check_verification(lookup, verification)
+    check_verification(lookup, verification, client)
     opinion_id = None
     text = (opinion or "").strip()
     if len(text) > OPINION_MAX:
@@ -139,9 +150,10 @@ def voter_ballots(round_id: int, voter_key: str) -> list[Ballot]:
 
 # --- Failed attempts: the budgets live in attempt_limits -----------------------------------
 
-def refused(exc: VoteRefused) -> VoteRefused:
-    """The refusal to answer with: an unknown link spends the address's budget, and past it is a 429."""
-    if exc.reason == "unknown" and not attempt_limits.spend(attempt_limits.UNKNOWN_LINKS, attempt_limits.address()):
+def refused(exc: VoteRefused, client: str) -> VoteRefused:
+    """The refusal to answer with: an unknown link spends the `client` address's budget, and past it is a 429."""
+    if exc.reason == "unknown" and not attempt_limits.spend(attempt_limits.UNKNOWN_LINKS,
+                                                            attempt_limits.address_key(client)):
         return limited(attempt_limits.UNKNOWN_LINKS)
     return exc
 
@@ -152,23 +164,23 @@ def limited(budget: attempt_limits.Budget) -> VoteRefused:
     return refusal
 
 
-def _answer_budgets(token_id: int):
+def _answer_budgets(token_id: int, client: str):
     return ((attempt_limits.WRONG_ANSWERS_PER_LINK, attempt_limits.link_key(token_id)),
-            (attempt_limits.WRONG_ANSWERS_PER_ADDRESS, attempt_limits.address()))
+            (attempt_limits.WRONG_ANSWERS_PER_ADDRESS, attempt_limits.address_key(client)))
 
 
-def judged_answer(token_id: int, judge) -> None:
+def judged_answer(token_id: int, client: str, judge) -> None:
     """Run `judge()` (raises VoteRefused) within the link's and the address's budgets of wrong answers.
 
     Checked before judging, so a right guess past the budget is refused too; spent when wrong.
     """
-    for budget, key in _answer_budgets(token_id):
+    for budget, key in _answer_budgets(token_id, client):
         if not attempt_limits.lasts(budget, key):
             raise limited(budget)
     try:
         judge()
     except VoteRefused as exc:
         if exc.reason == "verification":
-            for budget, key in _answer_budgets(token_id):
+            for budget, key in _answer_budgets(token_id, client):
                 attempt_limits.spend(budget, key)
         raise

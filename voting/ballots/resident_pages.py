@@ -24,8 +24,8 @@ from .casting import CHOICES_ZH, ballot_standing
 from ..models.ballots import Ballot
 from .link_lookup import CLOSED_ZH, NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, TokenLookup, VoteRefused, resolve_token
 from .one_time_codes import phone_choices
-from .online import (OPINION_MAX, check_before_casting, refused, valid_submission_key, vote_with_token,
-                     voter_ballots)
+from .online import OPINION_MAX, check_before_casting, refused, valid_submission_key, voter_ballots
+from .vote_requests import cast_once, client_address
 from ..tally.standing import effective
 
 bp = Blueprint("resident_ballot", __name__)
@@ -50,7 +50,7 @@ def _gone(message: str, status: int, token: str | None = None, headers: dict | N
 
 
 def _unknown_link():
-    refusal = refused(VoteRefused(404, UNKNOWN_ZH, "unknown"))
+    refusal = refused(VoteRefused(404, UNKNOWN_ZH, "unknown"), client_address())
     return _gone(refusal.message, refusal.status, headers=refusal.headers)
 
 
@@ -115,7 +115,7 @@ def _vote_page(lookup: TokenLookup, status: int = 200, error: VoteRefused | None
 def _refusal(exc: VoteRefused, token: str):
     """The page for a refused confirmation or vote: the form again for input errors, else a plain page."""
     db.session.rollback()
-    exc = refused(exc)
+    exc = refused(exc, client_address())
     if exc.field:
         lookup = resolve_token(token)
         return _vote_page(lookup, exc.status, error=exc, form=request.form)
@@ -133,7 +133,7 @@ def vote_page(token):
 def vote_confirm(token):
     form = request.form
     try:
-        lookup, _ = check_before_casting(token, form.get("choice"), form.get("verification"), now())
+        lookup, _ = check_before_casting(token, form.get("choice"), form.get("verification"), now(), client_address())
     except VoteRefused as exc:
         return _refusal(exc, token)
     opinion = form.get("opinion", "").strip()
@@ -150,8 +150,8 @@ def vote_submit(token):
     form = request.form
     try:
         key = form.get("submission")
-        ballot = vote_with_token(token, form.get("choice"), form.get("opinion"), form.get("verification"), now(),
-                                 submission_key=key if valid_submission_key(key) else None)
+        ballot = cast_once(token, form.get("choice"), form.get("opinion"), form.get("verification"), now(),
+                           client_address(), key if valid_submission_key(key) else None)
     except VoteRefused as exc:
         return _refusal(exc, token)
     db.session.commit()

@@ -46,9 +46,8 @@ def create_proposal(estate: Estate, data: dict, actor_id: int | None, now: datet
     version = _new_version(proposal, data, actor_id, now, 1)
     try:
         db.session.flush()
-    except IntegrityError:  # another request created it between our check and insert
-        db.session.rollback()
-        raise ProposalError(409, "本小区已有改造方案，请提交修订版本")
+    except IntegrityError:  # another request created it between our check and insert; the view rolls back
+        raise ProposalError(409, "本小区已有改造方案，请提交修订版本") from None
     return version
 
 

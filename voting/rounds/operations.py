@@ -106,9 +106,8 @@ def open_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
     round_.status = "open"
     try:
         db.session.flush()  # the partial unique index refuses a second open round in the estate
-    except IntegrityError:
-        db.session.rollback()
-        raise RoundRefused(409, "本小区已有正在表决的轮次，同一时间只能进行一个表决")
+    except IntegrityError:  # the request's transaction is now failed: its view rolls it back with the refusal
+        raise RoundRefused(409, "本小区已有正在表决的轮次，同一时间只能进行一个表决") from None
     freeze_roll(round_)
     if not round_.total_heads:
         raise RoundRefused(409, "名册为空，不能开始表决；请先导入名册")

@@ -9,6 +9,7 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint as ApiBlueprint
 
 from ..ballots.link_lookup import VoteRefused
+from ..ballots.vote_requests import client_address
 from ..ballots.online import refused
 from ..ballots.resident_pages import SECURITY_HEADERS
 from ..clock import now
@@ -55,7 +56,7 @@ def request_code_page(token):
         _send(token, request.form.get("phone", 0, type=int))
     except VoteRefused as exc:
         db.session.rollback()
-        exc = refused(exc)
+        exc = refused(exc, client_address())
         return render_template("ballots/vote_gone.html", message=exc.message, token=token), exc.status, exc.headers
     return redirect(url_for("resident_ballot.vote_page", token=token, code="sent") + "#verification", 303)
 
@@ -75,5 +76,5 @@ class CodeRequest(MethodView):
         try:
             row, sent_to = _send(data["token"], data["phone"])
         except VoteRefused as exc:
-            abort_refused(refused(exc))
+            abort_refused(refused(exc, client_address()))
         return {"sent_to": sent_to, "expires_at": row.expires_at}

@@ -1,0 +1,34 @@
+"""What the ballot views share: the client's address, and owning the request's transaction.
+
+Operations never read the request nor roll back the caller's transaction (docs/architecture.md);
+the views do both, through here.
+"""
+from datetime import datetime
+
+from flask_limiter.util import get_remote_address
+
+from ..extensions import db
+from .casting import AppendedBallot
+from .online import SubmissionFailed, submitted_ballot, vote_with_token
+
+
+def client_address() -> str:
+    """The address budgets of wrong answers and unknown links count by (Flask-Limiter's view of the request)."""
+    return get_remote_address()
+
+
+def cast_once(token: str, choice: str | None, opinion: str | None, verification: str | None, now: datetime,
+              client: str, submission_key: str | None) -> AppendedBallot:
+    """`vote_with_token`, where a failed repeat of a keyed submission answers with the ballot it already made.
+
+    Rolls back the session's transaction (the request's own, which its view owns) before
+    looking for the first ballot; re-raises the failure (a VoteRefused) if there is none.
+    """
+    try:
+        return vote_with_token(token, choice, opinion, verification, now, client, submission_key)
+    except SubmissionFailed as failed:
+        db.session.rollback()
+        earlier = submitted_ballot(failed.round_id, failed.voter_key, failed.submission_key)
+        if earlier is None:
+            raise failed.__cause__ from None
+        return earlier
