@@ -34,10 +34,6 @@ def _min_days() -> int:
     return int(current_app.config.get("NOTICE_MIN_WORKING_DAYS", 5))
 
 
-def _terms(data: dict) -> NoticeTerms:
-    return NoticeTerms(data["title"], data["body"], data["starts_on"], data["working_days"], data["kind"])
-
-
 def notice_view(notice: Notice) -> dict:
     files = attachments_of("notice", [notice.id])[notice.id]
     return {
@@ -69,7 +65,7 @@ def milestone_view(milestone: Milestone, files: list | None = None) -> dict:
 
 def _publish(publish, owner, data):
     try:
-        notice = publish(owner, _terms(data), current_staff().id, clock.now(), load_calendar(), _min_days())
+        notice = publish(owner, NoticeTerms.loaded(data), current_staff().id, clock.now(), load_calendar(), _min_days())
     except NoticeError as exc:
         abort_refused(exc)
     db.session.commit()
@@ -125,7 +121,7 @@ class NoticeCorrections(MethodView):
         """Correct the newest version: version + 1, a new full period; the old one stays visible."""
         notice = record_or_404(Notice, notice_id, "找不到该公示")
         try:
-            corrected = correct_notice(notice, _terms(data), current_staff().id, clock.now(),
+            corrected = correct_notice(notice, NoticeTerms.loaded(data), current_staff().id, clock.now(),
                                        load_calendar(), _min_days())
             db.session.commit()
         except NoticeError as exc:

@@ -40,6 +40,11 @@ class NoticeTerms:
     working_days: int
     kind: str = "plan"
 
+    @classmethod
+    def loaded(cls, data: dict) -> "NoticeTerms":
+        """From what NoticeCreateSchema (or the page's NoticeFormSchema) loaded."""
+        return cls(data["title"], data["body"], data["starts_on"], data["working_days"], data["kind"])
+
 
 def notice_period(terms: NoticeTerms, now: datetime, calendar: WorkingCalendar, min_days: int) -> date:
     """The last day of the period, after checking the minimum and that it is not backdated."""

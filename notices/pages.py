@@ -10,6 +10,7 @@ from voting.accounts.jurisdiction import estate_or_404
 from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
 from voting.attachments.operations import add_attachment, attachment_of, attachment_response, attachments_of
 from voting.extensions import db
+from voting.refusal_answers import show_refusal
 
 from voting.models.notices import MILESTONE_STEPS, Milestone
 from .operations import NoticeError, add_milestone, estate_milestones, estate_notices, period_zh
@@ -48,8 +49,8 @@ def milestone_create(estate_id):
         messages = [m for msgs in exc.messages.values() for m in (msgs if isinstance(msgs, list) else [msgs])]
         return _progress_page(estate_id, 422, form=form, milestone_errors=messages)
     except NoticeError as exc:
-        db.session.rollback()
-        return _progress_page(estate_id, exc.status, form=form, milestone_errors=[exc.message])
+        return show_refusal(exc, lambda status, message: _progress_page(estate_id, status, form=form,
+                                                                        milestone_errors=[message]))
     db.session.commit()
     flash(f"已记录工程节点：{MILESTONE_STEPS[data['step']]}（{data['on_date'].isoformat()}）")
     return redirect(url_for("notice_pages.progress", estate_id=estate.id))
@@ -79,8 +80,8 @@ def milestone_upload(estate_id, milestone_id):
             filename=upload.filename, data=upload.stream.read(MAX_UPLOAD_BYTES + 1),
             purpose=request.form.get("purpose", "document"), user_id=current_staff().id, now=clock.now())
     except UploadRefused as exc:
-        db.session.rollback()
-        return _progress_page(estate_id, exc.status, upload_error=(milestone.id, exc.message))
+        return show_refusal(exc, lambda status, message: _progress_page(estate_id, status,
+                                                                        upload_error=(milestone.id, message)))
     db.session.commit()
     flash(f"已上传：{attachment.filename}")
     return redirect(url_for("notice_pages.progress", estate_id=estate_id))

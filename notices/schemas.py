@@ -30,6 +30,13 @@ class NoticeCreateSchema(_Stripped):
     kind = ma.fields.String(load_default="plan", validate=ma.validate.OneOf(NOTICE_KINDS, error="公示类型只能是 plan、result 或 announcement"))
 
 
+class NoticeFormSchema(NoticeCreateSchema):
+    """The staff page's notice form: the API's rules, with the number typed as text."""
+
+    working_days = ma.fields.Integer(required=True, validate=ma.validate.Range(max=365, error="公示期最长 365 个工作日"),
+                                     error_messages={"invalid": "工作日天数必须是整数", **REQUIRED})
+
+
 class AttachmentSchema(ma.Schema):
     id = ma.fields.Integer()
     filename = ma.fields.String()

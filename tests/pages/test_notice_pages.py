@@ -60,3 +60,19 @@ def test_worker_publishes_attaches_and_corrects_a_notice(client, db, clock):
         "csrf_token": token, "kind": "plan", "title": "再更正", "body": "x", "starts_on": "2026-10-08",
         "working_days": "5"})
     assert again.status_code == 409
+
+
+def test_the_notice_form_is_checked_by_the_apis_own_schema(client, db, clock):
+    """The page's form and POST /api/v1/rounds/{id}/notices refuse the same input with the same words."""
+    estate_id, h = estate_with_roster(client)
+    round_id = create_round(client, create_proposal(client, estate_id, h), h, clock, stage=1)
+    bad = {"kind": "plan", "title": "公" * 201, "body": "初步方案", "starts_on": "2026-09-30", "working_days": "五"}
+    api = client.post(f"/api/v1/rounds/{round_id}/notices", json=dict(bad, working_days=5, starts_on="9/30"), headers=h)
+    page_login(client, "sq")
+    token = csrf_token(client, f"/rounds/{round_id}")
+    page = client.post(f"/rounds/{round_id}/notices", data=dict(bad, csrf_token=token))
+    text = page.get_data(as_text=True)
+    assert api.status_code == 422 and page.status_code == 422
+    assert api.get_json()["errors"]["json"]["title"] == ["标题应为 1—200 字"]
+    assert "标题应为 1—200 字" in text and "工作日天数必须是整数" in text
+    assert "日期格式应为 YYYY-MM-DD" in str(api.get_json()["errors"])

@@ -9,6 +9,7 @@ from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..models.estates import RosterImport
 from ..extensions import db
+from ..refusal_answers import show_refusal
 from .roster_service import RosterRefused, export_roster, import_roster
 from .eras import ELIGIBILITY_ZH
 from .operations import EstateError, active_households, create_estate, estate_view, estate_views
@@ -78,9 +79,9 @@ def roster_upload(estate_id):
     try:
         result = import_roster(estate, current_staff(), upload.filename, upload.read())
     except RosterRefused as exc:
-        db.session.rollback()
-        return _detail(estate_id, exc.status, upload_message=exc.message,
-                       upload_errors=exc.errors if isinstance(exc.errors, list) else [])
+        rows = exc.errors if isinstance(exc.errors, list) else []
+        return show_refusal(exc, lambda status, message: _detail(estate_id, status, upload_message=message,
+                                                                 upload_errors=rows))
     db.session.commit()
     flash(f"名册已导入：{result.households} 户，新增 {len(result.added)}，"
           f"删除 {len(result.removed)}，变更 {len(result.changed)}")

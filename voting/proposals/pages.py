@@ -8,6 +8,7 @@ from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404
 from ..clock import now
 from ..extensions import db
+from ..refusal_answers import show_refusal
 from ..models.rounds import Round
 from .catalogue import CATALOGUE
 from ..models.proposals import Proposal
@@ -66,8 +67,7 @@ def proposal_save(estate_id):
         else:
             version = revise_proposal(proposal, data, current_staff().id, now())
     except ProposalError as exc:
-        db.session.rollback()
-        return proposal_page(estate, exc.status, errors={"_": [exc.message]})
+        return show_refusal(exc, lambda status, message: proposal_page(estate, status, errors={"_": [message]}))
     db.session.commit()
     flash(f"已保存方案第 {version.version} 版")
     return redirect(url_for("proposal_pages.proposal_detail", estate_id=estate.id))

@@ -1,21 +1,22 @@
 """Staff forms for a round's notices: publish, correct, attach documents and site photos."""
-from datetime import date
 
 from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_login import login_required
+from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
 from voting import clock
 from voting.accounts.auth import current_staff
-from voting.accounts.jurisdiction import estate_or_404
+from voting.accounts.jurisdiction import estate_or_404, round_or_404
 from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
 from voting.china_time import cst_today
 from voting.extensions import db
-from voting.models.rounds import Round
+from voting.refusal_answers import show_refusal
 from voting.rounds.pages import render_round_page
 
 from voting.calendar.calendar_store import load_calendar
-from voting.models.notices import NOTICE_KINDS, Notice
+from voting.models.notices import Notice
+from notices.schemas import NoticeFormSchema
 from notices.operations import (NoticeError, NoticeTerms, attach_to_notice, correct_notice, notice_phase, period_zh, publish_round_notice, remaining_working_days)
 from notices.operations import newest_versions
 from notices.operations import round_notices
@@ -26,19 +27,14 @@ KIND_ZH = {"plan": "方案公示", "result": "结果公告", "announcement": "�
 
 
 def _terms_from_form() -> NoticeTerms:
-    """The form's fields as NoticeTerms; raises NoticeError (422) naming the bad field."""
-    title, body = request.form.get("title", "").strip(), request.form.get("body", "").strip()
-    kind = request.form.get("kind", "plan")
-    if not title or not body or len(title) > 200 or len(body) > 20000:
-        raise NoticeError(422, "标题和正文不能为空（标题不超过200字）")
-    if kind not in NOTICE_KINDS:
-        raise NoticeError(422, "公示类型不正确")
+    """The form's fields, checked by the API's own schema; raises NoticeError (422) with every field's error."""
+    fields = ("title", "body", "starts_on", "working_days", "kind")
     try:
-        starts_on = date.fromisoformat(request.form.get("starts_on", ""))
-        working_days = int(request.form.get("working_days", ""))
-    except ValueError:
-        raise NoticeError(422, "请填写正确的起始日期（如 2026-09-30）和工作日天数")
-    return NoticeTerms(title, body, starts_on, working_days, kind)
+        data = NoticeFormSchema().load({k: request.form[k] for k in fields if k in request.form})
+    except ValidationError as exc:
+        messages = [m for field in fields for m in exc.messages.get(field, [])]
+        raise NoticeError(422, "；".join(messages) or "提交的内容有误，请检查", exc.messages) from None
+    return NoticeTerms.loaded(data)
 
 
 def _min_days() -> int:
@@ -59,17 +55,13 @@ def _back(round_id: int, message: str):
 
 
 def _refused(round_id: int, exc):
-    db.session.rollback()
-    return render_round_page(db.session.get(Round, round_id), exc.status, error=exc.message)
+    return show_refusal(exc, lambda status, message: render_round_page(round_or_404(round_id), status, error=message))
 
 
 @bp.route("/rounds/<int:round_id>/notices", methods=["POST"])
 @login_required
 def publish(round_id):
-    round_ = db.session.get(Round, round_id)
-    if round_ is None:
-        abort(404)
-    estate_or_404(current_staff(), round_.estate_id)
+    round_ = round_or_404(round_id)
     try:
         notice = publish_round_notice(round_, _terms_from_form(), current_staff().id, clock.now(), load_calendar(),
                                       _min_days())

@@ -12,6 +12,7 @@ from ..china_time import CST
 from ..clock import now
 from ..extensions import db
 from ..models.proposals import Proposal
+from ..refusal_answers import show_refusal
 from ..proposals.pages import proposal_page
 from ..tally.rules import PRESETS
 from ..tally.summary_zh import KIND_ZH, check_title_zh
@@ -59,8 +60,7 @@ def round_transition(round_id, action):
     try:
         ACTIONS[action](round_, current_staff().id, now())
     except RoundRefused as exc:
-        db.session.rollback()
-        return render_round_page(round_or_404(round_id), exc.status, error=exc.message)
+        return show_refusal(exc, lambda status, message: render_round_page(round_, status, error=message))
     db.session.commit()
     flash("已开始表决，名册已冻结" if action == "open" else "已截止，计票结果已固定")
     return redirect(url_for("round_pages.round_detail", round_id=round_id))
@@ -77,8 +77,7 @@ def round_publish(round_id):
     try:
         publish_result(round_, answers, current_staff().id, now())
     except RoundRefused as exc:
-        db.session.rollback()
-        return render_round_page(round_or_404(round_id), exc.status, error=exc.message)
+        return show_refusal(exc, lambda status, message: render_round_page(round_, status, error=message))
     db.session.commit()
     flash("结果已公布")
     return redirect(url_for("round_pages.round_detail", round_id=round_id))
@@ -94,8 +93,7 @@ def round_opinion(round_id):
     try:
         add_opinion(round_, text, "staff", None, current_staff().id, now())
     except RoundRefused as exc:
-        db.session.rollback()
-        return render_round_page(round_or_404(round_id), exc.status, error=exc.message)
+        return show_refusal(exc, lambda status, message: render_round_page(round_, status, error=message))
     db.session.commit()
     flash("已记录意见")
     return redirect(url_for("round_pages.round_detail", round_id=round_id))
@@ -132,8 +130,7 @@ def round_create(estate_id):
     except ValidationError as exc:
         return proposal_page(estate, 422, round_errors=exc.messages)
     except RoundRefused as exc:
-        db.session.rollback()
-        return proposal_page(estate, exc.status, round_errors={"_": [exc.message]})
+        return show_refusal(exc, lambda status, message: proposal_page(estate, status, round_errors={"_": [message]}))
     db.session.commit()
     flash(f"已创建：{round_.title}")
     return redirect(url_for("round_pages.round_detail", round_id=round_.id))
