@@ -9,6 +9,7 @@ from .. import clock
 from ..accounts.auth import current_staff
 from ..extensions import db
 from .calendar_store import loaded_years, store_year
+from .schemas import CalendarYearInSchema
 
 bp = Blueprint("calendar_pages", __name__)
 
@@ -45,6 +46,13 @@ def parse_date_lines(text: str, label: str) -> tuple[list[date], list[str]]:
     return days, errors
 
 
+def _messages(errors) -> list[str]:
+    """A marshmallow field's errors (a list, or a dict of list items' errors) as flat messages."""
+    if isinstance(errors, dict):
+        return [m for value in errors.values() for m in _messages(value)]
+    return list(errors or [])
+
+
 def _district_only() -> None:
     if current_staff().role != "district":
         abort(403, description="只有区住建局可以录入法定节假日安排")
@@ -73,8 +81,11 @@ def calendar_load():
     year = int(form["year"]) if form["year"].strip().isdigit() else None
     if year is None:
         errors.insert(0, "请填写年份，例如 2027")
-    if len(form["source"]) > 300:
-        errors.append("来源最多 300 字")
+    # The dates are typed as lines here; what they become is checked by the API's own schema.
+    checked = CalendarYearInSchema().validate({"holidays": [d.isoformat() for d in holidays],
+                                               "makeup_workdays": [d.isoformat() for d in makeups],
+                                               "source": form["source"].strip()})
+    errors += [m for field in ("holidays", "makeup_workdays", "source") for m in _messages(checked.get(field))]
     if not errors:
         try:
             store_year(year, holidays, makeups, form["source"].strip(), current_staff().id, clock.now(),

@@ -21,7 +21,7 @@ from ..models.rounds import Opinion, OpinionAnswer, Round
 from .operations import (STAGE_TITLES, STATUS_ZH, RoundRefused, add_opinion, close_round, create_round, open_round,
                          publish_result)
 from .round_tally import round_rule, round_tally
-from .schemas import RoundCreateSchema
+from .schemas import ANSWER_LENGTH_ZH, OPINION_LENGTH_ZH, OpinionCreateSchema, ResultPublishSchema, RoundCreateSchema
 
 bp = Blueprint("round_pages", __name__)
 
@@ -70,10 +70,12 @@ def round_transition(round_id, action):
 @login_required
 def round_publish(round_id):
     round_ = round_or_404(round_id)
-    answers = []
-    for key, text in request.form.items():
-        if key.startswith("answer-") and text.strip() and key[7:].isdigit():
-            answers.append({"opinion_id": int(key[7:]), "answer": text.strip()[:2000]})
+    typed = [{"opinion_id": key[7:], "answer": text.strip()} for key, text in request.form.items()
+             if key.startswith("answer-") and text.strip()]
+    try:
+        answers = ResultPublishSchema().load({"answers": typed})["answers"]  # the API's own rules
+    except ValidationError:
+        return render_round_page(round_, 422, error=ANSWER_LENGTH_ZH)
     try:
         publish_result(round_, answers, current_staff().id, now())
     except RoundRefused as exc:
@@ -87,9 +89,10 @@ def round_publish(round_id):
 @login_required
 def round_opinion(round_id):
     round_ = round_or_404(round_id)
-    text = request.form.get("text", "").strip()
-    if not text or len(text) > 2000:
-        return render_round_page(round_, 422, error="意见内容不能为空，且不超过2000字")
+    try:
+        text = OpinionCreateSchema().load({"text": request.form.get("text", "").strip()})["text"]  # the API's own rules
+    except ValidationError:
+        return render_round_page(round_, 422, error=OPINION_LENGTH_ZH)
     try:
         add_opinion(round_, text, "staff", None, current_staff().id, now())
     except RoundRefused as exc:

@@ -61,8 +61,13 @@ class RoundSchema(ma.Schema):
     transitions = ma.fields.List(ma.fields.Nested(TransitionSchema))
 
 
+OPINION_LENGTH_ZH = "意见内容不能为空，且不超过2000字"
+ANSWER_LENGTH_ZH = "答复内容不能为空，且不超过2000字"
+
+
 class OpinionCreateSchema(ma.Schema):
-    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000, error=OPINION_LENGTH_ZH),
+                            error_messages={"required": OPINION_LENGTH_ZH})
     household_id = ma.fields.Integer(load_default=None, validate=ID_RANGE)
 
 
@@ -77,7 +82,8 @@ class OpinionSchema(ma.Schema):
 
 class AnswerSchema(ma.Schema):
     opinion_id = ma.fields.Integer(required=True, validate=ID_RANGE)
-    answer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000))
+    answer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000, error=ANSWER_LENGTH_ZH),
+                              error_messages={"required": ANSWER_LENGTH_ZH})
 
 
 class ResultPublishSchema(ma.Schema):
