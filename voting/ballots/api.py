@@ -14,6 +14,7 @@ from ..china_time import format_cst
 from ..clock import now
 from ..estates.models import Estate
 from ..extensions import db
+from ..pdf_fonts import CJK_FONT_PATHS, FontMissing, find_font
 from ..refusals import abort_refused
 from ..rounds.api import round_or_404
 from ..rounds.models import Round, RoundVoter
@@ -21,7 +22,7 @@ from .casting import ballot_standing
 from .links import LinkRefused, household_link, household_links, reissue
 from .models import Ballot
 from .online import SUBMISSION_KEY_MAX, VoteRefused, refused, valid_submission_key, vote_with_token
-from .qr_slips import DEFAULT_FONT_PATHS, FontMissing, Slip, find_font, qr_png, slips_pdf
+from .qr_slips import Slip, qr_png, slips_pdf
 from .schemas import (BallotCreatedSchema, BallotCreateSchema, LinkSchema, LinksQuerySchema, ReceiptStatusSchema,
                       ReissueSchema)
 
@@ -55,7 +56,7 @@ def slips_for(round_: Round, links) -> bytes:
     slips = [Slip(estate.name, link.label, round_.title, format_cst(round_.closes_at), link.url, hotline())
              for link in links if link.url]
     try:
-        font = find_font((current_app.config.get("SLIP_FONT_PATH"), *DEFAULT_FONT_PATHS))
+        font = find_font((current_app.config.get("SLIP_FONT_PATH"), *CJK_FONT_PATHS))
     except FontMissing as exc:
         abort(503, message=str(exc))
     return slips_pdf(slips, font, title=f"{estate.name} · {round_.title} · 表决二维码")
