@@ -20,10 +20,11 @@ from ..ballots.online import NO_PHONE_ZH, VoteRefused, usable_lookup
 from ..clock import now as clock_now
 from ..estates.models import Estate
 from ..extensions import db
+from ..privacy import mask_code, mask_phone
 from ..rounds.models import RollEntry
 from .models import OneTimeCode, OutboxMessage
 from .outbox import enqueue, is_opted_out
-from .phone_numbers import masked, roll_phones
+from .phone_numbers import roll_phones
 from .texts import code_text
 
 CODE_TTL = timedelta(minutes=10)
@@ -54,7 +55,7 @@ def code_hash(salt: str, code: str) -> str:
 
 def phone_choices(phones: str) -> list[str]:
     """The roll entry's textable numbers, masked, in the order `request_code` indexes them."""
-    return [masked(p) for p in roll_phones(phones)]
+    return [mask_phone(p) for p in roll_phones(phones)]
 
 
 def _count(*where) -> int:
@@ -104,12 +105,12 @@ def request_code(token: str, phone_index: int, now: datetime) -> tuple[OneTimeCo
     db.session.flush()
     body = code_text(db.session.get(Estate, round_.estate_id).name, code, int(CODE_TTL.total_seconds() // 60))
     queued = enqueue(key=f"otp:{row.id}", kind="otp", to_phone=phone, body=body,
-                     display_body=body.replace(code, "******"), now=now, actor="resident",
+                     display_body=mask_code(body, code), now=now, actor="resident",
                      estate_id=round_.estate_id, round_id=round_.id, household_id=entry.household_id,
                      expires_at=row.expires_at)
     row.outbox_id = queued.message.id
     db.session.flush()
-    return row, queued.message, masked(phone)
+    return row, queued.message, mask_phone(phone)
 
 
 def _newest(round_id: int, household_id: int) -> OneTimeCode | None:
