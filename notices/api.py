@@ -16,12 +16,13 @@ from voting.attachments.operations import (ATTACHMENT_RESPONSES, add_attachment,
                                            attachment_view, attachments_of)
 from voting.estates.models import Estate
 from voting.extensions import db
+from voting.labels_zh import MILESTONE_STEP_ZH
 from voting.proposals.models import Proposal
 from voting.refusals import abort_refused
 from voting.rounds.models import Round
 
 from .calendar_store import load_calendar
-from .models import MILESTONE_STEPS, Milestone, Notice
+from .models import Milestone, Notice
 from .operations import (NoticeError, NoticeTerms, add_milestone, attach_to_notice, correct_notice, estate_milestones, period_zh,
                          publish_proposal_notice, publish_round_notice, round_notices, successor_id)
 from .schemas import (AttachmentFormSchema, AttachmentMultipartSchema, AttachmentSchema, AttachmentUploadSchema,
@@ -74,7 +75,7 @@ def milestone_view(milestone: Milestone, files: list | None = None) -> dict:
         files = attachments_of("milestone", [milestone.id])[milestone.id]
     return {
         "id": milestone.id, "estate_id": milestone.estate_id, "step": milestone.step,
-        "step_zh": MILESTONE_STEPS.get(milestone.step, milestone.step), "on_date": milestone.on_date,
+        "step_zh": MILESTONE_STEP_ZH.get(milestone.step, milestone.step), "on_date": milestone.on_date,
         "note": milestone.note, "created_at": milestone.created_at,
         "attachments": [attachment_view(
             a, url_for("notices_api.MilestoneAttachmentFile", milestone_id=milestone.id, attachment_id=a.id), None)

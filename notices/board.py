@@ -11,14 +11,13 @@ from voting.attachments.operations import attachment_of, attachment_response, at
 from voting.china_time import cst_today
 from voting.estates.models import Estate
 from voting.extensions import db
+from voting.labels_zh import notice_kind_zh
 
 from .calendar_store import load_calendar
 from .models import Notice
 from .operations import chain_of, estate_notices, newest_versions, notice_phase, period_zh, remaining_working_days
 
 bp = Blueprint("board", __name__)
-
-KIND_ZH = {"plan": "方案公示", "result": "结果公示", "announcement": "公告"}
 
 
 def _published_notice_or_404(notice_id: int) -> Notice:
@@ -29,7 +28,7 @@ def _published_notice_or_404(notice_id: int) -> Notice:
 
 
 def _summary(notice: Notice, today, calendar) -> dict:
-    return {"notice": notice, "kind_zh": KIND_ZH.get(notice.kind, "公示"), "period_zh": period_zh(notice),
+    return {"notice": notice, "kind_zh": notice_kind_zh(notice.kind), "period_zh": period_zh(notice),
             "phase": notice_phase(notice, today), "remaining": remaining_working_days(notice, today, calendar)}
 
 

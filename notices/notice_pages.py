@@ -11,6 +11,7 @@ from voting.accounts.jurisdiction import estate_or_404
 from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
 from voting.china_time import cst_today
 from voting.extensions import db
+from voting.labels_zh import notice_kind_zh
 from voting.rounds.models import Round
 from voting.rounds.pages import render_round_page
 
@@ -20,7 +21,6 @@ from .operations import (NoticeError, NoticeTerms, attach_to_notice, correct_not
                          notice_phase, period_zh, publish_round_notice, remaining_working_days, round_notices)
 
 bp = Blueprint("round_notice_pages", __name__)
-KIND_ZH = {"plan": "方案公示", "result": "结果公告", "announcement": "通知公告"}
 
 
 def _terms_from_form() -> NoticeTerms:
@@ -122,6 +122,6 @@ def round_notice_rows(round_id: int) -> list[dict]:
     rows = []
     for notice in newest_versions(round_notices(round_id)):
         remaining = remaining_working_days(notice, today, calendar)
-        rows.append({"notice": notice, "kind_zh": KIND_ZH.get(notice.kind, notice.kind), "period": period_zh(notice),
+        rows.append({"notice": notice, "kind_zh": notice_kind_zh(notice.kind), "period": period_zh(notice),
                      "phase": notice_phase(notice, today), "remaining": remaining})
     return rows

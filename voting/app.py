@@ -9,6 +9,7 @@ from .china_time import format_cst
 from .config import load_config
 from .errors import register_errorhandlers
 from .input_text import register_input_text_guard
+from .labels_zh import tables as label_tables
 from .record_ids import RecordIdConverter
 from .security_headers import register_security_headers
 from .sqlite_pragmas import configure_sqlite
@@ -126,3 +127,4 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["cst"] = format_cst
+    app.jinja_env.globals.update(label_tables())  # CHOICE_ZH, NOTICE_KIND_ZH, …: one table per concept

@@ -23,9 +23,7 @@ if TYPE_CHECKING:
     from .online import RoundState
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
-CHANNELS_ZH = {"online": "线上", "paper": "纸质", "proxy": "委托"}
 CHOICE_BITS = {"agree": 1, "disagree": 2, "abstain": 4}
-CHOICES_ZH = {"agree": "同意", "disagree": "不同意", "abstain": "弃权"}
 
 
 class CastRefused(Refused):

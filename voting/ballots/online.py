@@ -17,9 +17,10 @@ from ..refusals import Refused
 from ..rounds.cast_gate import shared_gate
 from ..rounds.models import RollEntry, Round
 from ..rounds.operations import RoundRefused, add_opinion
+from ..tally.tally import CHOICES
 from . import attempt_limits
 from .ballot_tokens import token_hash
-from .casting import CHOICES_ZH, AppendedBallot, CastRefused, cast_ballot
+from .casting import AppendedBallot, CastRefused, cast_ballot
 from .models import Ballot, VotingToken
 
 ASK_STAFF = "请联系社区工作人员重新领取二维码，或索取纸质表决票。"
@@ -155,7 +156,7 @@ def check_verification(lookup: "TokenLookup", answer: str | None) -> None:
 
 
 def check_choice(choice: str | None) -> str:
-    if choice not in CHOICES_ZH:
+    if choice not in CHOICES:
         raise VoteRefused(422, "请选择“同意”“不同意”或“弃权”", "choice", "choice")
     return choice
 

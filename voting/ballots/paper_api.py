@@ -12,9 +12,9 @@ from ..extensions import db
 from ..record_ids import ID_RANGE
 from ..refusals import abort_refused
 from ..rounds.api import round_or_404
-from .casting import CHOICES_ZH
+from ..tally.tally import CHOICES
 from .models import PaperEntry
-from .paper import (KINDS_ZH, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry, enter_paper_ballot,
+from .paper import (KINDS, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry, enter_paper_ballot,
                     entry_status, paper_entries, receipt_of, reject_paper_entry)
 
 blp = Blueprint("paper_ballots", __name__, url_prefix="/api/v1", description="纸质表决票与委托表决（录入与复核）")
@@ -22,8 +22,8 @@ blp = Blueprint("paper_ballots", __name__, url_prefix="/api/v1", description="�
 
 class PaperFormSchema(ma.Schema):
     household_id = ma.fields.Integer(required=True, validate=ID_RANGE)
-    choice = ma.fields.String(required=True, validate=ma.validate.OneOf(list(CHOICES_ZH)))
-    kind = ma.fields.String(load_default="paper", validate=ma.validate.OneOf(list(KINDS_ZH)))
+    choice = ma.fields.String(required=True, validate=ma.validate.OneOf(CHOICES))
+    kind = ma.fields.String(load_default="paper", validate=ma.validate.OneOf(KINDS))
 
 
 class PaperFilesSchema(ma.Schema):

@@ -16,11 +16,12 @@ from notices.models import Notice
 from ..clock import now
 from ..estates.models import Estate
 from ..extensions import db
+from ..labels_zh import BALLOT_STANDING_ZH, CHOICE_ZH
 from ..privacy import mask_name
 from ..proposals.catalogue import get_item
 from ..proposals.models import ProposalVersion
 from ..rounds.models import RollEntry
-from .casting import CHOICES_ZH, ballot_standing
+from .casting import ballot_standing
 from .models import Ballot
 from .online import (CLOSED_ZH, NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, OPINION_MAX, TokenLookup, VoteRefused,
                      check_before_casting, effective_ballot, refused, resolve_token, valid_submission_key, vote_with_token,
@@ -34,7 +35,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",  # the token is in the URL
     "Cache-Control": "no-store",  # a shared phone must not show someone's ballot from its cache
 }
-STANDING_ZH = {"counted": "计入", "duplicate": "不计入（以首次表决为准）", "superseded": "已被之后的表决取代"}
 
 
 @bp.after_request
@@ -91,7 +91,7 @@ def _context(lookup: TokenLookup) -> dict:
         "owner": mask_name(entry.owner_name), "covered": [e.label for e in covered], "version": version,
         "items": items, "board_url": f"/board/estates/{round_.estate_id}" if has_notices else None,
         "ballots": ballots, "effective": effective_ballot(ballots, round_.ballot_policy),
-        "choices": CHOICES_ZH, "token": request.view_args["token"], "opinion_max": OPINION_MAX,
+        "choices": CHOICE_ZH, "token": request.view_args["token"], "opinion_max": OPINION_MAX,
         "blocked": _sms_blocked(round_, entry),
     }
 
@@ -172,7 +172,7 @@ def vote_receipt(token, receipt):
     ballots = voter_ballots(lookup.round.id, entry.voter_key)
     standing = ballot_standing(ballot, lookup.round.ballot_policy, len(ballots))
     return render_template("ballots/vote_receipt.html", ballot=ballot, standing=standing,
-                           standing_zh=STANDING_ZH[standing], round=lookup.round_row(), choices=CHOICES_ZH,
+                           standing_zh=BALLOT_STANDING_ZH[standing], round=lookup.round_row(), choices=CHOICE_ZH,
                            effective=effective_ballot(ballots, lookup.round.ballot_policy),
                            estate=db.session.get(Estate, lookup.round.estate_id), token=token,
                            live=lookup.live and lookup.round.status == "open" and now() < lookup.round.closes_at)

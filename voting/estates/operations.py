@@ -11,8 +11,9 @@ from ..audit.chain import GENESIS
 from ..audit.log import chain_name, record
 from ..audit.models import AuditChain
 from ..extensions import db
+from ..labels_zh import ERA_ZH
 from ..refusals import Refused
-from .eras import ERAS, eligibility, era_for
+from .eras import eligibility, era_for
 from .models import Building, Community, Estate, Household, Street, Voter
 
 
@@ -126,7 +127,7 @@ def estate_view(estate: Estate, totals: RollTotals | None = None) -> dict:
         "id": estate.id, "name": estate.name, "street": estate.community.street.name,
         "community": estate.community.name, "address": estate.address,
         "built_year": estate.built_year, "affordable_housing": estate.affordable_housing,
-        "era": era, "era_zh": ERAS[era],
+        "era": era, "era_zh": ERA_ZH[era],
         "eligibility": eligibility(estate.built_year, estate.affordable_housing),
         "households": totals.households, "voters": totals.voters,
         "total_area": f"{totals.total_area:.2f}",

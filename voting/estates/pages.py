@@ -9,8 +9,8 @@ from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..estates.models import RosterImport
 from ..extensions import db
+from ..labels_zh import ELIGIBILITY_ZH
 from ..roster.roster_service import RosterRefused, export_roster, import_roster
-from .eras import ELIGIBILITY_ZH
 from .operations import EstateError, active_households, create_estate, estate_view, estate_views
 from .schemas import EstateCreateSchema
 

@@ -12,32 +12,18 @@ from sqlalchemy import or_, select
 from notices.models import Notice
 
 from ..accounts.models import StaffUser
-from ..ballots.casting import CHANNELS_ZH, CHOICES_ZH
 from ..china_time import CST, format_cst
 from ..estates.models import Estate
 from ..extensions import db
+from ..labels_zh import (BALLOT_POLICY_ZH, CHANNEL_ZH, CHOICE_ZH, DIRECTION_ZH, FIGURE_ZH, MEASURE_UNIT_ZH,
+                         ROUND_ACTION_ZH, ROUND_STATUS_ZH, check_title_zh, notice_kind_zh)
 from ..privacy import mask_name
 from ..rounds.frozen_roll import roll_entries, roll_units
 from ..rounds.models import RollEntry, Round
-from ..rounds.operations import STAGE_TITLES, STATUS_ZH
-from ..rounds.pages import ACTION_ZH
+from ..rounds.operations import STAGE_TITLES
 from ..rounds.round_tally import cast_ballots, round_rule, round_tally
-from ..tally.rules import Check, Rule
+from ..tally.rules import Rule
 from ..tally.tally import DEVELOPER, effective_ballots, voter_key
-
-NOTICE_KIND_ZH = {"plan": "方案公示", "result": "结果公示", "announcement": "公告"}
-DIRECTION_ZH = {"up": "上", "down": "下"}
-POLICY_ZH = {"first": "以首次有效表决为准（之后的表决保留但不计入）", "last": "截止前可修改，以最后一次表决为准"}
-FIGURE_KINDS_ZH = (("total", "名册合计"), ("participating", "参与表决"), ("agree", "同意"),
-                   ("disagree", "不同意"), ("abstain", "弃权"), ("not_voted", "未表决"))
-_MEASURE_ZH = {"heads": "人数", "area": "专有部分面积"}
-_SIDE_ZH = {"agree": "同意", "participating": "参与表决", "all": "总"}
-
-
-def check_title_zh(check: Check) -> str:
-    """'同意的专有部分面积占总专有部分面积' and the like, from the check's definition."""
-    measure = _MEASURE_ZH[check.measure]
-    return f"{_SIDE_ZH[check.numerator]}的{measure}占{_SIDE_ZH[check.denominator]}{measure}"
 
 
 def requirement_zh(check: dict) -> str:
@@ -101,9 +87,9 @@ class RoundReport:
     @property
     def check_rows(self) -> list[dict]:
         """The tally's checks with their Chinese titles and requirement."""
-        titles = {c.name: check_title_zh(c) for c in self.rule.checks}
+        titles = {c.name: check_title_zh(c.measure, c.numerator, c.denominator) for c in self.rule.checks}
         return [dict(c, title=titles.get(c["name"], c["name"]), requirement=requirement_zh(c),
-                     unit="㎡" if c["measure"] == "area" else "人", verdict="通过" if c["passed"] else "未通过")
+                     unit=MEASURE_UNIT_ZH[c["measure"]], verdict="通过" if c["passed"] else "未通过")
                 for c in self.tally["checks"]]
 
     @property
@@ -129,8 +115,8 @@ def _household_lines(round_: Round, entries: list[RollEntry]) -> list[HouseholdL
         lines.append(HouseholdLine(
             label=entry.label, area=f"{entry.area:.2f}", voter="开发商" if key == DEVELOPER else unit.owner_key,
             name=mask_name(entry.owner_name),
-            choice=CHOICES_ZH[ballot.choice] if ballot else "未表决",
-            channel=CHANNELS_ZH[ballot.channel] if ballot else "",
+            choice=CHOICE_ZH[ballot.choice] if ballot else FIGURE_ZH["not_voted"],
+            channel=CHANNEL_ZH[ballot.channel] if ballot else "",
             cast_at=ballot.cast_at.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S") if ballot else "",
             receipt=ballot.ballot_id if ballot else ""))
     return lines
@@ -148,13 +134,13 @@ def round_report(round_: Round, now: datetime, entries: list[RollEntry] | None =
         round_id=round_.id, estate_id=estate.id,
         place=f"{estate.community.street.name} · {estate.community.name} · {estate.name}", estate=estate.name,
         stage=round_.stage, stage_zh=STAGE_TITLES[round_.stage], title=round_.title,
-        status_zh=STATUS_ZH[round_.status] + ("（实时计票，尚未截止）" if round_.status == "open" else ""),
+        status_zh=ROUND_STATUS_ZH[round_.status] + ("（实时计票，尚未截止）" if round_.status == "open" else ""),
         period=f"{format_cst(round_.opens_at)} 至 {format_cst(round_.closes_at)}",
-        rule=round_rule(round_), policy_zh=POLICY_ZH[round_.ballot_policy], roll_sha256=round_.roll_sha256 or "",
+        rule=round_rule(round_), policy_zh=BALLOT_POLICY_ZH[round_.ballot_policy], roll_sha256=round_.roll_sha256 or "",
         generated_at=format_cst(now), tally=round_tally(round_),
-        notices=[NoticeLine(n.id, n.version, NOTICE_KIND_ZH.get(n.kind, "公示"), n.title, n.starts_on.isoformat(),
+        notices=[NoticeLine(n.id, n.version, notice_kind_zh(n.kind), n.title, n.starts_on.isoformat(),
                             n.working_days, n.ends_on.isoformat(), n.id in superseded) for n in notices],
-        steps=[StepLine(format_cst(t.at), ACTION_ZH.get(t.action, t.action), DIRECTION_ZH.get(t.direction, ""),
+        steps=[StepLine(format_cst(t.at), ROUND_ACTION_ZH.get(t.action, t.action), DIRECTION_ZH.get(t.direction, ""),
                         actors.get(t.actor_id, "系统"), t.note) for t in round_.transitions],
         households=_household_lines(round_, entries),
     )

@@ -13,8 +13,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
+from ..labels_zh import FIGURE_ZH
 from ..pdf_fonts import embedded_or_fallback_font
-from .report_data import FIGURE_KINDS_ZH, RoundReport
+from .report_data import RoundReport
 
 PAGE_W, PAGE_H = A4
 MARGIN = 42
@@ -149,7 +150,7 @@ def report_pdf(report: RoundReport) -> bytes:
     ])
     pages.heading("名册与表决情况")
     pages.table(("", "人数", "专有部分面积 ㎡"),
-                [(label, str(tally[kind]["heads"]), tally[kind]["area"]) for kind, label in FIGURE_KINDS_ZH],
+                [(label, str(tally[kind]["heads"]), tally[kind]["area"]) for kind, label in FIGURE_ZH.items()],
                 (150, 90, 130), numeric=(1, 2), size=10)
     pages.heading("表决条件")
     pages.table(("条件", "分子/分母", "比例（百分比）", "要求", "结果", "差额"),

@@ -74,7 +74,8 @@ def version_view(version: ProposalVersion) -> dict:
     items = [get_item(code) for code in json.loads(version.items)]
     return {
         "id": version.id, "version": version.version, "title": version.title, "summary": version.summary,
-        "items": [{"code": i.code, "name_zh": i.name_zh, "kind": i.kind, "area": i.area} for i in items],
+        "items": [{"code": i.code, "name_zh": i.name_zh, "kind": i.kind, "area": i.area, "label_zh": i.label_zh}
+                  for i in items],
         "estimated_cost": f"{version.estimated_cost:.2f}", "caused_by_round_id": version.caused_by_round_id,
         "created_at": version.created_at,
     }

@@ -11,8 +11,9 @@ from ..accounts.jurisdiction import estate_or_404
 from ..china_time import CST
 from ..clock import now
 from ..extensions import db
+from ..labels_zh import ROUND_STATUS_ZH
 from ..rounds.models import Round
-from ..rounds.operations import STAGE_TITLES, STATUS_ZH, RoundRefused, create_round
+from ..rounds.operations import STAGE_TITLES, RoundRefused, create_round
 from ..rounds.schemas import RoundCreateSchema
 from ..tally.rules import PRESETS
 from .catalogue import CATALOGUE
@@ -37,7 +38,7 @@ def _proposal_form(schema_cls) -> tuple[dict | None, dict]:
 def _page(estate, status=200, **extra):
     proposal = db.session.scalar(select(Proposal).where(Proposal.estate_id == estate.id))
     context = {"estate": estate, "proposal": proposal, "catalogue": CATALOGUE, "presets": PRESETS,
-               "stage_titles": STAGE_TITLES, "status_zh": STATUS_ZH, "errors": {}, "funding": None,
+               "stage_titles": STAGE_TITLES, "status_zh": ROUND_STATUS_ZH, "errors": {}, "funding": None,
                "funding_error": None, "versions": [], "rounds": []}
     if proposal is not None:
         context["versions"] = [version_view(v) for v in reversed(proposal.versions)]

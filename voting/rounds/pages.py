@@ -7,17 +7,15 @@ from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404
 from ..clock import now
 from ..extensions import db
-from ..tally.summary_zh import KIND_ZH
+from ..labels_zh import FIGURE_ZH, ROUND_ACTION_ZH, ROUND_STATUS_ZH, check_title_zh
 from .api import round_view
 from .models import Opinion, OpinionAnswer, Round
-from .operations import STATUS_ZH, RoundRefused, add_opinion, close_round, open_round, publish_result
+from .operations import RoundRefused, add_opinion, close_round, open_round, publish_result
 from .round_tally import round_rule, round_tally
 
 bp = Blueprint("round_pages", __name__)
 
 ACTIONS = {"open": open_round, "close": close_round}
-ACTION_ZH = {"created": "创建", "opened": "开始表决（一上：征集意见）", "closed": "截止计票",
-             "result_published": "公布结果并答复意见（一下）", "notice_published": "发布公示"}
 
 
 def _round(round_id: int) -> Round:
@@ -31,17 +29,15 @@ def _round(round_id: int) -> Round:
 
 
 def render_round_page(round_: Round, status: int = 200, **extra):
-    from ..evidence.report_data import check_title_zh  # imports this module: not at the top
-
     estate, rule = estate_or_404(current_staff(), round_.estate_id), round_rule(round_)
     opinions = db.session.scalars(select(Opinion).where(Opinion.round_id == round_.id).order_by(Opinion.id)).all()
     answers = {}
     for a in db.session.scalars(select(OpinionAnswer).where(OpinionAnswer.opinion_id.in_([o.id for o in opinions]))):
         answers.setdefault(a.opinion_id, []).append(a.text)
     context = {
-        "round": round_view(round_), "round_obj": round_, "estate": estate, "status_zh": STATUS_ZH,
-        "action_zh": ACTION_ZH, "kind_zh": KIND_ZH, "rule": rule,
-        "check_titles": {c.name: check_title_zh(c) for c in rule.checks},  # Chinese, as in the report
+        "round": round_view(round_), "round_obj": round_, "estate": estate, "status_zh": ROUND_STATUS_ZH,
+        "action_zh": ROUND_ACTION_ZH, "kind_zh": FIGURE_ZH, "rule": rule,
+        "check_titles": {c.name: check_title_zh(c.measure, c.numerator, c.denominator) for c in rule.checks},
         "tally": round_tally(round_) if round_.status != "draft" else None,
         "opinions": opinions, "answers": answers, "error": None,
     }
