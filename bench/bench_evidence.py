@@ -24,9 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert, select, update  # noqa: E402
-
 from bench_tally import best_of, chunked, fresh_database  # noqa: E402
+from sqlalchemy import insert, select, update  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞"
@@ -34,16 +33,16 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞"
 
 def build(db, households: int, seed: int = 11):
     """Bulk-insert the estate and its roll, freeze it, cast ballots with audit events, close the round."""
-    from voting.models.notices import Notice
-    from voting.models.attachments import Attachment
     from voting.audit.chain import GENESIS, event_hash
-    from voting.models.audit import AuditChain, AuditEvent
     from voting.ballots.casting import CHOICE_BITS
+    from voting.models.attachments import Attachment
+    from voting.models.audit import AuditChain, AuditEvent
     from voting.models.ballots import Ballot
     from voting.models.estates import Building, Community, Estate, Household, Street, Voter
+    from voting.models.notices import Notice
     from voting.models.proposals import Proposal
-    from voting.rounds.frozen_roll import freeze_roll
     from voting.models.rounds import RollEntry, Round, RoundVoter
+    from voting.rounds.frozen_roll import freeze_roll
     from voting.rounds.round_tally import live_tally
 
     rng = random.Random(seed)

@@ -18,7 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import qrcode  # noqa: E402
 
 from voting.ballots.ballot_tokens import derive_link_key, link_token, link_url  # noqa: E402
-from voting.ballots.qr_slips import Slip, find_font, slips_pdf  # noqa: E402
+from voting.ballots.qr_slips import Slip, slips_pdf  # noqa: E402
+from voting.pdf_fonts import find_font  # noqa: E402
 
 BASE_URL = "https://vote.gongshu.example.cn"
 

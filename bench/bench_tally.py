@@ -24,6 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import insert, text  # noqa: E402
+
 from bench.scratch_db import scratch_postgres  # noqa: E402
 
 CHUNK = 20_000

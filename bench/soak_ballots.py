@@ -400,10 +400,10 @@ def check(url: str, secret: str, estate_id: int, round_id: int, stats: Stats, ht
     from voting.audit.log import chain_events, chain_name
     from voting.ballots.casting import ballot_standing
     from voting.ballots.ledger_export import ballots_csv
-    from voting.models.ballots import Ballot
     from voting.extensions import db
-    from voting.rounds.frozen_roll import frozen_roster_csv, roll_entries
+    from voting.models.ballots import Ballot
     from voting.models.rounds import Round, RoundVoter
+    from voting.rounds.frozen_roll import frozen_roster_csv, roll_entries
     from voting.rounds.round_tally import module_tally, round_rule, round_tally
     from voting.rounds.schemas import TallySchema
     from voting.tally.recount import recount

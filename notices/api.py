@@ -8,21 +8,23 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy.exc import IntegrityError
 
+from notices.operations import round_notices
 from voting import clock
 from voting.accounts.auth import api_login_required, current_staff
 from voting.accounts.jurisdiction import estate_or_404, record_or_404
 from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
 from voting.attachments.operations import (ATTACHMENT_RESPONSES, add_attachment, attachment_of, attachment_response,
                                            attachment_view, attachments_of)
-from voting.extensions import db
-from voting.models.proposals import Proposal
-from voting.refusal_answers import abort_refused
-from voting.models.rounds import Round
-
 from voting.calendar.calendar_store import load_calendar
-from voting.models.notices import MILESTONE_STEPS, Milestone, Notice
-from .operations import (NoticeError, NoticeTerms, add_milestone, attach_to_notice, correct_notice, estate_milestones, period_zh, publish_proposal_notice, publish_round_notice, successor_id)
-from notices.operations import round_notices
+from voting.extensions import db
+from voting.labels_zh import MILESTONE_STEP_ZH
+from voting.models.notices import Milestone, Notice
+from voting.models.proposals import Proposal
+from voting.models.rounds import Round
+from voting.refusal_answers import abort_refused
+
+from .operations import (NoticeError, NoticeTerms, add_milestone, attach_to_notice, correct_notice, estate_milestones,
+                         period_zh, publish_proposal_notice, publish_round_notice, successor_id)
 from .schemas import (AttachmentFormSchema, AttachmentMultipartSchema, AttachmentSchema, AttachmentUploadSchema,
                       MilestoneCreateSchema, MilestoneSchema, NoticeCreateSchema, NoticeSchema)
 
@@ -55,7 +57,7 @@ def milestone_view(milestone: Milestone, files: list | None = None) -> dict:
         files = attachments_of("milestone", [milestone.id])[milestone.id]
     return {
         "id": milestone.id, "estate_id": milestone.estate_id, "step": milestone.step,
-        "step_zh": MILESTONE_STEPS.get(milestone.step, milestone.step), "on_date": milestone.on_date,
+        "step_zh": MILESTONE_STEP_ZH.get(milestone.step, milestone.step), "on_date": milestone.on_date,
         "note": milestone.note, "created_at": milestone.created_at,
         "attachments": [attachment_view(
             a, url_for("notices_api.MilestoneAttachmentFile", milestone_id=milestone.id, attachment_id=a.id), None)

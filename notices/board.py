@@ -6,20 +6,19 @@ published notice is public by design.
 """
 from flask import Blueprint, abort, render_template
 
+from notices.operations import newest_versions
 from voting import clock
 from voting.attachments.operations import attachment_of, attachment_response, attachments_of
-from voting.china_time import cst_today
-from voting.models.estates import Estate
-from voting.extensions import db
-
 from voting.calendar.calendar_store import load_calendar
+from voting.china_time import cst_today
+from voting.extensions import db
+from voting.labels_zh import notice_kind_zh
+from voting.models.estates import Estate
 from voting.models.notices import Notice
+
 from .operations import chain_of, estate_notices, notice_phase, period_zh, remaining_working_days
-from notices.operations import newest_versions
 
 bp = Blueprint("board", __name__)
-
-KIND_ZH = {"plan": "方案公示", "result": "结果公示", "announcement": "公告"}
 
 
 def _published_notice_or_404(notice_id: int) -> Notice:
@@ -30,7 +29,7 @@ def _published_notice_or_404(notice_id: int) -> Notice:
 
 
 def _summary(notice: Notice, today, calendar) -> dict:
-    return {"notice": notice, "kind_zh": KIND_ZH.get(notice.kind, "公示"), "period_zh": period_zh(notice),
+    return {"notice": notice, "kind_zh": notice_kind_zh(notice.kind), "period_zh": period_zh(notice),
             "phase": notice_phase(notice, today), "remaining": remaining_working_days(notice, today, calendar)}
 
 

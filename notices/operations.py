@@ -7,18 +7,17 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from voting.models.accounts import StaffUser
+from voting.attachments.operations import add_attachment
 from voting.audit.log import record as audit
+from voting.audit.process_record import record_step
+from voting.calendar.working_days import UnknownYearError, WorkingCalendar, format_period_zh
 from voting.china_time import cst_today
 from voting.extensions import db
-from voting.models.proposals import Proposal
-from voting.refusals import Refused
-from voting.models.rounds import Round
-from voting.audit.process_record import record_step
-
+from voting.models.accounts import StaffUser
 from voting.models.notices import MILESTONE_STEPS, Milestone, Notice
-from voting.calendar.working_days import UnknownYearError, WorkingCalendar, format_period_zh
-from voting.attachments.operations import add_attachment
+from voting.models.proposals import Proposal
+from voting.models.rounds import Round
+from voting.refusals import Refused
 
 
 def actor_name(user_id: int | None) -> str:

@@ -4,17 +4,18 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import login_required
 from marshmallow import ValidationError
 
+from notices.operations import newest_versions
 from voting import clock
 from voting.accounts.auth import current_staff
 from voting.accounts.jurisdiction import estate_or_404
 from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
 from voting.attachments.operations import add_attachment, attachment_of, attachment_response, attachments_of
 from voting.extensions import db
+from voting.labels_zh import MILESTONE_STEP_ZH
+from voting.models.notices import Milestone
 from voting.refusal_answers import show_refusal
 
-from voting.models.notices import MILESTONE_STEPS, Milestone
 from .operations import NoticeError, add_milestone, estate_milestones, estate_notices, period_zh
-from notices.operations import newest_versions
 from .schemas import AttachmentFormSchema, MilestoneCreateSchema
 
 bp = Blueprint("notice_pages", __name__)
@@ -27,7 +28,7 @@ def _progress_page(estate_id: int, status: int = 200, **extra):
     return render_template(
         "notices/progress.html", estate=estate, notices=notices, newest=newest, period_zh=period_zh,
         milestones=milestones, files=attachments_of("milestone", [m.id for m in milestones]),
-        steps=MILESTONE_STEPS, form=extra.pop("form", {}), **extra,
+        steps=MILESTONE_STEP_ZH, form=extra.pop("form", {}), **extra,
     ), status
 
 
@@ -52,7 +53,7 @@ def milestone_create(estate_id):
         return show_refusal(exc, lambda status, message: _progress_page(estate_id, status, form=form,
                                                                         milestone_errors=[message]))
     db.session.commit()
-    flash(f"已记录工程节点：{MILESTONE_STEPS[data['step']]}（{data['on_date'].isoformat()}）")
+    flash(f"已记录工程节点：{MILESTONE_STEP_ZH[data['step']]}（{data['on_date'].isoformat()}）")
     return redirect(url_for("notice_pages.progress", estate_id=estate.id))
 
 
@@ -102,5 +103,5 @@ def milestone_file(estate_id, milestone_id, attachment_id):
 @bp.app_template_global()
 def notices_estate_summary(estate_id: int) -> dict:
     """For the estate page's section: milestones, and how many notices are published."""
-    return {"milestones": estate_milestones(estate_id), "steps": MILESTONE_STEPS,
+    return {"milestones": estate_milestones(estate_id), "steps": MILESTONE_STEP_ZH,
             "notices": len(newest_versions(estate_notices(estate_id)))}

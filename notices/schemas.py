@@ -3,10 +3,9 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 
 from voting.attachments.images import PURPOSES
-
-from voting.models.notices import MILESTONE_STEPS, NOTICE_KINDS
-
 from voting.calendar.schemas import DATE_ERRORS, REQUIRED
+from voting.labels_zh import MILESTONE_STEP_ZH
+from voting.models.notices import MILESTONE_STEPS, NOTICE_KINDS
 
 
 class _Stripped(ma.Schema):
@@ -86,7 +85,7 @@ class AttachmentMultipartSchema(AttachmentUploadSchema, AttachmentFormSchema):
 
 class MilestoneCreateSchema(_Stripped):
     step = ma.fields.String(required=True, validate=ma.validate.OneOf(
-        list(MILESTONE_STEPS), error="工程节点只能是：" + "、".join(f"{k}（{v}）" for k, v in MILESTONE_STEPS.items())),
+        MILESTONE_STEPS, error="工程节点只能是：" + "、".join(f"{k}（{MILESTONE_STEP_ZH[k]}）" for k in MILESTONE_STEPS)),
         error_messages=REQUIRED)
     on_date = ma.fields.Date(required=True, error_messages=DATE_ERRORS)
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000, error="备注最多 2000 字"))

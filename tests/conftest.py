@@ -13,8 +13,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from voting.app import create_app
-from voting.extensions import db as _db
-from voting.extensions import limiter
+from voting.extensions import db as _db, limiter
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 

@@ -9,14 +9,13 @@ from dataclasses import dataclass
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
-
 from sqlalchemy import select
 
 from tests.factories import SMALL_ROSTER, api_token, make_estate, roster_csv
 from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from voting.ballots.casting import cast_ballot
-from voting.models.estates import Street
 from voting.evidence.keys import private_key_pem
+from voting.models.estates import Street
 from voting.models.rounds import Round
 
 HEADER = "building,unit,room,area,area_source,owner_key,owner_name,phone,status,co_owners\n"

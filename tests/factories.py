@@ -34,8 +34,9 @@ def make_user(role: str, street: str | None = None, community: str | None = None
 
 
 def make_estate(name="和睦新村", street="和睦街道", community="和睦社区", built_year=1986):
-    from voting.models.accounts import StaffUser
     from sqlalchemy import select
+
+    from voting.models.accounts import StaffUser
 
     district = db.session.scalar(select(StaffUser).where(StaffUser.role == "district"))
     if district is None:

@@ -19,8 +19,8 @@ from tests.factories import PASSWORD, make_estate, roster_csv
 from tests.rounds_helpers import create_proposal, create_round
 from voting.accounts.api_tokens import issue_token
 from voting.accounts.cli import find_or_create_scope
-from voting.models.accounts import StaffUser
 from voting.accounts.passwords import hash_password
+from voting.models.accounts import StaffUser
 from voting.models.attachments import Attachment
 from voting.models.ballots import PaperEntry
 from voting.models.estates import Street

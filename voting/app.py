@@ -5,11 +5,11 @@ from flask import Flask
 
 from notices.api import blp as notices_api
 from notices.board import bp as notice_board
-from voting.rounds.notice_pages import bp as round_notice_pages
 from notices.pages import bp as notice_pages
+from voting.rounds.notice_pages import bp as round_notice_pages
 
-from . import extensions as ext
 from . import models  # noqa: F401  (every table known to the metadata and to Alembic)
+from . import extensions as ext
 from .accounts import auth  # noqa: F401  (flask-login user loader)
 from .accounts.api import blp as auth_api
 from .accounts.cli import users_cli
@@ -34,6 +34,7 @@ from .evidence.api import blp as evidence_api
 from .evidence.cli import evidence_cli
 from .evidence.pages import bp as evidence_pages
 from .input_text import register_input_text_guard
+from .labels_zh import tables as label_tables
 from .proposals.api import blp as proposals_api
 from .proposals.pages import bp as proposal_pages
 from .record_ids import RecordIdConverter
@@ -125,3 +126,4 @@ def register_commands(app: Flask) -> None:
 
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["cst"] = format_cst
+    app.jinja_env.globals.update(label_tables())  # CHOICE_ZH, NOTICE_KIND_ZH, …: one table per concept

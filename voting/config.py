@@ -7,21 +7,12 @@ import os
 import secrets
 from pathlib import Path
 
+from .instance_secrets import instance_secret
 
-def _instance_secret(instance_path: Path, name: str) -> str:
-    """Read a secret kept in the instance folder, creating it on first use."""
-    path = instance_path / name
-    if not path.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        # O_EXCL so two gunicorn workers starting at once agree on one key.
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_urlsafe(48))
-    return path.read_text().strip()
+
+def _instance_secret_key(instance: Path) -> str:
+    """The session key generated once into the instance folder."""
+    return instance_secret(instance, "secret_key", lambda: secrets.token_urlsafe(48).encode()).decode().strip()
 
 
 def _normalise_database_url(url: str) -> str:
@@ -73,7 +64,7 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     if not config.get("SECRET_KEY"):
-        config["SECRET_KEY"] = env.get("SECRET_KEY") or _instance_secret(instance, "secret_key")
+        config["SECRET_KEY"] = env.get("SECRET_KEY") or _instance_secret_key(instance)
     if config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # Each request holds the write lock briefly; wait rather than fail under contention.
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}

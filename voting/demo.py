@@ -1,5 +1,7 @@
 """`flask --app wsgi demo seed`: a demo estate and staff logins, idempotently."""
 import secrets
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import click
@@ -8,21 +10,19 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .accounts.cli import create_user
+from .ballots.links import household_links
+from .db_types import utcnow
+from .demo_roster import demo_rows
+from .estates.operations import create_estate
+from .estates.roster_service import import_roster
+from .extensions import db
 from .models.accounts import StaffUser
 from .models.estates import Community, Estate
-from .estates.operations import create_estate
-from .extensions import db
-from .roster.roster_export import write_roster_csv
-from .estates.roster_service import import_roster
-from .demo_roster import demo_rows
-from datetime import timedelta
-from decimal import Decimal
-from .db_types import utcnow
 from .models.proposals import Proposal
-from .proposals.operations import create_proposal
-from .rounds.operations import create_round, open_round
-from .ballots.links import household_links
 from .models.rounds import Round
+from .proposals.operations import create_proposal
+from .roster.roster_export import write_roster_csv
+from .rounds.operations import create_round, open_round
 
 demo_cli = AppGroup("demo", help="Demo data for a first look.")
 

@@ -62,11 +62,3 @@ def roll_phones(phones: str) -> list[str]:
         if number not in result:
             result.append(number)
     return result
-
-
-def masked(e164: str) -> str:
-    """'+8613812341234' → '138****1234' (the national number masked as exports mask it)."""
-    national = e164[3:] if e164.startswith("+86") else e164.lstrip("+")
-    if len(national) < 7:
-        return "*" * len(national)
-    return national[:3] + "*" * (len(national) - 7) + national[-4:]

@@ -1,4 +1,8 @@
-"""Masking of personal data for anything exported or published (PIPL: minimum exposure)."""
+"""Masking of personal data for anything exported, published, logged or audited (PIPL: minimum exposure).
+
+Pure: the one home of masking. Names and phones are masked the same way wherever
+they appear (roster exports, reports, the ballot page, SMS outbox, audit events, logs).
+"""
 
 
 def mask_name(name: str) -> str:
@@ -12,10 +16,29 @@ def mask_name(name: str) -> str:
 
 
 def mask_phone(phone: str) -> str:
-    """13812341234 → 138****1234; anything shorter than 7 characters is fully masked."""
-    if len(phone) < 7:
-        return "*" * len(phone)
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    """13812341234 → 138****1234, and the same for its E.164 form +8613812341234.
+
+    An E.164 number is masked as its national number ('+86' dropped; another country's
+    '+' dropped: +14155550100 → 141****0100), so one number reads alike on every page.
+    The first 3 and last 4 characters stay; anything shorter than 7 is fully masked.
+    """
+    national = phone[3:] if phone.startswith("+86") else phone.lstrip("+")
+    if len(national) < 7:
+        return "*" * len(national)
+    return national[:3] + "*" * (len(national) - 7) + national[-4:]
+
+
+def mask_link_token(text: str, token: str) -> str:
+    """`text` with the voting link's `token` cut to its first 4 characters and '…'.
+
+    Staff still tell one household's message from another's; nobody can vote with what they see.
+    """
+    return text.replace(token, token[:4] + "…")
+
+
+def mask_code(text: str, code: str) -> str:
+    """`text` with the one-time `code` as one '*' per character: '验证码 123456' → '验证码 ******'."""
+    return text.replace(code, "*" * len(code))
 
 
 def looks_masked(value: str) -> bool:

@@ -14,13 +14,13 @@ from sqlalchemy import func, select
 from tests.factories import make_user, roster_csv
 from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
 from tests.unit.test_images import jpeg_with_gps
-from voting.models.accounts import StaffUser
 from voting.ballots import paper
 from voting.ballots.casting import CastRefused, cast_ballot
 from voting.ballots.online import vote_with_token
 from voting.ballots.vote_requests import cast_once
-from voting.models.ballots import Ballot, PaperConfirmation, PaperEntry
 from voting.extensions import db as _db
+from voting.models.accounts import StaffUser
+from voting.models.ballots import Ballot, PaperConfirmation, PaperEntry
 from voting.models.rounds import RollEntry, Round, RoundVoter
 from voting.rounds.operations import close_round
 

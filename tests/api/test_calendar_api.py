@@ -1,9 +1,9 @@
 """Working-day calendar API pinned on real dates, and yearly schedules loaded by the district."""
 import pytest
 
-from voting.models.calendar import CalendarYear
 from tests.factories import api_token, make_user
 from voting.models.audit import AuditEvent
+from voting.models.calendar import CalendarYear
 
 URL = "/api/v1/calendar/working-days"
 

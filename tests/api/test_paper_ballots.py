@@ -9,8 +9,8 @@ from sqlalchemy import select
 from tests.factories import api_token, make_estate, make_user
 from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
 from tests.unit.test_images import PHP_AS_JPG, jpeg_with_gps
-from voting.models.audit import AuditEvent
 from voting.ballots.casting import cast_ballot
+from voting.models.audit import AuditEvent
 from voting.models.ballots import Ballot
 from voting.models.rounds import RollEntry, Round
 

@@ -60,7 +60,7 @@ def test_progress_gives_the_gap_per_check_and_agrees_with_the_tally(client, voti
     assert by_name["agree_heads_of_total"]["heads_needed"] == 3  # 1 of 5 agree; 4 needed
     assert by_name["agree_area_of_total"]["area_needed"] == "221.50"  # 317.00 − 95.50
     assert by_name["agree_area_of_total"]["percent"] == tally["checks"][0]["percent"]
-    assert by_name["agree_area_of_total"]["label_zh"] == "同意面积占总面积"
+    assert by_name["agree_area_of_total"]["label_zh"] == "同意的专有部分面积占总专有部分面积"  # as on the round page and report
     assert body["passed"] is False and body["reachable"] is True
     assert body["heads_needed"] == 3 and body["area_needed"] == "221.50"
 

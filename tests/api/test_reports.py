@@ -15,7 +15,7 @@ from tests.evidence_helpers import (MASKED, assert_no_personal_data, evidence_ke
 from tests.factories import api_token, make_user
 from tests.rounds_helpers import Clock, create_round
 from voting.models.audit import AuditEvent
-from voting.evidence.report_pdf import EMBEDDED_FONT, report_font
+from voting.pdf_fonts import FALLBACK_FONT, embedded_or_fallback_font
 
 
 @pytest.fixture
@@ -52,7 +52,7 @@ def test_pdf_renders_and_its_chinese_text_carries_the_tally(client, closed, tmp_
     assert len(pages) >= 2
     first = Image.open(pages[0]).convert("L")
     assert first.getextrema()[0] < 80  # ink on the page, not a blank render
-    if report_font() == EMBEDDED_FONT:  # CI installs fonts-wqy-microhei: the font travels with the file
+    if embedded_or_fallback_font() != FALLBACK_FONT:  # CI installs fonts-wqy-microhei: the font travels with the file
         fonts = subprocess.run([needs_tool("pdffonts"), str(pdf)], check=True, capture_output=True, text=True).stdout
         assert any("WenQuanYi" in line and " yes yes yes " in line for line in fonts.splitlines()), fonts
 

@@ -10,21 +10,20 @@ answer the same. Runs on SQLite, and on PostgreSQL with TEST_DATABASE_URL.
 from datetime import timedelta
 from itertools import count
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from sqlalchemy import select
 
 from tests.factories import make_estate, make_user, roster_csv
 from tests.rounds_helpers import T0
-from voting.models.accounts import StaffUser
 from voting.ballots.casting import cast_ballot
 from voting.ballots.ledger_export import ledger_rows
-from voting.models.ballots import Ballot
 from voting.ballots.online import voter_ballots
-from voting.proposals.operations import create_proposal
 from voting.estates.roster_service import import_roster
-from voting.rounds.frozen_roll import roll_entries, roll_units
+from voting.models.accounts import StaffUser
+from voting.models.ballots import Ballot
 from voting.models.rounds import RoundVoter
+from voting.proposals.operations import create_proposal
+from voting.rounds.frozen_roll import roll_entries, roll_units
 from voting.rounds.operations import create_round, open_round
 from voting.rounds.round_tally import cast_ballots
 from voting.rounds.sql_tally import counted_in_sql

@@ -6,10 +6,10 @@ import pytest
 
 from tests.factories import make_estate, make_user, roster_csv
 from tests.rounds_helpers import T0
-from voting.models.accounts import StaffUser
 from voting.ballots.casting import cast_ballot
-from voting.proposals.operations import create_proposal
 from voting.estates.roster_service import import_roster
+from voting.models.accounts import StaffUser
+from voting.proposals.operations import create_proposal
 from voting.rounds.frozen_roll import roll_entries, roll_units
 from voting.rounds.operations import create_round, open_round
 from voting.rounds.round_tally import cast_ballots

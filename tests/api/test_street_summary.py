@@ -51,7 +51,7 @@ def test_summary_lists_each_estate_with_stage_figures_verdict_and_notice(client,
     assert {k: closed[k] for k in expected_figures(frozen)} == expected_figures(frozen)
     assert closed["status"] == "closed" and closed["passed"] is False and closed["verdict_zh"] == "未通过"
     assert closed["stage_zh"] == "第一次征询：改造意愿" and not closed["live"]
-    assert closed["notice_ends_on"] == "2026-09-08" and closed["notice_zh"] == "已结束"
+    assert closed["notice_ends_on"] == "2026-09-08" and closed["notice_zh"] == "公示期已结束"
     assert closed["milestone_zh"] == "申报（2026-09-09）"
     now = client.get(f"/api/v1/rounds/{street['live_round']}/tally", headers=street["district"]).get_json()
     assert {k: live[k] for k in expected_figures(now)} == expected_figures(now)

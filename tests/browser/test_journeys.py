@@ -282,7 +282,7 @@ def paper_ballot_entered_and_confirmed(trip: Journey, round_id: int):
     checking.get_by_role("button", name="已核对原件，确认计入").click()
     expect_flash(checking, f"第 {entry_id} 号：已确认，计入")
     done = checking.locator("h2:has-text('已处理') + div table tbody tr td").all_inner_texts()
-    assert done[:6] == [str(entry_id), "1-2-201", "同意", "纸质表决票（入户签字）", "已确认，计入", "li"]
+    assert done[:6] == [str(entry_id), "1-2-201", "同意", "纸质", "已确认，计入", "li"]
     assert done[6].startswith("zhao") and done[7]  # confirmed by the third worker, with a receipt code
     trip.shot(checking, "worker3-paper-confirmed")
 

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select
 
-from voting.models.notices import Notice
 from tests.ballots_helpers import open_round_with_links, page_csrf
 from tests.rounds_helpers import Clock
 from voting.ballots import link_lookup
-from voting.models.ballots import Ballot
 from voting.extensions import db as _db
+from voting.models.ballots import Ballot
+from voting.models.notices import Notice
 
 CSS = Path(__file__).resolve().parents[2] / "static" / "ballot.css"
 HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",

@@ -5,7 +5,7 @@ from datetime import datetime
 
 import pytest
 
-from tests.api.test_notices_api import NOTICE, NOON_0930
+from tests.api.test_notices_api import NOON_0930, NOTICE
 from tests.factories import csrf_token, make_user, page_login
 from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
 from tests.unit.test_images import jpeg_with_gps, pdf

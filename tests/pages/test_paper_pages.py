@@ -104,7 +104,7 @@ def test_the_progress_page_lists_who_to_visit_by_building(client, db, two_worker
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "no-store" in page.headers["Cache-Control"]
     assert "还需 2 位" in html and "还差 263.84 ㎡" in html  # 2 of 3 heads; 2/3 × 395.75 = 263.833… → 263.84
-    assert "同意面积占总面积" in html and "同意人数占总人数" in html
+    assert "同意的专有部分面积占总专有部分面积" in html and "同意的人数占总人数" in html
     assert "张三明" in html and 'href="tel:13812341234"' in html  # full phone for the estate's own worker
     assert "1幢：未表决 3 户 / 共 3 户" in html and "2幢：未表决 2 户 / 共 2 户" in html
     one = me.get(f"/rounds/{round_id}/progress?building=2").get_data(as_text=True)

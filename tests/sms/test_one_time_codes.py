@@ -7,11 +7,11 @@ from sqlalchemy import select, text
 
 from tests.ballots_helpers import page_csrf
 from tests.sms.helpers import messages, open_round
-from voting.models.ballots import Ballot
 from voting.ballots.link_lookup import VoteRefused
-from voting.extensions import limiter
-from voting.models.sms import OneTimeCode
 from voting.ballots.one_time_codes import check_code
+from voting.extensions import limiter
+from voting.models.ballots import Ballot
+from voting.models.sms import OneTimeCode
 
 
 def request_code(client, link, phone=0):

@@ -6,8 +6,7 @@ byte, what `canonical` hashes.
 """
 import hashlib
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from voting.audit.chain import SEQ_JOIN, canonical, canonical_parts, event_hash
 from voting.audit.sql_hash import _sha256_hex

@@ -3,16 +3,9 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from voting.tally.ballots_file import (
-    BallotRow,
-    BallotsFileError,
-    countable,
-    parse_ballots_csv,
-    write_ballots_csv,
-)
+from voting.tally.ballots_file import BallotRow, BallotsFileError, countable, parse_ballots_csv, write_ballots_csv
 
 CST = timezone(timedelta(hours=8))
 

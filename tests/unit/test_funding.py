@@ -4,8 +4,7 @@ from decimal import Decimal as D
 from fractions import Fraction
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from voting.proposals.funding import FundingEstimate, estimate_funding, per_household
 

@@ -1,7 +1,7 @@
 """Phone numbers as Twilio wants them (E.164), from what rosters and residents type."""
 import pytest
 
-from voting.phone_numbers import PhoneNumberError, masked, normalise_any, roll_phones, to_e164
+from voting.phone_numbers import PhoneNumberError, normalise_any, roll_phones, to_e164
 
 
 @pytest.mark.parametrize("raw", ["13812341234", "138 1234 1234", "138-1234-1234", "+86 138 1234 1234",
@@ -29,8 +29,3 @@ def test_roll_phones_are_split_deduplicated_and_unusable_ones_skipped():
     assert roll_phones("13812341234;13912341234；13812341234;0571-87654321;") == [
         "+8613812341234", "+8613912341234"]
     assert roll_phones("") == []
-
-
-def test_masked_numbers_show_the_first_three_and_last_four_national_digits():
-    assert masked("+8613812341234") == "138****1234"
-    assert masked("+14155550100") == "141****0100"

@@ -11,14 +11,15 @@ from pathlib import Path
 import pytest
 import qrcode
 import zxingcpp
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from PIL import Image
 from qrcode import util as qr_util
 from qrcode.constants import ERROR_CORRECT_M
+from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from voting.ballots.qr_masks import penalty, qr_matrix
-from voting.ballots.qr_slips import FontMissing, Slip, dark_runs, find_font, qr_png, slips_pdf, wrap
+from voting.ballots.qr_slips import Slip, dark_runs, qr_png, slips_pdf, wrap
+from voting.pdf_fonts import FontMissing, find_font, register_font
 
 URL = "https://vote.example.cn/v/EQ-19QeLalYtOuRgPPWrcL3o"
 
@@ -87,9 +88,6 @@ def test_dark_runs_cover_exactly_the_dark_modules():
 
 def test_wrap_keeps_every_line_within_the_width():
     font = font_or_fail()
-    from voting.ballots.qr_slips import register_font
-    from reportlab.pdfbase.pdfmetrics import stringWidth
-
     name = register_font(font)
     text = "请用手机扫码参加表决，也可向社区索取纸质表决票。社区服务热线 0571-12345"
     lines = wrap(text, name, 9.5, 120)

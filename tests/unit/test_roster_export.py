@@ -4,12 +4,11 @@ import dataclasses
 from decimal import Decimal
 from types import SimpleNamespace
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from voting.unit_labels import natural_key
 from voting.roster.roster_export import write_roster_csv
 from voting.roster.roster_import import AREA_SOURCES, HOLDING_STATUSES, RosterRow, parse_roster
+from voting.unit_labels import natural_key
 
 HEADER = "building,unit,room,area,area_source,owner_key,owner_name,phone,status,co_owners"
 

@@ -6,17 +6,10 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
-from voting.roster.roster_import import (
-    AREA_SOURCES,
-    HOLDING_STATUSES,
-    MAX_DATA_ROWS,
-    RosterParseResult,
-    RosterRow,
-    parse_roster,
-)
+from voting.roster.roster_import import (AREA_SOURCES, HOLDING_STATUSES, MAX_DATA_ROWS, RosterParseResult, RosterRow,
+                                         parse_roster)
 
 EN_HEADER = "building,unit,room,area,area_source,owner_key,owner_name,phone,status"
 ZH_HEADER = "楼幢,单元,室号,专有部分面积,面积依据,业主标识,业主姓名,联系电话,产权状态,共有人"

@@ -3,8 +3,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from voting.tally.standing import counted_seq, counted_when_cast, effective, standing, standings
 from voting.tally.tally import CastBallot, RollUnit, ballot_statuses, effective_ballots, voter_key

@@ -6,15 +6,7 @@ from decimal import Decimal
 import pytest
 
 from voting.tally.rules import get_rule, rule_from_dict
-from voting.tally.tally import (
-    CastBallot,
-    RollUnit,
-    ballot_statuses,
-    effective_ballots,
-    gap_to_pass,
-    tally,
-    voter_key,
-)
+from voting.tally.tally import CastBallot, RollUnit, ballot_statuses, effective_ballots, gap_to_pass, tally, voter_key
 
 CST = timezone(timedelta(hours=8))
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=CST)

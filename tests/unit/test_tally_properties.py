@@ -8,8 +8,7 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from voting.tally.tally import CastBallot, RollUnit, ballot_statuses, gap_to_pass, tally
 

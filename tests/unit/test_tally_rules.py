@@ -3,18 +3,8 @@ from fractions import Fraction
 
 import pytest
 
-from voting.tally.rules import (
-    PRESETS,
-    Check,
-    Rule,
-    UnknownRuleError,
-    evaluate_check,
-    fraction_str,
-    get_rule,
-    hundredths_str,
-    percent_str,
-    rule_from_dict,
-)
+from voting.tally.rules import (PRESETS, Check, Rule, UnknownRuleError, evaluate_check, fraction_str, get_rule,
+                                hundredths_str, percent_str, rule_from_dict)
 
 
 def check(threshold="2/3", inclusive=True, measure="area", numerator="agree", denominator="all"):

@@ -9,10 +9,10 @@ from datetime import date, datetime, timedelta
 
 import chinese_calendar
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from voting.calendar.working_days import (UnknownYearError, WorkingCalendar, YearSchedule, format_period_zh, validate_schedule)
+from voting.calendar.working_days import (UnknownYearError, WorkingCalendar, YearSchedule, format_period_zh,
+                                          validate_schedule)
 
 CAL = WorkingCalendar()
 

@@ -5,8 +5,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
 from ..extensions import db, limiter
-from .login import authenticate
 from .api_tokens import issue_token
+from .login import authenticate
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="登录与访问令牌")
 

@@ -6,8 +6,8 @@ from flask_login import current_user
 from flask_smorest import abort
 
 from ..extensions import db, login_manager
-from .api_tokens import read_token
 from ..models.accounts import StaffUser
+from .api_tokens import read_token
 
 
 @login_manager.user_loader

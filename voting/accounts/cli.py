@@ -5,9 +5,9 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..models.estates import Community, Street
 from ..extensions import db
 from ..models.accounts import ROLES, StaffUser
+from ..models.estates import Community, Street
 from .passwords import hash_password, password_problem
 
 users_cli = AppGroup("users", help="Staff accounts.")

@@ -6,11 +6,11 @@ so a user cannot learn which other estates are on the system.
 from flask_smorest import abort
 from sqlalchemy import Select, select
 
-from ..models.estates import Community, Estate, Street
 from ..extensions import db
+from ..models.accounts import StaffUser
+from ..models.estates import Community, Estate, Street
 from ..models.rounds import Round
 from .auth import current_staff
-from ..models.accounts import StaffUser
 
 
 def visible_estates(user: StaffUser) -> Select:

@@ -20,6 +20,7 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 from PIL import Image, ImageOps
 
+from ..labels_zh import ATTACHMENT_PURPOSE_ZH
 from ..refusals import Refused
 
 log = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ def clean_upload(filename: str, data: bytes, purpose: str = "document") -> Clean
     Raises :class:`UploadRefused` with 413, 415 or 422; never anything else.
     """
     if purpose not in PURPOSES:
-        raise UploadRefused(422, "附件用途只能是 document（文件）或 site_photo（现场照片）")
+        raise UploadRefused(422, "附件用途只能是 " + "或 ".join(f"{p}（{ATTACHMENT_PURPOSE_ZH[p]}）" for p in PURPOSES))
     if not data:
         raise UploadRefused(422, "上传的文件是空的")
     if len(data) > MAX_UPLOAD_BYTES:

@@ -7,11 +7,11 @@ from flask import Response
 from sqlalchemy import select
 from sqlalchemy.orm import defer
 
-from ..models.accounts import StaffUser
 from ..audit.log import record as audit
 from ..extensions import db
-from .images import IMAGE_FORMATS, PDF_TYPE, CleanFile, clean_upload
+from ..models.accounts import StaffUser
 from ..models.attachments import OWNER_TYPES, Attachment
+from .images import IMAGE_FORMATS, PDF_TYPE, CleanFile, clean_upload
 
 
 def add_attachment(*, estate_id: int, owner_type: str, owner_id: int, filename: str, data: bytes,

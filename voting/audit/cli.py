@@ -6,9 +6,9 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..extensions import db
+from ..models.audit import AuditChain
 from .chain import first_break
 from .log import chain_events, chain_head, chain_name
-from ..models.audit import AuditChain
 
 audit_cli = AppGroup("audit", help="Tamper-evident audit log.")
 

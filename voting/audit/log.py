@@ -15,8 +15,8 @@ from datetime import datetime, timezone
 from sqlalchemy import String, bindparam, cast, insert, literal, select, update
 
 from ..extensions import db
-from .chain import GENESIS, SEQ_JOIN, canonical_parts
 from ..models.audit import AuditChain, AuditEvent
+from .chain import GENESIS, SEQ_JOIN, canonical_parts
 from .sql_hash import sha256_hex
 
 

@@ -10,22 +10,23 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
 from ..accounts.auth import api_login_required, current_staff
+from ..accounts.jurisdiction import round_or_404
 from ..china_time import format_cst
 from ..clock import now
-from ..models.estates import Estate
 from ..extensions import db
-from ..refusal_answers import abort_refused
-from ..accounts.jurisdiction import round_or_404
-from ..models.rounds import Round, RoundVoter
-from .casting import ballot_standing
-from .links import LinkRefused, household_link, household_links, reissue
 from ..models.ballots import Ballot
-from .online import SUBMISSION_KEY_MAX, refused, valid_submission_key
-from .vote_requests import cast_once, client_address
+from ..models.estates import Estate
+from ..models.rounds import Round, RoundVoter
+from ..pdf_fonts import CJK_FONT_PATHS, FontMissing, find_font
+from ..refusal_answers import abort_refused
+from .casting import ballot_standing
 from .link_lookup import VoteRefused
-from .qr_slips import DEFAULT_FONT_PATHS, FontMissing, Slip, find_font, qr_png, slips_pdf
+from .links import LinkRefused, household_link, household_links, reissue
+from .online import SUBMISSION_KEY_MAX, refused, valid_submission_key
+from .qr_slips import Slip, qr_png, slips_pdf
 from .schemas import (BallotCreatedSchema, BallotCreateSchema, LinkSchema, LinksQuerySchema, ReceiptStatusSchema,
                       ReissueSchema)
+from .vote_requests import cast_once, client_address
 
 links_blp = Blueprint("links", __name__, url_prefix="/api/v1", description="表决链接、二维码与二维码条（工作人员）")
 ballots_blp = Blueprint("ballots", __name__, url_prefix="/api/v1", description="居民在线表决与回执查询")
@@ -57,7 +58,7 @@ def slips_for(round_: Round, links) -> bytes:
     slips = [Slip(estate.name, link.label, round_.title, format_cst(round_.closes_at), link.url, hotline())
              for link in links if link.url]
     try:
-        font = find_font((current_app.config.get("SLIP_FONT_PATH"), *DEFAULT_FONT_PATHS))
+        font = find_font((current_app.config.get("SLIP_FONT_PATH"), *CJK_FONT_PATHS))
     except FontMissing as exc:
         abort(503, message=str(exc))
     return slips_pdf(slips, font, title=f"{estate.name} · {round_.title} · 表决二维码")

@@ -15,19 +15,17 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from ..audit.log import record as audit
 from ..extensions import db
+from ..models.ballots import Ballot
+from ..models.rounds import RollEntry, Round, RoundVoter
 from ..refusals import Refused
 from ..rounds.cast_gate import enter_shared
-from ..models.rounds import RollEntry, Round, RoundVoter
-from ..models.ballots import Ballot
 from ..tally.standing import counted_when_cast, standing
 
 if TYPE_CHECKING:
     from .link_lookup import RoundState
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
-CHANNELS_ZH = {"online": "线上", "paper": "纸质", "proxy": "委托"}
 CHOICE_BITS = {"agree": 1, "disagree": 2, "abstain": 4}
-CHOICES_ZH = {"agree": "同意", "disagree": "不同意", "abstain": "弃权"}
 
 
 class CastRefused(Refused):

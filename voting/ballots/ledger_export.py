@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from ..china_time import CST
 from ..extensions import db
+from ..models.ballots import Ballot
 from ..models.rounds import RollEntry, Round, RoundVoter
 from ..tally.ballots_file import write_ballots_csv
 from .casting import ballot_standing
-from ..models.ballots import Ballot
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import round_or_404
 from ..clock import now
 from ..extensions import db
+from ..models.rounds import Round
 from ..record_ids import parse_record_id
 from ..refusal_answers import abort_refused
-from ..models.rounds import Round
 from .api import pdf_response, png_response, slips_for
 from .links import LinkRefused, household_link, household_links, issue_missing, reissue
 from .qr_slips import qr_png

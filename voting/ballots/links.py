@@ -14,11 +14,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..extensions import db
+from ..models.ballots import VotingToken
+from ..models.rounds import RollEntry, Round
 from ..refusals import Refused
 from ..rounds.frozen_roll import roll_entries
-from ..models.rounds import RollEntry, Round
 from .ballot_tokens import derive_link_key, link_token, link_url, token_hash
-from ..models.ballots import VotingToken
 
 FIRST_ISSUE_REASON = "首次发放"
 _KEYS: dict[str, bytes] = {}

@@ -15,7 +15,8 @@ from sqlalchemy import select, update
 from ..clock import now as clock_now
 from ..extensions import db
 from ..models.sms import OneTimeCode
-from ..phone_numbers import masked, roll_phones
+from ..phone_numbers import roll_phones
+from ..privacy import mask_phone
 from .link_lookup import VoteRefused
 
 CODE_TTL = timedelta(minutes=10)
@@ -37,7 +38,7 @@ def code_hash(salt: str, code: str) -> str:
 
 def phone_choices(phones: str) -> list[str]:
     """The roll entry's textable numbers, masked, in the order `request_code` indexes them."""
-    return [masked(p) for p in roll_phones(phones)]
+    return [mask_phone(p) for p in roll_phones(phones)]
 
 
 def _newest(round_id: int, household_id: int) -> OneTimeCode | None:

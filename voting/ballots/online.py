@@ -11,12 +11,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
+from ..models.ballots import Ballot
 from ..rounds.operations import RoundRefused, add_opinion
+from ..tally.tally import CHOICES
 from . import attempt_limits
+from .casting import AppendedBallot, CastRefused, cast_ballot
 from .link_lookup import NO_PHONE_ZH, EntryState, TokenLookup, VoteRefused, usable_lookup
 from .one_time_codes import check_code, use_code
-from .casting import CHOICES_ZH, AppendedBallot, CastRefused, cast_ballot
-from ..models.ballots import Ballot
 
 OPINION_MAX = 2000
 
@@ -54,7 +55,7 @@ def check_verification(lookup: "TokenLookup", answer: str | None, client: str) -
 
 
 def check_choice(choice: str | None) -> str:
-    if choice not in CHOICES_ZH:
+    if choice not in CHOICES:
         raise VoteRefused(422, "请选择“同意”“不同意”或“弃权”", "choice", "choice")
     return choice
 

@@ -17,22 +17,22 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..models.accounts import StaffUser
 from ..attachments.images import UploadRefused, clean_upload
-from ..models.attachments import Attachment
 from ..attachments.operations import attachments_of
 from ..audit.log import record as audit
 from ..extensions import db
+from ..labels_zh import CHANNEL_ZH, CHOICE_ZH, PAPER_ENTRY_STATUS_ZH
+from ..models.accounts import StaffUser
+from ..models.attachments import Attachment
+from ..models.ballots import Ballot, PaperConfirmation, PaperEntry
+from ..models.rounds import RollEntry, Round
 from ..refusals import Refused
 from ..rounds.frozen_roll import roll_entries
-from ..models.rounds import RollEntry, Round
-from .casting import CHOICES_ZH, CastRefused, cast_ballot
-from ..models.ballots import Ballot, PaperConfirmation, PaperEntry
+from ..tally.tally import CHOICES
+from .casting import CastRefused, cast_ballot
 
 OWNER_TYPE = "paper_entry"
-KINDS_ZH = {"paper": "纸质表决票（入户签字）", "proxy": "委托表决"}
-STATUS_ZH = {"pending_confirmation": "待确认", "counted": "已确认，计入", "duplicate": "已确认，重复表决不计入",
-             "rejected": "已退回"}
+KINDS = ("paper", "proxy")  # an entry's kind becomes its ballot's channel: paper (入户签字) or proxy (委托)
 SAME_ACCOUNT_ZH = "录入人不能确认或退回自己录入的表决票，请由另一位工作人员核对原件后操作"
 DECIDED_ZH = "该表决票已被确认或退回，不能重复操作"
 NOT_OPEN_ZH = "本轮表决不在进行中，不能录入或确认纸质表决票"
@@ -67,9 +67,9 @@ def enter_paper_ballot(round_: Round, household_id: int, choice: str, kind: str,
                        authorisation: Upload | None, user: StaffUser, now: datetime) -> PaperEntry:
     """Record a paper or proxy ballot pending confirmation, with its images; flushes. Raises PaperRefused."""
     _require_open(round_, now)
-    if choice not in CHOICES_ZH:
+    if choice not in CHOICES:
         raise PaperRefused(422, "请选择“同意”“不同意”或“弃权”", {"form": {"choice": ["未知选项"]}})
-    if kind not in KINDS_ZH:
+    if kind not in KINDS:
         raise PaperRefused(422, "表决方式只能是纸质表决票或委托表决", {"form": {"kind": ["未知方式"]}})
     on_roll = db.session.scalar(select(RollEntry.id).where(
         RollEntry.round_id == round_.id, RollEntry.household_id == household_id))
@@ -192,9 +192,9 @@ def paper_entries(round_: Round, status: str | None = None) -> list[dict]:
         views.append({
             "id": e.id, "round_id": e.round_id, "household_id": e.household_id, "unit": unit.label,
             "building": unit.building, "owner_name": unit.owner_name, "choice": e.choice,
-            "choice_zh": CHOICES_ZH[e.choice], "kind": e.kind, "kind_zh": KINDS_ZH[e.kind],
+            "choice_zh": CHOICE_ZH[e.choice], "kind": e.kind, "kind_zh": CHANNEL_ZH[e.kind],
             "entered_by_id": e.entered_by_id, "entered_by": users.get(e.entered_by_id), "entered_at": e.entered_at,
-            "status": entry_status(decision), "status_zh": STATUS_ZH[entry_status(decision)],
+            "status": entry_status(decision), "status_zh": PAPER_ENTRY_STATUS_ZH[entry_status(decision)],
             "decided_by": users.get(decision.confirmed_by_id) if decision else None,
             "decided_at": decision.confirmed_at if decision else None, "note": decision.note if decision else "",
             "receipt": receipts.get(e.id),

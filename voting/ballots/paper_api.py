@@ -6,24 +6,24 @@ from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload as UploadField
 
 from ..accounts.auth import api_login_required, current_staff
+from ..accounts.jurisdiction import round_or_404
 from ..attachments.operations import ATTACHMENT_RESPONSES, attachment_of, attachment_response, attachment_view
 from ..clock import now
 from ..extensions import db
+from ..models.ballots import PaperEntry
 from ..record_ids import ID_RANGE
 from ..refusal_answers import abort_refused
-from ..accounts.jurisdiction import round_or_404
-from .casting import CHOICES_ZH
-from ..models.ballots import PaperEntry
-from .paper import (KINDS_ZH, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry, enter_paper_ballot,
-                    entry_status, paper_entries, receipt_of, reject_paper_entry)
+from ..tally.tally import CHOICES
+from .paper import (KINDS, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry, enter_paper_ballot, entry_status,
+                    paper_entries, receipt_of, reject_paper_entry)
 
 blp = Blueprint("paper_ballots", __name__, url_prefix="/api/v1", description="纸质表决票与委托表决（录入与复核）")
 
 
 class PaperFormSchema(ma.Schema):
     household_id = ma.fields.Integer(required=True, validate=ID_RANGE)
-    choice = ma.fields.String(required=True, validate=ma.validate.OneOf(list(CHOICES_ZH)))
-    kind = ma.fields.String(load_default="paper", validate=ma.validate.OneOf(list(KINDS_ZH)))
+    choice = ma.fields.String(required=True, validate=ma.validate.OneOf(CHOICES))
+    kind = ma.fields.String(load_default="paper", validate=ma.validate.OneOf(KINDS))
 
 
 class PaperFilesSchema(ma.Schema):

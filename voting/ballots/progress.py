@@ -7,14 +7,13 @@ is their own roll and they must call people; nothing here is exported or publish
 """
 from decimal import Decimal
 
-from ..rounds.frozen_roll import roll_entries, roll_units
+from ..labels_zh import check_title_zh
 from ..models.rounds import RollEntry, Round
-from ..rounds.round_tally import live_gap, live_tally
+from ..rounds.frozen_roll import roll_entries, roll_units
+from ..rounds.round_tally import live_gap, live_tally, round_rule
 from ..tally.tally import DEVELOPER, voter_key
 
 DEVELOPER_ZH = "开发商（未售或未交付房屋）"
-_PART_ZH = {"agree": "同意", "participating": "参与表决", "total": "总", "all": "总"}
-_MEASURE_ZH = {"area": "面积", "heads": "人数"}
 FIGURES = ("total", "participating", "agree", "disagree", "abstain", "not_voted")
 
 
@@ -37,15 +36,6 @@ def _contact(key: str, units: list[RollEntry]) -> dict:
     return {"owner_name": name, "phones": [p for p in first.phones.split(";") if p]}
 
 
-def check_label_zh(name: str) -> str:
-    """'agree_area_of_total' → '同意面积占总面积'; a custom rule's own check name is kept as it is."""
-    part, _, rest = name.partition("_")
-    measure, _, whole = rest.partition("_of_")
-    if part in _PART_ZH and measure in _MEASURE_ZH and whole in _PART_ZH:
-        return f"{_PART_ZH[part]}{_MEASURE_ZH[measure]}占{_PART_ZH[whole]}{_MEASURE_ZH[measure]}"
-    return name
-
-
 def _area_needed(checks: list[dict]) -> str:
     """The largest extra agreeing area any check asks for ("0.00" when no area check is short)."""
     return f"{max((Decimal(c['area_needed']) for c in checks), default=Decimal('0')):.2f}"
@@ -65,8 +55,10 @@ def round_progress(round_: Round, building: str | None = None, canvass_limit: in
     tally = live_tally(round_)
     gap = live_gap(round_, canvass_limit=None)
     not_voted = {v["voter"] for v in gap["canvass"]}
-    checks = [{**c, "label_zh": check_label_zh(c["name"]), "heads_needed": g["heads_needed"], "area_needed": g["area_needed"], "reachable": g["reachable"]}
-              for c, g in zip(tally["checks"], gap["checks"])]
+    # The tally lists the rule's checks in the rule's order: the titles follow from the rule.
+    checks = [{**c, "label_zh": check_title_zh(r.measure, r.numerator, r.denominator),
+               "heads_needed": g["heads_needed"], "area_needed": g["area_needed"], "reachable": g["reachable"]}
+              for c, g, r in zip(tally["checks"], gap["checks"], round_rule(round_).checks)]
     canvass = []
     for v in gap["canvass"]:
         units = voters[v["voter"]]

@@ -4,37 +4,25 @@ Pure: takes plain values (texts, URLs, a font path) and returns bytes.
 
 The slips draw the QR module matrix as vector rectangles (one per horizontal run of
 dark modules), so a printed code is sharp at any printer resolution and a page of
-eight slips stays small. Chinese text uses a TrueType CJK font embedded as a subset:
-reportlab's built-in CID font STSong-Light is *not* embedded and shows as empty
-boxes wherever no Chinese font is installed (poppler on a bare server, some
-printers' RIPs), whereas an embedded subset prints the same everywhere.
+eight slips stays small. Chinese text uses a TrueType CJK font embedded as a subset
+(voting.pdf_fonts), so a slip prints the same everywhere.
 """
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 
+from ..pdf_fonts import register_font
 from .qr_masks import qr_matrix
 
 QUIET_ZONE = 4  # modules of white border the QR standard asks for
-# Debian's fonts-wqy-microhei (Apache-2.0 / GPLv3 with font exception); see .ci/run.
-DEFAULT_FONT_PATHS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-)
 INSTRUCTION_ZH = "请用手机扫码参加表决，也可向社区索取纸质表决票。"
 COLUMNS, ROWS = 2, 4  # eight slips on an A4 page, 105 × 74 mm each
-
-
-class FontMissing(RuntimeError):
-    """No CJK TrueType font found: the slips cannot be printed legibly."""
 
 
 @dataclass(frozen=True)
@@ -71,22 +59,6 @@ def dark_runs(matrix: list[list[bool]]) -> list[tuple[int, int, int]]:
         if start is not None:
             runs.append((r, start, len(row) - start))
     return runs
-
-
-def find_font(paths=DEFAULT_FONT_PATHS) -> str:
-    """The first existing CJK TrueType font among `paths`; FontMissing if none."""
-    for path in paths:
-        if path and Path(path).is_file():
-            return str(path)
-    raise FontMissing("找不到中文字体，无法生成二维码条：请安装 fonts-wqy-microhei（apt-get install fonts-wqy-microhei）")
-
-
-def register_font(path: str) -> str:
-    """Register the TrueType font at `path` with reportlab once; returns its name."""
-    name = "SlipCJK-" + Path(path).stem
-    if name not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(name, path, subfontIndex=0))
-    return name
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:

@@ -14,19 +14,20 @@ from sqlalchemy import select
 from voting.models.notices import Notice
 
 from ..clock import now
-from ..models.estates import Estate
 from ..extensions import db
-from ..privacy import mask_name
-from ..proposals.catalogue import get_item
+from ..labels_zh import BALLOT_STANDING_ZH, CHOICE_ZH
+from ..models.ballots import Ballot
+from ..models.estates import Estate
 from ..models.proposals import ProposalVersion
 from ..models.rounds import RollEntry
-from .casting import CHOICES_ZH, ballot_standing
-from ..models.ballots import Ballot
+from ..privacy import mask_name
+from ..proposals.catalogue import get_item
+from ..tally.standing import effective
+from .casting import ballot_standing
 from .link_lookup import CLOSED_ZH, NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, TokenLookup, VoteRefused, resolve_token
 from .one_time_codes import phone_choices
 from .online import OPINION_MAX, check_before_casting, refused, valid_submission_key, voter_ballots
 from .vote_requests import cast_once, client_address
-from ..tally.standing import effective
 
 bp = Blueprint("resident_ballot", __name__)
 
@@ -36,7 +37,6 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",  # the token is in the URL
     "Cache-Control": "no-store",  # a shared phone must not show someone's ballot from its cache
 }
-STANDING_ZH = {"counted": "计入", "duplicate": "不计入（以首次表决为准）", "superseded": "已被之后的表决取代"}
 
 
 @bp.after_request
@@ -93,7 +93,7 @@ def _context(lookup: TokenLookup) -> dict:
         "owner": mask_name(entry.owner_name), "covered": [e.label for e in covered], "version": version,
         "items": items, "board_url": f"/board/estates/{round_.estate_id}" if has_notices else None,
         "ballots": ballots, "effective": effective(ballots, round_.ballot_policy),
-        "choices": CHOICES_ZH, "token": request.view_args["token"], "opinion_max": OPINION_MAX,
+        "choices": CHOICE_ZH, "token": request.view_args["token"], "opinion_max": OPINION_MAX,
         "blocked": _sms_blocked(round_, entry),
     }
 
@@ -172,7 +172,7 @@ def vote_receipt(token, receipt):
     ballots = voter_ballots(lookup.round.id, entry.voter_key)
     standing = ballot_standing(ballot, lookup.round.ballot_policy, len(ballots))
     return render_template("ballots/vote_receipt.html", ballot=ballot, standing=standing,
-                           standing_zh=STANDING_ZH[standing], round=lookup.round_row(), choices=CHOICES_ZH,
+                           standing_zh=BALLOT_STANDING_ZH[standing], round=lookup.round_row(), choices=CHOICE_ZH,
                            effective=effective(ballots, lookup.round.ballot_policy),
                            estate=db.session.get(Estate, lookup.round.estate_id), token=token,
                            live=lookup.live and lookup.round.status == "open" and now() < lookup.round.closes_at)

@@ -1,7 +1,8 @@
 """Schemas for voting links and online ballots."""
 import marshmallow as ma
 
-from .casting import CHOICES_ZH
+from ..labels_zh import CHOICE_ZH
+from ..tally.tally import CHOICES
 from .online import OPINION_MAX
 
 
@@ -27,7 +28,7 @@ class BallotCreateSchema(ma.Schema):
     token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200),
                              metadata={"description": "the token of the resident's link (/v/{token})"})
     choice = ma.fields.String(required=True, validate=ma.validate.OneOf(
-        tuple(CHOICES_ZH), error="请选择 agree（同意）、disagree（不同意）或 abstain（弃权）"))
+        CHOICES, error="请选择 " + "、".join(f"{c}（{CHOICE_ZH[c]}）" for c in CHOICES)))
     opinion = ma.fields.String(load_default=None, validate=ma.validate.Length(max=OPINION_MAX))
     verification = ma.fields.String(load_default=None, validate=ma.validate.Length(max=20), metadata={
         "description": "phone4 rounds: the last four digits of a phone on the roll"})

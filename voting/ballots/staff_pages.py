@@ -8,13 +8,13 @@ from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..attachments.operations import attachment_of, attachment_response
 from ..clock import now
 from ..extensions import db
+from ..labels_zh import CHANNEL_ZH, CHOICE_ZH, PAPER_ENTRY_STATUS_ZH
+from ..models.ballots import PaperConfirmation, PaperEntry
+from ..models.rounds import Round
 from ..record_ids import parse_record_id
 from ..rounds.frozen_roll import roll_entries
-from ..models.rounds import Round
-from .casting import CHOICES_ZH
-from ..models.ballots import PaperConfirmation, PaperEntry
-from .paper import (KINDS_ZH, OWNER_TYPE, STATUS_ZH, PaperRefused, Upload, confirm_paper_entry,
-                    enter_paper_ballot, paper_entries, reject_paper_entry)
+from .paper import (KINDS, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry, enter_paper_ballot, paper_entries,
+                    reject_paper_entry)
 from .progress import progress_summary, round_progress
 
 bp = Blueprint("ballot_staff_pages", __name__)
@@ -44,7 +44,8 @@ def _paper_page(round_: Round, status: int = 200, error: str | None = None, form
         "ballots/paper.html", round_obj=round_, estate=estate, entries=entries, buildings=buildings,
         pending=[e for e in entries if e["status"] == "pending_confirmation"],
         done=[e for e in entries if e["status"] != "pending_confirmation"],
-        me=current_staff(), choices_zh=CHOICES_ZH, kinds_zh=KINDS_ZH, status_zh=STATUS_ZH,
+        me=current_staff(), choices_zh=CHOICE_ZH, kinds_zh={k: CHANNEL_ZH[k] for k in KINDS},
+        status_zh=PAPER_ENTRY_STATUS_ZH,
         error=error, form=form or {}, is_open=round_.status == "open" and now() < round_.closes_at)
     return _private(make_response(html, status))
 
@@ -94,7 +95,7 @@ def paper_decide(entry_id, action):
         db.session.rollback()
         return _paper_page(round_or_404(round_id), exc.status, exc.message)
     db.session.commit()
-    flash(f"第 {entry_id} 号：{STATUS_ZH[decision.outcome]}")
+    flash(f"第 {entry_id} 号：{PAPER_ENTRY_STATUS_ZH[decision.outcome]}")
     return _back(round_id)
 
 

@@ -5,7 +5,6 @@ from flask_smorest import Blueprint, abort
 from .. import clock
 from ..accounts.auth import api_login_required, current_staff
 from ..extensions import db
-
 from .calendar_store import load_calendar, loaded_years, revisions, store_year, year_view
 from .schemas import CalendarYearInSchema, CalendarYearSchema, WorkingDaysQuerySchema, WorkingDaysSchema
 from .working_days import UnknownYearError, format_period_zh

@@ -10,7 +10,6 @@ from sqlalchemy import func, select
 
 from ..audit.log import record as audit
 from ..extensions import db
-
 from ..models.calendar import CalendarYear
 from .working_days import WorkingCalendar, YearSchedule, validate_schedule
 

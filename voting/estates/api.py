@@ -7,10 +7,10 @@ from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..extensions import db
 from ..refusal_answers import abort_refused
-from .roster_service import RosterRefused, export_roster, import_roster
 from .operations import EstateError, active_households, create_estate, estate_view, estate_views
-from .schemas import (EstateCreatedSchema, EstateCreateSchema, EstateSchema, HouseholdQuerySchema,
-                      HouseholdSchema, RosterExportQuerySchema, RosterResultSchema, RosterUploadSchema)
+from .roster_service import RosterRefused, export_roster, import_roster
+from .schemas import (EstateCreatedSchema, EstateCreateSchema, EstateSchema, HouseholdQuerySchema, HouseholdSchema,
+                      RosterExportQuerySchema, RosterResultSchema, RosterUploadSchema)
 
 blp = Blueprint("estates", __name__, url_prefix="/api/v1/estates", description="小区与名册")
 

@@ -7,11 +7,8 @@ post-2000 affordable-housing estate (保障性安居工程), renovated by its or
 responsible party.
 """
 
-ERAS = {
-    "before_1980s": "80年代及以前",
-    "1980s_1990s": "80-90年代",
-    "1990s_and_later": "90年后",
-}
+ERAS = ("before_1980s", "1980s_1990s", "1990s_and_later")  # Chinese in voting.labels_zh
+ELIGIBILITIES = ("pre_2000", "affordable_post_2000")
 LAST_ELIGIBLE_YEAR = 2000
 EARLIEST_PLAUSIBLE_YEAR = 1900
 
@@ -33,8 +30,3 @@ def eligibility(built_year: int, affordable_housing: bool) -> str | None:
         return "affordable_post_2000"
     return None
 
-
-ELIGIBILITY_ZH = {
-    "pre_2000": "2000年（含）以前建成，市级财政补助50%",
-    "affordable_post_2000": "2000年以后建成的保障性安居工程，由原责任主体负责改造",
-}

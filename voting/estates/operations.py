@@ -6,16 +6,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from ..accounts.jurisdiction import may_create_in
-from ..models.accounts import StaffUser
 from ..audit.chain import GENESIS
 from ..audit.log import chain_name, record
-from ..models.audit import AuditChain
 from ..extensions import db
-from ..unit_labels import natural_key
-from ..refusals import Refused
-from .eras import ERAS, eligibility, era_for
+from ..labels_zh import ERA_ZH
+from ..models.accounts import StaffUser
+from ..models.audit import AuditChain
 from ..models.estates import Building, Community, Estate, Household, Street, Voter
+from ..refusals import Refused
 from ..tally.tally import RollUnit, voter_key
+from ..unit_labels import natural_key
+from .eras import eligibility, era_for
 
 
 class EstateError(Refused):
@@ -125,7 +126,7 @@ def estate_view(estate: Estate, totals: RollTotals | None = None) -> dict:
         "id": estate.id, "name": estate.name, "street": estate.community.street.name,
         "community": estate.community.name, "address": estate.address,
         "built_year": estate.built_year, "affordable_housing": estate.affordable_housing,
-        "era": era, "era_zh": ERAS[era],
+        "era": era, "era_zh": ERA_ZH[era],
         "eligibility": eligibility(estate.built_year, estate.affordable_housing),
         "households": totals.households, "voters": totals.voters,
         "total_area": f"{totals.total_area:.2f}",

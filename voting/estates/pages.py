@@ -7,12 +7,12 @@ from sqlalchemy import select
 
 from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
-from ..models.estates import RosterImport
 from ..extensions import db
+from ..labels_zh import ELIGIBILITY_ZH
+from ..models.estates import RosterImport
 from ..refusal_answers import show_refusal
-from .roster_service import RosterRefused, export_roster, import_roster
-from .eras import ELIGIBILITY_ZH
 from .operations import EstateError, active_households, create_estate, estate_view, estate_views
+from .roster_service import RosterRefused, export_roster, import_roster
 from .schemas import EstateCreateSchema
 
 bp = Blueprint("estate_pages", __name__)

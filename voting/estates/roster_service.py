@@ -3,18 +3,18 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
-from ..models.accounts import StaffUser
 from ..audit.log import record as audit
 from ..china_time import cst_today
 from ..db_types import utcnow
 from ..extensions import db
+from ..models.accounts import StaffUser
 from ..models.estates import Estate
 from ..models.rounds import Round
-from .operations import active_households
 from ..privacy import looks_masked, mask_name, mask_phone, pseudonyms
 from ..refusals import Refused
 from ..roster.roster_export import write_roster_csv
 from ..roster.roster_import import RosterRow, RowError, parse_roster
+from .operations import active_households
 from .roster_sync import RosterSyncResult, apply_roster
 
 

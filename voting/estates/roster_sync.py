@@ -13,13 +13,13 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ..models.accounts import StaffUser
 from ..audit.log import record as audit
-from ..models.estates import Building, Estate, Household, RosterImport, Voter
-from .operations import roll_totals
 from ..extensions import db
-from ..unit_labels import unit_label
+from ..models.accounts import StaffUser
+from ..models.estates import Building, Estate, Household, RosterImport, Voter
 from ..roster.roster_import import RosterRow
+from ..unit_labels import unit_label
+from .operations import roll_totals
 
 _FIELDS = ("area", "area_source", "status", "owner_key", "owner_name", "phones", "co_owners")
 

@@ -23,23 +23,24 @@ from sqlalchemy import select, update
 
 from voting.models.notices import Notice
 
-from ..models.accounts import StaffUser
-from ..models.attachments import Attachment
 from ..audit.chain import GENESIS
 from ..audit.log import chain_events, chain_name
 from ..ballots.ledger_export import ballots_csv
 from ..china_time import CST
-from ..models.estates import Estate
 from ..extensions import db
+from ..models.accounts import StaffUser
+from ..models.attachments import Attachment
+from ..models.estates import Estate
+from ..models.rounds import Round
 from ..rounds.cast_gate import enter_exclusive
 from ..rounds.frozen_roll import frozen_roster_csv, roll_entries
-from ..models.rounds import Round
 from ..rounds.round_tally import round_rule, round_tally
 from .bundle_format import FORMAT, audit_jsonl, canonical_json, pack, tally_json
+from .keys import key_fingerprint
 from .report_data import round_notices_with_plan, round_report
 from .report_pdf import report_pdf
 from .report_tables import report_xlsx
-from .keys import key_fingerprint
+
 
 def _safe_name(filename: str) -> str:
     # Attachment names are user input: keep an ASCII suffix only, never a path.

@@ -11,11 +11,11 @@ from urllib.parse import quote
 
 from flask import Response
 
-from ..models.accounts import StaffUser
 from ..audit.log import record as audit
 from ..china_time import CST
-from ..models.estates import Estate
 from ..extensions import db
+from ..models.accounts import StaffUser
+from ..models.estates import Estate
 from ..models.rounds import Round
 from .evidence_bundle import build_bundle
 from .report_data import round_report

@@ -10,20 +10,20 @@ from sqlalchemy import or_, select
 
 from voting.models.notices import Notice
 
-from ..models.accounts import StaffUser
-from ..ballots.casting import CHANNELS_ZH, CHOICES_ZH
 from ..china_time import CST, format_cst
-from ..models.estates import Estate
 from ..extensions import db
+from ..labels_zh import (BALLOT_POLICY_ZH, CHANNEL_ZH, CHOICE_ZH, DIRECTION_ZH, FIGURE_ZH, ROUND_ACTION_ZH,
+                         ROUND_STATUS_ZH, notice_kind_zh)
+from ..models.accounts import StaffUser
+from ..models.estates import Estate
+from ..models.rounds import RollEntry, Round
 from ..privacy import mask_name
 from ..rounds.frozen_roll import roll_entries, roll_units
-from ..models.rounds import RollEntry, Round
-from ..rounds.operations import STAGE_TITLES, STATUS_ZH
-from ..rounds.pages import ACTION_ZH
+from ..rounds.operations import STAGE_TITLES
 from ..rounds.round_tally import cast_ballots, round_rule, round_tally
-from .report_model import (DIRECTION_ZH, NOTICE_KIND_ZH, POLICY_ZH, HouseholdLine, NoticeLine, RoundReport,
-                           StepLine)
 from ..tally.tally import DEVELOPER, effective_ballots, voter_key
+from .report_model import HouseholdLine, NoticeLine, RoundReport, StepLine
+
 
 def round_notices_with_plan(round_: Round) -> list[Notice]:
     """The round's own notices, and those of the plan version it votes on (every version)."""
@@ -43,8 +43,8 @@ def _household_lines(round_: Round, entries: list[RollEntry]) -> list[HouseholdL
         lines.append(HouseholdLine(
             label=entry.label, area=f"{entry.area:.2f}", voter="开发商" if key == DEVELOPER else unit.owner_key,
             name=mask_name(entry.owner_name),
-            choice=CHOICES_ZH[ballot.choice] if ballot else "未表决",
-            channel=CHANNELS_ZH[ballot.channel] if ballot else "",
+            choice=CHOICE_ZH[ballot.choice] if ballot else FIGURE_ZH["not_voted"],
+            channel=CHANNEL_ZH[ballot.channel] if ballot else "",
             cast_at=ballot.cast_at.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S") if ballot else "",
             receipt=ballot.ballot_id if ballot else ""))
     return lines
@@ -62,13 +62,13 @@ def round_report(round_: Round, now: datetime, entries: list[RollEntry] | None =
         round_id=round_.id, estate_id=estate.id,
         place=f"{estate.community.street.name} · {estate.community.name} · {estate.name}", estate=estate.name,
         stage=round_.stage, stage_zh=STAGE_TITLES[round_.stage], title=round_.title,
-        status_zh=STATUS_ZH[round_.status] + ("（实时计票，尚未截止）" if round_.status == "open" else ""),
+        status_zh=ROUND_STATUS_ZH[round_.status] + ("（实时计票，尚未截止）" if round_.status == "open" else ""),
         period=f"{format_cst(round_.opens_at)} 至 {format_cst(round_.closes_at)}",
-        rule=round_rule(round_), policy_zh=POLICY_ZH[round_.ballot_policy], roll_sha256=round_.roll_sha256 or "",
+        rule=round_rule(round_), policy_zh=BALLOT_POLICY_ZH[round_.ballot_policy], roll_sha256=round_.roll_sha256 or "",
         generated_at=format_cst(now), tally=round_tally(round_),
-        notices=[NoticeLine(n.id, n.version, NOTICE_KIND_ZH.get(n.kind, "公示"), n.title, n.starts_on.isoformat(),
+        notices=[NoticeLine(n.id, n.version, notice_kind_zh(n.kind), n.title, n.starts_on.isoformat(),
                             n.working_days, n.ends_on.isoformat(), n.id in superseded) for n in notices],
-        steps=[StepLine(format_cst(t.at), ACTION_ZH.get(t.action, t.action), DIRECTION_ZH.get(t.direction, ""),
+        steps=[StepLine(format_cst(t.at), ROUND_ACTION_ZH.get(t.action, t.action), DIRECTION_ZH.get(t.direction, ""),
                         actors.get(t.actor_id, "系统"), t.note) for t in round_.transitions],
         households=_household_lines(round_, entries),
     )

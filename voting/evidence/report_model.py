@@ -5,15 +5,8 @@ render it and know nothing of the database or the web framework.
 """
 from dataclasses import dataclass
 
+from ..labels_zh import MEASURE_UNIT_ZH, check_title_zh
 from ..tally.rules import Rule
-from ..tally.summary_zh import check_title_zh
-
-NOTICE_KIND_ZH = {"plan": "方案公示", "result": "结果公示", "announcement": "公告"}
-DIRECTION_ZH = {"up": "上", "down": "下"}
-POLICY_ZH = {"first": "以首次有效表决为准（之后的表决保留但不计入）", "last": "截止前可修改，以最后一次表决为准"}
-FIGURE_KINDS_ZH = (("total", "名册合计"), ("participating", "参与表决"), ("agree", "同意"),
-                   ("disagree", "不同意"), ("abstain", "弃权"), ("not_voted", "未表决"))
-
 
 
 def requirement_zh(check: dict) -> str:
@@ -77,9 +70,9 @@ class RoundReport:
     @property
     def check_rows(self) -> list[dict]:
         """The tally's checks with their Chinese titles and requirement."""
-        titles = {c.name: check_title_zh(c) for c in self.rule.checks}
+        titles = {c.name: check_title_zh(c.measure, c.numerator, c.denominator) for c in self.rule.checks}
         return [dict(c, title=titles.get(c["name"], c["name"]), requirement=requirement_zh(c),
-                     unit="㎡" if c["measure"] == "area" else "人", verdict="通过" if c["passed"] else "未通过")
+                     unit=MEASURE_UNIT_ZH[c["measure"]], verdict="通过" if c["passed"] else "未通过")
                 for c in self.tally["checks"]]
 
     @property

@@ -1,52 +1,27 @@
 """The tally report as a printable A4 PDF (pure: RoundReport in, bytes out).
 
-Chinese must stay readable wherever the file is opened or printed, years later.
-reportlab's built-in CID font STSong-Light is never embedded: a viewer without a
-Chinese font (poppler on a bare server, some printers) shows empty boxes. So the
-report embeds a subset of a TrueType CJK font (Debian's fonts-wqy-microhei, which
-.ci/run installs) and falls back to STSong-Light only when no such font exists.
+Chinese must stay readable wherever the file is opened or printed, years later: the
+report embeds a subset of a TrueType CJK font (voting.pdf_fonts) and falls back to
+the non-embedded STSong-Light only when no such font exists.
 
 Drawn on the canvas line by line rather than with platypus tables: a 10,000-household
 list would otherwise be split page by page, which is quadratic.
 """
 import io
-from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from .report_model import FIGURE_KINDS_ZH, RoundReport
+from ..labels_zh import FIGURE_ZH
+from ..pdf_fonts import embedded_or_fallback_font
+from .report_model import RoundReport
 
-FONT_PATHS = (
-    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-    "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf",
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-)
-EMBEDDED_FONT = "EvidenceCJK"
-FALLBACK_FONT = "STSong-Light"
 PAGE_W, PAGE_H = A4
 MARGIN = 42
 BOTTOM = MARGIN + 22  # room for the footer
 HOUSEHOLD_COLUMNS = ("房屋", "面积 ㎡", "业主代号", "业主", "表决意见", "渠道", "表决时间", "回执码")
 HOUSEHOLD_WIDTHS = (78, 52, 48, 50, 50, 32, 102, 99)
-
-
-def report_font(paths=FONT_PATHS) -> str:
-    """Register and return the report's font: the first TrueType CJK font found, embedded
-    as a subset; else STSong-Light (not embedded; needs a Chinese font where it is read)."""
-    registered = pdfmetrics.getRegisteredFontNames()
-    if EMBEDDED_FONT in registered:
-        return EMBEDDED_FONT
-    for path in paths:
-        if Path(path).is_file():
-            pdfmetrics.registerFont(TTFont(EMBEDDED_FONT, path, subfontIndex=0))
-            return EMBEDDED_FONT
-    if FALLBACK_FONT not in registered:
-        pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_FONT))
-    return FALLBACK_FONT
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -155,7 +130,7 @@ class _Pages:
 
 def report_pdf(report: RoundReport) -> bytes:
     """The report as PDF bytes: facts, totals, checks and verdict, notices, timeline, households."""
-    font = report_font()
+    font = embedded_or_fallback_font()
     out = io.BytesIO()
     # invariant: no creation timestamp or random id, so equal reports give equal bytes.
     canvas = Canvas(out, pagesize=A4, invariant=1, pageCompression=1)
@@ -175,7 +150,7 @@ def report_pdf(report: RoundReport) -> bytes:
     ])
     pages.heading("名册与表决情况")
     pages.table(("", "人数", "专有部分面积 ㎡"),
-                [(label, str(tally[kind]["heads"]), tally[kind]["area"]) for kind, label in FIGURE_KINDS_ZH],
+                [(label, str(tally[kind]["heads"]), tally[kind]["area"]) for kind, label in FIGURE_ZH.items()],
                 (150, 90, 130), numeric=(1, 2), size=10)
     pages.heading("表决条件")
     pages.table(("条件", "分子/分母", "比例（百分比）", "要求", "结果", "差额"),

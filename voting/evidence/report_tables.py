@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
-from .report_model import FIGURE_KINDS_ZH, RoundReport
+from ..labels_zh import FIGURE_ZH, MEASURE_UNIT_ZH, MEASURE_ZH
+from .report_model import RoundReport
 from .report_pdf import HOUSEHOLD_COLUMNS
 
 _FORMULA_START = ("=", "+", "-", "@")
@@ -65,7 +66,7 @@ def _facts(report: RoundReport) -> list[list]:
 
 def _figures(report: RoundReport) -> list[list]:
     return [["", "人数", "专有部分面积 ㎡"]] + [
-        [label, report.tally[kind]["heads"], Decimal(report.tally[kind]["area"])] for kind, label in FIGURE_KINDS_ZH]
+        [label, report.tally[kind]["heads"], Decimal(report.tally[kind]["area"])] for kind, label in FIGURE_ZH.items()]
 
 
 def _checks(report: RoundReport, typed: bool) -> list[list]:
@@ -74,7 +75,8 @@ def _checks(report: RoundReport, typed: bool) -> list[list]:
     for c in report.check_rows:
         number = Decimal if c["measure"] == "area" else int
         ratio = c["ratio"] if typed else f"{c['ratio']}（{c['percent']}）"
-        rows.append([c["title"], "面积 ㎡" if c["measure"] == "area" else "人数", number(c["numerator"]),
+        measure = f"{MEASURE_ZH[c['measure']]}（{MEASURE_UNIT_ZH[c['measure']]}）"
+        rows.append([c["title"], measure, number(c["numerator"]),
                      number(c["denominator"]), ratio, c["percent"], c["requirement"], c["verdict"],
                      number(c["margin"])])
     return rows

@@ -16,24 +16,14 @@ from pathlib import Path
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import current_app
 
+from ..instance_secrets import instance_secret
 from .keys import SigningKeyError, private_key_from_pem, private_key_pem
 
 INSTANCE_KEY_NAME = "evidence_ed25519.pem"
 
 
-def _instance_key(instance_path: Path) -> bytes:
-    path = instance_path / INSTANCE_KEY_NAME
-    if not path.exists():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        # O_EXCL: two workers starting at once agree on one key (the loser reads the winner's).
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(private_key_pem(Ed25519PrivateKey.generate()))
-    return path.read_bytes()
+def _new_key_pem() -> bytes:
+    return private_key_pem(Ed25519PrivateKey.generate())
 
 
 def _setting(name: str) -> str:
@@ -51,4 +41,4 @@ def signing_key() -> Ed25519PrivateKey:
         if not Path(path).is_file():
             raise SigningKeyError(f"EVIDENCE_PRIVATE_KEY_FILE 指向的文件不存在：{path}")
         return private_key_from_pem(Path(path).read_bytes())
-    return private_key_from_pem(_instance_key(Path(current_app.instance_path)))
+    return private_key_from_pem(instance_secret(Path(current_app.instance_path), INSTANCE_KEY_NAME, _new_key_pem))

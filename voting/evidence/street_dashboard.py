@@ -17,13 +17,14 @@ from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from voting.models.notices import MILESTONE_STEPS, Milestone, Notice
+from voting.models.notices import Milestone, Notice
 
+from ..extensions import db
+from ..labels_zh import MILESTONE_STEP_ZH, NOTICE_PHASE_ZH, ROUND_STATUS_ZH
 from ..models.accounts import StaffUser
 from ..models.estates import Community, Estate, Street
-from ..extensions import db
 from ..models.rounds import Round
-from ..rounds.operations import STAGE_TITLES, STATUS_ZH
+from ..rounds.operations import STAGE_TITLES
 from ..rounds.round_tally import round_rule
 from ..rounds.sql_tally import aggregate_counts
 from ..tally.rules import percent_str
@@ -112,8 +113,8 @@ def _notice_zh(ends_on: date | None, starts_on: date | None, today: date) -> str
     if ends_on is None:
         return "无公示"
     if starts_on is not None and today < starts_on:
-        return "未开始"
-    return "公示中" if today <= ends_on else "已结束"
+        return NOTICE_PHASE_ZH["upcoming"]
+    return NOTICE_PHASE_ZH["current" if today <= ends_on else "ended"]
 
 
 def street_summary(street: Street, today: date) -> dict:
@@ -145,12 +146,12 @@ def street_summary(street: Street, today: date) -> dict:
             "built_year": estate.built_year, "stage": round_.stage if round_ else None,
             "stage_zh": STAGE_TITLES[round_.stage] if round_ else "未开始征询",
             "round_id": round_.id if round_ else None, "round_title": round_.title if round_ else "",
-            "status": round_.status if round_ else None, "status_zh": STATUS_ZH[round_.status] if round_ else "—",
+            "status": round_.status if round_ else None, "status_zh": ROUND_STATUS_ZH[round_.status] if round_ else "—",
             "live": bool(round_ and round_.status == "open"), "passed": passed, "verdict_zh": verdict,
             **progress_figures(tally),
             "notice_ends_on": ends_on.isoformat() if ends_on else None,
             "notice_zh": _notice_zh(ends_on, starts_on, today),
-            "milestone_zh": f"{MILESTONE_STEPS[milestone.step]}（{milestone.on_date.isoformat()}）" if milestone else "",
+            "milestone_zh": f"{MILESTONE_STEP_ZH[milestone.step]}（{milestone.on_date.isoformat()}）" if milestone else "",
         })
     totals = {"estates": len(rows), "open": sum(r["status"] == "open" for r in rows),
               "passed": sum(r["passed"] is True and not r["live"] for r in rows),

@@ -6,11 +6,11 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import UTCDateTime, utcnow
-from .estates import Community, Street
 from ..extensions import db
+from ..labels_zh import ROLE_ZH
+from .estates import Community, Street
 
 ROLES = ("district", "street", "community")
-ROLE_NAMES_ZH = {"district": "区住建局", "street": "街道办事处", "community": "社区工作者"}
 
 
 class StaffUser(UserMixin, db.Model):
@@ -41,7 +41,7 @@ class StaffUser(UserMixin, db.Model):
 
     @property
     def role_zh(self) -> str:
-        return ROLE_NAMES_ZH[self.role]
+        return ROLE_ZH[self.role]
 
     @property
     def scope_zh(self) -> str:

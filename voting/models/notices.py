@@ -35,15 +35,9 @@ class Notice(db.Model):
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
 
 
-MILESTONE_STEPS = {
-    "application": "申报",
-    "design": "设计委托",
-    "joint_review": "联合审查",
-    "tendering": "招投标",
-    "construction": "施工与监理",
-    "acceptance": "联合验收",
-    "aftercare": "长效管理",
-}
+# Project steps after the consultations (the plan's 三(三), from application to after-care), in order;
+# their Chinese is in voting.labels_zh.
+MILESTONE_STEPS = ("application", "design", "joint_review", "tendering", "construction", "acceptance", "aftercare")
 
 
 class Milestone(db.Model):

@@ -2,8 +2,7 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy import false as sa_false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false as sa_false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import Area, UTCDateTime, utcnow

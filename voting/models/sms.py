@@ -5,8 +5,7 @@ old one (`resend_of_id`), so what was attempted and what happened stays readable
 """
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
-from sqlalchemy import false as sa_false
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db_types import UTCDateTime, utcnow

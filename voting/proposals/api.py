@@ -7,13 +7,13 @@ from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404
 from ..clock import now
 from ..extensions import db
+from ..models.proposals import Proposal
+from ..models.rounds import Round
 from ..refusal_answers import abort_refused
 from .catalogue import CATALOGUE
-from ..models.proposals import Proposal
 from .operations import ProposalError, create_proposal, funding_view, revise_proposal, version_view
-from .schemas import (CatalogueItemSchema, FundingSchema, ProposalCreatedSchema, ProposalCreateSchema,
-                      ProposalSchema, RevisionCreateSchema)
-from ..models.rounds import Round
+from .schemas import (CatalogueItemSchema, FundingSchema, ProposalCreatedSchema, ProposalCreateSchema, ProposalSchema,
+                      RevisionCreateSchema)
 
 blp = Blueprint("proposals", __name__, url_prefix="/api/v1", description="改造方案")
 

@@ -15,11 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from ..labels_zh import ITEM_AREA_ZH, ITEM_KIND_ZH
+
 KINDS = ("required", "upgrade")
 AREAS = ("building", "public")
-
-KIND_ZH = {"required": "必改", "upgrade": "提升"}
-AREA_ZH = {"building": "居民住宅建筑", "public": "小区公共区域"}
 
 
 @dataclass(frozen=True)
@@ -34,7 +33,7 @@ class CatalogueItem:
     @property
     def label_zh(self) -> str:
         """'必改·居民住宅建筑·屋面修缮' — for lists shown to residents."""
-        return f"{KIND_ZH[self.kind]}·{AREA_ZH[self.area]}·{self.name_zh}"
+        return f"{ITEM_KIND_ZH[self.kind]}·{ITEM_AREA_ZH[self.area]}·{self.name_zh}"
 
 
 # Plan text, 三(二)1 and 三(二)2, item by item in the plan's numbering.

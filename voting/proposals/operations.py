@@ -5,14 +5,14 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from ..models.estates import Estate
 from ..estates.operations import active_households, roll_totals
 from ..extensions import db
+from ..models.estates import Estate
+from ..models.proposals import Proposal, ProposalVersion
+from ..models.rounds import Round
 from ..refusals import Refused
 from .catalogue import get_item, validate_item_codes
 from .funding import estimate_funding, per_household
-from ..models.proposals import Proposal, ProposalVersion
-from ..models.rounds import Round
 
 
 class ProposalError(Refused):
@@ -73,7 +73,8 @@ def version_view(version: ProposalVersion) -> dict:
     items = [get_item(code) for code in json.loads(version.items)]
     return {
         "id": version.id, "version": version.version, "title": version.title, "summary": version.summary,
-        "items": [{"code": i.code, "name_zh": i.name_zh, "kind": i.kind, "area": i.area} for i in items],
+        "items": [{"code": i.code, "name_zh": i.name_zh, "kind": i.kind, "area": i.area, "label_zh": i.label_zh}
+                  for i in items],
         "estimated_cost": f"{version.estimated_cost:.2f}", "caused_by_round_id": version.caused_by_round_id,
         "created_at": version.created_at,
     }

@@ -8,10 +8,10 @@ from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404
 from ..clock import now
 from ..extensions import db
-from ..refusal_answers import show_refusal
-from ..models.rounds import Round
-from .catalogue import CATALOGUE
 from ..models.proposals import Proposal
+from ..models.rounds import Round
+from ..refusal_answers import show_refusal
+from .catalogue import CATALOGUE
 from .operations import ProposalError, create_proposal, funding_view, revise_proposal, version_view
 from .schemas import ProposalCreateSchema, RevisionCreateSchema
 
@@ -31,7 +31,7 @@ def _proposal_form(schema_cls) -> tuple[dict | None, dict]:
 
 def proposal_page(estate, status=200, **extra):
     proposal = db.session.scalar(select(Proposal).where(Proposal.estate_id == estate.id))
-    context = {"estate": estate, "proposal": proposal, "catalogue": CATALOGUE, 
+    context = {"estate": estate, "proposal": proposal, "catalogue": CATALOGUE,
                "errors": {}, "funding": None,
                "funding_error": None, "versions": [], "rounds": []}
     if proposal is not None:

@@ -20,8 +20,10 @@ from decimal import Context, Decimal
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-AREA_SOURCES = ("register", "survey", "contract")  # 不动产登记 / 实测 / 合同; survey and contract are provisional
-HOLDING_STATUSES = ("owned", "developer_unsold", "developer_undelivered")  # 已售 / 开发商未售 / 已售未交付
+from ..labels_zh import AREA_SOURCE_ZH, HOLDING_STATUS_ZH
+
+AREA_SOURCES = ("register", "survey", "contract")  # survey and contract are provisional
+HOLDING_STATUSES = ("owned", "developer_unsold", "developer_undelivered")
 MAX_UNIT_AREA = Decimal("1000.00")  # m²; larger is "implausibly large"
 MAX_DATA_ROWS = 20000
 # Bytes of all the parts of an .xlsx once unzipped. A roster at MAX_DATA_ROWS (ten columns) is
@@ -41,10 +43,10 @@ _HEADER_ALIASES = {
     "幢号": "building", "楼号": "building", "房号": "room", "面积": "area",
     "电话": "phone", "手机": "phone", "手机号": "phone", "共有人姓名": "co_owners",
 }
-_AREA_SOURCE_ALIASES = {"register": "register", "survey": "survey", "contract": "contract",
-                        "不动产登记": "register", "登记": "register", "实测": "survey", "合同": "contract"}
-_STATUS_ALIASES = {**{s: s for s in HOLDING_STATUSES},
-                   "已售": "owned", "开发商未售": "developer_unsold", "已售未交付": "developer_undelivered"}
+# The codes, the labels (as the roster page shows them), and a worker's shorthand.
+_AREA_SOURCE_ALIASES = {**{s: s for s in AREA_SOURCES}, **{AREA_SOURCE_ZH[s]: s for s in AREA_SOURCES},
+                        "登记": "register"}
+_STATUS_ALIASES = {**{s: s for s in HOLDING_STATUSES}, **{HOLDING_STATUS_ZH[s]: s for s in HOLDING_STATUSES}}
 _COLUMN_ORDER = {c: i for i, c in enumerate(COLUMNS)}
 _SEPARATORS = re.compile(r"[;；/、,，]")
 _EDGE_SPACE = re.compile(r"^[\s\ufeff\u200b]+|[\s\ufeff\u200b]+$")
@@ -374,8 +376,9 @@ def _parse_area(column: str, text: str) -> tuple[Decimal | None, str | None]:
 
 
 def _parse_choice(column: str, text: str) -> tuple[str | None, str | None]:
-    aliases = _AREA_SOURCE_ALIASES if column == "area_source" else _STATUS_ALIASES
-    allowed = "不动产登记 / 实测 / 合同" if column == "area_source" else "已售 / 开发商未售 / 已售未交付"
+    aliases, labels = ((_AREA_SOURCE_ALIASES, AREA_SOURCE_ZH) if column == "area_source"
+                       else (_STATUS_ALIASES, HOLDING_STATUS_ZH))
+    allowed = " / ".join(labels.values())
     if text == "":
         return None, f"{COLUMN_ZH[column]}未填写，可填：{allowed}"
     value = aliases.get(unicodedata.normalize("NFKC", text).lower())

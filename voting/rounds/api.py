@@ -7,16 +7,16 @@ from sqlalchemy import select
 
 from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import round_or_404
-from ..models.accounts import StaffUser
 from ..clock import now
 from ..extensions import db
+from ..models.accounts import StaffUser
+from ..models.rounds import Opinion, OpinionAnswer, Round
 from ..proposals.api import proposal_or_404
 from ..refusal_answers import abort_refused
-from ..models.rounds import Opinion, OpinionAnswer, Round
 from .operations import RoundRefused, add_opinion, close_round, create_round, open_round, publish_result
 from .round_tally import round_tally
-from .schemas import (IdSchema, OpinionCreateSchema, OpinionSchema, ResultPublishSchema, RoundCreateSchema,
-                      RoundSchema, TallySchema)
+from .schemas import (IdSchema, OpinionCreateSchema, OpinionSchema, ResultPublishSchema, RoundCreateSchema, RoundSchema,
+                      TallySchema)
 
 blp = Blueprint("rounds", __name__, url_prefix="/api/v1", description="征询轮次（三上三下）与计票")
 

@@ -6,11 +6,11 @@ from sqlalchemy import insert, select
 
 from ..estates.operations import active_households
 from ..extensions import db
+from ..models.rounds import RollEntry, Round, RoundVoter
 from ..privacy import mask_name, pseudonyms
-from ..unit_labels import natural_key
 from ..roster.roster_export import write_roster_csv
 from ..tally.tally import RollUnit, voter_key
-from ..models.rounds import RollEntry, Round, RoundVoter
+from ..unit_labels import natural_key
 
 
 def freeze_roll(round_: Round) -> None:

@@ -1,29 +1,26 @@
 """Staff forms for a round's notices: publish, correct, attach documents and site photos."""
 
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from notices.operations import (NoticeError, NoticeTerms, attach_to_notice, correct_notice, newest_versions,
+                                notice_phase, period_zh, publish_round_notice, remaining_working_days, round_notices)
+from notices.schemas import NoticeFormSchema
 from voting import clock
 from voting.accounts.auth import current_staff
 from voting.accounts.jurisdiction import estate_or_404, round_or_404
 from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
+from voting.calendar.calendar_store import load_calendar
 from voting.china_time import cst_today
 from voting.extensions import db
+from voting.labels_zh import notice_kind_zh
+from voting.models.notices import Notice
 from voting.refusal_answers import show_refusal
 from voting.rounds.pages import render_round_page
 
-from voting.calendar.calendar_store import load_calendar
-from voting.models.notices import Notice
-from notices.schemas import NoticeFormSchema
-from notices.operations import (NoticeError, NoticeTerms, attach_to_notice, correct_notice, notice_phase, period_zh, publish_round_notice, remaining_working_days)
-from notices.operations import newest_versions
-from notices.operations import round_notices
-from flask import abort
-
 bp = Blueprint("round_notice_pages", __name__)
-KIND_ZH = {"plan": "方案公示", "result": "结果公告", "announcement": "通知公告"}
 
 
 def _terms_from_form() -> NoticeTerms:
@@ -112,6 +109,6 @@ def round_notice_rows(round_id: int) -> list[dict]:
     rows = []
     for notice in newest_versions(round_notices(round_id)):
         remaining = remaining_working_days(notice, today, calendar)
-        rows.append({"notice": notice, "kind_zh": KIND_ZH.get(notice.kind, notice.kind), "period": period_zh(notice),
+        rows.append({"notice": notice, "kind_zh": notice_kind_zh(notice.kind), "period": period_zh(notice),
                      "phase": notice_phase(notice, today), "remaining": remaining})
     return rows

@@ -10,25 +10,24 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..audit.process_record import record_step
 from notices.operations import notice_period_ended
 
+from ..audit.process_record import record_step
 from ..china_time import cst_today
 from ..extensions import db
-from ..models.proposals import Proposal
+from ..labels_zh import ROUND_STATUS_ZH
+from ..models.proposals import Proposal, ProposalVersion
+from ..models.rounds import Opinion, OpinionAnswer, RollEntry, Round
 from ..refusals import Refused
 from ..tally.rules import PRESETS, rule_from_dict
 from .cast_gate import enter_exclusive
 from .frozen_roll import freeze_roll
-from ..models.rounds import Opinion, OpinionAnswer, RollEntry, Round
 from .round_tally import live_tally
-from ..models.proposals import ProposalVersion
 
 STAGE_TITLES = {1: "第一次征询：改造意愿", 2: "第二次征询：初步方案", 3: "第三次征询：正式方案"}
 # Hangzhou property regulation (2021) Art. 20: a vote stays open at least 5 and at most 60 days.
 MIN_VOTING_PERIOD = timedelta(days=5)
 MAX_VOTING_PERIOD = timedelta(days=60)
-STATUS_ZH = {"draft": "草稿", "open": "表决中", "closed": "已截止", "published": "结果已公布"}
 
 
 class RoundRefused(Refused):
@@ -92,7 +91,7 @@ def open_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
     """draft → open: checks the plan's order, freezes the roll and its totals."""
     _lock(round_)
     if round_.status != "draft":
-        raise RoundRefused(409, f"只有草稿状态的轮次可以开始表决（当前：{STATUS_ZH[round_.status]}）")
+        raise RoundRefused(409, f"只有草稿状态的轮次可以开始表决（当前：{ROUND_STATUS_ZH[round_.status]}）")
     if not _previous_stage_passed(round_):
         raise RoundRefused(409, f"第{round_.stage - 1}次征询尚未通过，不能开始第{round_.stage}次征询")
     if now < round_.opens_at:
@@ -120,7 +119,7 @@ def close_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
     """open → closed: not before the closing time nor before the notice period ends; freezes the tally."""
     _lock(round_)
     if round_.status != "open":
-        raise RoundRefused(409, f"只有表决中的轮次可以截止（当前：{STATUS_ZH[round_.status]}）")
+        raise RoundRefused(409, f"只有表决中的轮次可以截止（当前：{ROUND_STATUS_ZH[round_.status]}）")
     if now < round_.closes_at:
         raise RoundRefused(409, "未到设定的截止时间，不能提前截止表决")
     ended = notice_period_ended(round_.id, cst_today(now))
@@ -153,7 +152,7 @@ def publish_result(round_: Round, answers: list[dict], actor_id: int | None, now
     """closed → published: the "down" step; answers to opinions are recorded with it."""
     _lock(round_)
     if round_.status != "closed":
-        raise RoundRefused(409, f"只有已截止的轮次可以公布结果（当前：{STATUS_ZH[round_.status]}）")
+        raise RoundRefused(409, f"只有已截止的轮次可以公布结果（当前：{ROUND_STATUS_ZH[round_.status]}）")
     known = set(db.session.scalars(select(Opinion.id).where(Opinion.round_id == round_.id)))
     unknown = [a["opinion_id"] for a in answers if a["opinion_id"] not in known]
     if unknown:

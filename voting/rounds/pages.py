@@ -11,23 +11,20 @@ from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..china_time import CST
 from ..clock import now
 from ..extensions import db
+from ..labels_zh import FIGURE_ZH, ROUND_ACTION_ZH, ROUND_STATUS_ZH, check_title_zh
 from ..models.proposals import Proposal
-from ..refusal_answers import show_refusal
-from ..proposals.pages import proposal_page
-from ..tally.rules import PRESETS
-from ..tally.summary_zh import KIND_ZH, check_title_zh
-from .api import round_view
 from ..models.rounds import Opinion, OpinionAnswer, Round
-from .operations import (STAGE_TITLES, STATUS_ZH, RoundRefused, add_opinion, close_round, create_round, open_round,
-                         publish_result)
+from ..proposals.pages import proposal_page
+from ..refusal_answers import show_refusal
+from ..tally.rules import PRESETS
+from .api import round_view
+from .operations import STAGE_TITLES, RoundRefused, add_opinion, close_round, create_round, open_round, publish_result
 from .round_tally import round_rule, round_tally
 from .schemas import ANSWER_LENGTH_ZH, OPINION_LENGTH_ZH, OpinionCreateSchema, ResultPublishSchema, RoundCreateSchema
 
 bp = Blueprint("round_pages", __name__)
 
 ACTIONS = {"open": open_round, "close": close_round}
-ACTION_ZH = {"created": "创建", "opened": "开始表决（一上：征集意见）", "closed": "截止计票",
-             "result_published": "公布结果并答复意见（一下）", "notice_published": "发布公示"}
 
 
 def render_round_page(round_: Round, status: int = 200, **extra):
@@ -37,9 +34,9 @@ def render_round_page(round_: Round, status: int = 200, **extra):
     for a in db.session.scalars(select(OpinionAnswer).where(OpinionAnswer.opinion_id.in_([o.id for o in opinions]))):
         answers.setdefault(a.opinion_id, []).append(a.text)
     context = {
-        "round": round_view(round_), "round_obj": round_, "estate": estate, "status_zh": STATUS_ZH,
-        "action_zh": ACTION_ZH, "kind_zh": KIND_ZH, "rule": rule,
-        "check_titles": {c.name: check_title_zh(c) for c in rule.checks},  # Chinese, as in the report
+        "round": round_view(round_), "round_obj": round_, "estate": estate, "status_zh": ROUND_STATUS_ZH,
+        "action_zh": ROUND_ACTION_ZH, "kind_zh": FIGURE_ZH, "rule": rule,
+        "check_titles": {c.name: check_title_zh(c.measure, c.numerator, c.denominator) for c in rule.checks},
         "tally": round_tally(round_) if round_.status != "draft" else None,
         "opinions": opinions, "answers": answers, "error": None,
     }
@@ -112,7 +109,7 @@ def proposal_rounds_panel(proposal) -> dict:
     """The proposal page's rounds panel: its rounds, in order, and the choices of the new-round form."""
     rounds = [] if proposal is None else db.session.scalars(
         select(Round).where(Round.proposal_id == proposal.id).order_by(Round.id)).all()
-    return {"rounds": rounds, "stage_titles": STAGE_TITLES, "status_zh": STATUS_ZH, "presets": PRESETS}
+    return {"rounds": rounds, "stage_titles": STAGE_TITLES, "status_zh": ROUND_STATUS_ZH, "presets": PRESETS}
 
 
 @bp.route("/estates/<int:estate_id>/proposal/rounds", methods=["POST"])

@@ -3,12 +3,12 @@ import json
 
 from sqlalchemy import select
 
-from ..models.ballots import Ballot
 from ..extensions import db
+from ..models.ballots import Ballot
+from ..models.rounds import Round
 from ..tally.rules import Rule, get_rule, rule_from_dict
 from ..tally.tally import CastBallot, gap_to_pass, tally
 from .frozen_roll import roll_entries, roll_units
-from ..models.rounds import Round
 from .sql_tally import sql_tally
 
 

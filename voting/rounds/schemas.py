@@ -1,10 +1,10 @@
 """Schemas for rounds, their transitions, opinions and results."""
 import marshmallow as ma
 
+from ..china_time import CST
+from ..models.rounds import STAGES, VERIFICATIONS
 from ..record_ids import ID_RANGE
 from ..tally.rules import PRESETS
-from ..models.rounds import STAGES, VERIFICATIONS
-from ..china_time import CST
 
 
 class AwareDateTime(ma.fields.AwareDateTime):

@@ -8,13 +8,13 @@ and the predicate equal to `tally.standing` on random ledgers.
 """
 from sqlalchemy import BigInteger, func, select, text, true, type_coerce
 
-from ..models.ballots import Ballot
 from ..db_types import area_to_hundredths
 from ..extensions import db
+from ..models.ballots import Ballot
+from ..models.rounds import CONFLICTED_SQL, RollEntry, Round, RoundVoter
 from ..tally.standing import later_ballot_counts
 from ..tally.tally import CHOICES, assemble
 from ..unit_labels import unit_label
-from ..models.rounds import CONFLICTED_SQL, RollEntry, Round, RoundVoter
 
 _KEYS_PER_QUERY = 500  # bound parameters per IN list, well under SQLite's limit
 

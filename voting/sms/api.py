@@ -4,13 +4,12 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
 
 from ..accounts.auth import api_login_required, current_staff
-from ..accounts.jurisdiction import estate_or_404
+from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..clock import now
 from ..extensions import db
-from ..refusal_answers import abort_refused
-from ..accounts.jurisdiction import round_or_404
 from ..models.sms import OutboxMessage
-from ..phone_numbers import masked
+from ..privacy import mask_phone
+from ..refusal_answers import abort_refused
 from .round_messages import SmsRefused, queue_reminders, queue_results, resend, resendable
 from .schemas import MessageSchema, OutboxQuerySchema, OutboxSchema, QueueReportSchema, ReminderSchema
 
@@ -19,7 +18,7 @@ blp = Blueprint("sms", __name__, url_prefix="/api/v1", description="短信：表
 
 def message_view(message: OutboxMessage) -> dict:
     return {"id": message.id, "kind": message.kind, "round_id": message.round_id,
-            "household_id": message.household_id, "to": masked(message.to_phone), "text": message.display_body,
+            "household_id": message.household_id, "to": mask_phone(message.to_phone), "text": message.display_body,
             "state": message.state, "provider_status": message.provider_status, "attempts": message.attempts,
             "next_attempt_at": message.next_attempt_at if message.state == "pending" else None,
             "error": message.error, "backend": message.backend, "provider_sid": message.provider_sid,

@@ -17,7 +17,7 @@ from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from ..phone_numbers import masked
+from ..privacy import mask_phone
 from .settings import setting, twilio_configured
 
 log = logging.getLogger(__name__)
@@ -117,7 +117,7 @@ class ConsoleBackend:
     name = "console"
 
     def send(self, to: str, body: str, status_callback: str | None) -> SendOutcome:
-        log.warning("SMS（控制台，未真实发送）→ %s：%s", masked(to), body)
+        log.warning("SMS（控制台，未真实发送）→ %s：%s", mask_phone(to), body)
         return SendOutcome("CONSOLE" + uuid.uuid4().hex[:26], "delivered")
 
     def find_sent(self, to, body, started_at, until, known_sids) -> SendOutcome | None:

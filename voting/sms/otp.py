@@ -14,12 +14,13 @@ from sqlalchemy import func, select
 
 from ..ballots.link_lookup import NO_PHONE_ZH, VoteRefused, usable_lookup
 from ..ballots.one_time_codes import CODE_TTL, code_hash, keyed_digest
-from ..models.estates import Estate
 from ..extensions import db
+from ..models.estates import Estate
 from ..models.rounds import RollEntry
 from ..models.sms import OneTimeCode, OutboxMessage
+from ..phone_numbers import roll_phones
+from ..privacy import mask_code, mask_phone
 from .outbox import enqueue, is_opted_out
-from ..phone_numbers import masked, roll_phones
 from .texts import code_text
 
 RESEND_AFTER = timedelta(seconds=60)
@@ -80,11 +81,11 @@ def request_code(token: str, phone_index: int, now: datetime) -> tuple[OneTimeCo
     db.session.flush()
     body = code_text(db.session.get(Estate, round_.estate_id).name, code, int(CODE_TTL.total_seconds() // 60))
     queued = enqueue(key=f"otp:{row.id}", kind="otp", to_phone=phone, body=body,
-                     display_body=body.replace(code, "******"), now=now, actor="resident",
+                     display_body=mask_code(body, code), now=now, actor="resident",
                      estate_id=round_.estate_id, round_id=round_.id, household_id=entry.household_id,
                      expires_at=row.expires_at)
     row.outbox_id = queued.message.id
     db.session.flush()
-    return row, queued.message, masked(phone)
+    return row, queued.message, mask_phone(phone)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..audit.log import record as audit
 from ..extensions import db
 from ..models.sms import OptOut, OutboxMessage
-from ..phone_numbers import masked
+from ..privacy import mask_phone
 
 OPTED_OUT_ZH = "该号码已退订短信"
 
@@ -55,7 +55,7 @@ def enqueue(*, key: str, kind: str, to_phone: str, body: str, display_body: str,
         existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
         return Queued(existing, "duplicate")
     audit(estate_id, "sms_queued", f"sms:{new_id}", actor=actor, at=now,
-          data={"kind": kind, "to": masked(to_phone), "round": round_id, "resend_of": resend_of_id})
+          data={"kind": kind, "to": mask_phone(to_phone), "round": round_id, "resend_of": resend_of_id})
     return Queued(db.session.get(OutboxMessage, new_id), "queued")
 
 
@@ -107,7 +107,7 @@ def enqueue_batch(messages: list[dict], *, kind: str, estate_id: int, round_id: 
     if new:
         audit(estate_id, "sms_batch_queued", f"round:{round_id}", actor=actor, at=now,
               data={"kind": kind, "round": round_id,
-                    "messages": [{"id": id_, "to": masked(phone)} for id_, phone in sorted(new)]})
+                    "messages": [{"id": id_, "to": mask_phone(phone)} for id_, phone in sorted(new)]})
     return BatchQueued(queued=len(new), duplicate=len(rows) - len(new), opted_out=len(messages) - len(rows))
 
 

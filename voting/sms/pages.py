@@ -11,11 +11,11 @@ from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..clock import now
 from ..extensions import db
+from ..labels_zh import SMS_KIND_ZH, SMS_PROVIDER_STATUS_ZH, SMS_STATE_ZH
 from ..models.rounds import Round
+from ..models.sms import STATES, OutboxMessage
 from .api import message_or_404, outbox
-from ..models.sms import OutboxMessage
 from .round_messages import SmsRefused, queue_reminders, queue_results, resend
-from .schemas import KIND_ZH, PROVIDER_STATUS_ZH, STATE_ZH
 from .settings import twilio_configured
 
 bp = Blueprint("sms_pages", __name__)
@@ -23,10 +23,10 @@ bp = Blueprint("sms_pages", __name__)
 
 def _render(estate, round_=None, rounds=None, status: int = 200):
     where = (OutboxMessage.round_id == round_.id,) if round_ else (OutboxMessage.estate_id == estate.id,)
-    state = request.args.get("state") if request.args.get("state") in STATE_ZH else None
+    state = request.args.get("state") if request.args.get("state") in STATES else None
     return render_template("sms/outbox.html", estate=estate, round=round_, rounds=rounds or [],
-                           state=state, console=not twilio_configured(), state_zh=STATE_ZH, kind_zh=KIND_ZH,
-                           provider_zh=PROVIDER_STATUS_ZH, **outbox(where, state=state)), status
+                           state=state, console=not twilio_configured(), state_zh=SMS_STATE_ZH, kind_zh=SMS_KIND_ZH,
+                           provider_zh=SMS_PROVIDER_STATUS_ZH, **outbox(where, state=state)), status
 
 
 def _report_zh(report) -> str:

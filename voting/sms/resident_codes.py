@@ -9,13 +9,13 @@ from flask_limiter.util import get_remote_address
 from flask_smorest import Blueprint as ApiBlueprint
 
 from ..ballots.link_lookup import VoteRefused
-from ..ballots.vote_requests import client_address
+from ..ballots.one_time_codes import phone_choices
 from ..ballots.online import refused
 from ..ballots.resident_pages import SECURITY_HEADERS
+from ..ballots.vote_requests import client_address
 from ..clock import now
 from ..extensions import db, limiter
 from ..refusal_answers import abort_refused
-from ..ballots.one_time_codes import phone_choices
 from .otp import request_code
 from .schemas import CodeRequestSchema, CodeSentSchema
 from .settings import setting

@@ -10,16 +10,17 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ..ballots.links import LinkRefused, household_link, household_links
-from ..models.ballots import Ballot
 from ..china_time import cst_today, to_cst
-from ..models.estates import Estate
 from ..extensions import db
-from ..refusals import Refused
-from ..rounds.frozen_roll import roll_entries
+from ..models.ballots import Ballot
+from ..models.estates import Estate
 from ..models.rounds import Round
 from ..models.sms import OutboxMessage
-from .outbox import enqueue, enqueue_batch
 from ..phone_numbers import roll_phones
+from ..privacy import mask_link_token
+from ..refusals import Refused
+from ..rounds.frozen_roll import roll_entries
+from .outbox import enqueue, enqueue_batch
 from .texts import reminder_text, result_text
 
 
@@ -42,15 +43,11 @@ class QueueReport:
         return dict(self.__dict__)
 
 
-def _hide_token(body: str, token: str) -> str:
-    return body.replace(token, token[:4] + "…")
-
-
 def _reminder(round_: Round, estate: Estate, household_id: int, phone: str, url: str, token: str, key: str,
               actor_id: int | None) -> dict:
     body = reminder_text(estate.name, round_.title, to_cst(round_.closes_at), url)
-    return dict(key=key, to_phone=phone, body=body, display_body=_hide_token(body, token), household_id=household_id,
-                expires_at=round_.closes_at, created_by_id=actor_id)
+    return dict(key=key, to_phone=phone, body=body, display_body=mask_link_token(body, token),
+                household_id=household_id, expires_at=round_.closes_at, created_by_id=actor_id)
 
 
 def queue_reminders(round_: Round, actor: str, actor_id: int | None, now: datetime,

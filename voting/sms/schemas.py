@@ -1,11 +1,7 @@
 """Schemas of the SMS API (staff outbox, queueing, one-time codes)."""
 import marshmallow as ma
 
-STATE_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
-            "skipped": "未发送（已退订）", "expired": "已过期未发送"}
-KIND_ZH = {"reminder": "表决提醒", "result": "结果通知", "otp": "验证码"}
-PROVIDER_STATUS_ZH = {"queued": "排队中", "accepted": "已接受", "sending": "发送中", "sent": "已发出",
-                      "delivered": "已送达", "undelivered": "未送达", "failed": "失败", "read": "已读"}
+from ..models.sms import KINDS, STATES
 
 
 class MessageSchema(ma.Schema):
@@ -15,7 +11,7 @@ class MessageSchema(ma.Schema):
     household_id = ma.fields.Integer(allow_none=True)
     to = ma.fields.String(metadata={"description": "the number, masked (138****1234)"})
     text = ma.fields.String(metadata={"description": "the text, with links and codes masked"})
-    state = ma.fields.String(metadata={"description": " / ".join(STATE_ZH)})
+    state = ma.fields.String(metadata={"description": " / ".join(STATES)})
     provider_status = ma.fields.String(allow_none=True)
     attempts = ma.fields.Integer()
     next_attempt_at = ma.fields.AwareDateTime(allow_none=True)
@@ -35,8 +31,8 @@ class OutboxSchema(ma.Schema):
 
 
 class OutboxQuerySchema(ma.Schema):
-    state = ma.fields.String(load_default=None, validate=ma.validate.OneOf(tuple(STATE_ZH)))
-    kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(tuple(KIND_ZH)))
+    state = ma.fields.String(load_default=None, validate=ma.validate.OneOf(STATES))
+    kind = ma.fields.String(load_default=None, validate=ma.validate.OneOf(KINDS))
     limit = ma.fields.Integer(load_default=500, validate=ma.validate.Range(min=1, max=5000))
 
 

@@ -23,7 +23,10 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
+
+from ..labels_zh import CHANNEL_ZH, CHOICE_ZH
 from ..unit_labels import unit_label
+from .tally import CHANNELS, CHOICES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REQUIRED = ("building", "unit", "room", "choice", "channel", "cast_at")
@@ -32,10 +35,9 @@ COLUMNS = REQUIRED + OPTIONAL
 CHINESE = {"building": "楼幢", "unit": "单元", "room": "室号", "choice": "表决意见",
            "channel": "渠道", "cast_at": "表决时间", "status": "状态", "receipt": "回执码"}
 _HEADERS = {**{c: c for c in COLUMNS}, **{zh: c for c, zh in CHINESE.items()}}
-_CHOICES = {"agree": "agree", "disagree": "disagree", "abstain": "abstain",
-            "同意": "agree", "不同意": "disagree", "弃权": "abstain"}
-_CHANNELS = {"online": "online", "paper": "paper", "proxy": "proxy",
-             "线上": "online", "纸质": "paper", "委托": "proxy"}
+# The codes, or the words the reports print for them.
+_CHOICES = {**{c: c for c in CHOICES}, **{CHOICE_ZH[c]: c for c in CHOICES}}
+_CHANNELS = {**{c: c for c in CHANNELS}, **{CHANNEL_ZH[c]: c for c in CHANNELS}}
 COUNTABLE_STATUSES = frozenset({"", "counted", "duplicate", "superseded"})
 STATUSES = COUNTABLE_STATUSES | {"pending_confirmation", "rejected"}
 # Spreadsheet programs run cells starting with these as formulas; the writer
@@ -147,10 +149,11 @@ def _parse_row(number: int, cells: list[str], positions: dict[str, int], errors:
     values["choice"] = _CHOICES.get(choice.lower())
     if values["choice"] is None:
         errors.append((number, "choice",
-                       f"表决意见“{choice}”无法识别，应为 同意/不同意/弃权（agree/disagree/abstain）"))
+                       f"表决意见“{choice}”无法识别，应为 {'/'.join(CHOICE_ZH.values())}（{'/'.join(CHOICES)}）"))
     values["channel"] = _CHANNELS.get(channel.lower())
     if values["channel"] is None:
-        errors.append((number, "channel", f"渠道“{channel}”无法识别，应为 线上/纸质/委托（online/paper/proxy）"))
+        errors.append((number, "channel",
+                       f"渠道“{channel}”无法识别，应为 {'/'.join(CHANNEL_ZH.values())}（{'/'.join(CHANNELS)}）"))
     values["cast_at"] = _parse_time(cast_at)
     if values["cast_at"] is None:
         errors.append((number, "cast_at",

@@ -1,0 +1,99 @@
+"""Chinese for people, English for machines: the one table of labels per concept (pure).
+
+Every English code a person may see (on a page, in a PDF, a spreadsheet, a CSV or
+a CLI summary) is named here, once; the domain modules keep the codes themselves
+(`voting.tally.tally.CHOICES`, `notices.models.NOTICE_KINDS` …) and
+tests/unit/test_labels_zh.py proves each table names exactly those codes and that
+no second table for a concept appears elsewhere. Templates get every table as a
+global of the same name (`tables()`, registered in `voting.app`).
+
+Ballots
+- CHOICE_ZH: the ballot page, confirmation and receipt; paper-entry form and lists;
+  report households (PDF, XLSX, CSV); ballots-file import accepts these words.
+- CHANNEL_ZH: report households; the paper-entry form and lists (a paper entry's
+  kind is the channel its ballot gets); ballots-file import accepts these words.
+- BALLOT_STANDING_ZH: the resident's receipt ("是否计入").
+- PAPER_ENTRY_STATUS_ZH: the paper-entry lists and the confirm/reject flash.
+- BALLOT_POLICY_ZH: round page, proposal page's round form, paper-entry page,
+  report ("计票口径"), tally CLI summary.
+- VERIFICATION_ZH: the proposal page's round form.
+
+Rounds and the tally
+- ROUND_STATUS_ZH: round, proposal and street-dashboard pages, report, refusals.
+- ROUND_ACTION_ZH, DIRECTION_ZH: the round page's timeline (三上三下) and the report's.
+- FIGURE_ZH: the tally's figures on the round page, report (PDF, XLSX, CSV), CLI summary.
+- MEASURE_ZH, MEASURE_UNIT_ZH: check titles, units on the progress page, report, CLI summary.
+- CHECK_PART_ZH: the two sides of a check, through `check_title_zh` (round, progress
+  pages and the progress API's `label_zh`, report).
+
+Notices, estates, rosters, staff, SMS
+- NOTICE_KIND_ZH: public board (公示栏), staff notice list and form, report.
+- NOTICE_PHASE_ZH: a notice's state on the public board and the staff notice list, and
+  the street dashboard's 公示状态; NOTICE_BOARD_SECTION_ZH: the public board's headings.
+- ATTACHMENT_PURPOSE_ZH: upload forms of notices and milestones, paper-entry photos.
+- MILESTONE_STEP_ZH: milestone form and flash, street dashboard, API error message.
+- ERA_ZH: estate list and detail pages and API (`era_zh`); ELIGIBILITY_ZH: estate detail page.
+- AREA_SOURCE_ZH, HOLDING_STATUS_ZH: roster page; roster import accepts these words.
+- ITEM_KIND_ZH, ITEM_AREA_ZH: the renovation menu (`CatalogueItem.label_zh`), proposal page.
+- ROLE_ZH: the staff header (`StaffUser.role_zh`).
+- SMS_STATE_ZH: the SMS outbox page and the round page's SMS line; SMS_KIND_ZH,
+  SMS_PROVIDER_STATUS_ZH (Twilio's statuses): the SMS outbox page.
+"""
+
+CHOICE_ZH = {"agree": "同意", "disagree": "不同意", "abstain": "弃权"}
+CHANNEL_ZH = {"online": "线上", "paper": "纸质", "proxy": "委托"}
+BALLOT_STANDING_ZH = {"counted": "计入", "duplicate": "不计入（以首次表决为准）", "superseded": "已被之后的表决取代"}
+PAPER_ENTRY_STATUS_ZH = {"pending_confirmation": "待确认", "counted": "已确认，计入",
+                         "duplicate": "已确认，重复表决不计入", "rejected": "已退回"}
+BALLOT_POLICY_ZH = {"first": "以首次有效表决为准（之后的表决保留但不计入）", "last": "截止前可修改，以最后一次表决为准"}
+VERIFICATION_ZH = {"link": "凭二维码", "phone4": "核对登记手机号后四位", "sms": "短信验证码（发往登记手机号）"}
+
+ROUND_STATUS_ZH = {"draft": "草稿", "open": "表决中", "closed": "已截止", "published": "结果已公布"}
+ROUND_ACTION_ZH = {"created": "创建", "opened": "开始表决（一上：征集意见）", "closed": "截止计票",
+                   "result_published": "公布结果并答复意见（一下）", "notice_published": "发布公示"}
+DIRECTION_ZH = {"up": "上", "down": "下"}
+# In the tally's order; "total" is the frozen roll's, hence 名册合计 rather than a bare 总计.
+FIGURE_ZH = {"total": "名册合计", "participating": "参与表决", **CHOICE_ZH, "not_voted": "未表决"}
+MEASURE_ZH = {"heads": "人数", "area": "专有部分面积"}  # the law's words (民法典第二百七十八条)
+MEASURE_UNIT_ZH = {"heads": "人", "area": "㎡"}
+CHECK_PART_ZH = {"agree": CHOICE_ZH["agree"], "participating": FIGURE_ZH["participating"], "all": "总"}
+
+NOTICE_KIND_ZH = {"plan": "方案公示", "result": "结果公告", "announcement": "公告"}
+NOTICE_PHASE_ZH = {"upcoming": "即将公示", "current": "公示中", "ended": "公示期已结束"}
+NOTICE_BOARD_SECTION_ZH = {"current": "正在公示", "upcoming": "即将公示", "ended": "往期公示"}  # lists, not one notice
+ATTACHMENT_PURPOSE_ZH = {"document": "文件", "site_photo": "现场照片", "scan": "签字表决票", "authorisation": "授权委托书"}
+MILESTONE_STEP_ZH = {"application": "申报", "design": "设计委托", "joint_review": "联合审查", "tendering": "招投标",
+                     "construction": "施工与监理", "acceptance": "联合验收", "aftercare": "长效管理"}
+ERA_ZH = {"before_1980s": "80年代及以前", "1980s_1990s": "80-90年代", "1990s_and_later": "90年后"}
+ELIGIBILITY_ZH = {"pre_2000": "2000年（含）以前建成，市级财政补助50%",
+                  "affordable_post_2000": "2000年以后建成的保障性安居工程，由原责任主体负责改造"}
+AREA_SOURCE_ZH = {"register": "不动产登记", "survey": "实测", "contract": "合同"}
+HOLDING_STATUS_ZH = {"owned": "已售", "developer_unsold": "开发商未售", "developer_undelivered": "已售未交付"}
+ITEM_KIND_ZH = {"required": "必改", "upgrade": "提升"}
+ITEM_AREA_ZH = {"building": "居民住宅建筑", "public": "小区公共区域"}  # the plan's two parts, 三(二)1 and 2
+ROLE_ZH = {"district": "区住建局", "street": "街道办事处", "community": "社区工作者"}
+SMS_STATE_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
+                "skipped": "未发送（已退订）", "expired": "已过期未发送"}
+SMS_KIND_ZH = {"reminder": "表决提醒", "result": "结果通知", "otp": "验证码"}
+SMS_PROVIDER_STATUS_ZH = {"queued": "排队中", "accepted": "已接受", "sending": "发送中", "sent": "已发出",
+                          "delivered": "已送达", "undelivered": "未送达", "failed": "失败", "read": "已读"}
+
+
+def check_title_zh(measure: str, numerator: str, denominator: str) -> str:
+    """A check's title from its definition: ('area', 'agree', 'all') → '同意的专有部分面积占总专有部分面积'.
+
+    The same words on the round page, the progress page and API, and the report.
+    KeyError for a code outside MEASURE_ZH / CHECK_PART_ZH (rules validate them first).
+    """
+    label = MEASURE_ZH[measure]
+    return f"{CHECK_PART_ZH[numerator]}的{label}占{CHECK_PART_ZH[denominator]}{label}"
+
+
+def notice_kind_zh(kind: str) -> str:
+    """The notice kind's label; '公示' for a kind this release does not know (never the bare code)."""
+    return NOTICE_KIND_ZH.get(kind, "公示")
+
+
+def tables() -> dict[str, dict]:
+    """Every label table above by its name, e.g. {'CHOICE_ZH': {...}, ...}."""
+    return {name: value for name, value in globals().items() if name.endswith("_ZH") and isinstance(value, dict)}
