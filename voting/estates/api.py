@@ -6,6 +6,7 @@ from flask_smorest import Blueprint
 from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..extensions import db
+from ..hundredths import two_places_str
 from ..refusals import abort_refused
 from ..roster.roster_service import RosterRefused, export_roster, import_roster
 from .operations import EstateError, active_households, create_estate, estate_view, estate_views
@@ -98,7 +99,7 @@ def household_view(h) -> dict:
     voter = h.voter
     return {
         "id": h.id, "building": h.building.name, "unit": h.unit, "room": h.room,
-        "area": f"{h.area:.2f}", "area_source": h.area_source, "provisional_area": h.provisional_area,
+        "area": two_places_str(h.area), "area_source": h.area_source, "provisional_area": h.provisional_area,
         "status": h.status, "owner_key": voter.owner_key if voter else "",
         "owner_name": voter.name if voter else "", "phones": list(voter.phone_list) if voter else [],
         "co_owners": [n for n in h.co_owners.split(";") if n],

@@ -10,7 +10,9 @@ from ..accounts.models import StaffUser
 from ..audit.chain import GENESIS
 from ..audit.log import chain_name, record
 from ..audit.models import AuditChain
+from ..db_types import stored_hundredths
 from ..extensions import db
+from ..hundredths import from_hundredths, two_places_str
 from ..refusals import Refused
 from .eras import ERAS, eligibility, era_for
 from .models import Building, Community, Estate, Household, Street, Voter
@@ -105,18 +107,18 @@ def roll_totals_of(estate_ids: list[int]) -> dict[int, RollTotals]:
     for start in range(0, len(estate_ids), 500):  # bounded IN lists
         chunk = estate_ids[start:start + 500]
         live = (Household.estate_id.in_(chunk), Household.removed_at.is_(None))
-        for estate_id, count, area_sum in db.session.execute(
-                select(Household.estate_id, func.count(Household.id), func.coalesce(func.sum(Household.area), 0))
+        for estate_id, count, hundredths in db.session.execute(
+                select(Household.estate_id, func.count(Household.id), func.sum(stored_hundredths(Household.area)))
                 .where(*live).group_by(Household.estate_id)):
-            totals[estate_id] = (count, area_sum)
+            totals[estate_id] = (count, int(hundredths))
         for estate_id, hid, status, key in db.session.execute(
                 select(Household.estate_id, Household.id, Household.status, Voter.owner_key)
                 .outerjoin(Voter, Household.voter_id == Voter.id).where(*live)):
             voters[estate_id].add(voter_key(RollUnit(household_id=hid, label="", area=Decimal("0.01"),
                                                      owner_key=key or "", status=status)))
     return {estate_id: RollTotals(households=count, voters=len(voters[estate_id]),
-                                  total_area=Decimal(area_sum).quantize(Decimal("0.01")))
-            for estate_id, (count, area_sum) in totals.items()}
+                                  total_area=from_hundredths(hundredths))
+            for estate_id, (count, hundredths) in totals.items()}
 
 
 def estate_view(estate: Estate, totals: RollTotals | None = None) -> dict:
@@ -129,7 +131,7 @@ def estate_view(estate: Estate, totals: RollTotals | None = None) -> dict:
         "era": era, "era_zh": ERAS[era],
         "eligibility": eligibility(estate.built_year, estate.affordable_housing),
         "households": totals.households, "voters": totals.voters,
-        "total_area": f"{totals.total_area:.2f}",
+        "total_area": two_places_str(totals.total_area),
     }
 
 

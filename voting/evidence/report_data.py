@@ -16,6 +16,7 @@ from ..ballots.casting import CHANNELS_ZH, CHOICES_ZH
 from ..china_time import CST, format_cst
 from ..estates.models import Estate
 from ..extensions import db
+from ..hundredths import two_places_str
 from ..privacy import mask_name
 from ..rounds.frozen_roll import roll_entries, roll_units
 from ..rounds.models import RollEntry, Round
@@ -127,7 +128,7 @@ def _household_lines(round_: Round, entries: list[RollEntry]) -> list[HouseholdL
         key = voter_key(unit)
         ballot = best.get(key)
         lines.append(HouseholdLine(
-            label=entry.label, area=f"{entry.area:.2f}", voter="开发商" if key == DEVELOPER else unit.owner_key,
+            label=entry.label, area=two_places_str(entry.area), voter="开发商" if key == DEVELOPER else unit.owner_key,
             name=mask_name(entry.owner_name),
             choice=CHOICES_ZH[ballot.choice] if ballot else "未表决",
             channel=CHANNELS_ZH[ballot.channel] if ballot else "",

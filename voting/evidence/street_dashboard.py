@@ -22,6 +22,7 @@ from notices.models import MILESTONE_STEPS, Milestone, Notice
 from ..accounts.models import StaffUser
 from ..estates.models import Community, Estate, Street
 from ..extensions import db
+from ..hundredths import to_hundredths
 from ..rounds.models import Round
 from ..rounds.operations import STAGE_TITLES, STATUS_ZH
 from ..rounds.round_tally import round_rule
@@ -70,7 +71,8 @@ def current_round(rounds: list[Round]) -> Round | None:
 
 
 def _hundredths(area: str) -> int:
-    return int(Decimal(area) * 100)
+    """A tally's area string ("371.85") as integer hundredths."""
+    return to_hundredths(Decimal(area))
 
 
 def progress_figures(tally: dict | None) -> dict:

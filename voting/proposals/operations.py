@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from ..estates.models import Estate
 from ..estates.operations import active_households, roll_totals
 from ..extensions import db
+from ..hundredths import two_places_str
 from ..refusals import Refused
 from .catalogue import get_item, validate_item_codes
 from .funding import estimate_funding, per_household
@@ -75,7 +76,7 @@ def version_view(version: ProposalVersion) -> dict:
     return {
         "id": version.id, "version": version.version, "title": version.title, "summary": version.summary,
         "items": [{"code": i.code, "name_zh": i.name_zh, "kind": i.kind, "area": i.area} for i in items],
-        "estimated_cost": f"{version.estimated_cost:.2f}", "caused_by_round_id": version.caused_by_round_id,
+        "estimated_cost": two_places_str(version.estimated_cost), "caused_by_round_id": version.caused_by_round_id,
         "created_at": version.created_at,
     }
 
@@ -93,12 +94,12 @@ def funding_view(estate: Estate, version: ProposalVersion) -> dict:
     households = active_households(estate.id)
     shares = per_household(estimate, {h.id: h.area for h in households})
     return {
-        **{k: f"{getattr(estimate, k):.2f}" for k in (
+        **{k: two_places_str(getattr(estimate, k)) for k in (
             "total_cost", "total_area", "cost_per_m2", "capped_base_per_m2", "city_share",
             "responsible_party_share", "remaining")},
         "basis_zh": estimate.basis_zh,
         "households": [
-            {"household_id": h.id, "label": h.label, **{k: f"{v:.2f}" for k, v in shares[h.id].items()}}
+            {"household_id": h.id, "label": h.label, **{k: two_places_str(v) for k, v in shares[h.id].items()}}
             for h in households
         ],
     }

@@ -11,8 +11,8 @@ import csv
 import io
 import re
 from collections.abc import Iterable
-from decimal import Decimal
 
+from voting.hundredths import two_places_str
 from voting.roster.roster_import import COLUMNS
 
 EXPORT_HEADERS = COLUMNS  # canonical English headers in canonical order, co_owners last
@@ -45,7 +45,7 @@ def write_roster_csv(rows: Iterable) -> bytes:
     for r in ordered:
         writer.writerow([
             r.building, r.unit, r.room,
-            format(Decimal(str(r.area)).quantize(Decimal("0.01")), "f"),
+            two_places_str(r.area),
             r.area_source, r.owner_key, r.owner_name,
             ";".join(r.phones), r.status, ";".join(r.co_owners),
         ])

@@ -10,6 +10,7 @@ from ..accounts.jurisdiction import estate_or_404
 from ..accounts.models import StaffUser
 from ..clock import now
 from ..extensions import db
+from ..hundredths import two_places_str
 from ..proposals.api import proposal_or_404
 from ..refusals import abort_refused
 from .models import Opinion, OpinionAnswer, Round
@@ -34,7 +35,7 @@ def round_view(round_: Round) -> dict:
         select(StaffUser).where(StaffUser.id.in_({t.actor_id for t in round_.transitions if t.actor_id})))}
     total = None
     if round_.total_heads is not None:
-        total = {"heads": round_.total_heads, "area": f"{round_.total_area:.2f}"}
+        total = {"heads": round_.total_heads, "area": two_places_str(round_.total_area)}
     return {
         "id": round_.id, "estate_id": round_.estate_id, "proposal_id": round_.proposal_id,
         "proposal_version_id": round_.proposal_version_id, "stage": round_.stage, "title": round_.title,

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import StaffUser
 from ..audit.log import record as audit
 from ..extensions import db
+from ..hundredths import two_places_str
 from ..proposals.models import Proposal
 from ..refusals import Refused
 from ..tally.rules import PRESETS, rule_from_dict
@@ -122,7 +123,7 @@ def open_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
     if not round_.total_heads:
         raise RoundRefused(409, "名册为空，不能开始表决；请先导入名册")
     record(round_, "opened", "open", "up", actor_id, now, from_status="draft",
-           note=f"名册冻结：{round_.total_heads} 人，{round_.total_area:.2f} ㎡")
+           note=f"名册冻结：{round_.total_heads} 人，{two_places_str(round_.total_area)} ㎡")
     return round_
 
 
