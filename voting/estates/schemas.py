@@ -2,6 +2,7 @@
 import marshmallow as ma
 from flask_smorest.fields import Upload
 
+from ..schema_fields import AreaField
 from .eras import EARLIEST_PLAUSIBLE_YEAR
 
 
@@ -37,7 +38,7 @@ class EstateSchema(ma.Schema):
     eligibility = ma.fields.String(allow_none=True)
     households = ma.fields.Integer()
     voters = ma.fields.Integer()
-    total_area = ma.fields.String(metadata={"description": "m², decimal string with 2 places"})
+    total_area = AreaField()
 
 
 class RosterUploadSchema(ma.Schema):
@@ -47,7 +48,7 @@ class RosterUploadSchema(ma.Schema):
 class RosterResultSchema(ma.Schema):
     households = ma.fields.Integer()
     voters = ma.fields.Integer()
-    total_area = ma.fields.String()
+    total_area = AreaField()
     added = ma.fields.Integer()
     removed = ma.fields.Integer()
     changed = ma.fields.Integer()
@@ -59,7 +60,7 @@ class HouseholdSchema(ma.Schema):
     building = ma.fields.String()
     unit = ma.fields.String()
     room = ma.fields.String()
-    area = ma.fields.String()
+    area = AreaField()
     area_source = ma.fields.String()
     provisional_area = ma.fields.Boolean()
     status = ma.fields.String()

@@ -4,6 +4,7 @@ from decimal import Decimal
 import marshmallow as ma
 
 from ..record_ids import ID_RANGE
+from ..schema_fields import AreaField, MoneyField
 
 MAX_COST = 10**10  # 元
 
@@ -49,7 +50,7 @@ class VersionSchema(ma.Schema):
     title = ma.fields.String()
     summary = ma.fields.String()
     items = ma.fields.List(ma.fields.Nested(CatalogueItemSchema))
-    estimated_cost = ma.fields.String()
+    estimated_cost = MoneyField()
     caused_by_round_id = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.DateTime()
 
@@ -69,13 +70,16 @@ class ProposalSchema(ma.Schema):
     rounds = ma.fields.List(ma.fields.Nested(RoundBriefSchema))
 
 
+PER_M2 = {"description": "元 per m², decimal string with exactly 2 places", "example": "400.00"}
+
+
 class FundingSchema(ma.Schema):
-    total_cost = ma.fields.String()
-    total_area = ma.fields.String()
-    cost_per_m2 = ma.fields.String()
-    capped_base_per_m2 = ma.fields.String()
-    city_share = ma.fields.String()
-    responsible_party_share = ma.fields.String()
-    remaining = ma.fields.String()
+    total_cost = MoneyField()
+    total_area = AreaField()
+    cost_per_m2 = MoneyField(metadata=PER_M2)
+    capped_base_per_m2 = MoneyField(metadata=PER_M2)
+    city_share = MoneyField()
+    responsible_party_share = MoneyField()
+    remaining = MoneyField()
     basis_zh = ma.fields.String()
     households = ma.fields.List(ma.fields.Dict())

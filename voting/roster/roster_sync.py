@@ -38,7 +38,7 @@ class RosterSyncResult:
     def summary(self) -> dict:
         return {
             "households": self.households, "voters": self.voters,
-            "total_area": two_places_str(self.total_area), "added": len(self.added),
+            "total_area": self.total_area, "added": len(self.added),
             "removed": len(self.removed), "changed": len(self.changed), "import_id": self.import_id,
         }
 

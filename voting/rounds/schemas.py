@@ -2,6 +2,7 @@
 import marshmallow as ma
 
 from ..record_ids import ID_RANGE
+from ..schema_fields import AreaField
 from ..tally.rules import PRESETS
 from .models import STAGES, VERIFICATIONS
 
@@ -87,7 +88,7 @@ class ResultPublishSchema(ma.Schema):
 
 class TallyCountSchema(ma.Schema):
     heads = ma.fields.Integer()
-    area = ma.fields.String()
+    area = AreaField()
 
 
 class TallyCheckSchema(ma.Schema):
