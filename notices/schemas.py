@@ -1,10 +1,13 @@
 """Marshmallow schemas for the notices, calendar and milestones API."""
 import marshmallow as ma
+from flask import url_for
 from flask_smorest.fields import Upload
 
 from voting.attachments.images import PURPOSES
+from voting.attachments.schemas import AttachmentSchema
 
 from .models import MILESTONE_STEPS, NOTICE_KINDS
+from .operations import period_zh
 
 DATE_ERRORS = {"invalid": "日期格式应为 YYYY-MM-DD", "required": "必填"}
 REQUIRED = {"required": "必填"}
@@ -38,12 +41,14 @@ class CalendarYearInSchema(ma.Schema):
 
 
 class CalendarYearSchema(ma.Schema):
-    id = ma.fields.Integer()
-    year = ma.fields.Integer()
+    """A year's schedule in force (calendar_store.LoadedYear)."""
+
+    id = ma.fields.Integer(attribute="row.id")
+    year = ma.fields.Integer(attribute="row.year")
     holidays = ma.fields.List(ma.fields.Date())
     makeup_workdays = ma.fields.List(ma.fields.Date())
-    source = ma.fields.String()
-    loaded_at = ma.fields.AwareDateTime()
+    source = ma.fields.String(attribute="row.source")
+    loaded_at = ma.fields.AwareDateTime(attribute="row.loaded_at")
     revisions = ma.fields.Integer(metadata={"description": "该年录入过几次（最新一次生效）"})
 
 
@@ -60,20 +65,9 @@ class NoticeCreateSchema(_Stripped):
     kind = ma.fields.String(load_default="plan", validate=ma.validate.OneOf(NOTICE_KINDS, error="公示类型只能是 plan、result 或 announcement"))
 
 
-class AttachmentSchema(ma.Schema):
-    id = ma.fields.Integer()
-    filename = ma.fields.String()
-    content_type = ma.fields.String()
-    size = ma.fields.Integer()
-    sha256 = ma.fields.String()
-    purpose = ma.fields.String()
-    is_image = ma.fields.Boolean()
-    url = ma.fields.String()
-    thumbnail_url = ma.fields.String(allow_none=True)
-    created_at = ma.fields.AwareDateTime()
-
-
 class NoticeSchema(ma.Schema):
+    """A Notice row (one version), with its attachments."""
+
     id = ma.fields.Integer()
     estate_id = ma.fields.Integer()
     round_id = ma.fields.Integer(allow_none=True)
@@ -86,10 +80,11 @@ class NoticeSchema(ma.Schema):
     working_days = ma.fields.Integer()
     version = ma.fields.Integer()
     supersedes_id = ma.fields.Integer(allow_none=True)
-    superseded_by_id = ma.fields.Integer(allow_none=True)
-    period_zh = ma.fields.String()
+    superseded_by_id = ma.fields.Integer(attribute="superseded_by.id", allow_none=True, dump_default=None)
+    period_zh = ma.fields.Function(period_zh, metadata={"type": "string"})
     published_at = ma.fields.AwareDateTime()
-    board_url = ma.fields.String()
+    board_url = ma.fields.Function(lambda notice: url_for("board.notice_page", notice_id=notice.id),
+                                   metadata={"type": "string"})
     attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
 
 
@@ -116,10 +111,13 @@ class MilestoneCreateSchema(_Stripped):
 
 
 class MilestoneSchema(ma.Schema):
+    """A Milestone row, with its documents."""
+
     id = ma.fields.Integer()
     estate_id = ma.fields.Integer()
     step = ma.fields.String()
-    step_zh = ma.fields.String()
+    step_zh = ma.fields.Function(lambda milestone: MILESTONE_STEPS.get(milestone.step, milestone.step),
+                                 metadata={"type": "string"})
     on_date = ma.fields.Date()
     note = ma.fields.String()
     created_at = ma.fields.AwareDateTime()

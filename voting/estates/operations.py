@@ -12,7 +12,7 @@ from ..audit.log import chain_name, record
 from ..audit.models import AuditChain
 from ..db_types import stored_hundredths
 from ..extensions import db
-from ..hundredths import from_hundredths, two_places_str
+from ..hundredths import from_hundredths
 from ..refusals import Refused
 from .eras import ERAS, eligibility, era_for
 from .models import Building, Community, Estate, Household, Street, Voter
@@ -121,22 +121,32 @@ def roll_totals_of(estate_ids: list[int]) -> dict[int, RollTotals]:
             for estate_id, (count, hundredths) in totals.items()}
 
 
-def estate_view(estate: Estate, totals: RollTotals | None = None) -> dict:
-    totals = totals or roll_totals(estate.id)
-    era = era_for(estate.built_year)
-    return {
-        "id": estate.id, "name": estate.name, "street": estate.community.street.name,
-        "community": estate.community.name, "address": estate.address,
-        "built_year": estate.built_year, "affordable_housing": estate.affordable_housing,
-        "era": era, "era_zh": ERAS[era],
-        "eligibility": eligibility(estate.built_year, estate.affordable_housing),
-        "households": totals.households, "voters": totals.voters,
-        "total_area": two_places_str(totals.total_area),
-    }
+@dataclass(frozen=True)
+class EstateSummary:
+    """An estate with its roll totals and where its build year places it in the plan (schemas.EstateSchema)."""
+
+    estate: Estate
+    totals: RollTotals
+
+    @property
+    def era(self) -> str:
+        return era_for(self.estate.built_year)
+
+    @property
+    def era_zh(self) -> str:
+        return ERAS[self.era]
+
+    @property
+    def eligibility(self) -> str | None:
+        return eligibility(self.estate.built_year, self.estate.affordable_housing)
 
 
-def estate_views(query) -> list[dict]:
-    """`estate_view` of every estate a SELECT of estates (`visible_estates`) finds, in a fixed number of queries."""
+def estate_summary(estate: Estate, totals: RollTotals | None = None) -> EstateSummary:
+    return EstateSummary(estate, totals or roll_totals(estate.id))
+
+
+def estate_summaries(query) -> list[EstateSummary]:
+    """`estate_summary` of every estate a SELECT of estates (`visible_estates`) finds, in a fixed number of queries."""
     estates = db.session.scalars(query.options(contains_eager(Estate.community).contains_eager(Community.street))).all()
     totals = roll_totals_of([estate.id for estate in estates])
-    return [estate_view(estate, totals[estate.id]) for estate in estates]
+    return [estate_summary(estate, totals[estate.id]) for estate in estates]

@@ -17,8 +17,8 @@ from ..rounds.schemas import RoundCreateSchema
 from ..tally.rules import PRESETS
 from .catalogue import CATALOGUE
 from .models import Proposal
-from .operations import ProposalError, create_proposal, funding_view, revise_proposal, version_view
-from .schemas import ProposalCreateSchema, RevisionCreateSchema
+from .operations import ProposalError, create_proposal, proposal_funding, revise_proposal
+from .schemas import FundingSchema, ProposalCreateSchema, RevisionCreateSchema
 
 bp = Blueprint("proposal_pages", __name__)
 
@@ -40,11 +40,11 @@ def _page(estate, status=200, **extra):
                "stage_titles": STAGE_TITLES, "status_zh": STATUS_ZH, "errors": {}, "funding": None,
                "funding_error": None, "versions": [], "rounds": []}
     if proposal is not None:
-        context["versions"] = [version_view(v) for v in reversed(proposal.versions)]
+        context["versions"] = list(reversed(proposal.versions))
         context["rounds"] = db.session.scalars(select(Round).where(Round.proposal_id == proposal.id)
                                                .order_by(Round.id)).all()
         try:
-            context["funding"] = funding_view(estate, proposal.latest)
+            context["funding"] = FundingSchema().dump(proposal_funding(estate, proposal.latest))
         except ProposalError as exc:
             context["funding_error"] = exc.message
     context.update(extra)

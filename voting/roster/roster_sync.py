@@ -48,7 +48,7 @@ def _current_values(household: Household) -> dict:
     return {
         "area": household.area, "area_source": household.area_source, "status": household.status,
         "owner_key": voter.owner_key if voter else "", "owner_name": voter.name if voter else "",
-        "phones": voter.phone_list if voter else (), "co_owners": tuple(n for n in household.co_owners.split(";") if n),
+        "phones": voter.phone_list if voter else (), "co_owners": household.co_owner_list,
     }
 
 

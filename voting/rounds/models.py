@@ -6,6 +6,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueC
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from ..accounts.models import StaffUser
 from ..db_types import Area, UTCDateTime, utcnow
 from ..extensions import db
 from ..unit_labels import unit_label
@@ -63,6 +64,7 @@ class RoundTransition(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[StaffUser | None] = relationship(viewonly=True)
 
 
 class RollEntry(db.Model):

@@ -8,7 +8,6 @@ from ..accounts.jurisdiction import estate_or_404
 from ..clock import now
 from ..extensions import db
 from ..tally.summary_zh import KIND_ZH
-from .api import round_view
 from .models import Opinion, OpinionAnswer, Round
 from .operations import STATUS_ZH, RoundRefused, add_opinion, close_round, open_round, publish_result
 from .round_tally import round_rule, round_tally
@@ -39,7 +38,7 @@ def render_round_page(round_: Round, status: int = 200, **extra):
     for a in db.session.scalars(select(OpinionAnswer).where(OpinionAnswer.opinion_id.in_([o.id for o in opinions]))):
         answers.setdefault(a.opinion_id, []).append(a.text)
     context = {
-        "round": round_view(round_), "round_obj": round_, "estate": estate, "status_zh": STATUS_ZH,
+        "round": round_, "round_obj": round_, "estate": estate, "status_zh": STATUS_ZH,
         "action_zh": ACTION_ZH, "kind_zh": KIND_ZH, "rule": rule,
         "check_titles": {c.name: check_title_zh(c) for c in rule.checks},  # Chinese, as in the report
         "tally": round_tally(round_) if round_.status != "draft" else None,

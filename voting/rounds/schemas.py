@@ -1,4 +1,6 @@
 """Schemas for rounds, their transitions, opinions and results."""
+import json
+
 import marshmallow as ma
 
 from ..record_ids import ID_RANGE
@@ -38,12 +40,21 @@ class TransitionSchema(ma.Schema):
     from_status = ma.fields.String(allow_none=True)
     to_status = ma.fields.String()
     direction = ma.fields.String()
-    actor = ma.fields.String(allow_none=True)
+    actor = ma.fields.String(attribute="actor.username", allow_none=True, dump_default=None)
     at = ma.fields.DateTime()
     note = ma.fields.String()
 
 
+class FrozenTotalSchema(ma.Schema):
+    """The roll's totals frozen when the round opened."""
+
+    heads = ma.fields.Integer(attribute="total_heads")
+    area = AreaField(attribute="total_area")
+
+
 class RoundSchema(ma.Schema):
+    """A Round row with its transitions."""
+
     id = ma.fields.Integer()
     estate_id = ma.fields.Integer()
     proposal_id = ma.fields.Integer()
@@ -51,16 +62,22 @@ class RoundSchema(ma.Schema):
     stage = ma.fields.Integer()
     title = ma.fields.String()
     rule = ma.fields.String()
-    custom_rule = ma.fields.Dict(allow_none=True)
+    custom_rule = ma.fields.Function(lambda round_: json.loads(round_.rule_json) if round_.rule_json else None,
+                                     allow_none=True, metadata={"type": "object", "additionalProperties": {}})
     ballot_policy = ma.fields.String()
     verification = ma.fields.String()
     opens_at = ma.fields.DateTime()
     closes_at = ma.fields.DateTime()
     status = ma.fields.String()
     passed = ma.fields.Boolean(allow_none=True)
-    total = ma.fields.Dict(allow_none=True)
+    total = ma.fields.Nested(FrozenTotalSchema, allow_none=True, metadata={"description": "null until the round opens"})
     roll_sha256 = ma.fields.String(allow_none=True)
     transitions = ma.fields.List(ma.fields.Nested(TransitionSchema))
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "total":  # the frozen totals are columns of the round itself
+            return obj if obj.total_heads is not None else None
+        return super().get_attribute(obj, attr, default)
 
 
 class OpinionCreateSchema(ma.Schema):

@@ -15,7 +15,8 @@ from ..extensions import db
 from ..rounds.models import Round
 from .api import message_or_404, outbox
 from .models import OutboxMessage
-from .round_messages import SmsRefused, queue_reminders, queue_results, resend
+from .phone_numbers import masked
+from .round_messages import SmsRefused, queue_reminders, queue_results, resend, resendable
 from .schemas import KIND_ZH, PROVIDER_STATUS_ZH, STATE_ZH
 from .settings import twilio_configured
 
@@ -33,9 +34,11 @@ def _round(round_id: int) -> Round:
 def _render(estate, round_=None, rounds=None, status: int = 200):
     where = (OutboxMessage.round_id == round_.id,) if round_ else (OutboxMessage.estate_id == estate.id,)
     state = request.args.get("state") if request.args.get("state") in STATE_ZH else None
+    box = outbox(where, state=state)
     return render_template("sms/outbox.html", estate=estate, round=round_, rounds=rounds or [],
                            state=state, console=not twilio_configured(), state_zh=STATE_ZH, kind_zh=KIND_ZH,
-                           provider_zh=PROVIDER_STATUS_ZH, **outbox(where, state=state)), status
+                           provider_zh=PROVIDER_STATUS_ZH, summary=box.summary, messages=box.messages,
+                           masked=masked, resendable=resendable), status
 
 
 def _report_zh(report) -> str:

@@ -1,6 +1,9 @@
 """Schemas of the SMS API (staff outbox, queueing, one-time codes)."""
 import marshmallow as ma
 
+from .phone_numbers import masked
+from .round_messages import resendable
+
 STATE_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
             "skipped": "未发送（已退订）", "expired": "已过期未发送"}
 KIND_ZH = {"reminder": "表决提醒", "result": "结果通知", "otp": "验证码"}
@@ -9,12 +12,15 @@ PROVIDER_STATUS_ZH = {"queued": "排队中", "accepted": "已接受", "sending":
 
 
 class MessageSchema(ma.Schema):
+    """An OutboxMessage row, as staff may see it."""
+
     id = ma.fields.Integer()
     kind = ma.fields.String()
     round_id = ma.fields.Integer(allow_none=True)
     household_id = ma.fields.Integer(allow_none=True)
-    to = ma.fields.String(metadata={"description": "the number, masked (138****1234)"})
-    text = ma.fields.String(metadata={"description": "the text, with links and codes masked"})
+    to = ma.fields.Function(lambda message: masked(message.to_phone), metadata={
+        "type": "string", "description": "the number, masked (138****1234)"})
+    text = ma.fields.String(attribute="display_body", metadata={"description": "the text, with links and codes masked"})
     state = ma.fields.String(metadata={"description": " / ".join(STATE_ZH)})
     provider_status = ma.fields.String(allow_none=True)
     attempts = ma.fields.Integer()
@@ -23,9 +29,16 @@ class MessageSchema(ma.Schema):
     backend = ma.fields.String(allow_none=True)
     provider_sid = ma.fields.String(allow_none=True)
     resend_of_id = ma.fields.Integer(allow_none=True)
-    resendable = ma.fields.Boolean()
+    resendable = ma.fields.Function(resendable, metadata={"type": "boolean"})
     created_at = ma.fields.AwareDateTime()
     sent_at = ma.fields.AwareDateTime(allow_none=True)
+
+    @ma.post_dump
+    def next_attempt_only_while_pending(self, data, **kwargs):
+        # The column keeps its last value; a message in any other state is not going to be tried.
+        if data["state"] != "pending":
+            data["next_attempt_at"] = None
+        return data
 
 
 class OutboxSchema(ma.Schema):
