@@ -3,7 +3,7 @@
 Views read the clock (voting.clock.now, which tests fix with CLOCK_OVERRIDE)
 and pass `now` into the operations, which only flush; each view commits once.
 """
-from flask import current_app, url_for
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy.exc import IntegrityError
@@ -13,20 +13,19 @@ from voting import clock
 from voting.accounts.auth import api_login_required, current_staff
 from voting.accounts.jurisdiction import estate_or_404, record_or_404
 from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
-from voting.attachments.operations import (ATTACHMENT_RESPONSES, add_attachment, attachment_of, attachment_response,
-                                           attachment_view, attachments_of)
+from voting.attachments.operations import ATTACHMENT_RESPONSES, add_attachment, attachment_of, attachment_response
+from voting.attachments.schemas import AttachmentSchema
 from voting.calendar.calendar_store import load_calendar
 from voting.extensions import db
-from voting.labels_zh import MILESTONE_STEP_ZH
 from voting.models.notices import Milestone, Notice
 from voting.models.proposals import Proposal
 from voting.models.rounds import Round
 from voting.refusal_answers import abort_refused
 
 from .operations import (NoticeError, NoticeTerms, add_milestone, attach_to_notice, correct_notice, estate_milestones,
-                         period_zh, publish_proposal_notice, publish_round_notice, successor_id)
-from .schemas import (AttachmentFormSchema, AttachmentMultipartSchema, AttachmentSchema, AttachmentUploadSchema,
-                      MilestoneCreateSchema, MilestoneSchema, NoticeCreateSchema, NoticeSchema)
+                         publish_proposal_notice, publish_round_notice)
+from .schemas import (AttachmentFormSchema, AttachmentMultipartSchema, AttachmentUploadSchema, MilestoneCreateSchema,
+                      MilestoneSchema, NoticeCreateSchema, NoticeSchema)
 
 blp = Blueprint("notices_api", __name__, url_prefix="/api/v1", description="公示、附件与工程节点")
 MULTIPART_ATTACHMENT = {"content": {"multipart/form-data": {"schema": AttachmentMultipartSchema}}}
@@ -36,33 +35,6 @@ def _min_days() -> int:
     return int(current_app.config.get("NOTICE_MIN_WORKING_DAYS", 5))
 
 
-def notice_view(notice: Notice) -> dict:
-    files = attachments_of("notice", [notice.id])[notice.id]
-    return {
-        "id": notice.id, "estate_id": notice.estate_id, "round_id": notice.round_id,
-        "proposal_version_id": notice.proposal_version_id, "kind": notice.kind, "title": notice.title,
-        "body": notice.body, "starts_on": notice.starts_on, "ends_on": notice.ends_on,
-        "working_days": notice.working_days, "version": notice.version, "supersedes_id": notice.supersedes_id,
-        "superseded_by_id": successor_id(notice.id), "period_zh": period_zh(notice),
-        "published_at": notice.published_at,
-        "board_url": url_for("board.notice_page", notice_id=notice.id),
-        "attachments": [attachment_view(
-            a, url_for("board.notice_attachment", notice_id=notice.id, attachment_id=a.id),
-            url_for("board.notice_thumbnail", notice_id=notice.id, attachment_id=a.id)) for a in files],
-    }
-
-
-def milestone_view(milestone: Milestone, files: list | None = None) -> dict:
-    if files is None:
-        files = attachments_of("milestone", [milestone.id])[milestone.id]
-    return {
-        "id": milestone.id, "estate_id": milestone.estate_id, "step": milestone.step,
-        "step_zh": MILESTONE_STEP_ZH.get(milestone.step, milestone.step), "on_date": milestone.on_date,
-        "note": milestone.note, "created_at": milestone.created_at,
-        "attachments": [attachment_view(
-            a, url_for("notices_api.MilestoneAttachmentFile", milestone_id=milestone.id, attachment_id=a.id), None)
-            for a in files],
-    }
 
 
 def _publish(publish, owner, data):
@@ -71,7 +43,7 @@ def _publish(publish, owner, data):
     except NoticeError as exc:
         abort_refused(exc)
     db.session.commit()
-    return notice_view(notice)
+    return notice
 
 
 @blp.route("/rounds/<int:round_id>/notices")
@@ -88,7 +60,7 @@ class RoundNotices(MethodView):
     def get(self, round_id):
         """Every notice of the round, all versions, oldest first."""
         record_or_404(Round, round_id, "找不到该征询轮次")
-        return [notice_view(n) for n in round_notices(round_id)]
+        return round_notices(round_id)
 
 
 @blp.route("/proposals/<int:proposal_id>/notices")
@@ -109,7 +81,7 @@ class NoticeItem(MethodView):
     @blp.response(200, NoticeSchema)
     def get(self, notice_id):
         """One notice; published notices never change (a correction is a new version)."""
-        return notice_view(record_or_404(Notice, notice_id, "找不到该公示"))
+        return record_or_404(Notice, notice_id, "找不到该公示")
 
 
 @blp.route("/notices/<int:notice_id>/corrections")
@@ -131,7 +103,7 @@ class NoticeCorrections(MethodView):
         except IntegrityError:
             # Two corrections of the same version at once: the unique supersedes_id keeps one.
             abort_refused(NoticeError(409, "该公示刚刚已被更正，请刷新后更正最新版本"))
-        return notice_view(corrected)
+        return corrected
 
 
 def _read_upload(files) -> tuple[str, bytes]:
@@ -163,9 +135,7 @@ class NoticeAttachments(MethodView):
         except (NoticeError, UploadRefused) as exc:
             abort_refused(exc)
         db.session.commit()
-        return attachment_view(
-            attachment, url_for("board.notice_attachment", notice_id=notice.id, attachment_id=attachment.id),
-            url_for("board.notice_thumbnail", notice_id=notice.id, attachment_id=attachment.id))
+        return attachment
 
 
 @blp.route("/estates/<int:estate_id>/milestones")
@@ -183,15 +153,13 @@ class EstateMilestones(MethodView):
         except NoticeError as exc:
             abort_refused(exc)
         db.session.commit()
-        return milestone_view(milestone, [])
+        return milestone
 
     @blp.response(200, MilestoneSchema(many=True))
     def get(self, estate_id):
         """The estate's milestones in date order, with their documents."""
         estate = estate_or_404(current_staff(), estate_id)
-        milestones = estate_milestones(estate.id)
-        files = attachments_of("milestone", [m.id for m in milestones])
-        return [milestone_view(m, files[m.id]) for m in milestones]
+        return estate_milestones(estate.id)
 
 
 @blp.route("/milestones/<int:milestone_id>/attachments")
@@ -215,8 +183,7 @@ class MilestoneAttachments(MethodView):
         except UploadRefused as exc:
             abort_refused(exc)
         db.session.commit()
-        return attachment_view(attachment, url_for("notices_api.MilestoneAttachmentFile", milestone_id=milestone.id,
-                                                   attachment_id=attachment.id), None)
+        return attachment
 
 
 @blp.route("/milestones/<int:milestone_id>/attachments/<int:attachment_id>")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from voting.attachments.operations import add_attachment
 from voting.audit.log import record as audit
@@ -205,7 +206,8 @@ def add_milestone(estate_id: int, step: str, on_date: date, note: str, user_id: 
 
 def estate_milestones(estate_id: int) -> list[Milestone]:
     return list(db.session.scalars(
-        select(Milestone).where(Milestone.estate_id == estate_id).order_by(Milestone.on_date, Milestone.id)))
+        select(Milestone).where(Milestone.estate_id == estate_id).order_by(Milestone.on_date, Milestone.id)
+        .options(selectinload(Milestone.attachments))))
 
 
 def attach_to_notice(notice: Notice, filename: str, data: bytes, purpose: str, user_id: int | None,

@@ -1,11 +1,15 @@
 """Marshmallow schemas for the notices and milestones API."""
 import marshmallow as ma
+from flask import url_for
 from flask_smorest.fields import Upload
 
 from voting.attachments.images import PURPOSES
+from voting.attachments.schemas import AttachmentSchema
 from voting.calendar.schemas import DATE_ERRORS, REQUIRED
 from voting.labels_zh import MILESTONE_STEP_ZH
 from voting.models.notices import MILESTONE_STEPS, NOTICE_KINDS
+
+from .operations import period_zh
 
 
 class _Stripped(ma.Schema):
@@ -36,20 +40,9 @@ class NoticeFormSchema(NoticeCreateSchema):
                                      error_messages={"invalid": "工作日天数必须是整数", **REQUIRED})
 
 
-class AttachmentSchema(ma.Schema):
-    id = ma.fields.Integer()
-    filename = ma.fields.String()
-    content_type = ma.fields.String()
-    size = ma.fields.Integer()
-    sha256 = ma.fields.String()
-    purpose = ma.fields.String()
-    is_image = ma.fields.Boolean()
-    url = ma.fields.String()
-    thumbnail_url = ma.fields.String(allow_none=True)
-    created_at = ma.fields.AwareDateTime()
-
-
 class NoticeSchema(ma.Schema):
+    """A Notice row (one version), with its attachments."""
+
     id = ma.fields.Integer()
     estate_id = ma.fields.Integer()
     round_id = ma.fields.Integer(allow_none=True)
@@ -62,10 +55,11 @@ class NoticeSchema(ma.Schema):
     working_days = ma.fields.Integer()
     version = ma.fields.Integer()
     supersedes_id = ma.fields.Integer(allow_none=True)
-    superseded_by_id = ma.fields.Integer(allow_none=True)
-    period_zh = ma.fields.String()
+    superseded_by_id = ma.fields.Integer(attribute="superseded_by.id", allow_none=True, dump_default=None)
+    period_zh = ma.fields.Function(period_zh, metadata={"type": "string"})
     published_at = ma.fields.AwareDateTime()
-    board_url = ma.fields.String()
+    board_url = ma.fields.Function(lambda notice: url_for("board.notice_page", notice_id=notice.id),
+                                   metadata={"type": "string"})
     attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
 
 
@@ -92,10 +86,13 @@ class MilestoneCreateSchema(_Stripped):
 
 
 class MilestoneSchema(ma.Schema):
+    """A Milestone row, with its documents."""
+
     id = ma.fields.Integer()
     estate_id = ma.fields.Integer()
     step = ma.fields.String()
-    step_zh = ma.fields.String()
+    step_zh = ma.fields.Function(lambda milestone: MILESTONE_STEP_ZH.get(milestone.step, milestone.step),
+                                 metadata={"type": "string"})
     on_date = ma.fields.Date()
     note = ma.fields.String()
     created_at = ma.fields.AwareDateTime()

@@ -4,25 +4,11 @@ Areas are stored as integer hundredths of a square metre (BIGINT): SQLite has no
 exact decimal type, and integer sums are exact in every database.
 """
 from datetime import datetime, timezone
-from decimal import Decimal
 
-from sqlalchemy import BigInteger, DateTime
+from sqlalchemy import BigInteger, DateTime, type_coerce
 from sqlalchemy.types import TypeDecorator
 
-CENT = Decimal("0.01")
-
-
-def area_to_hundredths(area: Decimal) -> int:
-    """Exact m² (at most 2 decimals) → integer hundredths; refuses more precision."""
-    scaled = Decimal(area) * 100
-    if scaled != scaled.to_integral_value():
-        raise ValueError(f"area {area} has more than 2 decimals")
-    return int(scaled)
-
-
-def hundredths_to_area(value: int) -> Decimal:
-    """Integer hundredths → Decimal m² with exactly 2 places."""
-    return (Decimal(int(value)) / 100).quantize(CENT)
+from .hundredths import from_hundredths, to_hundredths
 
 
 class Area(TypeDecorator):
@@ -32,14 +18,20 @@ class Area(TypeDecorator):
     cache_ok = True
 
     def process_bind_param(self, value, dialect):
-        return None if value is None else area_to_hundredths(value)
+        return None if value is None else to_hundredths(value)
 
     def process_result_value(self, value, dialect):
-        return None if value is None else hundredths_to_area(value)
+        # int(): PostgreSQL answers a SUM of BIGINT as an integral NUMERIC.
+        return None if value is None else from_hundredths(int(value))
 
 
 class Money(Area):
     """Decimal 元 in Python, BIGINT fen (分) in the database."""
+
+
+def stored_hundredths(column):
+    """An Area or Money column read as its stored integer hundredths, for exact sums in SQL."""
+    return type_coerce(column, BigInteger)
 
 
 class UTCDateTime(TypeDecorator):

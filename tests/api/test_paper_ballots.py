@@ -105,6 +105,18 @@ def test_the_stored_photo_has_no_exif_or_gps_and_is_served_privately(client, ope
                       headers=opened["checker"]).status_code == 404
 
 
+def test_a_listed_photo_keeps_its_times_and_links_as_first_published(client, opened):
+    # The list was first written without a schema: its photo times are HTTP dates, unlike
+    # every other time in the API. Clients read them so; a schema must not change the format.
+    entry_id = enter(client, opened).get_json()["id"]
+    entry = listing(client, opened, opened["checker"])[0]
+    attachment = entry["attachments"][0]
+    assert attachment["created_at"] == "Tue, 01 Sep 2026 01:00:00 GMT"
+    assert entry["entered_at"] == "2026-09-01T01:00:00+00:00"
+    assert attachment["url"] == f"/api/v1/paper-ballots/{entry_id}/files/{attachment['id']}"
+    assert attachment["thumbnail_url"] == attachment["url"] + "?thumbnail=1" and attachment["is_image"] is True
+
+
 def test_a_proxy_ballot_needs_the_written_authorisation_and_counts_as_proxy(client, opened):
     missing = enter(client, opened, kind="proxy")
     assert missing.status_code == 422 and "授权委托书" in missing.get_json()["message"]

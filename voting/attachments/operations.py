@@ -5,7 +5,6 @@ from urllib.parse import quote
 
 from flask import Response
 from sqlalchemy import select
-from sqlalchemy.orm import defer
 
 from ..audit.log import record as audit
 from ..extensions import db
@@ -37,16 +36,13 @@ def add_attachment(*, estate_id: int, owner_type: str, owner_id: int, filename: 
 
 
 def attachments_of(owner_type: str, owner_ids: list[int]) -> dict[int, list[Attachment]]:
-    """Attachments by owner id (in upload order), for several owners in one query.
-
-    Loads the columns we list, not the bytes: a page of notices must not read every file.
-    """
+    """Attachments by owner id (in upload order), for several owners in one query (without their bytes)."""
     found: dict[int, list[Attachment]] = {owner_id: [] for owner_id in owner_ids}
     if not owner_ids:
         return found
     rows = db.session.scalars(
         select(Attachment).where(Attachment.owner_type == owner_type, Attachment.owner_id.in_(owner_ids))
-        .options(defer(Attachment.data), defer(Attachment.thumbnail)).order_by(Attachment.id)
+        .order_by(Attachment.id)
     )
     for row in rows:
         found[row.owner_id].append(row)
@@ -58,16 +54,6 @@ def attachment_of(owner_type: str, owner_id: int, attachment_id: int) -> Attachm
     if attachment is None or attachment.owner_type != owner_type or attachment.owner_id != owner_id:
         return None
     return attachment
-
-
-def attachment_view(attachment: Attachment, url: str, thumbnail_url: str | None) -> dict:
-    return {
-        "id": attachment.id, "filename": attachment.filename, "content_type": attachment.content_type,
-        "size": attachment.size, "sha256": attachment.sha256, "purpose": attachment.purpose,
-        "is_image": attachment.content_type.startswith("image/"),
-        "url": url, "thumbnail_url": thumbnail_url if attachment.content_type.startswith("image/") else None,
-        "created_at": attachment.created_at,
-    }
 
 
 # What `attachment_response` may answer, for the OpenAPI document: `@blp.doc(responses=ATTACHMENT_RESPONSES)`.

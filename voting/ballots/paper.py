@@ -165,10 +165,11 @@ def entry_status(decision: PaperConfirmation | None) -> str:
     return "pending_confirmation" if decision is None else decision.outcome
 
 
-def paper_entries(round_: Round, status: str | None = None) -> list[dict]:
+def paper_entries(round_: Round, status: str | None = None, viewer_id: int | None = None) -> list[dict]:
     """The round's entries, newest first, as plain dicts (attachments as rows without their bytes).
 
     `status`: None for all, "pending" for those awaiting a decision, "done" for the decided.
+    `may_decide`: whether the staff user `viewer_id` may confirm or reject it (not the one who entered it).
     """
     entries = db.session.scalars(select(PaperEntry).where(PaperEntry.round_id == round_.id)
                                  .order_by(PaperEntry.id.desc())).all()
@@ -200,6 +201,7 @@ def paper_entries(round_: Round, status: str | None = None) -> list[dict]:
             "receipt": receipts.get(e.id),
             # Tells the confirmer, before confirming, that under policy "first" this one will not count.
             "voter_has_ballot": decision is None and unit.voter_key in voted,
+            "may_decide": decision is None and viewer_id is not None and e.entered_by_id != viewer_id,
             "attachments": files[e.id],
         })
     return views

@@ -1,13 +1,14 @@
 """/api/v1: paper (入户签字) and proxy (委托) ballots — entered by one worker, confirmed by another."""
 import marshmallow as ma
-from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from flask_smorest.fields import Upload as UploadField
+from werkzeug.http import http_date
 
 from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import round_or_404
-from ..attachments.operations import ATTACHMENT_RESPONSES, attachment_of, attachment_response, attachment_view
+from ..attachments.operations import ATTACHMENT_RESPONSES, attachment_of, attachment_response
+from ..attachments.schemas import AttachmentSchema
 from ..clock import now
 from ..extensions import db
 from ..models.ballots import PaperEntry
@@ -54,7 +55,16 @@ class DecisionSchema(ma.Schema):
     receipt = ma.fields.String(allow_none=True)
 
 
+class PaperAttachmentSchema(AttachmentSchema):
+    # This list was first written without a schema, by Flask's JSON encoder, which writes a
+    # datetime as an HTTP date ("Tue, 01 Sep 2026 01:00:00 GMT"): kept so clients do not break.
+    created_at = ma.fields.Function(lambda attachment: http_date(attachment.created_at), metadata={
+        "type": "string", "description": "HTTP date (RFC 9110), unlike the ISO 8601 times elsewhere"})
+
+
 class PaperEntrySchema(ma.Schema):
+    """An entry as `paper.paper_entries` lists it."""
+
     id = ma.fields.Integer()
     round_id = ma.fields.Integer()
     household_id = ma.fields.Integer()
@@ -72,7 +82,7 @@ class PaperEntrySchema(ma.Schema):
     receipt = ma.fields.String(allow_none=True)
     voter_has_ballot = ma.fields.Boolean()
     may_decide = ma.fields.Boolean(metadata={"description": "whether the caller may confirm or reject it"})
-    attachments = ma.fields.List(ma.fields.Dict())
+    attachments = ma.fields.List(ma.fields.Nested(PaperAttachmentSchema))
 
 
 def entry_or_404(entry_id: int) -> PaperEntry:
@@ -82,16 +92,6 @@ def entry_or_404(entry_id: int) -> PaperEntry:
         abort(404, message="找不到该纸质表决票")
     round_or_404(entry.round_id)
     return entry
-
-
-def _api_view(view: dict, user_id: int) -> dict:
-    view = dict(view)
-    view["may_decide"] = view["status"] == "pending_confirmation" and view["entered_by_id"] != user_id
-    view["attachments"] = [attachment_view(
-        a, url_for("paper_ballots.PaperFile", entry_id=view["id"], attachment_id=a.id),
-        url_for("paper_ballots.PaperFile", entry_id=view["id"], attachment_id=a.id, thumbnail=1))
-        for a in view["attachments"]]
-    return view
 
 
 def _upload(storage) -> Upload | None:
@@ -107,8 +107,7 @@ class RoundPaperBallots(MethodView):
     def get(self, query, round_id):
         """The round's paper and proxy entries, newest first: pending ones and decided ones."""
         round_ = round_or_404(round_id)
-        user_id = current_staff().id
-        return [_api_view(v, user_id) for v in paper_entries(round_, query["status"])]
+        return paper_entries(round_, query["status"], viewer_id=current_staff().id)
 
     @blp.arguments(PaperFormSchema, location="form")
     @blp.arguments(PaperFilesSchema, location="files")

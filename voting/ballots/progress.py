@@ -7,6 +7,7 @@ is their own roll and they must call people; nothing here is exported or publish
 """
 from decimal import Decimal
 
+from ..hundredths import two_places_str
 from ..labels_zh import check_title_zh
 from ..models.rounds import RollEntry, Round
 from ..rounds.frozen_roll import roll_entries, roll_units
@@ -27,7 +28,7 @@ def _voters(entries: list[RollEntry]) -> dict[str, list[RollEntry]]:
 
 def _unit(e: RollEntry) -> dict:
     return {"household_id": e.household_id, "label": e.label, "building": e.building, "unit": e.unit,
-            "room": e.room, "area": f"{e.area:.2f}"}
+            "room": e.room, "area": two_places_str(e.area)}
 
 
 def _contact(key: str, units: list[RollEntry]) -> dict:
@@ -38,7 +39,7 @@ def _contact(key: str, units: list[RollEntry]) -> dict:
 
 def _area_needed(checks: list[dict]) -> str:
     """The largest extra agreeing area any check asks for ("0.00" when no area check is short)."""
-    return f"{max((Decimal(c['area_needed']) for c in checks), default=Decimal('0')):.2f}"
+    return two_places_str(max((Decimal(c["area_needed"]) for c in checks), default=0))
 
 
 def round_progress(round_: Round, building: str | None = None, canvass_limit: int | None = 50) -> dict:
@@ -97,7 +98,7 @@ def _buildings(entries: list[RollEntry], voters: dict[str, list[RollEntry]], not
         else:
             row["voted_households"] += 1
     for row in buildings.values():
-        row["not_voted_area"] = f"{row['not_voted_area']:.2f}"
+        row["not_voted_area"] = two_places_str(row["not_voted_area"])
     return list(buildings.values())
 
 

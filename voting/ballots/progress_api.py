@@ -5,6 +5,7 @@ from flask_smorest import Blueprint, abort
 
 from ..accounts.auth import api_login_required
 from ..accounts.jurisdiction import round_or_404
+from ..schema_fields import AreaField
 from .progress import round_progress
 
 blp = Blueprint("progress", __name__, url_prefix="/api/v1", description="表决进度与入户动员名单（工作人员）")
@@ -28,7 +29,7 @@ class ProgressSchema(ma.Schema):
     passed = ma.fields.Boolean()
     reachable = ma.fields.Boolean()
     heads_needed = ma.fields.Integer(metadata={"description": "至少还需多少位未表决业主同意"})
-    area_needed = ma.fields.String(metadata={"description": "同意面积至少还差多少 ㎡"})
+    area_needed = AreaField(metadata={"description": "同意面积至少还差多少 ㎡"})
     total = ma.fields.Dict()
     participating = ma.fields.Dict()
     agree = ma.fields.Dict()

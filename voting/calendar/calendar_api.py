@@ -5,7 +5,7 @@ from flask_smorest import Blueprint, abort
 from .. import clock
 from ..accounts.auth import api_login_required, current_staff
 from ..extensions import db
-from .calendar_store import load_calendar, loaded_years, revisions, store_year, year_view
+from .calendar_store import LoadedYear, load_calendar, loaded_years, revisions, store_year
 from .schemas import CalendarYearInSchema, CalendarYearSchema, WorkingDaysQuerySchema, WorkingDaysSchema
 from .working_days import UnknownYearError, format_period_zh
 
@@ -59,4 +59,4 @@ class CalendarYearItem(MethodView):
             db.session.rollback()
             abort(422, message=str(exc))
         db.session.commit()
-        return year_view(row, revisions(year))
+        return LoadedYear(row, revisions(year))

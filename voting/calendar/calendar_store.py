@@ -4,6 +4,7 @@ Rows are never updated: loading a year again adds a row, and the newest row
 (highest id) of each year applies, so the history of what staff entered stays.
 """
 import json
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -54,12 +55,20 @@ def store_year(year: int, holidays: list[date], makeup_workdays: list[date], sou
     return row
 
 
-def year_view(row: CalendarYear, revisions: int = 1) -> dict:
-    return {
-        "id": row.id, "year": row.year, "holidays": _dates(row.holidays),
-        "makeup_workdays": _dates(row.makeup_workdays), "source": row.source,
-        "loaded_at": row.loaded_at, "revisions": revisions,
-    }
+@dataclass(frozen=True)
+class LoadedYear:
+    """The schedule in force for a year (its newest row) and how many times the year was loaded."""
+
+    row: CalendarYear
+    revisions: int
+
+    @property
+    def holidays(self) -> list[date]:
+        return _dates(self.row.holidays)
+
+    @property
+    def makeup_workdays(self) -> list[date]:
+        return _dates(self.row.makeup_workdays)
 
 
 def revisions(year: int) -> int:
@@ -67,7 +76,7 @@ def revisions(year: int) -> int:
     return db.session.scalar(select(func.count()).where(CalendarYear.year == year))
 
 
-def loaded_years() -> list[dict]:
+def loaded_years() -> list[LoadedYear]:
     """The schedule in force for every loaded year, with how many times it was loaded."""
     counts = dict(db.session.execute(select(CalendarYear.year, func.count()).group_by(CalendarYear.year)).all())
-    return [year_view(row, counts[row.year]) for row in _newest_rows()]
+    return [LoadedYear(row, counts[row.year]) for row in _newest_rows()]

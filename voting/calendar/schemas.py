@@ -25,10 +25,12 @@ class CalendarYearInSchema(ma.Schema):
 
 
 class CalendarYearSchema(ma.Schema):
-    id = ma.fields.Integer()
-    year = ma.fields.Integer()
+    """A year's schedule in force (calendar_store.LoadedYear)."""
+
+    id = ma.fields.Integer(attribute="row.id")
+    year = ma.fields.Integer(attribute="row.year")
     holidays = ma.fields.List(ma.fields.Date())
     makeup_workdays = ma.fields.List(ma.fields.Date())
-    source = ma.fields.String()
-    loaded_at = ma.fields.AwareDateTime()
+    source = ma.fields.String(attribute="row.source")
+    loaded_at = ma.fields.AwareDateTime(attribute="row.loaded_at")
     revisions = ma.fields.Integer(metadata={"description": "该年录入过几次（最新一次生效）"})

@@ -7,7 +7,7 @@ from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..extensions import db
 from ..refusal_answers import abort_refused
-from .operations import EstateError, active_households, create_estate, estate_view, estate_views
+from .operations import EstateError, active_households, create_estate, estate_summaries, estate_summary
 from .roster_service import RosterRefused, export_roster, import_roster
 from .schemas import (EstateCreatedSchema, EstateCreateSchema, EstateSchema, HouseholdQuerySchema, HouseholdSchema,
                       RosterExportQuerySchema, RosterResultSchema, RosterUploadSchema)
@@ -22,7 +22,7 @@ class Estates(MethodView):
     @blp.response(200, EstateSchema(many=True))
     def get(self):
         """List the estates in the caller's jurisdiction."""
-        return estate_views(visible_estates(current_staff()))
+        return estate_summaries(visible_estates(current_staff()))
 
     @blp.arguments(EstateCreateSchema)
     @blp.response(201, EstateCreatedSchema)
@@ -44,7 +44,7 @@ class EstateItem(MethodView):
 
     @blp.response(200, EstateSchema)
     def get(self, estate_id):
-        return estate_view(estate_or_404(current_staff(), estate_id))
+        return estate_summary(estate_or_404(current_staff(), estate_id))
 
 
 @blp.route("/<int:estate_id>/roster")
@@ -91,15 +91,4 @@ class Households(MethodView):
     def get(self, query, estate_id):
         """The current roll: one row per exclusive unit."""
         estate = estate_or_404(current_staff(), estate_id)
-        return [household_view(h) for h in active_households(estate.id, query.get("building"))]
-
-
-def household_view(h) -> dict:
-    voter = h.voter
-    return {
-        "id": h.id, "building": h.building.name, "unit": h.unit, "room": h.room,
-        "area": f"{h.area:.2f}", "area_source": h.area_source, "provisional_area": h.provisional_area,
-        "status": h.status, "owner_key": voter.owner_key if voter else "",
-        "owner_name": voter.name if voter else "", "phones": list(voter.phone_list) if voter else [],
-        "co_owners": [n for n in h.co_owners.split(";") if n],
-    }
+        return active_households(estate.id, query.get("building"))

@@ -8,7 +8,9 @@ from sqlalchemy.orm import contains_eager, selectinload
 from ..accounts.jurisdiction import may_create_in
 from ..audit.chain import GENESIS
 from ..audit.log import chain_name, record
+from ..db_types import stored_hundredths
 from ..extensions import db
+from ..hundredths import from_hundredths
 from ..labels_zh import ERA_ZH
 from ..models.accounts import StaffUser
 from ..models.audit import AuditChain
@@ -105,36 +107,46 @@ def roll_totals_of(estate_ids: list[int]) -> dict[int, RollTotals]:
     for start in range(0, len(estate_ids), 500):  # bounded IN lists
         chunk = estate_ids[start:start + 500]
         live = (Household.estate_id.in_(chunk), Household.removed_at.is_(None))
-        for estate_id, count, area_sum in db.session.execute(
-                select(Household.estate_id, func.count(Household.id), func.coalesce(func.sum(Household.area), 0))
+        for estate_id, count, hundredths in db.session.execute(
+                select(Household.estate_id, func.count(Household.id), func.sum(stored_hundredths(Household.area)))
                 .where(*live).group_by(Household.estate_id)):
-            totals[estate_id] = (count, area_sum)
+            totals[estate_id] = (count, int(hundredths))
         for estate_id, hid, status, key in db.session.execute(
                 select(Household.estate_id, Household.id, Household.status, Voter.owner_key)
                 .outerjoin(Voter, Household.voter_id == Voter.id).where(*live)):
             voters[estate_id].add(voter_key(RollUnit(household_id=hid, label="", area=Decimal("0.01"),
                                                      owner_key=key or "", status=status)))
     return {estate_id: RollTotals(households=count, voters=len(voters[estate_id]),
-                                  total_area=Decimal(area_sum).quantize(Decimal("0.01")))
-            for estate_id, (count, area_sum) in totals.items()}
+                                  total_area=from_hundredths(hundredths))
+            for estate_id, (count, hundredths) in totals.items()}
 
 
-def estate_view(estate: Estate, totals: RollTotals | None = None) -> dict:
-    totals = totals or roll_totals(estate.id)
-    era = era_for(estate.built_year)
-    return {
-        "id": estate.id, "name": estate.name, "street": estate.community.street.name,
-        "community": estate.community.name, "address": estate.address,
-        "built_year": estate.built_year, "affordable_housing": estate.affordable_housing,
-        "era": era, "era_zh": ERA_ZH[era],
-        "eligibility": eligibility(estate.built_year, estate.affordable_housing),
-        "households": totals.households, "voters": totals.voters,
-        "total_area": f"{totals.total_area:.2f}",
-    }
+@dataclass(frozen=True)
+class EstateSummary:
+    """An estate with its roll totals and where its build year places it in the plan (schemas.EstateSchema)."""
+
+    estate: Estate
+    totals: RollTotals
+
+    @property
+    def era(self) -> str:
+        return era_for(self.estate.built_year)
+
+    @property
+    def era_zh(self) -> str:
+        return ERA_ZH[self.era]
+
+    @property
+    def eligibility(self) -> str | None:
+        return eligibility(self.estate.built_year, self.estate.affordable_housing)
 
 
-def estate_views(query) -> list[dict]:
-    """`estate_view` of every estate a SELECT of estates (`visible_estates`) finds, in a fixed number of queries."""
+def estate_summary(estate: Estate, totals: RollTotals | None = None) -> EstateSummary:
+    return EstateSummary(estate, totals or roll_totals(estate.id))
+
+
+def estate_summaries(query) -> list[EstateSummary]:
+    """`estate_summary` of every estate a SELECT of estates (`visible_estates`) finds, in a fixed number of queries."""
     estates = db.session.scalars(query.options(contains_eager(Estate.community).contains_eager(Community.street))).all()
     totals = roll_totals_of([estate.id for estate in estates])
-    return [estate_view(estate, totals[estate.id]) for estate in estates]
+    return [estate_summary(estate, totals[estate.id]) for estate in estates]

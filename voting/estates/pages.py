@@ -11,9 +11,9 @@ from ..extensions import db
 from ..labels_zh import ELIGIBILITY_ZH
 from ..models.estates import RosterImport
 from ..refusal_answers import show_refusal
-from .operations import EstateError, active_households, create_estate, estate_view, estate_views
+from .operations import EstateError, active_households, create_estate, estate_summaries, estate_summary
 from .roster_service import RosterRefused, export_roster, import_roster
-from .schemas import EstateCreateSchema
+from .schemas import EstateCreateSchema, EstateSchema
 
 bp = Blueprint("estate_pages", __name__)
 
@@ -26,7 +26,7 @@ def home():
 @bp.route("/estates", methods=["GET"])
 @login_required
 def estate_list():
-    estates = estate_views(visible_estates(current_staff()))
+    estates = EstateSchema(many=True).dump(estate_summaries(visible_estates(current_staff())))
     return render_template("estates/list.html", estates=estates, form={}, errors={})
 
 
@@ -47,7 +47,7 @@ def estate_create():
             db.session.commit()
             flash(f"已创建小区：{estate.name}")
             return redirect(url_for("estate_pages.estate_detail", estate_id=estate.id))
-    estates = estate_views(visible_estates(current_staff()))
+    estates = EstateSchema(many=True).dump(estate_summaries(visible_estates(current_staff())))
     return render_template("estates/list.html", estates=estates, form=form, errors=errors), 422
 
 
@@ -56,7 +56,7 @@ def _detail(estate_id: int, status: int = 200, **extra):
     imports = db.session.scalars(
         select(RosterImport).where(RosterImport.estate_id == estate.id).order_by(RosterImport.id.desc()).limit(20)
     ).all()
-    view = estate_view(estate)
+    view = EstateSchema().dump(estate_summary(estate))
     return render_template(
         "estates/detail.html", estate=view, imports=imports, json=json,
         eligibility_zh=ELIGIBILITY_ZH.get(view["eligibility"], ""), **extra,
@@ -94,8 +94,8 @@ def roster_table(estate_id):
     estate = estate_or_404(current_staff(), estate_id)
     building = request.args.get("building") or None
     households = active_households(estate.id, building)
-    return render_template("estates/roster.html", estate=estate_view(estate), households=households,
-                           building=building)
+    return render_template("estates/roster.html", estate=EstateSchema().dump(estate_summary(estate)),
+                           households=households, building=building)
 
 
 @bp.route("/estates/<int:estate_id>/roster.csv")

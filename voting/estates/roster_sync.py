@@ -15,6 +15,7 @@ from sqlalchemy.orm import joinedload
 
 from ..audit.log import record as audit
 from ..extensions import db
+from ..hundredths import two_places_str
 from ..models.accounts import StaffUser
 from ..models.estates import Building, Estate, Household, RosterImport, Voter
 from ..roster.roster_import import RosterRow
@@ -37,7 +38,7 @@ class RosterSyncResult:
     def summary(self) -> dict:
         return {
             "households": self.households, "voters": self.voters,
-            "total_area": f"{self.total_area:.2f}", "added": len(self.added),
+            "total_area": self.total_area, "added": len(self.added),
             "removed": len(self.removed), "changed": len(self.changed), "import_id": self.import_id,
         }
 
@@ -47,7 +48,7 @@ def _current_values(household: Household) -> dict:
     return {
         "area": household.area, "area_source": household.area_source, "status": household.status,
         "owner_key": voter.owner_key if voter else "", "owner_name": voter.name if voter else "",
-        "phones": voter.phone_list if voter else (), "co_owners": tuple(n for n in household.co_owners.split(";") if n),
+        "phones": voter.phone_list if voter else (), "co_owners": household.co_owner_list,
     }
 
 
@@ -125,6 +126,6 @@ def apply_roster(estate: Estate, rows: list[RosterRow], *, actor_id: int | None,
     actor = db.session.get(StaffUser, actor_id).username if actor_id else "system"
     audit(estate.id, "roster_imported", f"roster_import:{record.id}", actor=actor, at=now, data={
         "file_sha256": record.sha256, "households": totals.households, "voters": totals.voters,
-        "total_area": f"{totals.total_area:.2f}", "added": len(added), "removed": len(removed),
+        "total_area": two_places_str(totals.total_area), "added": len(added), "removed": len(removed),
         "changed": len(changed)})
     return RosterSyncResult(totals.households, totals.voters, totals.total_area, added, removed, changed, record.id)

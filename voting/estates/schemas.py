@@ -2,6 +2,7 @@
 import marshmallow as ma
 from flask_smorest.fields import Upload
 
+from ..schema_fields import AreaField
 from .eras import EARLIEST_PLAUSIBLE_YEAR
 
 
@@ -25,19 +26,21 @@ class EstateCreatedSchema(ma.Schema):
 
 
 class EstateSchema(ma.Schema):
-    id = ma.fields.Integer()
-    name = ma.fields.String()
-    street = ma.fields.String()
-    community = ma.fields.String()
-    address = ma.fields.String()
-    built_year = ma.fields.Integer()
-    affordable_housing = ma.fields.Boolean()
+    """An estate with its roll totals (operations.EstateSummary)."""
+
+    id = ma.fields.Integer(attribute="estate.id")
+    name = ma.fields.String(attribute="estate.name")
+    street = ma.fields.String(attribute="estate.street.name")
+    community = ma.fields.String(attribute="estate.community.name")
+    address = ma.fields.String(attribute="estate.address")
+    built_year = ma.fields.Integer(attribute="estate.built_year")
+    affordable_housing = ma.fields.Boolean(attribute="estate.affordable_housing")
     era = ma.fields.String()
     era_zh = ma.fields.String()
     eligibility = ma.fields.String(allow_none=True)
-    households = ma.fields.Integer()
-    voters = ma.fields.Integer()
-    total_area = ma.fields.String(metadata={"description": "m², decimal string with 2 places"})
+    households = ma.fields.Integer(attribute="totals.households")
+    voters = ma.fields.Integer(attribute="totals.voters")
+    total_area = AreaField(attribute="totals.total_area")
 
 
 class RosterUploadSchema(ma.Schema):
@@ -47,7 +50,7 @@ class RosterUploadSchema(ma.Schema):
 class RosterResultSchema(ma.Schema):
     households = ma.fields.Integer()
     voters = ma.fields.Integer()
-    total_area = ma.fields.String()
+    total_area = AreaField()
     added = ma.fields.Integer()
     removed = ma.fields.Integer()
     changed = ma.fields.Integer()
@@ -55,18 +58,21 @@ class RosterResultSchema(ma.Schema):
 
 
 class HouseholdSchema(ma.Schema):
+    """A unit of the current roll (a Household row)."""
+
     id = ma.fields.Integer()
-    building = ma.fields.String()
+    building = ma.fields.String(attribute="building.name")
     unit = ma.fields.String()
     room = ma.fields.String()
-    area = ma.fields.String()
+    area = AreaField()
     area_source = ma.fields.String()
     provisional_area = ma.fields.Boolean()
     status = ma.fields.String()
-    owner_key = ma.fields.String()
-    owner_name = ma.fields.String()
-    phones = ma.fields.List(ma.fields.String())
-    co_owners = ma.fields.List(ma.fields.String())
+    # A unit without a registered owner (a developer's) has no voter: blank owner fields.
+    owner_key = ma.fields.String(attribute="voter.owner_key", dump_default="")
+    owner_name = ma.fields.String(attribute="voter.name", dump_default="")
+    phones = ma.fields.List(ma.fields.String(), attribute="voter.phone_list", dump_default=list)
+    co_owners = ma.fields.List(ma.fields.String(), attribute="co_owner_list")
 
 
 class HouseholdQuerySchema(ma.Schema):

@@ -20,6 +20,7 @@ from datetime import datetime
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
+from sqlalchemy.orm import undefer
 
 from voting.models.notices import Notice
 
@@ -56,7 +57,7 @@ def notice_files(notices: list[Notice]) -> dict[str, bytes]:
     if notices:
         for a in db.session.scalars(select(Attachment).where(
                 Attachment.owner_type == "notice", Attachment.owner_id.in_([n.id for n in notices]))
-                .order_by(Attachment.id)):
+                .options(undefer(Attachment.data)).order_by(Attachment.id)):
             attachments.setdefault(a.owner_id, []).append(a)
     files = {}
     for n in notices:

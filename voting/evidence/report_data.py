@@ -12,6 +12,7 @@ from voting.models.notices import Notice
 
 from ..china_time import CST, format_cst
 from ..extensions import db
+from ..hundredths import two_places_str
 from ..labels_zh import (BALLOT_POLICY_ZH, CHANNEL_ZH, CHOICE_ZH, DIRECTION_ZH, FIGURE_ZH, ROUND_ACTION_ZH,
                          ROUND_STATUS_ZH, notice_kind_zh)
 from ..models.accounts import StaffUser
@@ -41,7 +42,7 @@ def _household_lines(round_: Round, entries: list[RollEntry]) -> list[HouseholdL
         key = voter_key(unit)
         ballot = best.get(key)
         lines.append(HouseholdLine(
-            label=entry.label, area=f"{entry.area:.2f}", voter="开发商" if key == DEVELOPER else unit.owner_key,
+            label=entry.label, area=two_places_str(entry.area), voter="开发商" if key == DEVELOPER else unit.owner_key,
             name=mask_name(entry.owner_name),
             choice=CHOICE_ZH[ballot.choice] if ballot else FIGURE_ZH["not_voted"],
             channel=CHANNEL_ZH[ballot.channel] if ballot else "",

@@ -1,6 +1,8 @@
 """Schemas of the street dashboard API (the reports and bundles are files)."""
 import marshmallow as ma
 
+from ..schema_fields import AreaField
+
 F = ma.fields
 
 
@@ -24,14 +26,14 @@ class EstateProgressSchema(ma.Schema):
     passed = F.Boolean(allow_none=True)
     verdict_zh = F.String()
     total_heads = F.Integer(allow_none=True, metadata={"description": "业主人数, frozen with the roll"})
-    total_area = F.String(allow_none=True, metadata={"description": "专有部分面积 m², frozen with the roll"})
+    total_area = AreaField(allow_none=True, metadata={"description": "专有部分面积 m², frozen with the roll"})
     participating_heads = F.Integer(allow_none=True)
     participating_heads_pct = F.String(allow_none=True)
-    participating_area = F.String(allow_none=True)
+    participating_area = AreaField(allow_none=True)
     participating_area_pct = F.String(allow_none=True)
     agree_heads = F.Integer(allow_none=True)
     agree_heads_pct = F.String(allow_none=True, metadata={"description": "of all owners on the roll"})
-    agree_area = F.String(allow_none=True)
+    agree_area = AreaField(allow_none=True)
     agree_area_pct = F.String(allow_none=True, metadata={"description": "of the total exclusive area"})
     notice_ends_on = F.String(allow_none=True, metadata={"description": "end of the estate's latest notice period"})
     notice_zh = F.String()

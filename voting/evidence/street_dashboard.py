@@ -20,6 +20,7 @@ from sqlalchemy.orm import contains_eager
 from voting.models.notices import Milestone, Notice
 
 from ..extensions import db
+from ..hundredths import to_hundredths
 from ..labels_zh import MILESTONE_STEP_ZH, NOTICE_PHASE_ZH, ROUND_STATUS_ZH
 from ..models.accounts import StaffUser
 from ..models.estates import Community, Estate, Street
@@ -71,7 +72,8 @@ def current_round(rounds: list[Round]) -> Round | None:
 
 
 def _hundredths(area: str) -> int:
-    return int(Decimal(area) * 100)
+    """A tally's area string ("371.85") as integer hundredths."""
+    return to_hundredths(Decimal(area))
 
 
 def progress_figures(tally: dict | None) -> dict:

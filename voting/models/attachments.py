@@ -22,7 +22,12 @@ class Attachment(db.Model):
     content_type: Mapped[str] = mapped_column(String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The bytes load only when read (a file served): listing an owner's attachments never reads them.
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

@@ -93,6 +93,10 @@ class Household(db.Model):
     voter: Mapped[Voter | None] = relationship()
 
     @property
+    def co_owner_list(self) -> tuple[str, ...]:
+        return tuple(n for n in self.co_owners.split(";") if n)
+
+    @property
     def provisional_area(self) -> bool:
         """Surveyed or contract areas are provisional (SPC interpretation Art. 8)."""
         return self.area_source != "register"

@@ -2,10 +2,11 @@
 from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
+from .attachments import Attachment
 
 NOTICE_KINDS = ("plan", "result", "announcement")
 
@@ -33,6 +34,10 @@ class Notice(db.Model):
     supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id"), unique=True)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    superseded_by: Mapped["Notice | None"] = relationship(viewonly=True)  # the correction of this version
+    attachments: Mapped[list[Attachment]] = relationship(
+        primaryjoin="and_(Attachment.owner_type == 'notice', foreign(Attachment.owner_id) == Notice.id)",
+        order_by=Attachment.id, viewonly=True)
 
 
 # Project steps after the consultations (the plan's 三(三), from application to after-care), in order;
@@ -49,3 +54,6 @@ class Milestone(db.Model):
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    attachments: Mapped[list[Attachment]] = relationship(
+        primaryjoin="and_(Attachment.owner_type == 'milestone', foreign(Attachment.owner_id) == Milestone.id)",
+        order_by=Attachment.id, viewonly=True)

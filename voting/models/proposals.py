@@ -1,4 +1,5 @@
 """Renovation proposals (改造方案): one per estate, immutable versions."""
+import json
 from datetime import datetime
 from decimal import Decimal
 
@@ -7,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import Money, UTCDateTime, utcnow
 from ..extensions import db
+from .rounds import Round
 
 
 class Proposal(db.Model):
@@ -19,6 +21,7 @@ class Proposal(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     versions: Mapped[list["ProposalVersion"]] = relationship(
         back_populates="proposal", order_by="ProposalVersion.version")
+    rounds: Mapped[list[Round]] = relationship(order_by=Round.id, viewonly=True)
 
     @property
     def latest(self) -> "ProposalVersion":
@@ -41,3 +44,8 @@ class ProposalVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     proposal: Mapped[Proposal] = relationship(back_populates="versions")
+
+    @property
+    def item_codes(self) -> list[str]:
+        """The catalogue codes of the items (voting/proposals/catalogue.py looks them up)."""
+        return json.loads(self.items)

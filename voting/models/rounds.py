@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..db_types import Area, UTCDateTime, utcnow
 from ..extensions import db
 from ..unit_labels import unit_label
+from .accounts import StaffUser
 
 STATUSES = ("draft", "open", "closed", "published")
 STAGES = (1, 2, 3)
@@ -62,6 +63,7 @@ class RoundTransition(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     note: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[StaffUser | None] = relationship(viewonly=True)
 
 
 class RollEntry(db.Model):

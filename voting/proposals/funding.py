@@ -32,6 +32,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 from typing import Hashable, Mapping, TypeVar
 
+from ..hundredths import from_hundredths, to_hundredths, two_places
+
 CENT = Decimal("0.01")
 CAP_PER_M2 = Decimal("400.00")   # 元/平方米, the plan's ceiling on the subsidy base
 CITY_RATE = Decimal("0.5")       # 市级财政补助50%
@@ -65,9 +67,11 @@ def _exact(value: object, what: str) -> Decimal:
     value = Decimal(value)
     if not value.is_finite():
         raise ValueError(f"{what}不是有效数值：{value}")
-    if value != value.quantize(CENT, rounding=ROUND_HALF_UP):
+    try:
+        to_hundredths(value)
+    except ValueError:
         # Registered areas and invoices are in hundredths; more digits mean a unit error.
-        raise ValueError(f"{what}最多保留两位小数：{value}")
+        raise ValueError(f"{what}最多保留两位小数：{value}") from None
     return value
 
 
@@ -124,7 +128,7 @@ def estimate_funding(
 
     return FundingEstimate(
         total_cost=_money(cost),
-        total_area=_money(area),
+        total_area=two_places(area),
         cost_per_m2=cost_per_m2,
         capped_base_per_m2=_money(capped_base_per_m2),
         city_share=city,
@@ -142,7 +146,7 @@ def _allocate_cents(amount: Decimal, weights: dict[K, Fraction], order: list[K])
     the largest fractional remainders, ties broken by ``order`` (sorted keys),
     so the result is deterministic and sums to ``amount`` exactly.
     """
-    cents = int(amount * 100)
+    cents = to_hundredths(amount)
     total = sum(weights.values())
     floors: dict[K, int] = {}
     remainders: dict[K, Fraction] = {}
@@ -154,7 +158,7 @@ def _allocate_cents(amount: Decimal, weights: dict[K, Fraction], order: list[K])
     rank = {key: i for i, key in enumerate(order)}
     for key in sorted(order, key=lambda k: (-remainders[k], rank[k]))[:leftover]:
         floors[key] += 1
-    return {key: Decimal(c).scaleb(-2) for key, c in floors.items()}
+    return {key: from_hundredths(c) for key, c in floors.items()}
 
 
 def per_household(estimate: FundingEstimate, unit_areas: Mapping[K, Decimal]) -> dict[K, dict]:
@@ -183,7 +187,7 @@ def per_household(estimate: FundingEstimate, unit_areas: Mapping[K, Decimal]) ->
     }
     return {
         key: {
-            "area": _money(Decimal(unit_areas[key])),
+            "area": two_places(unit_areas[key]),
             "city_share": parts["city_share"][key],
             "responsible_party_share": parts["responsible_party_share"][key],
             "remaining": parts["remaining"][key],

@@ -1,18 +1,20 @@
 """Proposal operations (一小区一方案, immutable versions, funding estimate); they flush only."""
 import json
+from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from ..estates.operations import active_households, roll_totals
 from ..extensions import db
-from ..models.estates import Estate
+from ..models.estates import Estate, Household
 from ..models.proposals import Proposal, ProposalVersion
 from ..models.rounds import Round
 from ..refusals import Refused
-from .catalogue import get_item, validate_item_codes
-from .funding import estimate_funding, per_household
+from .catalogue import validate_item_codes
+from .funding import FundingEstimate, estimate_funding, per_household
 
 
 class ProposalError(Refused):
@@ -69,18 +71,26 @@ def revise_proposal(proposal: Proposal, data: dict, actor_id: int | None, now: d
     return version
 
 
-def version_view(version: ProposalVersion) -> dict:
-    items = [get_item(code) for code in json.loads(version.items)]
-    return {
-        "id": version.id, "version": version.version, "title": version.title, "summary": version.summary,
-        "items": [{"code": i.code, "name_zh": i.name_zh, "kind": i.kind, "area": i.area, "label_zh": i.label_zh}
-                  for i in items],
-        "estimated_cost": f"{version.estimated_cost:.2f}", "caused_by_round_id": version.caused_by_round_id,
-        "created_at": version.created_at,
-    }
+@dataclass(frozen=True)
+class HouseholdShare:
+    """A unit's indicative share of the funding, by its exclusive area (元, m²)."""
+
+    household: Household
+    area: Decimal
+    city_share: Decimal
+    responsible_party_share: Decimal
+    remaining: Decimal
 
 
-def funding_view(estate: Estate, version: ProposalVersion) -> dict:
+@dataclass(frozen=True)
+class Funding:
+    """The funding estimate of a version and every unit's share of it (schemas.FundingSchema)."""
+
+    estimate: FundingEstimate
+    households: list[HouseholdShare]
+
+
+def proposal_funding(estate: Estate, version: ProposalVersion) -> Funding:
     """The plan's funding rule applied to the latest cost estimate, with per-household shares."""
     totals = roll_totals(estate.id)
     if totals.total_area <= 0:
@@ -92,13 +102,4 @@ def funding_view(estate: Estate, version: ProposalVersion) -> dict:
         raise ProposalError(422, str(exc))
     households = active_households(estate.id)
     shares = per_household(estimate, {h.id: h.area for h in households})
-    return {
-        **{k: f"{getattr(estimate, k):.2f}" for k in (
-            "total_cost", "total_area", "cost_per_m2", "capped_base_per_m2", "city_share",
-            "responsible_party_share", "remaining")},
-        "basis_zh": estimate.basis_zh,
-        "households": [
-            {"household_id": h.id, "label": h.label, **{k: f"{v:.2f}" for k, v in shares[h.id].items()}}
-            for h in households
-        ],
-    }
+    return Funding(estimate, [HouseholdShare(household=h, **shares[h.id]) for h in households])

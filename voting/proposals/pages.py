@@ -11,11 +11,17 @@ from ..extensions import db
 from ..models.proposals import Proposal
 from ..models.rounds import Round
 from ..refusal_answers import show_refusal
-from .catalogue import CATALOGUE
-from .operations import ProposalError, create_proposal, funding_view, revise_proposal, version_view
-from .schemas import ProposalCreateSchema, RevisionCreateSchema
+from .catalogue import CATALOGUE, CatalogueItem, get_item
+from .operations import ProposalError, create_proposal, proposal_funding, revise_proposal
+from .schemas import FundingSchema, ProposalCreateSchema, RevisionCreateSchema
 
 bp = Blueprint("proposal_pages", __name__)
+
+
+@bp.app_template_filter("catalogue_items")
+def catalogue_items(codes: list[str]) -> list[CatalogueItem]:
+    """A version's item codes as catalogue items, for the pages."""
+    return [get_item(code) for code in codes]
 
 
 def _proposal_form(schema_cls) -> tuple[dict | None, dict]:
@@ -35,11 +41,11 @@ def proposal_page(estate, status=200, **extra):
                "errors": {}, "funding": None,
                "funding_error": None, "versions": [], "rounds": []}
     if proposal is not None:
-        context["versions"] = [version_view(v) for v in reversed(proposal.versions)]
+        context["versions"] = list(reversed(proposal.versions))
         context["rounds"] = db.session.scalars(select(Round).where(Round.proposal_id == proposal.id)
                                                .order_by(Round.id)).all()
         try:
-            context["funding"] = funding_view(estate, proposal.latest)
+            context["funding"] = FundingSchema().dump(proposal_funding(estate, proposal.latest))
         except ProposalError as exc:
             context["funding_error"] = exc.message
     context.update(extra)

@@ -4,6 +4,8 @@ from decimal import Decimal
 import marshmallow as ma
 
 from ..record_ids import ID_RANGE
+from ..schema_fields import AreaField, MoneyField
+from .catalogue import get_item
 
 MAX_COST = 10**10  # 元
 
@@ -37,19 +39,28 @@ class ProposalCreatedSchema(ma.Schema):
 
 
 class CatalogueItemSchema(ma.Schema):
+    """A catalogue.CatalogueItem (dumped from the item or from its code)."""
+
     code = ma.fields.String()
     name_zh = ma.fields.String()
     kind = ma.fields.String()
     area = ma.fields.String()
+    label_zh = ma.fields.String(metadata={"description": "类别 · 部位 · 名称"})
+
+    @ma.pre_dump
+    def looked_up(self, item, **kwargs):
+        return get_item(item) if isinstance(item, str) else item
 
 
 class VersionSchema(ma.Schema):
+    """A ProposalVersion row, its items looked up in the catalogue."""
+
     id = ma.fields.Integer()
     version = ma.fields.Integer()
     title = ma.fields.String()
     summary = ma.fields.String()
-    items = ma.fields.List(ma.fields.Nested(CatalogueItemSchema))
-    estimated_cost = ma.fields.String()
+    items = ma.fields.List(ma.fields.Nested(CatalogueItemSchema), attribute="item_codes")
+    estimated_cost = MoneyField()
     caused_by_round_id = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.DateTime()
 
@@ -63,19 +74,37 @@ class RoundBriefSchema(ma.Schema):
 
 
 class ProposalSchema(ma.Schema):
+    """A Proposal row, with its versions and rounds."""
+
     id = ma.fields.Integer()
     estate_id = ma.fields.Integer()
     versions = ma.fields.List(ma.fields.Nested(VersionSchema))
     rounds = ma.fields.List(ma.fields.Nested(RoundBriefSchema))
 
 
+class HouseholdShareSchema(ma.Schema):
+    """operations.HouseholdShare."""
+
+    household_id = ma.fields.Integer(attribute="household.id")
+    label = ma.fields.String(attribute="household.label")
+    area = AreaField()
+    city_share = MoneyField()
+    responsible_party_share = MoneyField()
+    remaining = MoneyField()
+
+
+PER_M2 = {"description": "元 per m², decimal string with exactly 2 places", "example": "400.00"}
+
+
 class FundingSchema(ma.Schema):
-    total_cost = ma.fields.String()
-    total_area = ma.fields.String()
-    cost_per_m2 = ma.fields.String()
-    capped_base_per_m2 = ma.fields.String()
-    city_share = ma.fields.String()
-    responsible_party_share = ma.fields.String()
-    remaining = ma.fields.String()
-    basis_zh = ma.fields.String()
-    households = ma.fields.List(ma.fields.Dict())
+    """operations.Funding: the estimate and each unit's share."""
+
+    total_cost = MoneyField(attribute="estimate.total_cost")
+    total_area = AreaField(attribute="estimate.total_area")
+    cost_per_m2 = MoneyField(attribute="estimate.cost_per_m2", metadata=PER_M2)
+    capped_base_per_m2 = MoneyField(attribute="estimate.capped_base_per_m2", metadata=PER_M2)
+    city_share = MoneyField(attribute="estimate.city_share")
+    responsible_party_share = MoneyField(attribute="estimate.responsible_party_share")
+    remaining = MoneyField(attribute="estimate.remaining")
+    basis_zh = ma.fields.String(attribute="estimate.basis_zh")
+    households = ma.fields.List(ma.fields.Nested(HouseholdShareSchema))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from decimal import Decimal
 
+from voting.hundredths import two_places_str
 from voting.roster.roster_import import COLUMNS
 from voting.unit_labels import natural_key
 
@@ -34,7 +34,7 @@ def write_roster_csv(rows: Iterable) -> bytes:
     for r in ordered:
         writer.writerow([
             r.building, r.unit, r.room,
-            format(Decimal(str(r.area)).quantize(Decimal("0.01")), "f"),
+            two_places_str(r.area),
             r.area_source, r.owner_key, r.owner_name,
             ";".join(r.phones), r.status, ";".join(r.co_owners),
         ])

@@ -15,10 +15,12 @@ import warnings
 import zipfile
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Context, Decimal
+from decimal import Decimal
 
 import openpyxl
 from openpyxl.utils import get_column_letter
+
+from voting.hundredths import two_places
 
 from ..labels_zh import AREA_SOURCE_ZH, HOLDING_STATUS_ZH
 
@@ -368,8 +370,7 @@ def _parse_area(column: str, text: str) -> tuple[Decimal | None, str | None]:
         return None, f"面积“{text}”必须大于0。{_AREA_HINT}"
     if len(fraction.rstrip("0")) > 2:
         return None, f"面积“{text}”超过两位小数。{_AREA_HINT}"
-    # a context wide enough for every digit given (the default 28 would raise on long input)
-    value = Context(prec=len(plain) + 3).quantize(value, Decimal("0.01"))
+    value = two_places(value)  # exact however many digits were given
     if value > MAX_UNIT_AREA:
         return None, f"面积 {value} 平方米过大，请核对（单套不超过 {MAX_UNIT_AREA} 平方米）"
     return value, None

@@ -1,6 +1,4 @@
 """/api/v1: rounds of a proposal, their transitions, opinions, results and the tally."""
-import json
-
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
@@ -9,8 +7,7 @@ from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import round_or_404
 from ..clock import now
 from ..extensions import db
-from ..models.accounts import StaffUser
-from ..models.rounds import Opinion, OpinionAnswer, Round
+from ..models.rounds import Opinion, OpinionAnswer
 from ..proposals.api import proposal_or_404
 from ..refusal_answers import abort_refused
 from .operations import RoundRefused, add_opinion, close_round, create_round, open_round, publish_result
@@ -21,25 +18,6 @@ from .schemas import (IdSchema, OpinionCreateSchema, OpinionSchema, ResultPublis
 blp = Blueprint("rounds", __name__, url_prefix="/api/v1", description="征询轮次（三上三下）与计票")
 
 
-def round_view(round_: Round) -> dict:
-    actors = {u.id: u.username for u in db.session.scalars(
-        select(StaffUser).where(StaffUser.id.in_({t.actor_id for t in round_.transitions if t.actor_id})))}
-    total = None
-    if round_.total_heads is not None:
-        total = {"heads": round_.total_heads, "area": f"{round_.total_area:.2f}"}
-    return {
-        "id": round_.id, "estate_id": round_.estate_id, "proposal_id": round_.proposal_id,
-        "proposal_version_id": round_.proposal_version_id, "stage": round_.stage, "title": round_.title,
-        "rule": round_.rule, "custom_rule": json.loads(round_.rule_json) if round_.rule_json else None,
-        "ballot_policy": round_.ballot_policy, "verification": round_.verification,
-        "opens_at": round_.opens_at, "closes_at": round_.closes_at, "status": round_.status,
-        "passed": round_.passed, "total": total, "roll_sha256": round_.roll_sha256,
-        "transitions": [
-            {"action": t.action, "from_status": t.from_status, "to_status": t.to_status, "direction": t.direction,
-             "actor": actors.get(t.actor_id), "at": t.at, "note": t.note}
-            for t in round_.transitions
-        ],
-    }
 
 
 @blp.route("/proposals/<int:proposal_id>/rounds")
@@ -65,7 +43,7 @@ class RoundItem(MethodView):
 
     @blp.response(200, RoundSchema)
     def get(self, round_id):
-        return round_view(round_or_404(round_id))
+        return round_or_404(round_id)
 
 
 def _transition(operation):
@@ -76,7 +54,7 @@ def _transition(operation):
         except RoundRefused as exc:
             abort_refused(exc)
         db.session.commit()
-        return round_view(round_)
+        return round_
 
     post.__doc__ = operation.__doc__
     return post
@@ -111,7 +89,7 @@ class RoundResult(MethodView):
         except RoundRefused as exc:
             abort_refused(exc)
         db.session.commit()
-        return round_view(round_)
+        return round_
 
 
 @blp.route("/rounds/<int:round_id>/tally")

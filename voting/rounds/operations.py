@@ -15,6 +15,7 @@ from notices.operations import notice_period_ended
 from ..audit.process_record import record_step
 from ..china_time import cst_today
 from ..extensions import db
+from ..hundredths import two_places_str
 from ..labels_zh import ROUND_STATUS_ZH
 from ..models.proposals import Proposal, ProposalVersion
 from ..models.rounds import Opinion, OpinionAnswer, RollEntry, Round
@@ -111,7 +112,7 @@ def open_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
     if not round_.total_heads:
         raise RoundRefused(409, "名册为空，不能开始表决；请先导入名册")
     record_step(round_, "opened", "open", "up", actor_id, now, from_status="draft",
-           note=f"名册冻结：{round_.total_heads} 人，{round_.total_area:.2f} ㎡")
+           note=f"名册冻结：{round_.total_heads} 人，{two_places_str(round_.total_area)} ㎡")
     return round_
 
 

@@ -17,7 +17,6 @@ from ..models.rounds import Opinion, OpinionAnswer, Round
 from ..proposals.pages import proposal_page
 from ..refusal_answers import show_refusal
 from ..tally.rules import PRESETS
-from .api import round_view
 from .operations import STAGE_TITLES, RoundRefused, add_opinion, close_round, create_round, open_round, publish_result
 from .round_tally import round_rule, round_tally
 from .schemas import ANSWER_LENGTH_ZH, OPINION_LENGTH_ZH, OpinionCreateSchema, ResultPublishSchema, RoundCreateSchema
@@ -34,7 +33,7 @@ def render_round_page(round_: Round, status: int = 200, **extra):
     for a in db.session.scalars(select(OpinionAnswer).where(OpinionAnswer.opinion_id.in_([o.id for o in opinions]))):
         answers.setdefault(a.opinion_id, []).append(a.text)
     context = {
-        "round": round_view(round_), "round_obj": round_, "estate": estate, "status_zh": ROUND_STATUS_ZH,
+        "round": round_, "round_obj": round_, "estate": estate, "status_zh": ROUND_STATUS_ZH,
         "action_zh": ROUND_ACTION_ZH, "kind_zh": FIGURE_ZH, "rule": rule,
         "check_titles": {c.name: check_title_zh(c.measure, c.numerator, c.denominator) for c in rule.checks},
         "tally": round_tally(round_) if round_.status != "draft" else None,

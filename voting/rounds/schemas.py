@@ -1,9 +1,12 @@
 """Schemas for rounds, their transitions, opinions and results."""
+import json
+
 import marshmallow as ma
 
 from ..china_time import CST
 from ..models.rounds import STAGES, VERIFICATIONS
 from ..record_ids import ID_RANGE
+from ..schema_fields import AreaField
 from ..tally.rules import PRESETS
 
 
@@ -36,12 +39,21 @@ class TransitionSchema(ma.Schema):
     from_status = ma.fields.String(allow_none=True)
     to_status = ma.fields.String()
     direction = ma.fields.String()
-    actor = ma.fields.String(allow_none=True)
+    actor = ma.fields.String(attribute="actor.username", allow_none=True, dump_default=None)
     at = ma.fields.DateTime()
     note = ma.fields.String()
 
 
+class FrozenTotalSchema(ma.Schema):
+    """The roll's totals frozen when the round opened."""
+
+    heads = ma.fields.Integer(attribute="total_heads")
+    area = AreaField(attribute="total_area")
+
+
 class RoundSchema(ma.Schema):
+    """A Round row with its transitions."""
+
     id = ma.fields.Integer()
     estate_id = ma.fields.Integer()
     proposal_id = ma.fields.Integer()
@@ -49,16 +61,22 @@ class RoundSchema(ma.Schema):
     stage = ma.fields.Integer()
     title = ma.fields.String()
     rule = ma.fields.String()
-    custom_rule = ma.fields.Dict(allow_none=True)
+    custom_rule = ma.fields.Function(lambda round_: json.loads(round_.rule_json) if round_.rule_json else None,
+                                     allow_none=True, metadata={"type": "object", "additionalProperties": {}})
     ballot_policy = ma.fields.String()
     verification = ma.fields.String()
     opens_at = ma.fields.DateTime()
     closes_at = ma.fields.DateTime()
     status = ma.fields.String()
     passed = ma.fields.Boolean(allow_none=True)
-    total = ma.fields.Dict(allow_none=True)
+    total = ma.fields.Nested(FrozenTotalSchema, allow_none=True, metadata={"description": "null until the round opens"})
     roll_sha256 = ma.fields.String(allow_none=True)
     transitions = ma.fields.List(ma.fields.Nested(TransitionSchema))
+
+    def get_attribute(self, obj, attr, default):
+        if attr == "total":  # the frozen totals are columns of the round itself
+            return obj if obj.total_heads is not None else None
+        return super().get_attribute(obj, attr, default)
 
 
 OPINION_LENGTH_ZH = "意见内容不能为空，且不超过2000字"
@@ -92,7 +110,7 @@ class ResultPublishSchema(ma.Schema):
 
 class TallyCountSchema(ma.Schema):
     heads = ma.fields.Integer()
-    area = ma.fields.String()
+    area = AreaField()
 
 
 class TallyCheckSchema(ma.Schema):

@@ -6,10 +6,11 @@ sums heads and exact integer hundredths per choice; `tally.assemble` then judges
 rule. Tests prove the result equal to the pure `tally()` over the same roll and ballots,
 and the predicate equal to `tally.standing` on random ledgers.
 """
-from sqlalchemy import BigInteger, func, select, text, true, type_coerce
+from sqlalchemy import func, select, text, true
 
-from ..db_types import area_to_hundredths
+from ..db_types import stored_hundredths
 from ..extensions import db
+from ..hundredths import to_hundredths
 from ..models.ballots import Ballot
 from ..models.rounds import CONFLICTED_SQL, RollEntry, Round, RoundVoter
 from ..tally.standing import later_ballot_counts
@@ -19,7 +20,7 @@ from ..unit_labels import unit_label
 _KEYS_PER_QUERY = 500  # bound parameters per IN list, well under SQLite's limit
 
 # Stored integer hundredths, read as integers (not converted to Decimal m²).
-_voter_hundredths = type_coerce(RoundVoter.area, BigInteger)
+_voter_hundredths = stored_hundredths(RoundVoter.area)
 
 
 def counted_in_sql(policy: str):
@@ -42,7 +43,7 @@ def aggregate_counts(round_: Round) -> dict[str, tuple[int, int]]:
     counts = {choice: (0, 0) for choice in CHOICES}
     counts.update({choice: (int(heads), int(area)) for choice, heads, area in rows})
     # The denominators were frozen with the roll when the round opened.
-    counts["all"] = (round_.total_heads, area_to_hundredths(round_.total_area))
+    counts["all"] = (round_.total_heads, to_hundredths(round_.total_area))
     return counts
 
 

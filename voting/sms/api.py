@@ -1,4 +1,6 @@
 """/api/v1 for staff: queue reminders and result notices of a round, list the outbox, resend."""
+from dataclasses import dataclass
+
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select
@@ -8,25 +10,22 @@ from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..clock import now
 from ..extensions import db
 from ..models.sms import OutboxMessage
-from ..privacy import mask_phone
 from ..refusal_answers import abort_refused
-from .round_messages import SmsRefused, queue_reminders, queue_results, resend, resendable
+from .round_messages import SmsRefused, queue_reminders, queue_results, resend
 from .schemas import MessageSchema, OutboxQuerySchema, OutboxSchema, QueueReportSchema, ReminderSchema
 
 blp = Blueprint("sms", __name__, url_prefix="/api/v1", description="短信：表决提醒、结果通知、发件箱")
 
 
-def message_view(message: OutboxMessage) -> dict:
-    return {"id": message.id, "kind": message.kind, "round_id": message.round_id,
-            "household_id": message.household_id, "to": mask_phone(message.to_phone), "text": message.display_body,
-            "state": message.state, "provider_status": message.provider_status, "attempts": message.attempts,
-            "next_attempt_at": message.next_attempt_at if message.state == "pending" else None,
-            "error": message.error, "backend": message.backend, "provider_sid": message.provider_sid,
-            "resend_of_id": message.resend_of_id, "resendable": resendable(message),
-            "created_at": message.created_at, "sent_at": message.sent_at}
+@dataclass(frozen=True)
+class Outbox:
+    """The newest messages matching a filter, and how many of all that match are in each state."""
+
+    summary: dict[str, int]
+    messages: list[OutboxMessage]
 
 
-def outbox(where, state: str | None = None, kind: str | None = None, limit: int = 500) -> dict:
+def outbox(where, state: str | None = None, kind: str | None = None, limit: int = 500) -> Outbox:
     """The newest messages matching `where` and the count per state of all of them."""
     summary = dict(db.session.execute(select(OutboxMessage.state, func.count(OutboxMessage.id))
                                       .where(*where).group_by(OutboxMessage.state)).all())
@@ -35,8 +34,7 @@ def outbox(where, state: str | None = None, kind: str | None = None, limit: int 
         query = query.where(OutboxMessage.state == state)
     if kind:
         query = query.where(OutboxMessage.kind == kind)
-    messages = db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit))
-    return {"summary": summary, "messages": [message_view(m) for m in messages]}
+    return Outbox(summary, list(db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit))))
 
 
 def message_or_404(message_id: int) -> OutboxMessage:
@@ -123,4 +121,4 @@ class MessageResend(MethodView):
         except SmsRefused as exc:
             abort_refused(exc)
         db.session.commit()
-        return message_view(new)
+        return new

@@ -2,15 +2,20 @@
 import marshmallow as ma
 
 from ..models.sms import KINDS, STATES
+from ..privacy import mask_phone
+from .round_messages import resendable
 
 
 class MessageSchema(ma.Schema):
+    """An OutboxMessage row, as staff may see it."""
+
     id = ma.fields.Integer()
     kind = ma.fields.String()
     round_id = ma.fields.Integer(allow_none=True)
     household_id = ma.fields.Integer(allow_none=True)
-    to = ma.fields.String(metadata={"description": "the number, masked (138****1234)"})
-    text = ma.fields.String(metadata={"description": "the text, with links and codes masked"})
+    to = ma.fields.Function(lambda message: mask_phone(message.to_phone), metadata={
+        "type": "string", "description": "the number, masked (138****1234)"})
+    text = ma.fields.String(attribute="display_body", metadata={"description": "the text, with links and codes masked"})
     state = ma.fields.String(metadata={"description": " / ".join(STATES)})
     provider_status = ma.fields.String(allow_none=True)
     attempts = ma.fields.Integer()
@@ -19,9 +24,16 @@ class MessageSchema(ma.Schema):
     backend = ma.fields.String(allow_none=True)
     provider_sid = ma.fields.String(allow_none=True)
     resend_of_id = ma.fields.Integer(allow_none=True)
-    resendable = ma.fields.Boolean()
+    resendable = ma.fields.Function(resendable, metadata={"type": "boolean"})
     created_at = ma.fields.AwareDateTime()
     sent_at = ma.fields.AwareDateTime(allow_none=True)
+
+    @ma.post_dump
+    def next_attempt_only_while_pending(self, data, **kwargs):
+        # The column keeps its last value; a message in any other state is not going to be tried.
+        if data["state"] != "pending":
+            data["next_attempt_at"] = None
+        return data
 
 
 class OutboxSchema(ma.Schema):

@@ -14,6 +14,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from ..hundredths import hundredths_str
+
 MEASURES = ("heads", "area")
 NUMERATORS = ("agree", "participating")
 DENOMINATORS = ("all", "participating")
@@ -239,13 +241,6 @@ def rule_from_dict(d: dict) -> Rule:
 def fraction_str(value: Fraction) -> str:
     """Always "a/b" (reduced), even for whole numbers: "1/1", "0/1"."""
     return f"{value.numerator}/{value.denominator}"
-
-
-def hundredths_str(value: int) -> str:
-    """Integer hundredths as a decimal string with exactly 2 places: -5 → "-0.05"."""
-    sign = "-" if value < 0 else ""
-    whole, cents = divmod(abs(value), 100)
-    return f"{sign}{whole}.{cents:02d}"
 
 
 def percent_str(numerator: int, denominator: int) -> str:

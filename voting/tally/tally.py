@@ -20,11 +20,12 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from itertools import accumulate
 from typing import Iterable
 
-from .rules import Rule, evaluate_check, get_rule, hundredths_str
+from ..hundredths import hundredths_str, to_hundredths
+from .rules import Rule, evaluate_check, get_rule
 from .standing import check_policy, later_ballot_counts, standings
 
 CHOICES = ("agree", "disagree", "abstain")
@@ -110,22 +111,17 @@ class _Roll:
         return labels
 
 
-_CENT = Decimal("0.01")
-
-
 def _hundredths(area, label: str) -> int:
     """Area in m² (Decimal or int, ≥ 0, at most 2 places) as integer hundredths."""
-    if isinstance(area, int) and not isinstance(area, bool):
-        area = Decimal(area)
-    if not isinstance(area, Decimal) or not area.is_finite():
-        raise ValueError(f"{label}：面积必须是 Decimal（不接受浮点数），收到 {area!r}")
     try:
-        exact = area >= 0 and area.quantize(_CENT) == area
-    except InvalidOperation:  # more digits than the context can hold
-        exact = False
-    if not exact:
+        hundredths = to_hundredths(area)
+    except TypeError:
+        raise ValueError(f"{label}：面积必须是 Decimal（不接受浮点数），收到 {area!r}") from None
+    except ValueError:
+        hundredths = None
+    if hundredths is None or hundredths < 0:
         raise ValueError(f"{label}：面积必须非负且最多两位小数，收到 {area}")
-    return int(area.scaleb(2))
+    return hundredths
 
 
 def _tie_key(b: CastBallot) -> tuple:
