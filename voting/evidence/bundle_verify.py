@@ -146,7 +146,8 @@ def _check_ledger(files: dict[str, bytes], manifest: dict) -> list[str]:
     if problems or not isinstance(round_id, int):
         return []  # already reported by the chain's check, or the manifest's format
     ledger = [BallotFact(r.receipt, r.household_id, r.seq, r.channel, r.choice) for r in rows]
-    return [f"ballots.csv / audit.jsonl：{line}" for line in ledger_mismatches(ledger, chained_ballots(events, round_id))]
+    problems = ledger_mismatches(ledger, chained_ballots(events, round_id))
+    return [f"ballots.csv / audit.jsonl：{line}" for line in problems]
 
 
 def _check_recount(files: dict[str, bytes], manifest: dict) -> list[str]:
