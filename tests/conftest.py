@@ -12,6 +12,7 @@ from flask import g, request_started
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.rounds_helpers import Clock
 from voting.app import create_app
 from voting.extensions import db as _db, limiter
 
@@ -102,7 +103,7 @@ def clean_state(app):
         _db.session.remove()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
         with _db.engine.connect() as conn:
-            # The audit log refuses deletion by trigger; only the test harness steps around it.
+            # The audit log and the ledger refuse deletion by trigger; only the test harness steps around it.
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL session_replication_role = replica"))
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
@@ -111,7 +112,7 @@ def clean_state(app):
                 # transaction, so this holds for the DELETEs below until switched back on.
                 conn.execute(text("PRAGMA foreign_keys = OFF"))
                 triggers = conn.execute(text(
-                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_events'")).all()
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
                 for name, _ in triggers:
                     conn.execute(text(f'DROP TRIGGER "{name}"'))
                 for table in tables:
@@ -136,3 +137,12 @@ def db(app, clean_state):
 @pytest.fixture
 def client(app, clean_state):
     return app.test_client()
+
+
+@pytest.fixture
+def clock(app):
+    """The service's clock, set by the test (CLOCK_OVERRIDE); files that define their own keep theirs."""
+    clock = Clock()
+    app.config["CLOCK_OVERRIDE"] = clock
+    yield clock
+    app.config.pop("CLOCK_OVERRIDE", None)

@@ -7,20 +7,11 @@ from sqlalchemy import func, select
 
 from tests.ballots_helpers import open_round_with_links
 from tests.factories import roster_csv
-from tests.rounds_helpers import Clock
 from voting.models.ballots import Ballot
 from voting.models.rounds import Opinion
 
 # Eight owners with a phone each: enough tokens to spend the per-address budget of wrong answers.
 PHONE_ROSTER = roster_csv([f"1,1,{100 + i},70.00,register,P{i:03d},业主{i},1390000{1000 + i},owned" for i in range(8)])
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 def vote(client, link, choice="agree", **extra):
@@ -177,6 +168,32 @@ def test_a_repeated_request_with_one_idempotency_key_makes_one_ballot(client, db
     assert other.status_code == 201 and other.get_json()["receipt"] != first.get_json()["receipt"]
     assert other.get_json()["counted"] is (policy == "last")
     assert db.session.scalar(select(func.count(Ballot.id))) == 2
+
+
+@pytest.mark.parametrize("policy", ["first", "last"])
+@pytest.mark.parametrize("changed", [{"choice": "disagree"}, {"opinion": "希望加装电梯"}])
+def test_an_idempotency_key_used_for_another_ballot_content_is_422_and_keeps_the_first(client, db, clock, policy,
+                                                                                        changed):
+    """The key binds the request: a different choice or opinion is not silently answered with the first ballot."""
+    opened = open_round_with_links(client, clock, policy=policy)
+    link = opened.links["1-2-201"]
+    key = {"Idempotency-Key": "retry-bound-1"}
+    first = client.post("/api/v1/ballots", json={"token": link["token"], "choice": "agree", "opinion": " 好 "},
+                        headers=key)
+    assert first.status_code == 201
+    body = {"token": link["token"], "choice": "agree", "opinion": " 好 ", **changed}
+    other = client.post("/api/v1/ballots", json=body, headers=key)
+    assert other.status_code == 422
+    answer = other.get_json()
+    assert answer["message"] == "幂等键已用于另一份表决内容"
+    assert answer["errors"] == {"headers": {"Idempotency-Key": ["幂等键已用于另一份表决内容"]}}
+    assert "receipt" not in answer
+    same = client.post("/api/v1/ballots", json={"token": link["token"], "choice": "agree", "opinion": "好"},
+                       headers=key)  # the opinion as kept (trimmed) is the same opinion
+    assert same.status_code == 201 and same.get_json() == first.get_json()
+    assert [(b.choice, b.receipt) for b in db.session.scalars(select(Ballot))] == [
+        ("agree", first.get_json()["receipt"])]
+    assert tally(client, opened)["agree"]["heads"] == 1
 
 
 def test_an_idempotency_key_belongs_to_its_voter(client, db, clock):

@@ -8,21 +8,13 @@ from sqlalchemy import select
 
 from tests.evidence_helpers import assert_no_personal_data, evidence_key, rezip, run_round, zip_members  # noqa: F401
 from tests.factories import api_token, make_user
-from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
+from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from voting.evidence.bundle_verify import verify_bundle
 from voting.evidence.cli import evidence_cli
 from voting.evidence.keys import public_key_from_pem
 from voting.models.audit import AuditEvent
 from voting.tally.recount import recount
 from voting.tally.rules import rule_from_dict
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 @pytest.fixture
@@ -134,10 +126,13 @@ def test_a_bundle_resigned_with_another_key_fails_against_the_published_key(clie
     problems = verify_bundle(rezip({**members, "ballots.csv": ballots, "manifest.json": forged,
                                     "manifest.sig": forger.sign(forged)}), key)
     assert any("签名无效" in p for p in problems)
-    # Under the forger's own key the signature holds, and the recount still exposes the changed ballot.
+    # Under the forger's own key the signature holds, and the chain and the recount still expose the changed ballot.
     own = verify_bundle(rezip({**members, "manifest.json": forged, "manifest.sig": forger.sign(forged),
                                "ballots.csv": ballots}), forger.public_key())
-    assert own and all("签名" not in p for p in own) and own[0].startswith("tally.json：")
+    assert own and all("签名" not in p for p in own)
+    assert any(p.startswith("ballots.csv / audit.jsonl：回执码 ") and "表决意见不符（台账：同意，审计链：不同意）" in p
+               for p in own)
+    assert any(p.startswith("tally.json：") for p in own)
 
 
 def test_no_name_phone_or_owner_key_in_any_file_of_the_bundle(client, closed, tmp_path):

@@ -7,20 +7,12 @@ from PIL import ExifTags, Image
 from sqlalchemy import select
 
 from tests.factories import api_token, make_estate, make_user
-from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
+from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from tests.unit.test_images import PHP_AS_JPG, jpeg_with_gps
 from voting.ballots.casting import cast_ballot
 from voting.models.audit import AuditEvent
 from voting.models.ballots import Ballot
 from voting.models.rounds import RollEntry, Round
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 @pytest.fixture
@@ -202,12 +194,18 @@ def test_entries_outside_the_jurisdiction_do_not_exist(client, opened):
     assert client.get(f"/api/v1/rounds/{rid}/paper-ballots").status_code == 401
 
 
-def test_the_audit_log_records_entry_and_confirmation_without_names_or_choices(client, db, opened):
+def test_the_audit_log_records_entry_and_the_confirmed_ballot_without_names(client, db, opened):
     entry_id = enter(client, opened).get_json()["id"]
-    client.post(f"/api/v1/paper-ballots/{entry_id}/confirm", headers=opened["checker"])
+    receipt = client.post(f"/api/v1/paper-ballots/{entry_id}/confirm", headers=opened["checker"]).get_json()["receipt"]
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.subject == f"paper_entry:{entry_id}")
                                 .order_by(AuditEvent.seq)).all()
     assert [(e.action, e.actor) for e in events] == [("paper_entered", "sq"), ("paper_confirmed", "sq2")]
-    assert all("李四" not in e.data and "agree" not in e.data for e in events)
+    assert all("李四" not in e.data and "K002" not in e.data for e in events)
+    assert "agree" not in events[0].data  # an entry is not a ballot until a second worker confirms it
+    confirmed = json.loads(events[1].data)
+    assert {k: confirmed[k] for k in ("household_id", "seq", "channel", "receipt", "choice", "outcome")} == {
+        "household_id": opened["units"]["1-2-201"], "seq": 1, "channel": "paper", "receipt": receipt,
+        "choice": "agree", "outcome": "counted"}
+    assert confirmed["voter"].startswith("owner:V")  # the round's pseudonym, not the owner's key
     scan = listing(client, opened, opened["enterer"])[0]["attachments"][0]
     assert json.loads(events[0].data)["files"] == {"scan": scan["sha256"]}

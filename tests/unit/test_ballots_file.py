@@ -123,7 +123,7 @@ def test_only_real_ballots_are_countable():
 
 def test_writer_emits_utf8_bom_and_canonical_english_headers():
     data = write_ballots_csv(parse_ballots_csv(CHINESE.encode()))
-    assert data.startswith(b"\xef\xbb\xbfbuilding,unit,room,choice,channel,cast_at,status,receipt\r\n")
+    assert data.startswith(b"\xef\xbb\xbfbuilding,unit,room,choice,channel,cast_at,status,receipt,household_id,seq\r\n")
     assert "2026-03-02T10:15:30+08:00" in data.decode("utf-8-sig")  # the offset is always written
 
 

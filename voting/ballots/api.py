@@ -157,7 +157,8 @@ class Ballots(MethodView):
     def post(self, data):
         """Cast an online ballot with a link token. The response carries no choice.
 
-        With an Idempotency-Key, a repeated request answers with the ballot the first one made.
+        With an Idempotency-Key, a repeated request answers with the ballot the first one made;
+        the same key with another choice or opinion is 422 (幂等键已用于另一份表决内容).
         """
         key = request.headers.get("Idempotency-Key")
         if key is not None and not valid_submission_key(key):
@@ -169,8 +170,9 @@ class Ballots(MethodView):
             db.session.rollback()
             exc = refused(exc, client_address())
             # Same shape as a schema error, so a client reads field errors in one place.
-            abort(exc.status, message=exc.message, errors={"json": {exc.field: [exc.message]}} if exc.field else None,
-                  headers=exc.headers)
+            errors = ({"headers": {"Idempotency-Key": [exc.message]}} if exc.reason == "submission_reused"
+                      else {"json": {exc.field: [exc.message]}} if exc.field else None)
+            abort(exc.status, message=exc.message, errors=errors, headers=exc.headers)
         # Read before the commit expires the object: no extra SELECT after it.
         answer = {"receipt": ballot.receipt, "cast_at": ballot.cast_at, "counted": ballot.counted_at_cast}
         db.session.commit()

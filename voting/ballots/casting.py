@@ -5,7 +5,8 @@ both takes the voter's row lock and hands out the ballot's sequence number, and 
 only matches while the round is open. Concurrent casts for one voter therefore get
 1, 2, 3… in commit order; which of them counts under the round's policy is
 decided by tally.standing from that number. A (round, voter, seq) unique key backs
-this up. Nothing is updated.
+this up. Nothing is updated (the database refuses it: migration 3f6d2b8e1c07), and each
+ballot's facts, its choice included, go into the estate's audit chain with it.
 """
 import secrets
 from datetime import datetime, timedelta
@@ -121,11 +122,25 @@ def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, ch
         "channel": channel, "cast_at": cast_at, "receipt": receipt, "counted_at_cast": counted,
         "token_id": token_id, "paper_entry_id": paper_entry_id, "opinion_id": opinion_id,
         "submission_key": submission_key}).scalar()
-    # The choice itself is in the ledger (ballots.csv); the log proves when and through which unit.
-    audit(round_.estate_id, "ballot_cast", f"round:{round_.id}", actor=actor, at=cast_at, data={
-        "household_id": household_id, "voter": voter_key, "seq": seq, "channel": channel,
-        "receipt": receipt, "counted_at_cast": counted})
+    audit(round_.estate_id, "ballot_cast", f"round:{round_.id}", actor=actor, at=cast_at,
+          data=ballot_event_data(household_id, voter_key, seq, channel, receipt, choice) | {"counted_at_cast": counted})
     return AppendedBallot(ballot_id, household_id, voter_key, seq, choice, channel, cast_at, receipt, counted)
+
+
+def ballot_event_data(household_id: int, voter_key: str, seq: int, channel: str, receipt: str, choice: str) -> dict:
+    """What the chain records of a ballot (`ballot_cast`, `paper_confirmed`): the facts the verifiers match.
+
+    The choice is recorded in clear, not as a keyed hash. Ballots here are named (an
+    owner's ballot is tied to the owner, and owners may inspect the voting records), and
+    the log leaves the service only in the evidence bundle, whose ballots.csv already
+    pairs each unit with its choice and receipt: a hash would hide nothing from the bundle's
+    readers. With three possible choices, an unkeyed hash is reversed by trying them; a keyed
+    one could be checked only by whoever holds the key, so the street office and a court
+    could no longer verify offline that the counted choice is the one chained. `voter_key`
+    is the round's pseudonym ("owner:V0001"), never the owner's key.
+    """
+    return {"household_id": household_id, "voter": voter_key, "seq": seq, "channel": channel,
+            "receipt": receipt, "choice": choice}
 
 
 def ballot_standing(ballot: "Ballot | AppendedBallot", policy: str, voter_ballots: int) -> str:

@@ -1,4 +1,7 @@
-"""The ledger of a round as BALLOTS.csv rows: every ballot, counted or not, with its standing."""
+"""The ledger of a round as BALLOTS.csv rows: every ballot, counted or not, with its standing.
+
+Each row carries the receipt, household id and sequence number the audit chain records for
+the ballot, so `evidence verify` can match ballots.csv against audit.jsonl one to one."""
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,6 +25,8 @@ class LedgerRow:
     cast_at: datetime
     status: str
     receipt: str
+    household_id: int
+    seq: int
 
 
 def ledger_rows(round_: Round) -> list[LedgerRow]:
@@ -35,7 +40,7 @@ def ledger_rows(round_: Round) -> list[LedgerRow]:
     ).all()
     return [
         LedgerRow(building, unit, room, b.choice, b.channel, b.cast_at.astimezone(CST),
-                  ballot_standing(b, round_.ballot_policy, totals[b.voter_key]), b.receipt)
+                  ballot_standing(b, round_.ballot_policy, totals[b.voter_key]), b.receipt, b.household_id, b.seq)
         for b, building, unit, room in rows
     ]
 

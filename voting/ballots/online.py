@@ -6,12 +6,14 @@ verification, records the opinion (if any) and hands the ballot to
 """
 import unicodedata
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
 from ..models.ballots import Ballot
+from ..models.rounds import Opinion
 from ..rounds.operations import RoundRefused, add_opinion
 from ..tally.tally import CHOICES
 from . import attempt_limits
@@ -125,14 +127,29 @@ def _cast_online(lookup: TokenLookup, choice: str | None, opinion: str | None, v
         raise VoteRefused(exc.status, exc.message, "closed" if exc.status == 409 else "cast") from exc
 
 
-def submitted_ballot(round_id: int, voter_key: str, submission_key: str) -> AppendedBallot | None:
-    """The voter's ballot made by this submission, if one was."""
-    ballot = db.session.scalar(select(Ballot).where(Ballot.round_id == round_id, Ballot.voter_key == voter_key,
-                                                    Ballot.submission_key == submission_key))
-    if ballot is None:
+class Submitted(NamedTuple):
+    """The ballot a keyed submission made, and the opinion sent with it ("" for none)."""
+    ballot: AppendedBallot
+    opinion: str
+
+
+def submitted_ballot(round_id: int, voter_key: str, submission_key: str) -> Submitted | None:
+    """The voter's ballot made by this submission, if one was, with its opinion's text."""
+    row = db.session.execute(
+        select(Ballot, Opinion.text).outerjoin(Opinion, Opinion.id == Ballot.opinion_id)
+        .where(Ballot.round_id == round_id, Ballot.voter_key == voter_key, Ballot.submission_key == submission_key)
+    ).first()
+    if row is None:
         return None
-    return AppendedBallot(ballot.id, ballot.household_id, ballot.voter_key, ballot.seq, ballot.choice,
-                          ballot.channel, ballot.cast_at, ballot.receipt, ballot.counted_at_cast)
+    ballot, opinion = row
+    return Submitted(AppendedBallot(ballot.id, ballot.household_id, ballot.voter_key, ballot.seq, ballot.choice,
+                                    ballot.channel, ballot.cast_at, ballot.receipt, ballot.counted_at_cast),
+                     opinion or "")
+
+
+def same_submission(earlier: Submitted, choice: str | None, opinion: str | None) -> bool:
+    """Whether a repeat carries what the first submission did: the choice, and the opinion as it was kept."""
+    return earlier.ballot.choice == choice and earlier.opinion == (opinion or "").strip()
 
 
 SUBMISSION_KEY_MAX = 64

@@ -6,9 +6,10 @@ account has checked it against the original and confirmed it: the confirmation
 hands the ballot to `casting.cast_ballot`, the single home of the one-ballot rule.
 
 Exactly one decision (confirm or reject) per entry is held by the database: the
-unique key on `paper_confirmations.entry_id`. The decision row is inserted first,
-so a second confirmer racing the first fails on that key before touching the
-voter's row; the friendly "already confirmed" check in Python is only for the message.
+unique key on `paper_confirmations.entry_id` (and, for a confirmation, the ballot's
+unique `paper_entry_id`); the friendly "already confirmed" check in Python is only
+for the message. Entries, decisions and ballots are never updated or deleted (the
+database refuses both), so a decision is written once, with its final outcome.
 """
 import hashlib
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from ..models.rounds import RollEntry, Round
 from ..refusals import Refused
 from ..rounds.frozen_roll import roll_entries
 from ..tally.tally import CHOICES
-from .casting import CastRefused, cast_ballot
+from .casting import CastRefused, ballot_event_data, cast_ballot
 
 OWNER_TYPE = "paper_entry"
 KINDS = ("paper", "proxy")  # an entry's kind becomes its ballot's channel: paper (入户签字) or proxy (委托)
@@ -103,11 +104,15 @@ def decision_of(entry_id: int) -> PaperConfirmation | None:
     return db.session.scalar(select(PaperConfirmation).where(PaperConfirmation.entry_id == entry_id))
 
 
-def _claim(entry: PaperEntry, user: StaffUser, outcome: str, note: str, now: datetime) -> PaperConfirmation:
+def _may_decide(entry: PaperEntry, user: StaffUser) -> None:
+    """The friendly checks before deciding (the unique key on the decision is what holds)."""
     if entry.entered_by_id == user.id:
         raise PaperRefused(409, SAME_ACCOUNT_ZH)
     if decision_of(entry.id) is not None:
         raise PaperRefused(409, DECIDED_ZH)
+
+
+def _record_decision(entry: PaperEntry, user: StaffUser, outcome: str, note: str, now: datetime) -> PaperConfirmation:
     decision = PaperConfirmation(entry_id=entry.id, confirmed_by_id=user.id, confirmed_at=now,
                                  outcome=outcome, note=note)
     db.session.add(decision)
@@ -124,21 +129,26 @@ def confirm_paper_entry(entry: PaperEntry, user: StaffUser, now: datetime) -> Pa
 
     Outcome "counted", or "duplicate" when the voter's earlier ballot stands (policy
     first). Raises PaperRefused (409: same account, already decided, round not open).
+    The ballot is cast first and the decision written once with its outcome: the row is
+    never updated (the database refuses it). Two confirmers racing each other meet on the
+    ballot's unique `paper_entry_id` or on the decision's unique `entry_id`; either way
+    the later one fails and its transaction, ballot and all, is rolled back.
     """
     round_ = db.session.get(Round, entry.round_id)
     _require_open(round_, now)
-    decision = _claim(entry, user, "counted", "", now)
+    _may_decide(entry, user)
     try:
         ballot = cast_ballot(round_, entry.household_id, entry.choice, entry.kind, now,
                              paper_entry_id=entry.id, actor=user.username)
     except CastRefused as exc:
         raise PaperRefused(exc.status, exc.message) from None
-    if not ballot.counted_at_cast:
-        # Still inside the claiming transaction, unseen by anyone: the committed row is written once.
-        decision.outcome = "duplicate"
-        db.session.flush()
+    except IntegrityError:
+        raise PaperRefused(409, DECIDED_ZH) from None
+    decision = _record_decision(entry, user, "counted" if ballot.counted_at_cast else "duplicate", "", now)
     audit(round_.estate_id, "paper_confirmed", f"paper_entry:{entry.id}", actor=user.username, at=now,
-          data={"round": round_.id, "outcome": decision.outcome, "receipt": ballot.receipt})
+          data={"round": round_.id, "outcome": decision.outcome,
+                **ballot_event_data(ballot.household_id, ballot.voter_key, ballot.seq, ballot.channel,
+                                    ballot.receipt, ballot.choice)})
     return decision
 
 
@@ -147,7 +157,8 @@ def reject_paper_entry(entry: PaperEntry, user: StaffUser, reason: str, now: dat
     reason = (reason or "").strip()
     if not reason:
         raise PaperRefused(422, "请填写退回原因（例如：签字与名册不符、照片不清）", {"json": {"reason": ["必填"]}})
-    decision = _claim(entry, user, "rejected", reason[:500], now)
+    _may_decide(entry, user)
+    decision = _record_decision(entry, user, "rejected", reason[:500], now)
     round_id = entry.round_id
     estate_id = db.session.scalar(select(Round.estate_id).where(Round.id == round_id))
     # The reason is free text a worker typed: it stays in the ledger row, not in the exported log.

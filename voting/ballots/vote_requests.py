@@ -9,7 +9,10 @@ from flask_limiter.util import get_remote_address
 
 from ..extensions import db
 from .casting import AppendedBallot
-from .online import SubmissionFailed, submitted_ballot, vote_with_token
+from .link_lookup import VoteRefused
+from .online import SubmissionFailed, same_submission, submitted_ballot, vote_with_token
+
+KEY_REUSED_ZH = "幂等键已用于另一份表决内容"
 
 
 def client_address() -> str:
@@ -23,6 +26,9 @@ def cast_once(token: str, choice: str | None, opinion: str | None, verification:
 
     Rolls back the session's transaction (the request's own, which its view owns) before
     looking for the first ballot; re-raises the failure (a VoteRefused) if there is none.
+    The key binds the request: a repeat with another choice or opinion is refused (422,
+    reason "submission_reused") rather than answered with a ballot it did not ask for.
+    Only the failure path reads the first submission, so a first ballot costs nothing more.
     """
     try:
         return vote_with_token(token, choice, opinion, verification, now, client, submission_key)
@@ -31,4 +37,6 @@ def cast_once(token: str, choice: str | None, opinion: str | None, verification:
         earlier = submitted_ballot(failed.round_id, failed.voter_key, failed.submission_key)
         if earlier is None:
             raise failed.__cause__ from None
-        return earlier
+        if not same_submission(earlier, choice, opinion):
+            raise VoteRefused(422, KEY_REUSED_ZH, "submission_reused") from None
+        return earlier.ballot

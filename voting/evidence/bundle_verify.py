@@ -5,6 +5,8 @@ An empty list means everything holds:
 - the zip holds exactly the files the manifest lists (none missing, none extra), each
   with the listed size and SHA-256, and each readable (zip CRC);
 - audit.jsonl is an unbroken hash chain from GENESIS whose length and head are the manifest's;
+- every ballot of ballots.csv is one `ballot_cast` event of the round in audit.jsonl and
+  back (receipt, household, sequence number, channel, choice: audit.ledger_match);
 - roster.csv is the roll frozen when voting opened (its SHA-256 is the manifest's roll_sha256);
 - notice attachments have the SHA-256 their notice records;
 - recounting roster.csv + ballots.csv with the manifest's rule and policy, by the same
@@ -20,6 +22,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..audit.chain import GENESIS, first_break
+from ..audit.ledger_match import BallotFact, chained_ballots, ledger_mismatches
+from ..tally.ballots_file import BallotsFileError, parse_ballots_csv
 from ..tally.recount import RecountError, recount
 from ..tally.rules import rule_from_dict
 from .bundle_format import FORMAT, MANIFEST, SIGNATURE
@@ -76,19 +80,26 @@ def _check_files(listing, files: dict[str, bytes]) -> list[str]:
     return problems
 
 
-def _check_audit(data: bytes | None, expected) -> list[str]:
-    if data is None:
-        return []
-    if not isinstance(expected, dict):
-        return [f"{MANIFEST}：缺少审计链信息（audit）"]
+def _audit_events(data: bytes) -> tuple[list[dict], list[str]]:
     events = []
     for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
         try:
             events.append(json.loads(line))
         except json.JSONDecodeError:
-            return [f"audit.jsonl 第{number}行：不是有效的 JSON"]
+            return [], [f"audit.jsonl 第{number}行：不是有效的 JSON"]
     if not all(isinstance(e, dict) for e in events):
-        return ["audit.jsonl：每行应是一条审计记录（JSON 对象）"]
+        return [], ["audit.jsonl：每行应是一条审计记录（JSON 对象）"]
+    return events, []
+
+
+def _check_audit(data: bytes | None, expected) -> list[str]:
+    if data is None:
+        return []
+    if not isinstance(expected, dict):
+        return [f"{MANIFEST}：缺少审计链信息（audit）"]
+    events, problems = _audit_events(data)
+    if problems:
+        return problems
     try:
         problem = first_break(events)
     except (KeyError, TypeError, ValueError):
@@ -120,6 +131,23 @@ def _check_attachments(files: dict[str, bytes]) -> list[str]:
             if data is not None and hashlib.sha256(data).hexdigest() != attachment.get("sha256"):
                 problems.append(f"{attachment['file']}：与公示 {name} 中记录的附件哈希不符")
     return problems
+
+
+def _check_ledger(files: dict[str, bytes], manifest: dict) -> list[str]:
+    """ballots.csv and the round's `ballot_cast` events of audit.jsonl, one to one by receipt."""
+    if "ballots.csv" not in files or "audit.jsonl" not in files:
+        return []
+    round_id = manifest.get("round", {}).get("id") if isinstance(manifest.get("round"), dict) else None
+    events, problems = _audit_events(files["audit.jsonl"])
+    try:
+        rows = parse_ballots_csv(files["ballots.csv"])
+    except BallotsFileError:
+        return []  # the recount names the file's problems
+    if problems or not isinstance(round_id, int):
+        return []  # already reported by the chain's check, or the manifest's format
+    ledger = [BallotFact(r.receipt, r.household_id, r.seq, r.channel, r.choice) for r in rows]
+    problems = ledger_mismatches(ledger, chained_ballots(events, round_id))
+    return [f"ballots.csv / audit.jsonl：{line}" for line in problems]
 
 
 def _check_recount(files: dict[str, bytes], manifest: dict) -> list[str]:
@@ -167,5 +195,6 @@ def verify_bundle(data: bytes, public_key: Ed25519PublicKey) -> list[str]:
     problems += _check_audit(files.get("audit.jsonl"), manifest.get("audit"))
     problems += _check_roll(files.get("roster.csv"), manifest.get("roll_sha256"))
     problems += _check_attachments(files)
+    problems += _check_ledger(files, manifest)
     problems += _check_recount(files, manifest)
     return problems

@@ -2,7 +2,8 @@
 
 Columns (English or Chinese headers, any order, case-insensitive English):
 building/楼幢, unit/单元, room/室号, choice/表决意见, channel/渠道, cast_at/表决时间,
-and optionally status/状态, receipt/回执码. Unknown columns are ignored.
+and optionally status/状态, receipt/回执码, household_id/房屋编号, seq/序号. Unknown
+columns are ignored.
 
 - choice: agree/disagree/abstain or 同意/不同意/弃权;
 - channel: online/paper/proxy or 线上/纸质/委托;
@@ -11,6 +12,9 @@ and optionally status/状态, receipt/回执码. Unknown columns are ignored.
   workers in China, and China has had no daylight saving since 1991, so the
   reading is unambiguous. The writer always emits the offset.
 - status: empty, counted, duplicate, superseded, pending_confirmation, rejected.
+- household_id, seq: the service's unit id and the voter's sequence number (1 for the
+  first ballot, 2 for the next…), which its audit chain records for each receipt; empty
+  or absent in a file typed by hand. A recount ignores them.
 
 Rows are numbered as in a spreadsheet: the header is row 1. Errors name the
 column by its canonical English name and carry a Chinese message; every
@@ -30,10 +34,11 @@ from .tally import CHANNELS, CHOICES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REQUIRED = ("building", "unit", "room", "choice", "channel", "cast_at")
-OPTIONAL = ("status", "receipt")
+OPTIONAL = ("status", "receipt", "household_id", "seq")
 COLUMNS = REQUIRED + OPTIONAL
 CHINESE = {"building": "楼幢", "unit": "单元", "room": "室号", "choice": "表决意见",
-           "channel": "渠道", "cast_at": "表决时间", "status": "状态", "receipt": "回执码"}
+           "channel": "渠道", "cast_at": "表决时间", "status": "状态", "receipt": "回执码",
+           "household_id": "房屋编号", "seq": "序号"}
 _HEADERS = {**{c: c for c in COLUMNS}, **{zh: c for c, zh in CHINESE.items()}}
 # The codes, or the words the reports print for them.
 _CHOICES = {**{c: c for c in CHOICES}, **{CHOICE_ZH[c]: c for c in CHOICES}}
@@ -58,6 +63,8 @@ class BallotRow:
     cast_at: datetime
     status: str = ""
     receipt: str = ""
+    household_id: int | None = None
+    seq: int | None = None
 
     @property
     def label(self) -> str:
@@ -162,6 +169,11 @@ def _parse_row(number: int, cells: list[str], positions: dict[str, int], errors:
     if values["status"] not in STATUSES:
         errors.append((number, "status", f"状态“{status}”无法识别，应为 {'/'.join(sorted(STATUSES - {''}))} 或留空"))
     values["receipt"] = get("receipt")
+    for name in ("household_id", "seq"):
+        text = get(name)
+        values[name] = int(text) if text.isascii() and text.isdigit() else None
+        if text and values[name] is None:
+            errors.append((number, name, f"{CHINESE[name]}“{text}”应为正整数或留空"))
     return BallotRow(row=number, **values)
 
 
@@ -199,15 +211,20 @@ def _export_cell(value: str) -> str:
     return "'" + value if value[:1] in _FORMULA_START else value
 
 
+def _number(value: int | None) -> str:
+    return "" if value is None else str(value)
+
+
 def write_ballots_csv(rows) -> bytes:
     """Canonical BALLOTS.csv: UTF-8 with BOM (Excel opens it correctly), English
-    headers incl. status and receipt, cast_at ISO 8601 with offset. Parsing the
-    output gives the same rows back (row numbers renumbered from 2)."""
+    headers incl. status, receipt, household_id and seq (empty when None), cast_at
+    ISO 8601 with offset. Parsing the output gives the same rows back (row numbers
+    renumbered from 2)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for r in rows:
         writer.writerow([_export_cell(r.building), _export_cell(r.unit), _export_cell(r.room),
                          r.choice, r.channel, r.cast_at.isoformat(), r.status,
-                         _export_cell(r.receipt)])
+                         _export_cell(r.receipt), _number(r.household_id), _number(r.seq)])
     return out.getvalue().encode("utf-8-sig")
