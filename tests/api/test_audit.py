@@ -1,11 +1,11 @@
 """The audit log: every state change appended to its estate's hash chain, tamper-evident."""
 import threading
-from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from tests.audit_helpers import triggers_off
 from tests.factories import make_estate, make_user
 from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
 from voting.audit.cli import verify_chain
@@ -19,24 +19,6 @@ def clock(app):
     app.config["CLOCK_OVERRIDE"] = clock
     yield clock
     app.config.pop("CLOCK_OVERRIDE", None)
-
-
-@contextmanager
-def triggers_off(db):
-    """Step around the append-only triggers, as an attacker with database access would."""
-    conn = db.session.connection()
-    if conn.dialect.name == "postgresql":
-        conn.execute(text("SET LOCAL session_replication_role = replica"))
-        yield conn
-    else:
-        saved = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type='trigger' "
-                                  "AND tbl_name='audit_events'")).all()
-        for name, _ in saved:
-            conn.execute(text(f'DROP TRIGGER "{name}"'))
-        yield conn
-        for _, sql in saved:
-            conn.execute(text(sql))
-    db.session.commit()
 
 
 def verify(app, estate_id):
