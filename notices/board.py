@@ -2,13 +2,16 @@
 
 Shows what an estate has published, nothing else: no staff names, no roll, no
 personal data. The files of a notice are served from here too, since a
-published notice is public by design.
+published notice is public by design. The estate's page also lists the signed
+checkpoints of its audit chain (voting.audit.checkpoints), so that residents and the
+street office can keep copies the database administrator cannot recall.
 """
 from flask import Blueprint, abort, render_template
 
 from notices.operations import newest_versions
 from voting import clock
 from voting.attachments.operations import attachment_of, attachment_response, attachments_of
+from voting.audit.checkpoints import estate_checkpoints
 from voting.calendar.calendar_store import load_calendar
 from voting.china_time import cst_today
 from voting.extensions import db
@@ -42,7 +45,8 @@ def estate_board(estate_id):
     # One entry per correction chain: the newest version, which is the one in force.
     entries = [_summary(n, today, calendar) for n in newest_versions(estate_notices(estate.id))]
     groups = {phase: [e for e in entries if e["phase"] == phase] for phase in ("current", "upcoming", "ended")}
-    return render_template("notices/board_estate.html", estate=estate, groups=groups, today=today)
+    return render_template("notices/board_estate.html", estate=estate, groups=groups, today=today,
+                           checkpoints=estate_checkpoints(estate.id))
 
 
 @bp.route("/board/notices/<int:notice_id>")

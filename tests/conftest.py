@@ -103,7 +103,7 @@ def clean_state(app):
         _db.session.remove()
         tables = [t.name for t in reversed(_db.metadata.sorted_tables)]
         with _db.engine.connect() as conn:
-            # The audit log and the ledger refuse deletion by trigger; only the test harness steps around it.
+            # The audit log, its checkpoints and the ledger refuse deletion by trigger; only the test harness steps around it.
             if conn.dialect.name == "postgresql":
                 conn.execute(text("SET LOCAL session_replication_role = replica"))
                 conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))

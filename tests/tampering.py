@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 
 @contextmanager
-def triggers_off(db, tables=("audit_events",)):
+def triggers_off(db, tables=("audit_events", "audit_checkpoints")):
     """Step around the append-only triggers of `tables` (all of them on PostgreSQL), then commit."""
     conn = db.session.connection()
     if conn.dialect.name == "postgresql":

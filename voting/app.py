@@ -15,6 +15,7 @@ from .accounts.api import blp as auth_api
 from .accounts.cli import users_cli
 from .accounts.pages import bp as account_pages
 from .api_docs import ErrorSchema, SharedResponses
+from .audit.api import blp as audit_api
 from .audit.cli import audit_cli
 from .ballots.api import ballots_blp as ballots_api, links_blp as links_api
 from .ballots.link_pages import bp as link_pages
@@ -87,7 +88,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RecordIdConverter  # before any rule: ids past the database's range are 404
     for blp in (auth_api, estates_api, proposals_api, rounds_api, notices_api, calendar_api, links_api, ballots_api,
-                paper_api, progress_api, sms_api, sms_codes_api):
+                paper_api, progress_api, sms_api, sms_codes_api, audit_api):
         ext.api.register_blueprint(blp)
         ext.csrf.exempt(blp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(account_pages)

@@ -1,7 +1,7 @@
 """Secrets the service generates for itself, kept in the instance folder (which git ignores).
 
 Pure apart from the file system: no Flask. Used for the session key (voting.config)
-and the evidence signing key (voting.evidence.signing) when none is configured.
+and the evidence signing key (voting.audit.signing) when none is configured.
 """
 import os
 from pathlib import Path

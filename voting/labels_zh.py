@@ -21,6 +21,7 @@ Ballots
 Rounds and the tally
 - ROUND_STATUS_ZH: round, proposal and street-dashboard pages, report, refusals.
 - ROUND_ACTION_ZH, DIRECTION_ZH: the round page's timeline (三上三下) and the report's.
+- CHECKPOINT_REASON_ZH: why an audit-chain checkpoint was signed, on the public board.
 - FIGURE_ZH: the tally's figures on the round page, report (PDF, XLSX, CSV), CLI summary.
 - MEASURE_ZH, MEASURE_UNIT_ZH: check titles, units on the progress page, report, CLI summary.
 - CHECK_PART_ZH: the two sides of a check, through `check_title_zh` (round, progress
@@ -52,6 +53,8 @@ ROUND_STATUS_ZH = {"draft": "草稿", "open": "表决中", "closed": "已截止"
 ROUND_ACTION_ZH = {"created": "创建", "opened": "开始表决（一上：征集意见）", "closed": "截止计票",
                    "result_published": "公布结果并答复意见（一下）", "notice_published": "发布公示"}
 DIRECTION_ZH = {"up": "上", "down": "下"}
+CHECKPOINT_REASON_ZH = {"round_opened": "开始表决时", "round_closed": "截止计票时", "round_result_published": "公布结果时",
+                        "daily": "表决期间每日"}
 # In the tally's order; "total" is the frozen roll's, hence 名册合计 rather than a bare 总计.
 FIGURE_ZH = {"total": "名册合计", "participating": "参与表决", **CHOICE_ZH, "not_voted": "未表决"}
 MEASURE_ZH = {"heads": "人数", "area": "专有部分面积"}  # the law's words (民法典第二百七十八条)

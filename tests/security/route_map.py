@@ -30,6 +30,7 @@ PUBLIC = {
     "sms_webhooks.status_callback": "Twilio delivery status (X-Twilio-Signature checked)",
     "sms_webhooks.inbound": "Twilio inbound replies, STOP (X-Twilio-Signature checked)",
     "evidence.PublicKey": "the evidence bundles' Ed25519 public key",
+    "audit.EstateCheckpoint": "an estate chain's latest signed checkpoint (length, head hash, signature)",
 }
 # Staff endpoints that only the district may use: others get 403, not 404 (nothing is hidden).
 DISTRICT_ONLY = {"calendar_pages.calendar_page", "calendar_pages.calendar_load", "calendar_api.CalendarYearItem"}

@@ -9,6 +9,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from voting.audit.chain import GENESIS, event_hash
+from voting.audit.keys import key_fingerprint
 from voting.evidence.bundle_format import FORMAT, audit_jsonl, canonical_json, pack, tally_json
 from voting.evidence.bundle_verify import verify_bundle
 from voting.tally.recount import recount
@@ -50,7 +51,8 @@ def make_bundle(key, *, rule=None, events=None, files=None, fields=None) -> byte
     manifest = {"format": FORMAT, "rule": rule.to_dict(), "policy": "first",
                 "roll_sha256": hashlib.sha256(ROSTER).hexdigest(),
                 "audit": {"chain": "estate:1", "length": len(events),
-                          "head": events[-1]["hash"] if events else GENESIS}}
+                          "head": events[-1]["hash"] if events else GENESIS},
+                "signing_key_sha256": key_fingerprint(key.public_key())}
     manifest.update(fields or {})
     return pack(content, manifest, key, AT)[0]
 

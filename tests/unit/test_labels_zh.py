@@ -13,6 +13,8 @@ import pytest
 from notices.operations import notice_phase
 from voting import labels_zh
 from voting.attachments.images import PURPOSES
+from voting.audit.checkpoints import DAILY
+from voting.audit.process_record import CHECKPOINTED_STEPS
 from voting.ballots.casting import ballot_standing
 from voting.estates.eras import ELIGIBILITIES, ERAS, eligibility, era_for
 from voting.models.accounts import ROLES
@@ -72,6 +74,7 @@ CODES = {  # each table → the codes the service stores, computes or writes
     "ROUND_STATUS_ZH": set(ROUND_STATUSES),
     "ROUND_ACTION_ZH": ACTIONS,
     "DIRECTION_ZH": DIRECTIONS,
+    "CHECKPOINT_REASON_ZH": {f"round_{step}" for step in CHECKPOINTED_STEPS} | {DAILY},
     "FIGURE_ZH": _figures(),
     "MEASURE_ZH": set(MEASURES),
     "MEASURE_UNIT_ZH": set(MEASURES),

@@ -5,14 +5,14 @@ from flask_smorest import Blueprint, abort
 
 from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import round_or_404
+from ..audit.keys import key_fingerprint, public_key_pem
+from ..audit.signing import signing_key
 from ..china_time import cst_today
 from ..clock import now
 from ..extensions import db
 from ..models.rounds import Round
 from .exports import NOT_FROZEN_ZH, REPORT_FORMATS, export_bundle, export_report, street_export
-from .keys import key_fingerprint, public_key_pem
 from .schemas import StreetSchema, StreetSummarySchema
-from .signing import signing_key
 from .street_dashboard import street_or_404, street_summary, visible_streets
 
 blp = Blueprint("evidence", __name__, url_prefix="/api/v1", description="计票报告、证据包与验证公钥")

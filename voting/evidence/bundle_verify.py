@@ -1,12 +1,15 @@
 """Verify an evidence bundle (pure: zip bytes and a public key in, a list of problems out).
 
 An empty list means everything holds:
-- manifest.sig is a valid Ed25519 signature of the exact manifest.json bytes under the key;
+- manifest.sig is a valid Ed25519 signature of the exact manifest.json bytes under the key,
+  and the manifest's signing_key_sha256 names that very key;
 - the zip holds exactly the files the manifest lists (none missing, none extra), each
   with the listed size and SHA-256, and each readable (zip CRC);
 - audit.jsonl is an unbroken hash chain from GENESIS whose length and head are the manifest's;
 - every ballot of ballots.csv is one `ballot_cast` event of the round in audit.jsonl and
   back (receipt, household, sequence number, channel, choice: audit.ledger_match);
+- every checkpoint under checkpoints/, and the one the caller kept (if given), is signed by
+  the key and extended by audit.jsonl (bundle_checkpoints);
 - roster.csv is the roll frozen when voting opened (its SHA-256 is the manifest's roll_sha256);
 - notice attachments have the SHA-256 their notice records;
 - recounting roster.csv + ballots.csv with the manifest's rule and policy, by the same
@@ -22,12 +25,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..audit.chain import GENESIS, first_break
-from ..audit.ledger_match import BallotFact, chained_ballots, ledger_mismatches
-from ..tally.ballots_file import BallotsFileError, parse_ballots_csv
 from ..tally.recount import RecountError, recount
 from ..tally.rules import rule_from_dict
+from ..audit.ledger_match import BallotFact, chained_ballots, ledger_mismatches
+from ..tally.ballots_file import BallotsFileError, parse_ballots_csv
+from .bundle_checkpoints import bundle_checkpoint_problems, kept_checkpoint_problems
 from .bundle_format import FORMAT, MANIFEST, SIGNATURE
-from .keys import key_fingerprint
+from ..audit.keys import key_fingerprint
 
 
 def read_members(data: bytes) -> tuple[dict[str, bytes], list[str]]:
@@ -63,6 +67,14 @@ def _check_signature(manifest: bytes, signature: bytes | None, key: Ed25519Publi
     return []
 
 
+def _check_key(manifest: dict, key: Ed25519PublicKey) -> list[str]:
+    claimed, used = manifest.get("signing_key_sha256"), key_fingerprint(key)
+    if claimed == used:
+        return []
+    return [f"{MANIFEST}：清单声明的签名公钥指纹 {claimed} 与校验所用公钥指纹 {used} 不符"
+            "——请用服务公布的公钥校验"]
+
+
 def _check_files(listing, files: dict[str, bytes]) -> list[str]:
     if not isinstance(listing, list) or not all(isinstance(f, dict) and isinstance(f.get("name"), str)
                                                 for f in listing):
@@ -81,6 +93,7 @@ def _check_files(listing, files: dict[str, bytes]) -> list[str]:
 
 
 def _audit_events(data: bytes) -> tuple[list[dict], list[str]]:
+    """The records of audit.jsonl, or the first reason they cannot be read."""
     events = []
     for number, line in enumerate(data.decode("utf-8", errors="replace").splitlines(), start=1):
         try:
@@ -92,24 +105,36 @@ def _audit_events(data: bytes) -> tuple[list[dict], list[str]]:
     return events, []
 
 
-def _check_audit(data: bytes | None, expected) -> list[str]:
+def _check_audit(data: bytes | None, expected) -> tuple[list[dict] | None, list[str]]:
+    """(the events of audit.jsonl if it is an intact chain matching the manifest, else None; problems)."""
     if data is None:
-        return []
+        return None, []
     if not isinstance(expected, dict):
-        return [f"{MANIFEST}：缺少审计链信息（audit）"]
+        return None, [f"{MANIFEST}：缺少审计链信息（audit）"]
     events, problems = _audit_events(data)
     if problems:
-        return problems
+        return None, problems
     try:
         problem = first_break(events)
     except (KeyError, TypeError, ValueError):
         problem = "记录缺少必需的字段"
     if problem:
-        return [f"audit.jsonl：审计链断裂——{problem}"]
+        return None, [f"audit.jsonl：审计链断裂——{problem}"]
     head = events[-1]["hash"] if events else GENESIS
     if head != expected.get("head") or len(events) != expected.get("length"):
-        return [f"audit.jsonl：链头哈希或记录条数与清单不符（清单 {expected.get('length')} 条，实际 {len(events)} 条）"]
-    return []
+        return None, [f"audit.jsonl：链头哈希或记录条数与清单不符（清单 {expected.get('length')} 条，"
+                      f"实际 {len(events)} 条）"]
+    return events, []
+
+
+def _check_checkpoints(files: dict[str, bytes], events: list[dict] | None, manifest: dict,
+                       key: Ed25519PublicKey, kept: dict | None) -> list[str]:
+    if events is None:
+        return ["检查点：audit.jsonl 缺失或不完整，无法与检查点比对"] if kept is not None else []
+    problems = bundle_checkpoint_problems(files, events, manifest, key)
+    if kept is not None:
+        problems += kept_checkpoint_problems(kept, events, manifest, key)
+    return problems
 
 
 def _check_roll(data: bytes | None, roll_sha256) -> list[str]:
@@ -131,23 +156,6 @@ def _check_attachments(files: dict[str, bytes]) -> list[str]:
             if data is not None and hashlib.sha256(data).hexdigest() != attachment.get("sha256"):
                 problems.append(f"{attachment['file']}：与公示 {name} 中记录的附件哈希不符")
     return problems
-
-
-def _check_ledger(files: dict[str, bytes], manifest: dict) -> list[str]:
-    """ballots.csv and the round's `ballot_cast` events of audit.jsonl, one to one by receipt."""
-    if "ballots.csv" not in files or "audit.jsonl" not in files:
-        return []
-    round_id = manifest.get("round", {}).get("id") if isinstance(manifest.get("round"), dict) else None
-    events, problems = _audit_events(files["audit.jsonl"])
-    try:
-        rows = parse_ballots_csv(files["ballots.csv"])
-    except BallotsFileError:
-        return []  # the recount names the file's problems
-    if problems or not isinstance(round_id, int):
-        return []  # already reported by the chain's check, or the manifest's format
-    ledger = [BallotFact(r.receipt, r.household_id, r.seq, r.channel, r.choice) for r in rows]
-    problems = ledger_mismatches(ledger, chained_ballots(events, round_id))
-    return [f"ballots.csv / audit.jsonl：{line}" for line in problems]
 
 
 def _check_recount(files: dict[str, bytes], manifest: dict) -> list[str]:
@@ -175,8 +183,28 @@ def _check_recount(files: dict[str, bytes], manifest: dict) -> list[str]:
     return []
 
 
-def verify_bundle(data: bytes, public_key: Ed25519PublicKey) -> list[str]:
-    """Every problem found in the bundle `data` under `public_key`; [] when it verifies."""
+def _check_ledger(files: dict[str, bytes], manifest: dict) -> list[str]:
+    """ballots.csv and the round's `ballot_cast` events of audit.jsonl, one to one by receipt."""
+    if "ballots.csv" not in files or "audit.jsonl" not in files:
+        return []
+    round_id = manifest.get("round", {}).get("id") if isinstance(manifest.get("round"), dict) else None
+    events, problems = _audit_events(files["audit.jsonl"])
+    try:
+        rows = parse_ballots_csv(files["ballots.csv"])
+    except BallotsFileError:
+        return []  # the recount names the file's problems
+    if problems or not isinstance(round_id, int):
+        return []  # already reported by the chain's check, or the manifest's format
+    ledger = [BallotFact(r.receipt, r.household_id, r.seq, r.channel, r.choice) for r in rows]
+    problems = ledger_mismatches(ledger, chained_ballots(events, round_id))
+    return [f"ballots.csv / audit.jsonl：{line}" for line in problems]
+
+
+def verify_bundle(data: bytes, public_key: Ed25519PublicKey, checkpoint: dict | None = None) -> list[str]:
+    """Every problem found in the bundle `data` under `public_key`; [] when it verifies.
+
+    `checkpoint`: a checkpoint kept from earlier (checkpoint_format.load_checkpoint), which
+    the bundle's audit.jsonl must extend."""
     files, problems = read_members(data)
     if not files and problems:
         return problems
@@ -184,17 +212,22 @@ def verify_bundle(data: bytes, public_key: Ed25519PublicKey) -> list[str]:
     signature = files.pop(SIGNATURE, None)
     if manifest_bytes is None:
         return problems + [f"{MANIFEST}：证据包中缺少清单"]
-    problems += _check_signature(manifest_bytes, signature, public_key)
+    signature_problems = _check_signature(manifest_bytes, signature, public_key)
+    problems += signature_problems
     try:
         manifest = json.loads(manifest_bytes)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return problems + [f"{MANIFEST}：不是有效的 JSON"]
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         return problems + [f"{MANIFEST}：不是本系统的证据包清单（format 应为 {FORMAT}）"]
+    # A manifest signed by the key it was checked with must also name that key; else it was re-signed.
+    problems += [] if signature_problems else _check_key(manifest, public_key)
     problems += _check_files(manifest.get("files"), files)
-    problems += _check_audit(files.get("audit.jsonl"), manifest.get("audit"))
+    events, audit_problems = _check_audit(files.get("audit.jsonl"), manifest.get("audit"))
+    problems += audit_problems
+    problems += _check_checkpoints(files, events, manifest, public_key, checkpoint)
+    problems += _check_ledger(files, manifest)
     problems += _check_roll(files.get("roster.csv"), manifest.get("roll_sha256"))
     problems += _check_attachments(files)
-    problems += _check_ledger(files, manifest)
     problems += _check_recount(files, manifest)
     return problems

@@ -10,6 +10,8 @@ evidence.zip holds
   tally.json      exactly the tally output (frozen at closing, live while open);
   report.pdf, report.xlsx   the tally report;
   audit.jsonl     the estate's audit chain from its first event to the head;
+  checkpoints/    every signed checkpoint of the chain taken for the round, from its
+                  opening to the bundle's creation, each as published (one JSON file each);
   notices/        each notice of the round (every version) as JSON, and its attachments.
 `bundle_verify.verify_bundle` checks all of it; the layout is in bundle_format (pure).
 """
@@ -25,6 +27,8 @@ from sqlalchemy.orm import undefer
 from voting.models.notices import Notice
 
 from ..audit.chain import GENESIS
+from ..audit.checkpoints import checkpoint_document, round_checkpoints
+from ..audit.keys import key_fingerprint
 from ..audit.log import chain_events, chain_name
 from ..ballots.ledger_export import ballots_csv
 from ..china_time import CST
@@ -37,7 +41,6 @@ from ..rounds.cast_gate import enter_exclusive
 from ..rounds.frozen_roll import frozen_roster_csv, roll_entries
 from ..rounds.round_tally import round_rule, round_tally
 from .bundle_format import FORMAT, audit_jsonl, canonical_json, pack, tally_json
-from .keys import key_fingerprint
 from .report_data import round_notices_with_plan, round_report
 from .report_pdf import report_pdf
 from .report_tables import report_xlsx
@@ -109,6 +112,8 @@ def build_bundle(round_: Round, now: datetime, key: Ed25519PrivateKey) -> Bundle
         "report.pdf": report_pdf(report),
         "report.xlsx": report_xlsx(report),
         "audit.jsonl": audit_jsonl(events),
+        **{f"checkpoints/checkpoint-{c.id}.json": canonical_json(checkpoint_document(c))
+           for c in round_checkpoints(round_.id, now)},
         **notice_files(round_notices_with_plan(round_)),
     }
     fields = {

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from flask import Response
 
 from ..audit.log import record as audit
+from ..audit.signing import signing_key
 from ..china_time import CST
 from ..extensions import db
 from ..models.accounts import StaffUser
@@ -21,7 +22,6 @@ from .evidence_bundle import build_bundle
 from .report_data import round_report
 from .report_pdf import report_pdf
 from .report_tables import csv_bytes, report_csv, report_xlsx, xlsx_bytes
-from .signing import signing_key
 from .street_dashboard import summary_table
 
 REPORT_FORMATS = {

@@ -6,7 +6,7 @@ rows are the shared vocabulary and only foundation modules are imported from her
 """
 from .accounts import StaffUser  # noqa: F401
 from .attachments import Attachment  # noqa: F401
-from .audit import AuditChain, AuditEvent  # noqa: F401
+from .audit import AuditChain, AuditCheckpoint, AuditEvent  # noqa: F401
 from .ballots import Ballot, PaperConfirmation, PaperEntry, VotingToken  # noqa: F401
 from .calendar import CalendarYear  # noqa: F401
 from .estates import Building, Community, Estate, Household, RosterImport, Street, Voter  # noqa: F401

@@ -1,6 +1,6 @@
-"""Audit events and the head of each chain (the row appends lock)."""
+"""Audit events, the head of each chain (the row appends lock), and the chain's signed checkpoints."""
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -46,3 +46,26 @@ class AuditEvent(db.Model):
         return {"chain": self.chain, "seq": self.seq, "at": self.at.isoformat(), "actor": self.actor,
                 "action": self.action, "subject": self.subject, "data": json.loads(self.data),
                 "prev_hash": self.prev_hash, "hash": self.hash}
+
+
+class AuditCheckpoint(db.Model):
+    """A signed statement of an estate chain's length and head (voting.audit.checkpoint_format).
+
+    Append-only like the events (triggers refuse UPDATE and DELETE). Written at the round's
+    transitions and by the daily `audit checkpoint` command; `daily_on` (CST date) is set
+    only by the latter, so the unique key makes that command one per estate and day.
+    """
+
+    __tablename__ = "audit_checkpoints"
+    __table_args__ = (UniqueConstraint("estate_id", "daily_on"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id"), index=True)
+    chain: Mapped[str] = mapped_column(String(40))
+    length: Mapped[int]
+    head_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(String(30))  # round_opened, round_closed, round_result_published, daily
+    daily_on: Mapped[date | None]
+    signing_key_sha256: Mapped[str] = mapped_column(String(64))
+    signature: Mapped[str] = mapped_column(String(128))  # hex of the raw 64-byte Ed25519 signature

@@ -1,4 +1,4 @@
-"""The service's Ed25519 key for signing evidence manifests.
+"""The service's Ed25519 key: it signs evidence manifests and the audit chain's checkpoints.
 
 Where the private key comes from, first match wins:
 1. `EVIDENCE_PRIVATE_KEY` (app config, else environment): the PKCS#8 PEM text;

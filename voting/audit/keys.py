@@ -1,4 +1,4 @@
-"""Ed25519 keys of the evidence signature as bytes and fingerprints (pure: the offline verifier uses it)."""
+"""Ed25519 keys of the service's signatures as bytes and fingerprints (pure: the offline verifiers use it)."""
 import hashlib
 
 from cryptography.hazmat.primitives import serialization
