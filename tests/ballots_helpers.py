@@ -49,10 +49,10 @@ def page_csrf(html: str) -> str:
     return match.group(1)
 
 
-def second_worker(client, username: str = "sq-checker") -> dict:
-    """Bearer headers of another community worker of 和睦社区 (made on first use)."""
+def second_worker(client, username: str = "sq-checker", role: str = "community") -> dict:
+    """Bearer headers of another worker of 和睦社区 (or, role "street", of 和睦街道), made on first use."""
     if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is None:
-        make_user("community", "和睦街道", "和睦社区", username=username)
+        make_user(role, "和睦街道", "和睦社区" if role == "community" else None, username=username)
     return api_token(client, username)
 
 

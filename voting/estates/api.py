@@ -6,8 +6,10 @@ from flask_smorest import Blueprint
 from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..extensions import db
+from ..privacy import mask_phone_digits
 from ..refusal_answers import abort_refused
 from .operations import EstateError, active_households, create_estate, estate_view, estate_views
+from .phone_secrecy import digits_hidden
 from .roster_service import RosterRefused, export_roster, import_roster
 from .schemas import (EstateCreatedSchema, EstateCreateSchema, EstateSchema, HouseholdQuerySchema, HouseholdSchema,
                       RosterExportQuerySchema, RosterResultSchema, RosterUploadSchema)
@@ -76,7 +78,10 @@ class RosterExport(MethodView):
     def get(self, query, estate_id):
         """The roll as CSV (UTF-8 with BOM); names and phones masked unless full=true."""
         estate = estate_or_404(current_staff(), estate_id)
-        body, filename = export_roster(estate, current_staff(), full=query["full"])
+        try:
+            body, filename = export_roster(estate, current_staff(), full=query["full"])
+        except RosterRefused as exc:
+            abort_refused(exc)
         db.session.commit()
         return Response(body, mimetype="text/csv", headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
@@ -91,15 +96,18 @@ class Households(MethodView):
     def get(self, query, estate_id):
         """The current roll: one row per exclusive unit."""
         estate = estate_or_404(current_staff(), estate_id)
-        return [household_view(h) for h in active_households(estate.id, query.get("building"))]
+        hidden = digits_hidden(estate.id, current_staff())
+        return [household_view(h, hidden) for h in active_households(estate.id, query.get("building"))]
 
 
-def household_view(h) -> dict:
+def household_view(h, hide_digits: bool = False) -> dict:
+    """A household as the API shows it; phones without their last digits while those are a round's secret."""
     voter = h.voter
+    phones = list(voter.phone_list) if voter else []
     return {
         "id": h.id, "building": h.building.name, "unit": h.unit, "room": h.room,
         "area": f"{h.area:.2f}", "area_source": h.area_source, "provisional_area": h.provisional_area,
         "status": h.status, "owner_key": voter.owner_key if voter else "",
-        "owner_name": voter.name if voter else "", "phones": list(voter.phone_list) if voter else [],
+        "owner_name": voter.name if voter else "", "phones": [mask_phone_digits(p) for p in phones] if hide_digits else phones,
         "co_owners": [n for n in h.co_owners.split(";") if n],
     }

@@ -103,4 +103,4 @@ class BallotConfirmation(db.Model):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
     ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), unique=True)
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    messages: Mapped[int]  # texts queued (0: no textable phone, or every number opted out)
+    messages: Mapped[int]  # textable phones on the roll (0: none; opted-out numbers are skipped by the outbox)

@@ -8,17 +8,22 @@ from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..clock import now
 from ..extensions import db
 from ..models.sms import OutboxMessage
-from ..privacy import mask_phone
+from ..estates.phone_secrecy import digits_hidden, phone_for
+from ..ballots.vote_requests import client_address
 from ..refusal_answers import abort_refused
+from .ballot_confirmations import ConfirmationRefused, set_confirmation_texts
 from .round_messages import SmsRefused, queue_reminders, queue_results, resend, resendable
-from .schemas import MessageSchema, OutboxQuerySchema, OutboxSchema, QueueReportSchema, ReminderSchema
+from .schemas import (ConfirmationTextsSchema, MessageSchema, OutboxQuerySchema, OutboxSchema, QueueReportSchema,
+                      ReminderSchema)
 
 blp = Blueprint("sms", __name__, url_prefix="/api/v1", description="短信：表决提醒、结果通知、发件箱")
 
 
-def message_view(message: OutboxMessage) -> dict:
+def message_view(message: OutboxMessage, hide_digits: bool = False) -> dict:
+    """An outbox row as staff see it; `hide_digits` while the estate's phone4 round is open (phone_secrecy.py)."""
     return {"id": message.id, "kind": message.kind, "round_id": message.round_id,
-            "household_id": message.household_id, "to": mask_phone(message.to_phone), "text": message.display_body,
+            "household_id": message.household_id, "to": phone_for(message.to_phone, hide_digits),
+            "text": message.display_body,
             "state": message.state, "provider_status": message.provider_status, "attempts": message.attempts,
             "next_attempt_at": message.next_attempt_at if message.state == "pending" else None,
             "error": message.error, "backend": message.backend, "provider_sid": message.provider_sid,
@@ -26,8 +31,9 @@ def message_view(message: OutboxMessage) -> dict:
             "created_at": message.created_at, "sent_at": message.sent_at}
 
 
-def outbox(where, state: str | None = None, kind: str | None = None, limit: int = 500) -> dict:
-    """The newest messages matching `where` and the count per state of all of them."""
+def outbox(where, state: str | None = None, kind: str | None = None, limit: int = 500,
+           hide_digits: bool = False) -> dict:
+    """The newest messages matching `where` (of one estate) and the count per state of all of them."""
     summary = dict(db.session.execute(select(OutboxMessage.state, func.count(OutboxMessage.id))
                                       .where(*where).group_by(OutboxMessage.state)).all())
     query = select(OutboxMessage).where(*where)
@@ -36,7 +42,7 @@ def outbox(where, state: str | None = None, kind: str | None = None, limit: int 
     if kind:
         query = query.where(OutboxMessage.kind == kind)
     messages = db.session.scalars(query.order_by(OutboxMessage.id.desc()).limit(limit))
-    return {"summary": summary, "messages": [message_view(m) for m in messages]}
+    return {"summary": summary, "messages": [message_view(m, hide_digits) for m in messages]}
 
 
 def message_or_404(message_id: int) -> OutboxMessage:
@@ -66,6 +72,26 @@ class RoundReminders(MethodView):
         return report.as_dict()
 
 
+@blp.route("/rounds/<int:round_id>/sms/confirmations")
+class RoundConfirmationTexts(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(ConfirmationTextsSchema)
+    @blp.response(200, ConfirmationTextsSchema)
+    @blp.alt_response(403, description="社区工作者不能关闭")
+    @blp.alt_response(422, description="关闭时未填写原因")
+    def put(self, data, round_id):
+        """Turn the round's confirmation texts (after each counted ballot) on or off; off needs a reason."""
+        round_ = round_or_404(round_id)
+        try:
+            set_confirmation_texts(round_, data["enabled"], data["reason"], current_staff(), now(),
+                                   client_address())
+        except ConfirmationRefused as exc:
+            abort_refused(exc)
+        db.session.commit()
+        return {"enabled": round_.confirmation_texts, "reason": data["reason"]}
+
+
 @blp.route("/rounds/<int:round_id>/sms/results")
 class RoundResults(MethodView):
     decorators = [api_login_required]
@@ -93,7 +119,8 @@ class RoundOutbox(MethodView):
     def get(self, query, round_id):
         """The round's messages, newest first, with their state (numbers masked)."""
         round_ = round_or_404(round_id)
-        return outbox((OutboxMessage.round_id == round_.id,), **query)
+        return outbox((OutboxMessage.round_id == round_.id,), **query,
+                      hide_digits=digits_hidden(round_.estate_id, current_staff()))
 
 
 @blp.route("/estates/<int:estate_id>/sms")
@@ -105,7 +132,8 @@ class EstateOutbox(MethodView):
     def get(self, query, estate_id):
         """The estate's messages (every round, and one-time codes), newest first."""
         estate = estate_or_404(current_staff(), estate_id)
-        return outbox((OutboxMessage.estate_id == estate.id,), **query)
+        return outbox((OutboxMessage.estate_id == estate.id,), **query,
+                      hide_digits=digits_hidden(estate.id, current_staff()))
 
 
 @blp.route("/sms/messages/<int:message_id>/resend")
@@ -123,4 +151,4 @@ class MessageResend(MethodView):
         except SmsRefused as exc:
             abort_refused(exc)
         db.session.commit()
-        return message_view(new)
+        return message_view(new, digits_hidden(new.estate_id, staff))

@@ -6,10 +6,30 @@ import click
 from flask.cli import AppGroup
 
 from ..clock import now
+from ..extensions import db
+from .ballot_confirmations import queue_confirmations
 from .settings import setting
 from .worker import run_batch, worker_name
 
 sms_cli = AppGroup("sms", help="短信发送（发件箱）")
+
+
+CONFIRM_SWEEP_SECONDS = 30.0
+
+
+def sweep() -> int:
+    """Queue due confirmation texts; commits. Returns how many were queued."""
+    queued = queue_confirmations(now())
+    db.session.commit()
+    if queued:
+        click.echo(f"confirmations queued={queued}")
+    return queued
+
+
+@sms_cli.command("confirmations")
+def confirmations_command():
+    """Queue the texts telling households that a ballot was recorded for them (once; the worker does it too)."""
+    sweep()
 
 
 @sms_cli.command("worker")
@@ -26,8 +46,13 @@ def worker_command(once: bool, batch: int | None):
     # A deploy stops the worker with SIGTERM: end after the current message, not in the middle of it.
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
     click.echo(f"sms worker {name} started")
+    next_sweep = 0.0
     try:
         while not stopping:
+            if time.monotonic() >= next_sweep:
+                # Confirmation texts are queued from the ledger, not by the ballot path (ballot_confirmations.py).
+                sweep()
+                next_sweep = time.monotonic() + CONFIRM_SWEEP_SECONDS
             counts = run_batch(now, worker=name, batch=batch, stopping=lambda: bool(stopping))
             if counts:
                 click.echo(" ".join(f"{k}={v}" for k, v in sorted(counts.items())))

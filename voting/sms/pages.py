@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..clock import now
+from ..estates.phone_secrecy import digits_hidden
 from ..extensions import db
 from ..labels_zh import SMS_KIND_ZH, SMS_PROVIDER_STATUS_ZH, SMS_STATE_ZH
 from ..models.rounds import Round
@@ -26,7 +27,8 @@ def _render(estate, round_=None, rounds=None, status: int = 200):
     state = request.args.get("state") if request.args.get("state") in STATES else None
     return render_template("sms/outbox.html", estate=estate, round=round_, rounds=rounds or [],
                            state=state, console=not twilio_configured(), state_zh=SMS_STATE_ZH, kind_zh=SMS_KIND_ZH,
-                           provider_zh=SMS_PROVIDER_STATUS_ZH, **outbox(where, state=state)), status
+                           provider_zh=SMS_PROVIDER_STATUS_ZH,
+                           **outbox(where, state=state, hide_digits=digits_hidden(estate.id, current_staff()))), status
 
 
 def _report_zh(report) -> str:

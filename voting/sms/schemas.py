@@ -58,3 +58,10 @@ class CodeRequestSchema(ma.Schema):
 class CodeSentSchema(ma.Schema):
     sent_to = ma.fields.String(metadata={"description": "the number, masked"})
     expires_at = ma.fields.AwareDateTime()
+
+
+class ConfirmationTextsSchema(ma.Schema):
+    enabled = ma.fields.Boolean(required=True, metadata={
+        "description": "texts to the household's phones after each counted ballot (default on)"})
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500), metadata={
+        "description": "required to turn them off; recorded in the audit log"})

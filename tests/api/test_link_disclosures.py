@@ -1,0 +1,123 @@
+"""Issue 14: no staff account votes for a resident unseen — every link handed to staff is in the
+audit log, the household is texted after its ballot, and a staff browser cannot vote."""
+import json
+
+import pytest
+from sqlalchemy import select
+
+from tests.ballots_helpers import fetch_links, open_round_with_links, page_csrf, second_worker
+from tests.factories import page_login
+from tests.rounds_helpers import Clock
+from voting.ballots.id_ranges import expand_ranges
+from voting.models.audit import AuditEvent
+from voting.models.sms import OutboxMessage
+from voting.sms.ballot_confirmations import queue_confirmations
+
+REFUSED_ZH = "工作人员账号不能代业主表决"
+
+
+@pytest.fixture
+def clock(app):
+    clock = Clock()
+    app.config["CLOCK_OVERRIDE"] = clock
+    yield clock
+    app.config.pop("CLOCK_OVERRIDE", None)
+
+
+def events(db, action: str) -> list[tuple[str, dict]]:
+    rows = db.session.scalars(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id))
+    return [(event.actor, json.loads(event.data)) for event in rows]
+
+
+def test_a_ballot_through_a_listed_link_leaves_the_disclosure_and_texts_the_household(client, db, clock):
+    opened = open_round_with_links(client, clock)  # worker "sq" lists the round's links through the API
+    (actor, listed), = events(db, "links_disclosed")
+    assert actor == "sq" and (listed["how"], listed["via"], listed["count"]) == ("list", "api", 5)
+    assert sorted(expand_ranges(listed["households"])) == sorted(l["household_id"] for l in opened.links.values())
+
+    link = opened.links["1-1-101"]
+    assert client.post("/api/v1/ballots", json={"token": link["token"], "choice": "disagree"}).status_code == 201
+    assert queue_confirmations(clock.now) == 0  # the household may still change its mind: wait
+    clock.advance(minutes=6)
+    assert queue_confirmations(clock.now) == 1
+    db.session.commit()
+    text, = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "confirmation"))
+    assert (text.to_phone, text.household_id, text.state) == ("+8613812341234", link["household_id"], "pending")
+    assert text.body.startswith("【和睦新村】1-1-101") and "线上" in text.body and "如非本人操作，请联系社区" in text.body
+    assert "不同意" not in text.body and "http" not in text.body  # never the choice, never a link
+    assert queue_confirmations(clock.now) == 0  # told once
+
+
+def test_a_change_of_mind_within_minutes_is_one_text_and_paper_ballots_are_texted_too(app, client, db, clock):
+    opened = open_round_with_links(client, clock, policy="last")
+    app.config["HOTLINE"] = "和睦社区 0571-88886666"
+    try:
+        token = opened.links["1-1-101"]["token"]
+        assert client.post("/api/v1/ballots", json={"token": token, "choice": "agree"}).status_code == 201
+        clock.advance(minutes=2)
+        assert client.post("/api/v1/ballots", json={"token": token, "choice": "disagree"}).status_code == 201
+        clock.advance(minutes=4)
+        assert queue_confirmations(clock.now) == 0  # four minutes after the second ballot: still quiet
+        clock.advance(minutes=2)
+        assert queue_confirmations(clock.now) == 1
+        db.session.commit()
+    finally:
+        app.config.pop("HOTLINE")
+    text, = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "confirmation"))
+    assert "9月1日09:02" in text.body and "请致电和睦社区 0571-88886666" in text.body
+
+
+def test_qr_and_slips_are_disclosures_through_pages_and_api(client, db, clock):
+    opened = open_round_with_links(client, clock)
+    household = opened.links["1-2-201"]["household_id"]
+    base = f"/rounds/{opened.round_id}"
+    assert client.get(f"/api/v1{base}/households/{household}/qr.png", headers=opened.headers).status_code == 200
+    page_login(client, "sq")
+    assert client.get(f"{base}/households/{household}/qr.png").status_code == 200
+    assert client.get(f"{base}/slips.pdf?building=2").status_code in (200, 503)  # 503: no CJK font installed
+    disclosed = [(actor, data["how"], data["via"], data["households"], data.get("unit"))
+                 for actor, data in events(db, "links_disclosed")][1:]
+    assert disclosed[:2] == [("sq", "qr", "api", str(household), "1-2-201"), ("sq", "qr", "page", str(household), "1-2-201")]
+
+
+def test_a_staff_browser_or_token_cannot_vote(client, db, clock):
+    opened = open_round_with_links(client, clock)
+    link = opened.links["1-1-101"]
+    ballot = {"token": link["token"], "choice": "agree"}
+    with_token = client.post("/api/v1/ballots", json=ballot, headers=opened.headers)
+    assert with_token.status_code == 403 and REFUSED_ZH in with_token.get_json()["message"]
+
+    resident_page = client.get(link["path"])
+    assert resident_page.status_code == 200
+    csrf = page_csrf(resident_page.get_data(as_text=True))
+    page_login(client, "sq")
+    page = client.get(link["path"])
+    assert page.status_code == 403 and REFUSED_ZH in page.get_data(as_text=True)
+    posted = client.post(f"{link['path']}/confirm", data={"csrf_token": csrf, "choice": "agree"})
+    assert posted.status_code in (400, 403)  # the login replaced the resident's CSRF token, or 403
+    with_cookie = client.post("/api/v1/ballots", json=ballot)
+    assert with_cookie.status_code == 403 and REFUSED_ZH in with_cookie.get_json()["message"]
+    assert db.session.scalar(select(OutboxMessage.id)) is None
+
+    client.post("/logout", data={"csrf_token": page_csrf(client.get(f"/rounds/{opened.round_id}").get_data(as_text=True))})
+    assert client.post("/api/v1/ballots", json=ballot).status_code == 201  # the owner, on their own phone
+
+
+def test_a_round_turns_confirmation_texts_off_only_with_a_reason_from_the_street(client, db, clock):
+    opened = open_round_with_links(client, clock)
+    path = f"/api/v1/rounds/{opened.round_id}/sms/confirmations"
+    worker = client.put(path, headers=opened.headers, json={"enabled": False, "reason": "不想发"})
+    assert worker.status_code == 403 and "街道办事处" in worker.get_json()["message"]
+    from_street = second_worker_of_street(client)
+    no_reason = client.put(path, headers=from_street, json={"enabled": False})
+    assert no_reason.status_code == 422 and "须填写原因" in no_reason.get_json()["message"]
+    off = client.put(path, headers=from_street, json={"enabled": False, "reason": "业主大会决定改用电话回访"})
+    assert off.status_code == 200 and off.get_json()["enabled"] is False
+    assert events(db, "confirmation_texts_off") == [("jd", {"reason": "业主大会决定改用电话回访", "from": "127.0.0.1"})]
+    client.post("/api/v1/ballots", json={"token": opened.links["1-1-101"]["token"], "choice": "agree"})
+    clock.advance(hours=1)
+    assert queue_confirmations(clock.now) == 0
+
+
+def second_worker_of_street(client) -> dict:
+    return second_worker(client, "jd", role="street")
