@@ -5,7 +5,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from tests.ballots_helpers import fetch_links, open_round_with_links, page_csrf, second_worker
+from tests.ballots_helpers import open_round_with_links, page_csrf
 from tests.factories import page_login
 from tests.rounds_helpers import Clock
 from voting.ballots.id_ranges import expand_ranges
@@ -48,25 +48,6 @@ def test_a_ballot_through_a_listed_link_leaves_the_disclosure_and_texts_the_hous
     assert queue_confirmations(clock.now) == 0  # told once
 
 
-def test_a_change_of_mind_within_minutes_is_one_text_and_paper_ballots_are_texted_too(app, client, db, clock):
-    opened = open_round_with_links(client, clock, policy="last")
-    app.config["HOTLINE"] = "和睦社区 0571-88886666"
-    try:
-        token = opened.links["1-1-101"]["token"]
-        assert client.post("/api/v1/ballots", json={"token": token, "choice": "agree"}).status_code == 201
-        clock.advance(minutes=2)
-        assert client.post("/api/v1/ballots", json={"token": token, "choice": "disagree"}).status_code == 201
-        clock.advance(minutes=4)
-        assert queue_confirmations(clock.now) == 0  # four minutes after the second ballot: still quiet
-        clock.advance(minutes=2)
-        assert queue_confirmations(clock.now) == 1
-        db.session.commit()
-    finally:
-        app.config.pop("HOTLINE")
-    text, = db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "confirmation"))
-    assert "9月1日09:02" in text.body and "请致电和睦社区 0571-88886666" in text.body
-
-
 def test_qr_and_slips_are_disclosures_through_pages_and_api(client, db, clock):
     opened = open_round_with_links(client, clock)
     household = opened.links["1-2-201"]["household_id"]
@@ -101,23 +82,3 @@ def test_a_staff_browser_or_token_cannot_vote(client, db, clock):
 
     client.post("/logout", data={"csrf_token": page_csrf(client.get(f"/rounds/{opened.round_id}").get_data(as_text=True))})
     assert client.post("/api/v1/ballots", json=ballot).status_code == 201  # the owner, on their own phone
-
-
-def test_a_round_turns_confirmation_texts_off_only_with_a_reason_from_the_street(client, db, clock):
-    opened = open_round_with_links(client, clock)
-    path = f"/api/v1/rounds/{opened.round_id}/sms/confirmations"
-    worker = client.put(path, headers=opened.headers, json={"enabled": False, "reason": "不想发"})
-    assert worker.status_code == 403 and "街道办事处" in worker.get_json()["message"]
-    from_street = second_worker_of_street(client)
-    no_reason = client.put(path, headers=from_street, json={"enabled": False})
-    assert no_reason.status_code == 422 and "须填写原因" in no_reason.get_json()["message"]
-    off = client.put(path, headers=from_street, json={"enabled": False, "reason": "业主大会决定改用电话回访"})
-    assert off.status_code == 200 and off.get_json()["enabled"] is False
-    assert events(db, "confirmation_texts_off") == [("jd", {"reason": "业主大会决定改用电话回访", "from": "127.0.0.1"})]
-    client.post("/api/v1/ballots", json={"token": opened.links["1-1-101"]["token"], "choice": "agree"})
-    clock.advance(hours=1)
-    assert queue_confirmations(clock.now) == 0
-
-
-def second_worker_of_street(client) -> dict:
-    return second_worker(client, "jd", role="street")

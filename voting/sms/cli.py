@@ -1,4 +1,8 @@
-"""`flask --app wsgi sms worker [--once] [--batch N]`: the process behind the Procfile's `worker:` line."""
+"""`flask --app wsgi sms worker [--once] [--batch N]`: the process behind the Procfile's `worker:` line.
+
+`flask --app wsgi sms confirmations` queues the due texts confirming ballots once (the worker does it every 30 s).
+"""
+import logging
 import signal
 import time
 
@@ -11,16 +15,21 @@ from .ballot_confirmations import queue_confirmations
 from .settings import setting
 from .worker import run_batch, worker_name
 
+log = logging.getLogger(__name__)
 sms_cli = AppGroup("sms", help="短信发送（发件箱）")
-
-
 CONFIRM_SWEEP_SECONDS = 30.0
 
 
 def sweep() -> int:
-    """Queue due confirmation texts; commits. Returns how many were queued."""
-    queued = queue_confirmations(now())
-    db.session.commit()
+    """Queue due confirmation texts; commits. Returns how many were queued (0 after a failure, logged)."""
+    try:
+        queued = queue_confirmations(now())
+        db.session.commit()
+    except Exception:
+        # The sending must go on; the next sweep finds the same ballots again.
+        db.session.rollback()
+        log.exception("sms: queueing confirmation texts failed; retrying at the next sweep")
+        return 0
     if queued:
         click.echo(f"confirmations queued={queued}")
     return queued
