@@ -2,8 +2,12 @@
 import re
 from dataclasses import dataclass
 
-from tests.factories import SMALL_ROSTER
+from sqlalchemy import select
+
+from tests.factories import SMALL_ROSTER, api_token, make_user
 from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
+from voting.extensions import db
+from voting.models.accounts import StaffUser
 
 
 @dataclass
@@ -43,3 +47,22 @@ def page_csrf(html: str) -> str:
     match = re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "no CSRF token on the page"
     return match.group(1)
+
+
+def second_worker(client, username: str = "sq-checker", role: str = "community") -> dict:
+    """Bearer headers of another worker of 和睦社区 (or, role "street", of 和睦街道), made on first use."""
+    if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is None:
+        make_user(role, "和睦街道", "和睦社区" if role == "community" else None, username=username)
+    return api_token(client, username)
+
+
+def reissue_link(client, round_id: int, household_id: int, headers: dict, reason: str = "业主遗失二维码",
+                 confirmer: dict | None = None) -> dict:
+    """Request a reissue with `headers`, confirm it with a second worker; the new link (LinkSchema)."""
+    requested = client.post(f"/api/v1/rounds/{round_id}/links/{household_id}/reissue", headers=headers,
+                            json={"reason": reason})
+    assert requested.status_code == 202, requested.get_json()
+    confirmed = client.post(f"/api/v1/rounds/{round_id}/reissues/{requested.get_json()['id']}/confirm",
+                            headers=confirmer or second_worker(client))
+    assert confirmed.status_code == 201, confirmed.get_json()
+    return confirmed.get_json()

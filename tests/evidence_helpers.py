@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from tests.factories import SMALL_ROSTER, api_token, make_estate, roster_csv
 from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
-from voting.ballots.casting import cast_ballot
 from voting.audit.keys import private_key_pem
+from voting.ballots.casting import cast_ballot
 from voting.models.estates import Street
 from voting.models.rounds import Round
 

@@ -4,7 +4,7 @@ Staff accounts are made directly (one Argon2 hash per run, tokens issued without
 the rest through the API, as a worker would, so every id the url_map can ask for exists:
 estate, households, proposal, an open round with voting links, an online ballot (receipt),
 a notice with a photo, a milestone with a document, a pending paper ballot with its scan,
-queued SMS reminders, an opinion. Community B (same street) and 大关街道 (another street)
+queued SMS reminders, a pending link reissue request, an opinion. Community B (same street) and 大关街道 (another street)
 exist with an estate each, so their staff are real users of real places.
 """
 import io
@@ -133,6 +133,8 @@ def build_dataset(client, db, clock) -> Dataset:
     _ok(client.post(f"/api/v1/rounds/{round_id}/opinions", headers=checker,
                     json={"text": "希望加装电梯", "household_id": households["1-2-202"]}), 201)
     _ok(client.post(f"/api/v1/rounds/{round_id}/sms/reminders", headers=worker, json={}), 202)
+    reissue = _ok(client.post(f"/api/v1/rounds/{round_id}/links/{households['1-2-202']}/reissue", headers=worker,
+                              json={"reason": "二维码遗失"}), 202)  # pending: a second account confirms
 
     entry = db.session.scalar(select(PaperEntry).where(PaperEntry.round_id == round_id))
     scan = db.session.scalar(select(Attachment).where(Attachment.owner_type == "paper_entry",
@@ -145,7 +147,7 @@ def build_dataset(client, db, clock) -> Dataset:
         "estate_id": estate.id, "proposal_id": proposal_id, "round_id": round_id, "notice_id": notice["id"],
         "household_id": households["1-1-101"], "milestone_id": milestone["id"], "entry_id": entry.id,
         "message_id": message.id, "street_id": street_id, "receipt": ballot["receipt"], "token": token,
-        "year": 2026, "draft_estate_id": draft_estate.id,
+        "year": 2026, "draft_estate_id": draft_estate.id, "request_id": reissue["id"],
         # The attachment id depends on the owner named by the rule's other parameters.
         "attachment_id": {"notice_id": photo["id"], "milestone_id": document["id"], "entry_id": scan.id},
     }

@@ -21,6 +21,7 @@ from .ballots.api import ballots_blp as ballots_api, links_blp as links_api
 from .ballots.link_pages import bp as link_pages
 from .ballots.paper_api import blp as paper_api
 from .ballots.progress_api import blp as progress_api
+from .ballots.reissue_api import blp as reissue_api
 from .ballots.resident_pages import bp as resident_ballot_pages
 from .ballots.staff_pages import bp as ballot_staff_pages
 from .calendar.calendar_api import blp as calendar_api
@@ -88,7 +89,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RecordIdConverter  # before any rule: ids past the database's range are 404
     for blp in (auth_api, estates_api, proposals_api, rounds_api, notices_api, calendar_api, links_api, ballots_api,
-                paper_api, progress_api, sms_api, sms_codes_api, audit_api):
+                paper_api, progress_api, reissue_api, sms_api, sms_codes_api, audit_api):
         ext.api.register_blueprint(blp)
         ext.csrf.exempt(blp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(account_pages)

@@ -14,6 +14,7 @@ Ballots
   kind is the channel its ballot gets); ballots-file import accepts these words.
 - BALLOT_STANDING_ZH: the resident's receipt ("是否计入").
 - PAPER_ENTRY_STATUS_ZH: the paper-entry lists and the confirm/reject flash.
+- REISSUE_STATUS_ZH: the round page's list of link reissue requests (two accounts).
 - BALLOT_POLICY_ZH: round page, proposal page's round form, paper-entry page,
   report ("计票口径"), tally CLI summary.
 - VERIFICATION_ZH: the proposal page's round form.
@@ -46,6 +47,7 @@ CHANNEL_ZH = {"online": "线上", "paper": "纸质", "proxy": "委托"}
 BALLOT_STANDING_ZH = {"counted": "计入", "duplicate": "不计入（以首次表决为准）", "superseded": "已被之后的表决取代"}
 PAPER_ENTRY_STATUS_ZH = {"pending_confirmation": "待确认", "counted": "已确认，计入",
                          "duplicate": "已确认，重复表决不计入", "rejected": "已退回"}
+REISSUE_STATUS_ZH = {"pending": "待另一位工作人员确认", "confirmed": "已确认，新链接已发放"}
 BALLOT_POLICY_ZH = {"first": "以首次有效表决为准（之后的表决保留但不计入）", "last": "截止前可修改，以最后一次表决为准"}
 VERIFICATION_ZH = {"link": "凭二维码", "phone4": "核对登记手机号后四位", "sms": "短信验证码（发往登记手机号）"}
 
@@ -77,7 +79,7 @@ ITEM_AREA_ZH = {"building": "居民住宅建筑", "public": "小区公共区域"
 ROLE_ZH = {"district": "区住建局", "street": "街道办事处", "community": "社区工作者"}
 SMS_STATE_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",
                 "skipped": "未发送（已退订）", "expired": "已过期未发送"}
-SMS_KIND_ZH = {"reminder": "表决提醒", "result": "结果通知", "otp": "验证码"}
+SMS_KIND_ZH = {"reminder": "表决提醒", "result": "结果通知", "otp": "验证码", "confirmation": "表决确认"}
 SMS_PROVIDER_STATUS_ZH = {"queued": "排队中", "accepted": "已接受", "sending": "发送中", "sent": "已发出",
                           "delivered": "已送达", "undelivered": "未送达", "failed": "失败", "read": "已读"}
 

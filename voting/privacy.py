@@ -28,6 +28,16 @@ def mask_phone(phone: str) -> str:
     return national[:3] + "*" * (len(national) - 7) + national[-4:]
 
 
+def mask_phone_digits(phone: str) -> str:
+    """13812341234 → 138********: only the first 3 characters stay (E.164 read as in `mask_phone`).
+
+    For rounds verified by the last four digits (phone4): there `mask_phone` would show
+    the very digits a voter proves themselves with.
+    """
+    national = phone[3:] if phone.startswith("+86") else phone.lstrip("+")
+    return national[:3] + "*" * (len(national) - 3) if len(national) >= 7 else "*" * len(national)
+
+
 def mask_link_token(text: str, token: str) -> str:
     """`text` with the voting link's `token` cut to its first 4 characters and '…'.
 

@@ -5,7 +5,6 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from tests.api.test_audit import clock  # noqa: F401
 from tests.api.test_evidence import download
 from tests.evidence_helpers import evidence_key, run_round, zip_members  # noqa: F401
 from tests.factories import make_estate

@@ -9,9 +9,9 @@ from sqlalchemy import select
 from tests.evidence_helpers import assert_no_personal_data, evidence_key, rezip, run_round, zip_members  # noqa: F401
 from tests.factories import api_token, make_user
 from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
+from voting.audit.keys import public_key_from_pem
 from voting.evidence.bundle_verify import verify_bundle
 from voting.evidence.cli import evidence_cli
-from voting.audit.keys import public_key_from_pem
 from voting.models.audit import AuditEvent
 from voting.tally.recount import recount
 from voting.tally.rules import rule_from_dict

@@ -7,7 +7,7 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
-from tests.ballots_helpers import fetch_links, open_round_with_links
+from tests.ballots_helpers import fetch_links, open_round_with_links, reissue_link, second_worker
 from tests.factories import api_token, csrf_token, make_estate, make_user, page_login
 from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
 from tests.unit.test_qr_slips import needs_tool
@@ -15,6 +15,7 @@ from voting.ballots import links as links_module
 from voting.ballots.ballot_tokens import token_hash
 from voting.ballots.links import LinkRefused, issue_missing, reissue
 from voting.models.ballots import VotingToken
+from voting.models.link_reissues import LinkReissueRequest
 from voting.models.rounds import Round
 
 
@@ -90,9 +91,18 @@ def test_reissue_needs_a_reason_and_the_old_link_stops_working(client, db, clock
     assert blank.status_code == 422 and "请填写重新发放的原因" in blank.get_json()["message"]
 
     clock.advance(hours=2)
-    response = client.post(path, headers=opened.headers, json={"reason": "业主遗失二维码"})
+    requested = client.post(path, headers=opened.headers, json={"reason": "业主遗失二维码"})
+    assert requested.status_code == 202 and requested.get_json()["status"] == "pending"
+    # Requested only: the old link still works until a second account confirms.
+    assert fetch_links(client, opened.round_id, opened.headers)["1-2-201"]["url"] == old["url"]
+    confirm = f"/api/v1/rounds/{opened.round_id}/reissues/{requested.get_json()['id']}/confirm"
+    own = client.post(confirm, headers=opened.headers)
+    assert own.status_code == 409 and "申请人不能确认自己提出的重新发放" in own.get_json()["message"]
+    response = client.post(confirm, headers=second_worker(client))
     assert response.status_code == 201
     new = response.get_json()
+    again = client.post(confirm, headers=second_worker(client))
+    assert again.status_code == 409 and "已经确认过" in again.get_json()["message"]
     assert new["household_id"] == old["household_id"] and new["url"] != old["url"]
     # Who and why are on the ledger; the list now derives the new link.
     row = tokens(db, opened.round_id)[-1]
@@ -150,8 +160,7 @@ def test_a_rotated_link_key_keeps_delivered_links_working_but_they_must_be_reiss
         assert png.status_code == 409 and "请重新发放" in png.get_json()["message"]
         assert client.post("/api/v1/ballots", json={"token": opened.links["1-2-201"]["token"],
                                                     "choice": "agree"}).status_code == 201
-        new = client.post(f"/api/v1/rounds/{opened.round_id}/links/{household}/reissue", headers=opened.headers,
-                          json={"reason": "更换密钥"}).get_json()
+        new = reissue_link(client, opened.round_id, household, opened.headers, "更换密钥")
         assert new["url"] and new["url"] != opened.links["1-1-101"]["url"]
     finally:
         app.config.pop("LINK_TOKEN_SECRET")
@@ -211,12 +220,25 @@ def test_staff_pages_issue_reissue_and_print(client, db, clock, tmp_path):
     issued = client.post(f"{page}/links/issue", data={"csrf_token": token})
     assert issued.status_code == 303
     html = client.get(page).get_data(as_text=True)
-    assert "已生成 5 户的表决链接" in html and "已生成 5 / 5 户" in html and "http://vote.test/v/" in html
+    # The round page shows which households have a link, never the link: that is a QR or slips, audited.
+    assert "已生成 5 户的表决链接" in html and "已生成 5 / 5 户" in html and "http://vote.test/v/" not in html
     no_reason = client.post(f"{page}/links/reissue", data={"csrf_token": token, "household_id": "3", "reason": ""})
     assert no_reason.status_code == 422 and "请填写重新发放的原因" in no_reason.get_data(as_text=True)
     before = fetch_links(client, round_id, headers)["1-2-201"]["url"]
     done = client.post(f"{page}/links/reissue", data={"csrf_token": token, "household_id": "3", "reason": "遗失"})
     assert done.status_code == 303
+    html = client.get(page).get_data(as_text=True)
+    assert "已提交重新发放申请" in html and "须由另一位工作人员确认" in html and "确认重新发放" not in html
+    request_id = db.session.scalar(select(LinkReissueRequest.id))
+    confirm = f"{page}/reissues/{request_id}/confirm"
+    own = client.post(confirm, data={"csrf_token": token})
+    assert own.status_code == 409 and "申请人不能确认" in own.get_data(as_text=True)
+    assert fetch_links(client, round_id, headers)["1-2-201"]["url"] == before
+    second_worker(client)
+    page_login(client, "sq-checker")
+    token = csrf_token(client, page)
+    assert "核实无误，确认重新发放" in client.get(page).get_data(as_text=True)
+    assert client.post(confirm, data={"csrf_token": token}).status_code == 303
     assert "已重新发放 1-2-201 的表决链接" in client.get(page).get_data(as_text=True)
     assert fetch_links(client, round_id, headers)["1-2-201"]["url"] != before
     slips = client.get(f"{page}/slips.pdf?building=2")

@@ -6,10 +6,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
 
-from tests.api.test_audit import clock  # noqa: F401
 from tests.api.test_evidence import cli_verify, download, published_key
-from tests.tampering import triggers_off
 from tests.evidence_helpers import evidence_key, rezip, run_round, zip_members  # noqa: F401
+from tests.tampering import triggers_off
 from voting.audit.chain import event_hash
 from voting.audit.keys import key_fingerprint, public_key_pem
 from voting.audit.log import chain_events, chain_name

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, select
 
-from tests.ballots_helpers import open_round_with_links, page_csrf
+from tests.ballots_helpers import open_round_with_links, page_csrf, reissue_link
 from tests.rounds_helpers import Clock
 from voting.ballots import link_lookup
 from voting.extensions import db as _db
@@ -122,8 +122,7 @@ def test_unknown_superseded_and_closed_links_get_plain_pages(client, db, clock):
     assert unknown.status_code == 404 and "请联系社区工作人员重新领取二维码" in text(unknown)
     assert_secure(unknown)
     link = opened.links["1-2-201"]
-    client.post(f"/api/v1/rounds/{opened.round_id}/links/{link['household_id']}/reissue",
-                headers=opened.headers, json={"reason": "遗失"})
+    reissue_link(client, opened.round_id, link["household_id"], opened.headers, "遗失")
     superseded = client.get(link["path"])
     assert superseded.status_code == 410 and "已停用" in text(superseded)
     clock.advance(days=7, minutes=1)

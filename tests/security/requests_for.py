@@ -33,6 +33,7 @@ API_BODIES = {
                  "scan": (io.BytesIO(jpeg_bytes()), "scan.jpg")}, "content_type": "multipart/form-data"},
     "paper_ballots.PaperReject": lambda ids: {"json": {"reason": "照片不清"}},
     "sms.RoundReminders": lambda ids: {"json": {}},
+    "sms.RoundConfirmationTexts": lambda ids: {"json": {"enabled": False, "reason": "业主大会决定不发短信"}},
 }
 # Page endpoint → form fields besides csrf_token (pages check jurisdiction before reading the form;
 # where one reads a file first, it is given one).

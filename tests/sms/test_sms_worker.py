@@ -43,7 +43,8 @@ def test_queued_and_sent_events_are_audited_with_masked_numbers_only(client, db,
     sent = {e.subject for e in events if e.action == "sms_sent"}
     assert batch["kind"] == "reminder" and {f"sms:{m['id']}" for m in batch["messages"]} == sent
     dumped = " ".join(e.data for e in events)
-    assert "138****0003" in dumped and "13800000003" not in dumped
+    # Not even the last four digits: they verify voters in phone4 rounds, and the log goes into bundles.
+    assert "138********" in dumped and "0003" not in dumped
     assert all(json.loads(e.data).get("sid", "SM").startswith("SM") for e in events)
 
 

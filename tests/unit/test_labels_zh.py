@@ -16,6 +16,7 @@ from voting.attachments.images import PURPOSES
 from voting.audit.checkpoints import DAILY
 from voting.audit.process_record import CHECKPOINTED_STEPS
 from voting.ballots.casting import ballot_standing
+from voting.ballots.link_reissues import STATUSES as REISSUE_STATUSES
 from voting.estates.eras import ELIGIBILITIES, ERAS, eligibility, era_for
 from voting.models.accounts import ROLES
 from voting.models.ballots import PaperConfirmation
@@ -69,6 +70,7 @@ CODES = {  # each table → the codes the service stores, computes or writes
     "BALLOT_STANDING_ZH": {ballot_standing(SimpleNamespace(seq=seq), policy, 2)
                            for policy in POLICIES for seq in (1, 2)},
     "PAPER_ENTRY_STATUS_ZH": _paper_entry_statuses(),
+    "REISSUE_STATUS_ZH": set(REISSUE_STATUSES),
     "BALLOT_POLICY_ZH": set(POLICIES),
     "VERIFICATION_ZH": set(VERIFICATIONS),
     "ROUND_STATUS_ZH": set(ROUND_STATUSES),

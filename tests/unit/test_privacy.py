@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from voting.privacy import looks_masked, mask_code, mask_link_token, mask_name, mask_phone, pseudonyms
+from voting.privacy import (looks_masked, mask_code, mask_link_token, mask_name, mask_phone, mask_phone_digits,
+                            pseudonyms)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,6 +24,13 @@ def test_names_keep_their_first_and_last_character(name, masked):
 ])
 def test_phones_show_the_first_three_and_last_four_national_digits(phone, masked):
     assert mask_phone(phone) == masked
+
+
+@pytest.mark.parametrize("phone, masked", [("13812341234", "138********"), ("+8613812341234", "138********"),
+                                           ("123456", "******"), ("", "")])
+def test_phones_without_their_last_digits_show_only_the_first_three(phone, masked):
+    # The last four digits verify a voter in a phone4 round: this form shows none of them.
+    assert mask_phone_digits(phone) == masked
 
 
 def test_a_voting_link_token_is_cut_and_a_one_time_code_starred_in_a_text():

@@ -29,6 +29,15 @@ def bearer_user() -> StaffUser | None:
     return user
 
 
+def staff_in_request() -> bool:
+    """True if the request carries a logged-in staff page session or a valid staff bearer token.
+
+    Costs nothing for a resident: without `_user_id` in the session and without an
+    Authorization header, no user is loaded.
+    """
+    return bool(current_user.is_authenticated) or bearer_user() is not None
+
+
 def api_login_required(view):
     """Refuse with 401 (envelope) unless a valid bearer token names an active user."""
 

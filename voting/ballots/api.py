@@ -9,7 +9,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
-from ..accounts.auth import api_login_required, current_staff
+from ..accounts.auth import api_login_required, current_staff, staff_in_request
 from ..accounts.jurisdiction import round_or_404
 from ..china_time import format_cst
 from ..clock import now
@@ -20,13 +20,15 @@ from ..models.rounds import Round, RoundVoter
 from ..pdf_fonts import CJK_FONT_PATHS, FontMissing, find_font
 from ..refusal_answers import abort_refused
 from .casting import ballot_standing
+from .link_disclosures import disclose_link, disclose_links
 from .link_lookup import VoteRefused
-from .links import LinkRefused, household_link, household_links, reissue
+from .link_reissues import reissue_requests, request_reissue
+from .links import LinkRefused
 from .online import SUBMISSION_KEY_MAX, refused, valid_submission_key
 from .qr_slips import Slip, qr_png, slips_pdf
 from .schemas import (BallotCreatedSchema, BallotCreateSchema, LinkSchema, LinksQuerySchema, ReceiptStatusSchema,
-                      ReissueSchema)
-from .vote_requests import cast_once, client_address
+                      ReissueRequestSchema, ReissueSchema)
+from .vote_requests import STAFF_CANNOT_VOTE_ZH, cast_once, client_address
 
 links_blp = Blueprint("links", __name__, url_prefix="/api/v1", description="表决链接、二维码与二维码条（工作人员）")
 ballots_blp = Blueprint("ballots", __name__, url_prefix="/api/v1", description="居民在线表决与回执查询")
@@ -43,7 +45,7 @@ IDEMPOTENCY_KEY = {
 BAD_KEY_ZH = f"Idempotency-Key 须为1–{SUBMISSION_KEY_MAX}个可见的ASCII字符"
 
 
-def _link_json(link) -> dict:
+def link_json(link) -> dict:
     return {"household_id": link.household_id, "building": link.building, "unit": link.unit,
             "room": link.room, "url": link.url}
 
@@ -83,14 +85,18 @@ class RoundLinks(MethodView):
     @links_blp.response(200, LinkSchema(many=True))
     @links_blp.alt_response(409, description="轮次不在表决中")
     def get(self, query, round_id):
-        """Every household's voting link; households without one get their first link now."""
+        """Every household's voting link; households without one get their first link now.
+
+        Recorded in the audit log as `links_disclosed`, naming the account and the households.
+        """
         round_ = round_or_404(round_id)
         try:
-            links = household_links(round_, current_staff().id, now(), building=query["building"])
+            links = disclose_links(round_, "list", "api", current_staff(), now(), client_address(),
+                                   building=query["building"])
         except LinkRefused as exc:
             abort_refused(exc)
         db.session.commit()
-        return [_link_json(link) for link in links]
+        return [link_json(link) for link in links]
 
 
 @links_blp.route("/rounds/<int:round_id>/links/<int:household_id>/reissue")
@@ -98,17 +104,22 @@ class LinkReissue(MethodView):
     decorators = [api_login_required]
 
     @links_blp.arguments(ReissueSchema)
-    @links_blp.response(201, LinkSchema)
+    @links_blp.response(202, ReissueRequestSchema)
     @links_blp.alt_response(409, description="轮次不在表决中")
     def post(self, data, round_id, household_id):
-        """A new link for one household (lost or exposed slip); the old link stops working."""
+        """Request a new link for one household (lost or exposed slip).
+
+        Nothing changes yet: another staff account confirms the request with
+        `POST /api/v1/rounds/{round_id}/reissues/{request_id}/confirm`, which issues the new
+        link (the old one stops working then) and answers with it.
+        """
         round_ = round_or_404(round_id)
         try:
-            link = reissue(round_, household_id, current_staff().id, data["reason"], now())
+            request_ = request_reissue(round_, household_id, current_staff(), data["reason"], now(), client_address())
         except LinkRefused as exc:
             abort_refused(exc)
         db.session.commit()
-        return _link_json(link)
+        return next(r for r in reissue_requests(round_) if r["id"] == request_.id)
 
 
 @links_blp.route("/rounds/<int:round_id>/households/<int:household_id>/qr.png")
@@ -117,10 +128,10 @@ class HouseholdQr(MethodView):
 
     @links_blp.response(200, BINARY, content_type="image/png", description="二维码 PNG")
     def get(self, round_id, household_id):
-        """The QR code of one household's link, as a PNG."""
+        """The QR code of one household's link, as a PNG (recorded as `links_disclosed`)."""
         round_ = round_or_404(round_id)
         try:
-            link = household_link(round_, household_id, current_staff().id, now())
+            link = disclose_link(round_, household_id, "api", current_staff(), now(), client_address())
         except LinkRefused as exc:
             abort_refused(exc)
         db.session.commit()
@@ -134,10 +145,14 @@ class RoundSlips(MethodView):
     @links_blp.arguments(LinksQuerySchema, location="query")
     @links_blp.response(200, BINARY, content_type="application/pdf", description="A4 二维码条，每页8张")
     def get(self, query, round_id):
-        """Printable A4 cut-out slips (eight a page) for the round, or for one building."""
+        """Printable A4 cut-out slips (eight a page) for the round, or for one building.
+
+        Recorded in the audit log as `links_disclosed`.
+        """
         round_ = round_or_404(round_id)
         try:
-            links = household_links(round_, current_staff().id, now(), building=query["building"])
+            links = disclose_links(round_, "slips", "api", current_staff(), now(), client_address(),
+                                   building=query["building"])
         except LinkRefused as exc:
             abort_refused(exc)
         db.session.commit()
@@ -149,6 +164,7 @@ class Ballots(MethodView):
     # Schema instances, not classes: webargs would build a new schema object per request.
     @ballots_blp.arguments(BallotCreateSchema())
     @ballots_blp.response(201, BallotCreatedSchema())
+    @ballots_blp.alt_response(403, description="请求带有工作人员的登录状态或访问令牌")
     @ballots_blp.alt_response(404, description="表决链接无效")
     @ballots_blp.alt_response(409, description="轮次不在表决中，或本轮需短信验证（暂未开通）")
     @ballots_blp.alt_response(410, description="该链接已被重新发放的链接取代")
@@ -159,7 +175,10 @@ class Ballots(MethodView):
 
         With an Idempotency-Key, a repeated request answers with the ballot the first one made;
         the same key with another choice or opinion is 422 (幂等键已用于另一份表决内容).
+        A request carrying a staff bearer token or a staff page session is refused (403).
         """
+        if staff_in_request():
+            abort(403, message=STAFF_CANNOT_VOTE_ZH)
         key = request.headers.get("Idempotency-Key")
         if key is not None and not valid_submission_key(key):
             abort(422, message=BAD_KEY_ZH, errors={"headers": {"Idempotency-Key": [BAD_KEY_ZH]}})

@@ -1,7 +1,10 @@
-"""Staff pages for voting links: issue, reissue (with reason), QR PNGs and printable slips.
+"""Staff pages for voting links: issue, reissue (requested by one account, confirmed by another),
+QR PNGs and printable slips.
 
-The round page includes `ballots/_round_links.html`, which reads the links through the
-`round_links_panel` template global (it never issues: a page view must not write).
+The round page includes `ballots/_round_links.html`, which reads the round's link status and
+pending reissue requests through the `round_links_panel` template global. It never issues and
+shows no live link: a link is handed out only as a QR code or on slips, each recorded as
+`links_disclosed` (link_disclosures.py).
 """
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_login import login_required
@@ -15,8 +18,11 @@ from ..models.rounds import Round
 from ..record_ids import parse_record_id
 from ..refusal_answers import abort_refused
 from .api import pdf_response, png_response, slips_for
-from .links import LinkRefused, household_link, household_links, issue_missing, reissue
+from .link_disclosures import disclose_link, disclose_links
+from .link_reissues import confirm_reissue, reissue_requests, request_reissue
+from .links import LinkRefused, household_links, issue_missing
 from .qr_slips import qr_png
+from .vote_requests import client_address
 
 bp = Blueprint("link_pages", __name__)
 
@@ -27,12 +33,13 @@ def _back(round_id: int):
 
 @bp.app_template_global()
 def round_links_panel(round_obj: Round) -> dict:
-    """What the links partial shows: the links issued so far (none are issued here)."""
+    """What the links partial shows: which households have a link, and the pending reissue requests."""
     if round_obj.status != "open":
-        return {"open": False, "links": [], "issued": 0, "buildings": []}
+        return {"open": False, "links": [], "issued": 0, "buildings": [], "reissues": []}
     links = household_links(round_obj, None, now(), issue=False)
     buildings = list(dict.fromkeys(link.building for link in links))
-    return {"open": True, "links": links, "issued": sum(1 for link in links if link.url), "buildings": buildings}
+    return {"open": True, "links": links, "issued": sum(1 for link in links if link.url), "buildings": buildings,
+            "reissues": reissue_requests(round_obj), "me": current_staff().id}
 
 
 @bp.route("/rounds/<int:round_id>/links/issue", methods=["POST"])
@@ -56,7 +63,21 @@ def links_reissue(round_id):
     if household_id is None:
         abort(422, message="请选择要重新发放的房屋")
     try:
-        link = reissue(round_, household_id, current_staff().id, request.form.get("reason", ""), now())
+        request_reissue(round_, household_id, current_staff(), request.form.get("reason", ""), now(),
+                        client_address())
+    except LinkRefused as exc:
+        abort_refused(exc)
+    db.session.commit()
+    flash("已提交重新发放申请；须由另一位工作人员核实后确认，确认后原二维码才失效、新二维码才生成。")
+    return _back(round_id)
+
+
+@bp.route("/rounds/<int:round_id>/reissues/<int:request_id>/confirm", methods=["POST"])
+@login_required
+def reissue_confirm(round_id, request_id):
+    round_ = round_or_404(round_id)
+    try:
+        link = confirm_reissue(round_, request_id, "page", current_staff(), now(), client_address())
     except LinkRefused as exc:
         abort_refused(exc)
     db.session.commit()
@@ -70,7 +91,7 @@ def slips(round_id):
     round_ = round_or_404(round_id)
     building = request.args.get("building") or None
     try:
-        links = household_links(round_, current_staff().id, now(), building=building)
+        links = disclose_links(round_, "slips", "page", current_staff(), now(), client_address(), building=building)
     except LinkRefused as exc:
         abort_refused(exc)
     db.session.commit()
@@ -83,7 +104,7 @@ def slips(round_id):
 def household_qr(round_id, household_id):
     round_ = round_or_404(round_id)
     try:
-        link = household_link(round_, household_id, current_staff().id, now())
+        link = disclose_link(round_, household_id, "page", current_staff(), now(), client_address())
     except LinkRefused as exc:
         abort_refused(exc)
     db.session.commit()

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from voting.models.notices import Notice
 
+from ..accounts.auth import staff_in_request
 from ..clock import now
 from ..extensions import db
 from ..labels_zh import BALLOT_STANDING_ZH, CHOICE_ZH
@@ -27,7 +28,7 @@ from .casting import ballot_standing
 from .link_lookup import CLOSED_ZH, NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, TokenLookup, VoteRefused, resolve_token
 from .one_time_codes import phone_choices
 from .online import OPINION_MAX, check_before_casting, refused, valid_submission_key, voter_ballots
-from .vote_requests import cast_once, client_address
+from .vote_requests import STAFF_CANNOT_VOTE_ZH, cast_once, client_address
 
 bp = Blueprint("resident_ballot", __name__)
 
@@ -37,6 +38,14 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "no-referrer",  # the token is in the URL
     "Cache-Control": "no-store",  # a shared phone must not show someone's ballot from its cache
 }
+
+
+@bp.before_request
+def _no_staff():
+    """Every /v/ page (the ballot, its confirmation, casting, the receipt) refuses a staff browser."""
+    if staff_in_request():
+        return _gone(STAFF_CANNOT_VOTE_ZH, 403)
+    return None
 
 
 @bp.after_request

@@ -24,6 +24,24 @@ class ReissueSchema(ma.Schema):
                               error_messages={"required": "请填写重新发放的原因（例如：二维码遗失）"})
 
 
+class ReissuesQuerySchema(ma.Schema):
+    status = ma.fields.String(load_default="pending", validate=ma.validate.OneOf(
+        ("pending", "all"), error="status 只能是 pending（待确认）或 all（全部）"))
+
+
+class ReissueRequestSchema(ma.Schema):
+    id = ma.fields.Integer()
+    round_id = ma.fields.Integer()
+    household_id = ma.fields.Integer()
+    unit = ma.fields.String()
+    reason = ma.fields.String()
+    requested_by = ma.fields.String()
+    requested_at = ma.fields.DateTime()
+    status = ma.fields.String(metadata={"description": "pending (another account must confirm) / confirmed"})
+    confirmed_by = ma.fields.String(allow_none=True)
+    confirmed_at = ma.fields.DateTime(allow_none=True)
+
+
 class BallotCreateSchema(ma.Schema):
     token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200),
                              metadata={"description": "the token of the resident's link (/v/{token})"})

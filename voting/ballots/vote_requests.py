@@ -15,6 +15,10 @@ from .online import SubmissionFailed, same_submission, submitted_ballot, vote_wi
 KEY_REUSED_ZH = "幂等键已用于另一份表决内容"
 
 
+# A worker must not cast "by accident" (or on purpose) from the office computer: the resident votes.
+STAFF_CANNOT_VOTE_ZH = "工作人员账号不能代业主表决，请退出登录后由业主本人操作"
+
+
 def client_address() -> str:
     """The address budgets of wrong answers and unknown links count by (Flask-Limiter's view of the request)."""
     return get_remote_address()

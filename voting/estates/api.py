@@ -8,6 +8,7 @@ from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..extensions import db
 from ..refusal_answers import abort_refused
 from .operations import EstateError, active_households, create_estate, estate_summaries, estate_summary
+from .phone_secrecy import hide_digits_in_response
 from .roster_service import RosterRefused, export_roster, import_roster
 from .schemas import (EstateCreatedSchema, EstateCreateSchema, EstateSchema, HouseholdQuerySchema, HouseholdSchema,
                       RosterExportQuerySchema, RosterResultSchema, RosterUploadSchema)
@@ -76,7 +77,10 @@ class RosterExport(MethodView):
     def get(self, query, estate_id):
         """The roll as CSV (UTF-8 with BOM); names and phones masked unless full=true."""
         estate = estate_or_404(current_staff(), estate_id)
-        body, filename = export_roster(estate, current_staff(), full=query["full"])
+        try:
+            body, filename = export_roster(estate, current_staff(), full=query["full"])
+        except RosterRefused as exc:
+            abort_refused(exc)
         db.session.commit()
         return Response(body, mimetype="text/csv", headers={
             "Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
@@ -91,4 +95,5 @@ class Households(MethodView):
     def get(self, query, estate_id):
         """The current roll: one row per exclusive unit."""
         estate = estate_or_404(current_staff(), estate_id)
+        hide_digits_in_response(estate.id, current_staff())
         return active_households(estate.id, query.get("building"))

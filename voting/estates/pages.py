@@ -10,8 +10,10 @@ from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..extensions import db
 from ..labels_zh import ELIGIBILITY_ZH
 from ..models.estates import RosterImport
-from ..refusal_answers import show_refusal
+from ..privacy import mask_phone_digits
+from ..refusal_answers import abort_refused, show_refusal
 from .operations import EstateError, active_households, create_estate, estate_summaries, estate_summary
+from .phone_secrecy import digits_hidden
 from .roster_service import RosterRefused, export_roster, import_roster
 from .schemas import EstateCreateSchema, EstateSchema
 
@@ -95,14 +97,23 @@ def roster_table(estate_id):
     building = request.args.get("building") or None
     households = active_households(estate.id, building)
     return render_template("estates/roster.html", estate=EstateSchema().dump(estate_summary(estate)),
-                           households=households, building=building)
+                           households=households, building=building,
+                           hide_digits=digits_hidden(estate.id, current_staff()))
+
+
+@bp.app_template_filter("phone_digits_hidden")
+def _phone_digits_hidden(phone: str) -> str:
+    return mask_phone_digits(phone)
 
 
 @bp.route("/estates/<int:estate_id>/roster.csv")
 @login_required
 def roster_download(estate_id):
     estate = estate_or_404(current_staff(), estate_id)
-    body, filename = export_roster(estate, current_staff(), full=request.args.get("full") == "1")
+    try:
+        body, filename = export_roster(estate, current_staff(), full=request.args.get("full") == "1")
+    except RosterRefused as exc:
+        abort_refused(exc)
     db.session.commit()
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})

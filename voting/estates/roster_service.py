@@ -10,11 +10,12 @@ from ..extensions import db
 from ..models.accounts import StaffUser
 from ..models.estates import Estate
 from ..models.rounds import Round
-from ..privacy import looks_masked, mask_name, mask_phone, pseudonyms
+from ..privacy import looks_masked, mask_name, pseudonyms
 from ..refusals import Refused
 from ..roster.roster_export import write_roster_csv
 from ..roster.roster_import import RosterRow, RowError, parse_roster
 from .operations import active_households
+from .phone_secrecy import FULL_ROSTER_REFUSED_ZH, digits_hidden, phone_for
 from .roster_sync import RosterSyncResult, apply_roster
 
 
@@ -49,7 +50,7 @@ def import_roster(estate: Estate, actor: StaffUser, filename: str, content: byte
 class _ExportRow:
     """A household in the shape write_roster_csv expects (the RosterRow attributes)."""
 
-    def __init__(self, household, full: bool, pseudonym: dict[str, str]):
+    def __init__(self, household, full: bool, pseudonym: dict[str, str], digits_hidden: bool = False):
         voter = household.voter
         name = voter.name if voter else ""
         phones = voter.phone_list if voter else ()
@@ -59,15 +60,22 @@ class _ExportRow:
         key = voter.owner_key if voter else ""
         self.owner_key = key if full or not key else pseudonym[key]
         self.owner_name = name if full else mask_name(name)
-        self.phones = phones if full else tuple(mask_phone(p) for p in phones)
+        self.phones = phones if full else tuple(phone_for(p, digits_hidden) for p in phones)
         self.co_owners = co_owners if full else tuple(mask_name(n) for n in co_owners)
 
 
 def export_roster(estate: Estate, actor: StaffUser, *, full: bool) -> tuple[bytes, str]:
-    """(CSV bytes, URL-quoted file name) of the current roll; masked unless `full`."""
+    """(CSV bytes, URL-quoted file name) of the current roll; masked unless `full`.
+
+    While a phone4 round is open, a community worker gets phones without their last digits
+    and no full roster (RosterRefused 403): see phone_secrecy.py.
+    """
+    hidden = digits_hidden(estate.id, actor)
+    if full and hidden:
+        raise RosterRefused(403, FULL_ROSTER_REFUSED_ZH)
     households = active_households(estate.id)
     pseudonym = pseudonyms(h.voter.owner_key for h in households if h.voter)
-    rows = [_ExportRow(h, full, pseudonym) for h in households]
+    rows = [_ExportRow(h, full, pseudonym, hidden) for h in households]
     kind = "完整名册" if full else "名册-脱敏"
     audit(estate.id, "roster_exported", f"estate:{estate.id}", actor=actor.username, at=utcnow(),
           data={"full": full, "households": len(rows)})

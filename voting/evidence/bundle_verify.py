@@ -25,13 +25,13 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ..audit.chain import GENESIS, first_break
-from ..tally.recount import RecountError, recount
-from ..tally.rules import rule_from_dict
+from ..audit.keys import key_fingerprint
 from ..audit.ledger_match import BallotFact, chained_ballots, ledger_mismatches
 from ..tally.ballots_file import BallotsFileError, parse_ballots_csv
+from ..tally.recount import RecountError, recount
+from ..tally.rules import rule_from_dict
 from .bundle_checkpoints import bundle_checkpoint_problems, kept_checkpoint_problems
 from .bundle_format import FORMAT, MANIFEST, SIGNATURE
-from ..audit.keys import key_fingerprint
 
 
 def read_members(data: bytes) -> tuple[dict[str, bytes], list[str]]:

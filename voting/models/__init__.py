@@ -10,7 +10,8 @@ from .audit import AuditChain, AuditCheckpoint, AuditEvent  # noqa: F401
 from .ballots import Ballot, PaperConfirmation, PaperEntry, VotingToken  # noqa: F401
 from .calendar import CalendarYear  # noqa: F401
 from .estates import Building, Community, Estate, Household, RosterImport, Street, Voter  # noqa: F401
+from .link_reissues import LinkReissueConfirmation, LinkReissueRequest  # noqa: F401
 from .notices import Milestone, Notice  # noqa: F401
 from .proposals import Proposal, ProposalVersion  # noqa: F401
 from .rounds import Opinion, OpinionAnswer, RollEntry, Round, RoundTransition, RoundVoter  # noqa: F401
-from .sms import OneTimeCode, OptOut, OutboxMessage  # noqa: F401
+from .sms import BallotConfirmation, OneTimeCode, OptOut, OutboxMessage  # noqa: F401

@@ -2,7 +2,8 @@
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false as sa_false, text
+from sqlalchemy import (CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, false as sa_false, text,
+                        true as sa_true)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db_types import Area, UTCDateTime, utcnow
@@ -47,6 +48,9 @@ class Round(db.Model):
     passed: Mapped[bool | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # Text the household's phones after each counted ballot (voting/sms/ballot_confirmations.py);
+    # turned off only with a reason, which goes into the audit log.
+    confirmation_texts: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
     transitions: Mapped[list["RoundTransition"]] = relationship(order_by="RoundTransition.id")
 
 

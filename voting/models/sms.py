@@ -13,14 +13,14 @@ from ..extensions import db
 
 STATES = ("pending", "sending", "sent", "failed", "skipped", "expired")
 FINAL_STATES = ("sent", "failed", "skipped", "expired")
-KINDS = ("reminder", "result", "otp")
+KINDS = ("reminder", "result", "otp", "confirmation")
 
 
 class OutboxMessage(db.Model):
     __tablename__ = "sms_outbox"
     __table_args__ = (
         CheckConstraint("state IN ('pending','sending','sent','failed','skipped','expired')", name="state_known"),
-        CheckConstraint("kind IN ('reminder','result','otp')", name="kind_known"),
+        CheckConstraint("kind IN ('reminder','result','otp','confirmation')", name="kind_known"),
         Index("ix_sms_outbox_due", "state", "next_attempt_at"),
         Index("ix_sms_outbox_round", "round_id", "kind"),
     )
@@ -87,3 +87,20 @@ class OneTimeCode(db.Model):
     attempts: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outbox_id: Mapped[int | None] = mapped_column(ForeignKey("sms_outbox.id"))
+
+
+class BallotConfirmation(db.Model):
+    """A household told that a ballot was cast for it: one row per text batch, naming the newest ballot covered.
+
+    The worker writes these from the ledger after a quiet period, so the ballot path itself
+    writes nothing for them, and a change of mind within minutes is one text.
+    """
+
+    __tablename__ = "sms_ballot_confirmations"
+    __table_args__ = (Index("ix_sms_ballot_confirmations_household", "round_id", "household_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"))
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), unique=True)
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    messages: Mapped[int]  # textable phones on the roll (0: none; opted-out numbers are skipped by the outbox)

@@ -7,12 +7,16 @@ from sqlalchemy import func, select
 
 from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404, round_or_404
+from ..ballots.vote_requests import client_address
 from ..clock import now
+from ..estates.phone_secrecy import hide_digits_in_response
 from ..extensions import db
 from ..models.sms import OutboxMessage
 from ..refusal_answers import abort_refused
+from .ballot_confirmations import ConfirmationRefused, set_confirmation_texts
 from .round_messages import SmsRefused, queue_reminders, queue_results, resend
-from .schemas import MessageSchema, OutboxQuerySchema, OutboxSchema, QueueReportSchema, ReminderSchema
+from .schemas import (ConfirmationTextsSchema, MessageSchema, OutboxQuerySchema, OutboxSchema, QueueReportSchema,
+                      ReminderSchema)
 
 blp = Blueprint("sms", __name__, url_prefix="/api/v1", description="短信：表决提醒、结果通知、发件箱")
 
@@ -64,6 +68,26 @@ class RoundReminders(MethodView):
         return report.as_dict()
 
 
+@blp.route("/rounds/<int:round_id>/sms/confirmations")
+class RoundConfirmationTexts(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(ConfirmationTextsSchema)
+    @blp.response(200, ConfirmationTextsSchema)
+    @blp.alt_response(403, description="社区工作者不能关闭")
+    @blp.alt_response(422, description="关闭时未填写原因")
+    def put(self, data, round_id):
+        """Turn the round's confirmation texts (after each counted ballot) on or off; off needs a reason."""
+        round_ = round_or_404(round_id)
+        try:
+            set_confirmation_texts(round_, data["enabled"], data["reason"], current_staff(), now(),
+                                   client_address())
+        except ConfirmationRefused as exc:
+            abort_refused(exc)
+        db.session.commit()
+        return {"enabled": round_.confirmation_texts, "reason": data["reason"]}
+
+
 @blp.route("/rounds/<int:round_id>/sms/results")
 class RoundResults(MethodView):
     decorators = [api_login_required]
@@ -91,6 +115,7 @@ class RoundOutbox(MethodView):
     def get(self, query, round_id):
         """The round's messages, newest first, with their state (numbers masked)."""
         round_ = round_or_404(round_id)
+        hide_digits_in_response(round_.estate_id, current_staff())
         return outbox((OutboxMessage.round_id == round_.id,), **query)
 
 
@@ -103,6 +128,7 @@ class EstateOutbox(MethodView):
     def get(self, query, estate_id):
         """The estate's messages (every round, and one-time codes), newest first."""
         estate = estate_or_404(current_staff(), estate_id)
+        hide_digits_in_response(estate.id, current_staff())
         return outbox((OutboxMessage.estate_id == estate.id,), **query)
 
 
@@ -121,4 +147,5 @@ class MessageResend(MethodView):
         except SmsRefused as exc:
             abort_refused(exc)
         db.session.commit()
+        hide_digits_in_response(new.estate_id, staff)
         return new

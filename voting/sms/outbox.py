@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from ..audit.log import record as audit
 from ..extensions import db
 from ..models.sms import OptOut, OutboxMessage
-from ..privacy import mask_phone
+from ..privacy import mask_phone_digits
 
 OPTED_OUT_ZH = "该号码已退订短信"
 
@@ -39,7 +39,8 @@ def enqueue(*, key: str, kind: str, to_phone: str, body: str, display_body: str,
             created_by_id: int | None = None, resend_of_id: int | None = None) -> Queued:
     """Queue one message unless its key was queued before or the number opted out; flushes.
 
-    `to_phone` is E.164. The audit event names the number masked only. Many messages at
+    `to_phone` is E.164. The audit event names the number without its last digits (138********):
+    the log goes into evidence bundles, and the last four digits verify voters in phone4 rounds. Many messages at
     once: `enqueue_batch`.
     """
     if is_opted_out(to_phone):
@@ -55,7 +56,7 @@ def enqueue(*, key: str, kind: str, to_phone: str, body: str, display_body: str,
         existing = db.session.scalar(select(OutboxMessage).where(OutboxMessage.idempotency_key == key))
         return Queued(existing, "duplicate")
     audit(estate_id, "sms_queued", f"sms:{new_id}", actor=actor, at=now,
-          data={"kind": kind, "to": mask_phone(to_phone), "round": round_id, "resend_of": resend_of_id})
+          data={"kind": kind, "to": mask_phone_digits(to_phone), "round": round_id, "resend_of": resend_of_id})
     return Queued(db.session.get(OutboxMessage, new_id), "queued")
 
 
@@ -107,7 +108,7 @@ def enqueue_batch(messages: list[dict], *, kind: str, estate_id: int, round_id: 
     if new:
         audit(estate_id, "sms_batch_queued", f"round:{round_id}", actor=actor, at=now,
               data={"kind": kind, "round": round_id,
-                    "messages": [{"id": id_, "to": mask_phone(phone)} for id_, phone in sorted(new)]})
+                    "messages": [{"id": id_, "to": mask_phone_digits(phone)} for id_, phone in sorted(new)]})
     return BatchQueued(queued=len(new), duplicate=len(rows) - len(new), opted_out=len(messages) - len(rows))
 
 

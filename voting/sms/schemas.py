@@ -1,8 +1,8 @@
 """Schemas of the SMS API (staff outbox, queueing, one-time codes)."""
 import marshmallow as ma
 
+from ..estates.phone_secrecy import shown_phone
 from ..models.sms import KINDS, STATES
-from ..privacy import mask_phone
 from .round_messages import resendable
 
 
@@ -13,8 +13,8 @@ class MessageSchema(ma.Schema):
     kind = ma.fields.String()
     round_id = ma.fields.Integer(allow_none=True)
     household_id = ma.fields.Integer(allow_none=True)
-    to = ma.fields.Function(lambda message: mask_phone(message.to_phone), metadata={
-        "type": "string", "description": "the number, masked (138****1234)"})
+    to = ma.fields.Function(lambda message: shown_phone(message.to_phone), metadata={
+        "type": "string", "description": "the number, masked (138****1234; 138******** while a phone4 round is open)"})
     text = ma.fields.String(attribute="display_body", metadata={"description": "the text, with links and codes masked"})
     state = ma.fields.String(metadata={"description": " / ".join(STATES)})
     provider_status = ma.fields.String(allow_none=True)
@@ -70,3 +70,10 @@ class CodeRequestSchema(ma.Schema):
 class CodeSentSchema(ma.Schema):
     sent_to = ma.fields.String(metadata={"description": "the number, masked"})
     expires_at = ma.fields.AwareDateTime()
+
+
+class ConfirmationTextsSchema(ma.Schema):
+    enabled = ma.fields.Boolean(required=True, metadata={
+        "description": "texts to the household's phones after each counted ballot (default on)"})
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=500), metadata={
+        "description": "required to turn them off; recorded in the audit log"})

@@ -17,6 +17,10 @@ DEFAULTS = {
     "SMS_BACKOFF_MAX_SECONDS": 3600.0,  # …up to this
     "SMS_RECOVERY_LOOKBACK": 50,   # provider messages to the same number inspected on recovery
     "SMS_OTP_INLINE": True,        # send a one-time code right after the request commits
+    # Confirmation texts after a ballot wait this long after the household's newest ballot,
+    # so a change of mind within minutes is one text (ballot_confirmations.py).
+    "SMS_CONFIRM_QUIET_SECONDS": 300.0,
+    "SMS_CONFIRM_LOOKBACK_HOURS": 48.0,  # closed rounds still confirmed for this long after closing
     "TWILIO_API_BASE_URL": "",     # e.g. a local fake Twilio in tests; empty = https://api.twilio.com
 }
 

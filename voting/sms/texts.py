@@ -96,3 +96,20 @@ def code_text(estate: str, code: str, minutes: int) -> str:
         f"【{estate}】表决验证码：{code}，{minutes}分钟内有效，请勿告诉他人。",
         f"【{estate}】验证码{code}，{minutes}分钟内有效。",
     ])
+
+
+COMMUNITY_FALLBACK = "社区"  # no community phone configured: say whom to contact, never a made-up number
+
+
+def confirmation_text(estate: str, unit: str, cast_at_cst: datetime, channel_zh: str, hotline: str) -> str:
+    """The household's notice that a ballot was recorded for it: estate, flat, time, channel.
+
+    Never the choice, and never a URL (carriers in mainland China refuse links in such texts).
+    `hotline` is whom to call if it was not them ("和睦社区 0571-88886666"); empty → "请联系社区".
+    """
+    when = short_time(cast_at_cst)
+    contact = f"请致电{hotline}" if hotline else f"请联系{COMMUNITY_FALLBACK}"
+    return _fewest_segments([
+        f"【{estate}】{unit}的改造表决已于{when}记录（{channel_zh}）。如非本人操作，{contact}。{OPT_OUT_HINT}",
+        f"【{estate}】{unit}已于{when}表决（{channel_zh}），如非本人操作{contact}。{OPT_OUT_HINT}",
+    ])

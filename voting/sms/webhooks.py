@@ -16,7 +16,7 @@ from ..clock import now
 from ..extensions import db
 from ..models.sms import OutboxMessage
 from ..phone_numbers import PhoneNumberError, normalise_any
-from ..privacy import mask_phone
+from ..privacy import mask_phone_digits
 from .outbox import opt_out
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def status_callback():
         message.provider_sid, message.state, message.sent_at, message.body = sid, "sent", at, None
         message.claimed_by = message.lease_until = None
         audit(message.estate_id, "sms_sent", f"sms:{message.id}", actor="twilio", at=at,
-              data={"kind": message.kind, "to": mask_phone(message.to_phone), "sid": sid, "how": "callback"})
+              data={"kind": message.kind, "to": mask_phone_digits(message.to_phone), "sid": sid, "how": "callback"})
     if STATUS_RANK.get(status, 0) >= STATUS_RANK.get(message.provider_status or "", 0):
         message.provider_status = status[:20]
         message.status_at = at
@@ -96,6 +96,6 @@ def inbound():
             at = now()
             if opt_out(phone, keyword, "inbound", request.form.get("MessageSid"), at):
                 audit(None, "sms_opt_out", "sms:opt-out", actor="resident", at=at,
-                      data={"phone": mask_phone(phone), "keyword": keyword})
+                      data={"phone": mask_phone_digits(phone), "keyword": keyword})
             db.session.commit()
     return Response(EMPTY_TWIML, mimetype="text/xml")

@@ -38,7 +38,7 @@ from sqlalchemy import or_, select, update
 from ..audit.log import record as audit
 from ..extensions import db
 from ..models.sms import OutboxMessage
-from ..privacy import mask_phone
+from ..privacy import mask_phone_digits
 from .backends import PermanentSendError, SendOutcome, TransientSendError, current_backend
 from .outbox import OPTED_OUT_ZH, is_opted_out
 from .settings import setting
@@ -111,7 +111,7 @@ def _record_sent(message: OutboxMessage, outcome: SendOutcome, where, now: datet
                    sent_at=now, error="", needs_check=False)
     if done:
         audit(message.estate_id, "sms_sent", f"sms:{message.id}", actor=ACTOR, at=now,
-              data={"kind": message.kind, "to": mask_phone(message.to_phone), "sid": outcome.sid,
+              data={"kind": message.kind, "to": mask_phone_digits(message.to_phone), "sid": outcome.sid,
                     "backend": message.backend, "how": how, "attempts": message.attempts})
     db.session.commit()
     return done
