@@ -6,7 +6,7 @@ queues from the ledger (one row per household batch, naming the newest ballot co
 the round's switch for them (on by default); the outbox kind `confirmation`.
 
 Revision ID: b3d9e6f1a7c2
-Revises: e5b7c2d41f08
+Revises: 3d9a6f0b7c21
 Create Date: 2026-12-02 10:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'b3d9e6f1a7c2'
-down_revision = 'e5b7c2d41f08'
+down_revision = '3d9a6f0b7c21'
 branch_labels = None
 depends_on = None
 
