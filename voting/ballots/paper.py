@@ -105,7 +105,14 @@ def decision_of(entry_id: int) -> PaperConfirmation | None:
 
 
 def _may_decide(entry: PaperEntry, user: StaffUser) -> None:
-    """The friendly checks before deciding (the unique key on the decision is what holds)."""
+    """The friendly checks before deciding (the unique key on the decision is what holds).
+
+    First the entry's row lock (PostgreSQL): deciders of one entry then meet here, in one
+    order, before either takes the estate's chain lock — a confirmation casts (chain lock,
+    then the decision's unique key) while a rejection writes its decision first, and
+    without this the two orders deadlock.
+    """
+    db.session.execute(select(PaperEntry.id).where(PaperEntry.id == entry.id).with_for_update())
     if entry.entered_by_id == user.id:
         raise PaperRefused(409, SAME_ACCOUNT_ZH)
     if decision_of(entry.id) is not None:

@@ -8,7 +8,7 @@ from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..extensions import db
 from ..refusal_answers import abort_refused
 from .operations import EstateError, active_households, create_estate, estate_summaries, estate_summary
-from .phone_secrecy import hide_digits_in_response
+from .phone_secrecy import keep_digits_secret_in_response
 from .roster_service import RosterRefused, export_roster, import_roster
 from .schemas import (EstateCreatedSchema, EstateCreateSchema, EstateSchema, HouseholdQuerySchema, HouseholdSchema,
                       RosterExportQuerySchema, RosterResultSchema, RosterUploadSchema)
@@ -95,5 +95,5 @@ class Households(MethodView):
     def get(self, query, estate_id):
         """The current roll: one row per exclusive unit."""
         estate = estate_or_404(current_staff(), estate_id)
-        hide_digits_in_response(estate.id, current_staff())
+        keep_digits_secret_in_response(estate.id, current_staff())
         return active_households(estate.id, query.get("building"))

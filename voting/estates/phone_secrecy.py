@@ -34,7 +34,7 @@ def phone_for(phone: str, hidden: bool) -> str:
     return mask_phone_digits(phone) if hidden else mask_phone(phone)
 
 
-def hide_digits_in_response(estate_id: int, user: StaffUser) -> bool:
+def keep_digits_secret_in_response(estate_id: int, user: StaffUser) -> bool:
     """Views call this before answering: the schemas then dump phones through `shown_phone(s)`."""
     g.phone_digits_hidden = digits_hidden(estate_id, user)
     return g.phone_digits_hidden

@@ -9,7 +9,7 @@ from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..ballots.vote_requests import client_address
 from ..clock import now
-from ..estates.phone_secrecy import hide_digits_in_response
+from ..estates.phone_secrecy import keep_digits_secret_in_response
 from ..extensions import db
 from ..models.sms import OutboxMessage
 from ..refusal_answers import abort_refused
@@ -115,7 +115,7 @@ class RoundOutbox(MethodView):
     def get(self, query, round_id):
         """The round's messages, newest first, with their state (numbers masked)."""
         round_ = round_or_404(round_id)
-        hide_digits_in_response(round_.estate_id, current_staff())
+        keep_digits_secret_in_response(round_.estate_id, current_staff())
         return outbox((OutboxMessage.round_id == round_.id,), **query)
 
 
@@ -128,7 +128,7 @@ class EstateOutbox(MethodView):
     def get(self, query, estate_id):
         """The estate's messages (every round, and one-time codes), newest first."""
         estate = estate_or_404(current_staff(), estate_id)
-        hide_digits_in_response(estate.id, current_staff())
+        keep_digits_secret_in_response(estate.id, current_staff())
         return outbox((OutboxMessage.estate_id == estate.id,), **query)
 
 
@@ -147,5 +147,5 @@ class MessageResend(MethodView):
         except SmsRefused as exc:
             abort_refused(exc)
         db.session.commit()
-        hide_digits_in_response(new.estate_id, staff)
+        keep_digits_secret_in_response(new.estate_id, staff)
         return new

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..clock import now
-from ..estates.phone_secrecy import hide_digits_in_response, shown_phone
+from ..estates.phone_secrecy import keep_digits_secret_in_response, shown_phone
 from ..extensions import db
 from ..labels_zh import SMS_KIND_ZH, SMS_PROVIDER_STATUS_ZH, SMS_STATE_ZH
 from ..models.rounds import Round
@@ -25,7 +25,7 @@ bp = Blueprint("sms_pages", __name__)
 def _render(estate, round_=None, rounds=None, status: int = 200):
     where = (OutboxMessage.round_id == round_.id,) if round_ else (OutboxMessage.estate_id == estate.id,)
     state = request.args.get("state") if request.args.get("state") in STATES else None
-    hide_digits_in_response(estate.id, current_staff())
+    keep_digits_secret_in_response(estate.id, current_staff())
     box = outbox(where, state=state)
     return render_template("sms/outbox.html", estate=estate, round=round_, rounds=rounds or [],
                            state=state, console=not twilio_configured(), state_zh=SMS_STATE_ZH, kind_zh=SMS_KIND_ZH,
