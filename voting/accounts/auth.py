@@ -1,7 +1,7 @@
 """Who is calling: bearer token for the API, session cookie (flask-login) for pages."""
 from functools import wraps
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_login import current_user
 from flask_smorest import abort
 
@@ -32,9 +32,12 @@ def bearer_user() -> StaffUser | None:
 def staff_in_request() -> bool:
     """True if the request carries a logged-in staff page session or a valid staff bearer token.
 
-    Costs nothing for a resident: without `_user_id` in the session and without an
-    Authorization header, no user is loaded.
+    Costs nothing for a resident: a request with neither a session cookie nor an
+    Authorization header (a phone posting a ballot) is answered before Flask-Login opens a
+    session; without `_user_id` in the session and without the header, no user is loaded.
     """
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies and "Authorization" not in request.headers:
+        return False
     return bool(current_user.is_authenticated) or bearer_user() is not None
 
 
