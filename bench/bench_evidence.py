@@ -34,7 +34,7 @@ GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞"
 def build(db, households: int, seed: int = 11):
     """Bulk-insert the estate and its roll, freeze it, cast ballots with audit events, close the round."""
     from voting.audit.chain import GENESIS, event_hash
-    from voting.ballots.casting import CHOICE_BITS
+    from voting.ballots.casting import CHOICE_BITS, ballot_event_data
     from voting.models.attachments import Attachment
     from voting.models.audit import AuditChain, AuditEvent
     from voting.models.ballots import Ballot
@@ -86,13 +86,14 @@ def build(db, households: int, seed: int = 11):
         seqs[key] = seqs.get(key, 0) + 1
         at += timedelta(seconds=rng.randint(1, 40))
         receipt = f"{n:04d}-{rng.getrandbits(20):05X}"[-14:]
+        choice = rng.choice(("agree", "agree", "agree", "disagree", "abstain"))
+        channel = rng.choice(("online", "online", "paper", "proxy"))
         ballots.append({"round_id": round_.id, "household_id": household, "voter_key": key, "seq": seqs[key],
-                        "choice": rng.choice(("agree", "agree", "agree", "disagree", "abstain")),
-                        "channel": rng.choice(("online", "online", "paper", "proxy")), "cast_at": at,
+                        "choice": choice, "channel": channel, "cast_at": at,
                         "receipt": receipt, "counted_at_cast": seqs[key] == 1})
         fields = {"chain": chain, "seq": n + 1, "at": at.isoformat(), "actor": "resident", "action": "ballot_cast",
-                  "subject": f"round:{round_.id}", "data": {"household_id": household, "voter": key,
-                                                            "seq": seqs[key], "receipt": receipt},
+                  "subject": f"round:{round_.id}",
+                  "data": ballot_event_data(household, key, seqs[key], channel, receipt, choice),
                   "prev_hash": prev}
         prev = event_hash(fields)
         events.append({**fields, "at": at, "data": json.dumps(fields["data"], ensure_ascii=False, sort_keys=True),
