@@ -10,6 +10,7 @@ Only the clock (CLOCK_OVERRIDE on the live server's app) and the staff accounts 
 creates them) are set up outside the browser. Every page is screenshotted under
 test-artifacts/journeys/, and no request may leave 127.0.0.1.
 """
+import io
 import re
 import subprocess
 from datetime import datetime, timezone
@@ -188,8 +189,15 @@ def worker_sets_up_the_round(trip: Journey, page) -> tuple[int, dict]:
     expect_flash(page, "已生成 4 户的表决链接")
     page.get_by_text("各户表决链接（4）").click()
     rows = page.locator("#links ~ details table tbody tr")
-    links = {rows.nth(i).locator("td").first.inner_text(): rows.nth(i).locator("code").inner_text()
-             for i in range(rows.count())}
+    # The page never shows a link itself: the worker opens each household's QR code, a
+    # disclosure the audit log records, and the code is the link.
+    links = {}
+    for i in range(rows.count()):
+        assert rows.nth(i).locator("td").nth(1).inner_text() == "已生成"
+        qr = page.request.get(base + rows.nth(i).get_by_role("link", name="二维码").get_attribute("href"))
+        assert qr.status == 200 and qr.headers["content-type"] == "image/png"
+        (code,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.body())))
+        links[rows.nth(i).locator("td").first.inner_text()] = code.text
     assert sorted(links) == ["1-1-101", "1-1-102", "1-2-201", "2-1-101"]
     assert all(url.startswith(f"{base}/v/") for url in links.values())
     trip.shot(page, "worker-round-open-with-links")
