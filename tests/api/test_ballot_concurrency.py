@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import make_user, roster_csv
-from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
+from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from tests.unit.test_images import jpeg_with_gps
 from voting.ballots import paper
 from voting.ballots.casting import CastRefused, cast_ballot
@@ -31,14 +31,6 @@ ROSTER = roster_csv(["1,1,101,80.00,register,K1,张三明,13812341234,owned",
                      "1,1,102,60.00,register,K1,张三明,13812341234,owned",
                      "1,1,103,50.00,register,K1,张三明,13812341234,owned"]
                     + [f"2,1,{100 + i},70.00,register,S{i:02d},业主{i},,owned" for i in range(30)])
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 def open_round(client, clock, policy="first"):

@@ -2,26 +2,16 @@
 audit log, the household is texted after its ballot, and a staff browser cannot vote."""
 import json
 
-import pytest
 from sqlalchemy import select
 
 from tests.ballots_helpers import open_round_with_links, page_csrf
 from tests.factories import page_login
-from tests.rounds_helpers import Clock
 from voting.ballots.id_ranges import expand_ranges
 from voting.models.audit import AuditEvent
 from voting.models.sms import OutboxMessage
 from voting.sms.ballot_confirmations import queue_confirmations
 
 REFUSED_ZH = "工作人员账号不能代业主表决"
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 def events(db, action: str) -> list[tuple[str, dict]]:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.ballots_helpers import fetch_links, open_round_with_links, reissue_link, second_worker
 from tests.factories import api_token, csrf_token, make_estate, make_user, page_login
-from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
+from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from tests.unit.test_qr_slips import needs_tool
 from voting.ballots import links as links_module
 from voting.ballots.ballot_tokens import token_hash
@@ -17,14 +17,6 @@ from voting.ballots.links import LinkRefused, issue_missing, reissue
 from voting.models.ballots import VotingToken
 from voting.models.link_reissues import LinkReissueRequest
 from voting.models.rounds import Round
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 def tokens(db, round_id):

@@ -1,16 +1,6 @@
 """phone4 rounds: the last four digits verify a voter, so a community worker never sees them while one is open."""
-import pytest
 
 from tests.ballots_helpers import open_round_with_links, second_worker
-from tests.rounds_helpers import Clock
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 def test_a_community_worker_gets_no_phone_digits_while_a_phone4_round_is_open(client, db, clock):

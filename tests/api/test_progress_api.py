@@ -3,7 +3,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import api_token, make_estate, make_user, roster_csv
-from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
+from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from voting.ballots.casting import cast_ballot
 from voting.models.rounds import RollEntry, Round
 
@@ -17,14 +17,6 @@ ROSTER = roster_csv([
     "2,1,102,70.00,register,A1,王一,13800000001,owned",
     "3,,101,50.00,contract,,,,developer_unsold",
 ])
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 @pytest.fixture

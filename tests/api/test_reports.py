@@ -13,17 +13,9 @@ from sqlalchemy import select
 from tests.evidence_helpers import (MASKED, assert_no_personal_data, evidence_key, needs_tool, pdf_text,  # noqa: F401
                                     run_round)
 from tests.factories import api_token, make_user
-from tests.rounds_helpers import Clock, create_round
+from tests.rounds_helpers import create_round
 from voting.models.audit import AuditEvent
 from voting.pdf_fonts import FALLBACK_FONT, embedded_or_fallback_font
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 @pytest.fixture

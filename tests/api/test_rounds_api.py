@@ -7,20 +7,12 @@ import pytest
 from click.testing import CliRunner
 
 from tests.factories import api_token, make_estate, make_user
-from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
+from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from voting.ballots.casting import cast_ballot
 from voting.ballots.ledger_export import ballots_csv
 from voting.models.rounds import Round
 from voting.rounds.frozen_roll import frozen_roster_csv, roll_entries
 from voting.tally.cli import tally_command
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 def households(client, estate_id, headers):

@@ -3,25 +3,15 @@ import csv
 import io
 import json
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, select
 
 from tests.evidence_helpers import evidence_key, street  # noqa: F401
 from tests.factories import api_token, make_estate, make_user
-from tests.rounds_helpers import Clock
 from voting.models.audit import AuditEvent
 from voting.models.proposals import Proposal
 from voting.models.rounds import Round
 from voting.tally.rules import percent_str
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 def summary(client, street_id, headers, suffix=""):

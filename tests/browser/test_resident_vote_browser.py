@@ -6,19 +6,10 @@ import pytest
 
 from tests.ballots_helpers import open_round_with_links
 from tests.browser.conftest import off_host
-from tests.rounds_helpers import Clock
 
 pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 def axe_source() -> str:

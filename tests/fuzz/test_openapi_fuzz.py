@@ -30,7 +30,6 @@ from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from tests.full_dataset import build_dataset
-from tests.rounds_helpers import Clock
 from voting.app import create_app
 from voting.errors import MESSAGES_ZH
 
@@ -91,14 +90,6 @@ def _strict(document: dict) -> dict:
             if method != "parameters":
                 operation["responses"].pop("default", None)
     return document
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 @pytest.fixture

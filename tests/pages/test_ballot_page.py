@@ -3,11 +3,9 @@ import re
 from datetime import date
 from pathlib import Path
 
-import pytest
 from sqlalchemy import event, select
 
 from tests.ballots_helpers import open_round_with_links, page_csrf, reissue_link
-from tests.rounds_helpers import Clock
 from voting.ballots import link_lookup
 from voting.extensions import db as _db
 from voting.models.ballots import Ballot
@@ -16,14 +14,6 @@ from voting.models.notices import Notice
 CSS = Path(__file__).resolve().parents[2] / "static" / "ballot.css"
 HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'",
            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 def text(response) -> str:

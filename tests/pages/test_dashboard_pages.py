@@ -3,22 +3,12 @@ import io
 import json
 import zipfile
 
-import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from tests.evidence_helpers import evidence_key, street  # noqa: F401
 from tests.factories import make_user, page_login
-from tests.rounds_helpers import Clock
 from voting.models.audit import AuditEvent
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 def test_district_sees_every_street_and_opens_one(client, street):

@@ -6,18 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import csrf_token, make_estate, make_user, page_login
-from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
+from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from tests.unit.test_images import jpeg_with_gps
 from voting.models.ballots import Ballot, PaperEntry
 from voting.models.rounds import RollEntry
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 @pytest.fixture

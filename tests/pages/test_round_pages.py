@@ -1,18 +1,9 @@
 """Staff pages for the proposal and its rounds: create, revise, open, close, publish."""
-import pytest
 
 from tests.factories import csrf_token, page_login
-from tests.rounds_helpers import Clock, estate_with_roster
+from tests.rounds_helpers import estate_with_roster
 from voting.ballots.casting import cast_ballot
 from voting.models.rounds import Round
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 def test_worker_runs_a_round_from_the_pages(client, db, clock):

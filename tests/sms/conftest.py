@@ -1,19 +1,10 @@
 """SMS fixtures: a controllable clock, the fake Twilio server wired into the app, a roster with phones."""
 import pytest
 
-from tests.rounds_helpers import Clock
 from tests.sms.fake_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM, FakeTwilio
 
 TEST_SETTINGS = {"SMS_BACKOFF_SECONDS": 10.0, "SMS_BACKOFF_MAX_SECONDS": 60.0, "SMS_MAX_ATTEMPTS": 4,
                  "SMS_LEASE_SECONDS": 30.0, "SMS_HTTP_TIMEOUT": 10.0}
-
-
-@pytest.fixture
-def clock(app):
-    clock = Clock()
-    app.config["CLOCK_OVERRIDE"] = clock
-    yield clock
-    app.config.pop("CLOCK_OVERRIDE", None)
 
 
 def _configure(app, values: dict):
