@@ -30,7 +30,7 @@ class NoticeCreateSchema(_Stripped):
     working_days = ma.fields.Integer(required=True, strict=True,
                                      validate=ma.validate.Range(max=365, error="公示期最长 365 个工作日"),
                                      error_messages={"invalid": "工作日天数必须是整数", **REQUIRED})
-    kind = ma.fields.String(load_default="plan", validate=ma.validate.OneOf(NOTICE_KINDS, error="公示类型只能是 plan、result 或 announcement"))
+    kind = ma.fields.String(load_default="plan", validate=ma.validate.OneOf(NOTICE_KINDS, error="公示类型只能是 plan、result、answers 或 announcement"))
 
 
 class NoticeFormSchema(NoticeCreateSchema):

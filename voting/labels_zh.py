@@ -53,17 +53,21 @@ VERIFICATION_ZH = {"link": "凭二维码", "phone4": "核对登记手机号后�
 
 ROUND_STATUS_ZH = {"draft": "草稿", "open": "表决中", "closed": "已截止", "published": "结果已公布"}
 ROUND_ACTION_ZH = {"created": "创建", "opened": "开始表决（一上：征集意见）", "closed": "截止计票",
-                   "result_published": "公布结果并答复意见（一下）", "notice_published": "发布公示"}
+                   "result_published": "公布结果并答复意见（一下）", "notice_published": "发布公示",
+                   "finalised": "异议期满，确认最终结果"}
 DIRECTION_ZH = {"up": "上", "down": "下"}
 CHECKPOINT_REASON_ZH = {"round_opened": "开始表决时", "round_closed": "截止计票时", "round_result_published": "公布结果时",
-                        "daily": "表决期间每日"}
+                        "round_finalised": "确认最终结果时", "daily": "表决期间每日"}
+RESULT_STATE_ZH = {"none": "尚未截止", "provisional": "结果公告中（异议期，尚未最终确认）", "final": "最终结果"}
+OBJECTION_CHANNEL_ZH = {"online": "扫码提交", "paper": "书面提交"}
+RESIDENT_MODE_ZH = {"per_m2": "按每平方米出资", "total": "出资总额按面积分摊", "none": "居民无需出资"}
 # In the tally's order; "total" is the frozen roll's, hence 名册合计 rather than a bare 总计.
 FIGURE_ZH = {"total": "名册合计", "participating": "参与表决", **CHOICE_ZH, "not_voted": "未表决"}
 MEASURE_ZH = {"heads": "人数", "area": "专有部分面积"}  # the law's words (民法典第二百七十八条)
 MEASURE_UNIT_ZH = {"heads": "人", "area": "㎡"}
 CHECK_PART_ZH = {"agree": CHOICE_ZH["agree"], "participating": FIGURE_ZH["participating"], "all": "总"}
 
-NOTICE_KIND_ZH = {"plan": "方案公示", "result": "结果公告", "announcement": "公告"}
+NOTICE_KIND_ZH = {"plan": "方案公示", "result": "结果公告", "answers": "意见答复", "announcement": "公告"}
 NOTICE_PHASE_ZH = {"upcoming": "即将公示", "current": "公示中", "ended": "公示期已结束"}
 NOTICE_BOARD_SECTION_ZH = {"current": "正在公示", "upcoming": "即将公示", "ended": "往期公示"}  # lists, not one notice
 ATTACHMENT_PURPOSE_ZH = {"document": "文件", "site_photo": "现场照片", "scan": "签字表决票", "authorisation": "授权委托书"}

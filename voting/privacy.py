@@ -3,6 +3,7 @@
 Pure: the one home of masking. Names and phones are masked the same way wherever
 they appear (roster exports, reports, the ballot page, SMS outbox, audit events, logs).
 """
+import re
 
 
 def mask_name(name: str) -> str:
@@ -67,3 +68,15 @@ def pseudonyms(owner_keys) -> dict[str, str]:
         if key and key not in mapping:
             mapping[key] = f"V{len(mapping) + 1:04d}"
     return mapping
+
+
+_DIGIT_RUN = re.compile(r"[0-9０-９]{3,}")
+
+
+def hide_digits(text: str) -> str:
+    """Free text as the public may read it: every run of 3+ digits (a phone, a room, an ID number) as '***'.
+
+    For opinions quoted on the public board when staff give no paraphrase; names in free text
+    cannot be found reliably, which is why the answer form asks for a paraphrase first.
+    """
+    return _DIGIT_RUN.sub(lambda m: "*" * len(m.group()), text)

@@ -40,11 +40,16 @@ def test_each_transition_signs_the_head_it_left_and_the_latest_is_public(client,
     clock.advance(days=8)
     assert client.post(f"/api/v1/rounds/{scenario.round_id}/close", headers=scenario.headers).status_code == 200
     closed = published(client, scenario.estate_id)
-    assert closed["reason"] == "round_closed" and closed["length"] == len(chain_events(chain))
+    events = chain_events(chain)
+    at_close = [e["action"] for e in events].index("round_closed") + 1
+    assert closed["reason"] == "round_closed" and closed["length"] == at_close
+    assert events[at_close]["action"] == "round_notice_published"  # the result notice, posted by closing
     assert client.post(f"/api/v1/rounds/{scenario.round_id}/result", headers=scenario.headers,
                        json={"answers": []}).status_code == 200
     result = published(client, scenario.estate_id)
-    assert result["reason"] == "round_result_published" and result["head"] == chain_events(chain)[-1]["hash"]
+    events = chain_events(chain)
+    at_result = [e["action"] for e in events].index("round_result_published") + 1
+    assert result["reason"] == "round_result_published" and result["head"] == events[at_result - 1]["hash"]
     # Not appended to the chain: the checkpoint of the result is the chain's head itself.
     assert "checkpoint" not in " ".join(e["action"] for e in chain_events(chain))
     # The round's bundle holds each of them as published, listed and hashed in the manifest.

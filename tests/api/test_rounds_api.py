@@ -69,7 +69,8 @@ def test_three_rounds_in_order_with_every_refusal_and_record(client, db, clock):
         "answers": [{"opinion_id": opinion.get_json()["id"], "answer": "已纳入提升类项目"}]}).get_json()
     assert published["status"] == "published"
     assert [(t["action"], t["direction"]) for t in published["transitions"]] == [
-        ("created", ""), ("opened", "up"), ("closed", "up"), ("result_published", "down")]
+        ("created", ""), ("opened", "up"), ("closed", "up"), ("notice_published", "down"),  # the result notice
+        ("result_published", "down"), ("notice_published", "down")]  # and the answers notice
     assert all(t["actor"] == "sq" for t in published["transitions"])
     answers = client.get(f"/api/v1/rounds/{r1}/opinions", headers=h).get_json()
     assert answers[0]["answers"] == ["已纳入提升类项目"]

@@ -41,7 +41,7 @@ def test_summary_lists_each_estate_with_stage_figures_verdict_and_notice(client,
     assert {k: closed[k] for k in expected_figures(frozen)} == expected_figures(frozen)
     assert closed["status"] == "closed" and closed["passed"] is False and closed["verdict_zh"] == "未通过"
     assert closed["stage_zh"] == "第一次征询：改造意愿" and not closed["live"]
-    assert closed["notice_ends_on"] == "2026-09-08" and closed["notice_zh"] == "公示期已结束"
+    assert closed["notice_ends_on"] == "2026-09-16"  # the result notice (the objection period), posted at closing
     assert closed["milestone_zh"] == "申报（2026-09-09）"
     now = client.get(f"/api/v1/rounds/{street['live_round']}/tally", headers=street["district"]).get_json()
     assert {k: live[k] for k in expected_figures(now)} == expected_figures(now)
@@ -82,7 +82,7 @@ def test_downloads_carry_the_same_table_and_are_audited(client, db, street):
     assert response.data.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     closed = next(r for r in table if r[1] == "和睦新村")
-    assert closed[15] == "未通过" and closed[16] == "2026-09-08"
+    assert closed[15] == "未通过" and closed[16] == "2026-09-16"
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export_made")).all()
     assert [(e.chain, e.subject, json.loads(e.data)["kind"]) for e in events] == [
         ("global", f"street:{street['id']}", "summary.xlsx"), ("global", f"street:{street['id']}", "summary.csv")]

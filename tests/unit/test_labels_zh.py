@@ -21,7 +21,9 @@ from voting.estates.eras import ELIGIBILITIES, ERAS, eligibility, era_for
 from voting.models.accounts import ROLES
 from voting.models.ballots import PaperConfirmation
 from voting.models.notices import MILESTONE_STEPS, NOTICE_KINDS
-from voting.models.rounds import STATUSES as ROUND_STATUSES, VERIFICATIONS
+from voting.models.rounds import OBJECTION_CHANNELS, STATUSES as ROUND_STATUSES, VERIFICATIONS
+from voting.proposals.funding import RESIDENT_MODES
+from voting.rounds.objections import RESULT_STATES
 from voting.models.sms import KINDS as SMS_KINDS, STATES as SMS_STATES
 from voting.proposals.catalogue import AREAS as ITEM_AREAS, KINDS as ITEM_KINDS
 from voting.roster.roster_import import AREA_SOURCES, HOLDING_STATUSES
@@ -82,6 +84,9 @@ CODES = {  # each table → the codes the service stores, computes or writes
     "MEASURE_UNIT_ZH": set(MEASURES),
     "CHECK_PART_ZH": set(NUMERATORS) | set(DENOMINATORS),
     "NOTICE_KIND_ZH": set(NOTICE_KINDS),
+    "RESULT_STATE_ZH": set(RESULT_STATES),
+    "OBJECTION_CHANNEL_ZH": set(OBJECTION_CHANNELS),
+    "RESIDENT_MODE_ZH": set(RESIDENT_MODES),
     "NOTICE_PHASE_ZH": PHASES,
     "NOTICE_BOARD_SECTION_ZH": PHASES,
     "ATTACHMENT_PURPOSE_ZH": set(PURPOSES) | {"scan", "authorisation"},  # and a paper entry's two photos
@@ -122,7 +127,7 @@ def test_no_code_is_written_twice_in_a_table():
 
 
 def test_the_wording_decided_where_copies_differed():
-    assert labels_zh.NOTICE_KIND_ZH == {"plan": "方案公示", "result": "结果公告", "announcement": "公告"}
+    assert labels_zh.NOTICE_KIND_ZH == {"plan": "方案公示", "result": "结果公告", "answers": "意见答复", "announcement": "公告"}
     assert labels_zh.FIGURE_ZH["total"] == "名册合计"
     assert labels_zh.CHANNEL_ZH["paper"] == "纸质"
     assert [labels_zh.check_title_zh(c.measure, c.numerator, c.denominator)

@@ -15,7 +15,7 @@ from ..models.rounds import Round, RoundTransition
 from .checkpoints import write_checkpoint
 from .log import record as audit
 
-CHECKPOINTED_STEPS = ("opened", "closed", "result_published")
+CHECKPOINTED_STEPS = ("opened", "closed", "result_published", "finalised")
 
 
 def record_step(round_: Round, action: str, to_status: str, direction: str, actor_id: int | None, now: datetime,

@@ -13,5 +13,6 @@ from .estates import Building, Community, Estate, Household, RosterImport, Stree
 from .link_reissues import LinkReissueConfirmation, LinkReissueRequest  # noqa: F401
 from .notices import Milestone, Notice  # noqa: F401
 from .proposals import Proposal, ProposalVersion  # noqa: F401
-from .rounds import Opinion, OpinionAnswer, RollEntry, Round, RoundTransition, RoundVoter  # noqa: F401
+from .rounds import (Objection, ObjectionAnswer, Opinion, OpinionAnswer, RollEntry, Round, RoundTransition,  # noqa: F401
+                     RoundVoter)
 from .sms import BallotConfirmation, OneTimeCode, OptOut, OutboxMessage  # noqa: F401

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
 
-OWNER_TYPES = ("proposal_version", "notice", "milestone", "paper_entry")
+OWNER_TYPES = ("proposal_version", "notice", "milestone", "paper_entry", "objection")
 
 
 class Attachment(db.Model):

@@ -23,6 +23,9 @@ class Community(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     street_id: Mapped[int] = mapped_column(ForeignKey("streets.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
+    # The community's own contact, printed on slips and shown to residents; "" = not set (nothing printed).
+    hotline: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    office: Mapped[str] = mapped_column(String(200), default="", server_default="")
     street: Mapped[Street] = relationship(back_populates="communities")
 
 

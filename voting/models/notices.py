@@ -8,7 +8,7 @@ from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
 from .attachments import Attachment
 
-NOTICE_KINDS = ("plan", "result", "announcement")
+NOTICE_KINDS = ("plan", "result", "answers", "announcement")
 
 
 class Notice(db.Model):

@@ -40,6 +40,10 @@ class ProposalVersion(db.Model):
     summary: Mapped[str] = mapped_column(Text)
     items: Mapped[str] = mapped_column(Text)  # JSON list of catalogue codes
     estimated_cost: Mapped[Decimal] = mapped_column(Money)  # 元, stored as fen
+    # What residents are asked to pay (voting/proposals/funding.py): "per_m2" (amount 元/㎡),
+    # "total" (amount 元 apportioned by exclusive area), "none" (nothing); None = not decided yet.
+    resident_mode: Mapped[str | None] = mapped_column(String(10))
+    resident_amount: Mapped[Decimal | None] = mapped_column(Money)
     caused_by_round_id: Mapped[int | None] = mapped_column(ForeignKey("rounds.id", use_alter=True))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))

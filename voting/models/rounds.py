@@ -51,6 +51,16 @@ class Round(db.Model):
     # Text the household's phones after each counted ballot (voting/sms/ballot_confirmations.py);
     # turned off only with a reason, which goes into the audit log.
     confirmation_texts: Mapped[bool] = mapped_column(default=True, server_default=sa_true())
+    # The plain question residents answer ("您是否同意东新园实施综合改造？"); rounds created before
+    # the field existed have none, and `plain_question` words one from the stage and title.
+    question: Mapped[str | None] = mapped_column(String(300))
+    # 异议期: working days after the result notice during which owners may object.
+    objection_working_days: Mapped[int] = mapped_column(default=5, server_default="5")
+    result_notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id", use_alter=True))
+    # The result is provisional from closing until staff finalise it (after the objection period,
+    # every objection answered); set once, like the status.
+    finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     transitions: Mapped[list["RoundTransition"]] = relationship(order_by="RoundTransition.id")
 
 
@@ -150,6 +160,36 @@ class OpinionAnswer(db.Model):
     __tablename__ = "opinion_answers"
     id: Mapped[int] = mapped_column(primary_key=True)
     opinion_id: Mapped[int] = mapped_column(ForeignKey("opinions.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    # How the opinion reads on the public board: staff's paraphrase, or "" for the masked text.
+    summary: Mapped[str] = mapped_column(Text, default="", server_default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+
+
+OBJECTION_CHANNELS = ("online", "paper")
+
+
+class Objection(db.Model):
+    """异议: an owner's objection to a round's result during the objection period; append-only."""
+
+    __tablename__ = "objections"
+    __table_args__ = (CheckConstraint("channel IN ('online','paper')", name="channel_known"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    household_id: Mapped[int | None] = mapped_column(ForeignKey("households.id"))
+    text: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(10))  # online (from the link) / paper (recorded by staff)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))  # staff, for paper
+
+
+class ObjectionAnswer(db.Model):
+    """Staff's answer to an objection; a later answer adds a row (the newest is shown)."""
+
+    __tablename__ = "objection_answers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objection_id: Mapped[int] = mapped_column(ForeignKey("objections.id"), index=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))

@@ -194,3 +194,65 @@ def per_household(estimate: FundingEstimate, unit_areas: Mapping[K, Decimal]) ->
         }
         for key in order
     }
+
+
+# What residents are asked to pay (四(三)2 个人出资): a rate per m² of exclusive area, a total
+# apportioned by exclusive area, or nothing. None (not decided yet) is also a valid state.
+RESIDENT_MODES = ("per_m2", "total", "none")
+ROUNDING_ZH = "按专有部分面积比例计算，四舍五入到分；为估算数，以最终决算和居民出资方案为准。"
+
+
+@dataclass(frozen=True)
+class HouseholdCost:
+    """One household's (voter's) estimated part of the funding, in 元 with 2 places."""
+
+    area: Decimal                # the voter's exclusive area, m²
+    resident: Decimal | None     # what this household pays; None while the plan has not decided
+    government: Decimal | None   # its part of the city subsidy or the responsible party's share
+    government_zh: str           # who pays `government` ("市级财政补助" / "原责任主体承担"), "" if None
+    resident_zh: str             # the sentence the ballot page shows
+    rounding_zh: str = ROUNDING_ZH
+
+
+def _proportion(amount: Decimal, area: Decimal, total_area: Decimal) -> Decimal:
+    # Exact: Decimal division is carried with Fraction and rounded once, half up, to the cent.
+    exact = Fraction(amount) * Fraction(area) / Fraction(total_area)
+    return _money(Decimal(exact.numerator) / Decimal(exact.denominator))
+
+
+def household_cost(estimate: FundingEstimate | None, area: Decimal, total_area: Decimal,
+                   resident_mode: str | None, resident_amount: Decimal | None) -> HouseholdCost:
+    """What a household of ``area`` m² (out of ``total_area``) pays and what the government covers.
+
+    ``resident_mode``: "per_m2" (``resident_amount`` 元/㎡ × area), "total" (``resident_amount`` 元
+    × area / total_area), "none" (0), or None (not decided: ``resident`` is None). ``estimate``
+    None means the estate is outside the plan's subsidy (``government`` is None). Amounts are
+    rounded once, half up, to the cent; ValueError for a bad area or an unknown mode.
+    """
+    area = _exact(area, "房屋面积")
+    total_area = _exact(total_area, "总面积")
+    if area <= 0 or total_area <= 0:
+        raise ValueError("面积必须大于0")
+    if resident_mode not in RESIDENT_MODES + (None,):
+        raise ValueError(f"未知的居民出资方式：{resident_mode}")
+    government = government_zh = None
+    if estimate is not None:
+        paid = estimate.city_share + estimate.responsible_party_share
+        government = _proportion(paid, area, total_area)
+        government_zh = "市级财政补助" if estimate.city_share else "原责任主体承担"
+    shown = two_places(area)
+    if resident_mode is None:
+        resident, sentence = None, "本方案的居民出资办法尚未确定，确定后将另行公示。"
+    elif resident_mode == "none" or not resident_amount:
+        resident, sentence = Decimal("0.00"), "按本方案，居民无需出资。"
+    else:
+        amount = _exact(resident_amount, "居民出资金额")
+        if resident_mode == "per_m2":
+            resident = _money(amount * area)
+            basis = f"居民出资每平方米 {_money(amount)} 元"
+        else:
+            resident = _proportion(amount, area, total_area)
+            basis = f"居民出资合计 {_money(amount)} 元，按专有部分面积分摊"
+        sentence = f"按您名下房屋面积 {shown} ㎡ 估算，您需分摊约 {resident} 元（{basis}）。"
+    return HouseholdCost(area=shown, resident=resident, government=government,
+                         government_zh=government_zh or "", resident_zh=sentence)

@@ -7,13 +7,15 @@ from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import round_or_404
 from ..clock import now
 from ..extensions import db
-from ..models.rounds import Opinion, OpinionAnswer
+from ..models.rounds import Objection, Opinion, OpinionAnswer
 from ..proposals.api import proposal_or_404
 from ..refusal_answers import abort_refused
-from .operations import RoundRefused, add_opinion, close_round, create_round, open_round, publish_result
+from .objections import ObjectionRefused, answer_objection, file_objection, round_objections
+from .operations import (RoundRefused, add_opinion, close_round, create_round, finalise_round, open_round,
+                         publish_result)
 from .round_tally import round_tally
-from .schemas import (IdSchema, OpinionCreateSchema, OpinionSchema, ResultPublishSchema, RoundCreateSchema, RoundSchema,
-                      TallySchema)
+from .schemas import (IdSchema, ObjectionAnswerCreateSchema, ObjectionCreateSchema, ObjectionSchema, OpinionCreateSchema,
+                      OpinionSchema, ResultPublishSchema, RoundCreateSchema, RoundSchema, TallySchema)
 
 blp = Blueprint("rounds", __name__, url_prefix="/api/v1", description="征询轮次（三上三下）与计票")
 
@@ -72,6 +74,57 @@ class RoundClose(MethodView):
     decorators = [api_login_required]
     post = blp.alt_response(409, description="不允许的状态变化，附原因")(
         blp.response(200, RoundSchema)(_transition(close_round)))
+
+
+@blp.route("/rounds/<int:round_id>/finalise")
+class RoundFinalise(MethodView):
+    decorators = [api_login_required]
+    post = blp.alt_response(409, description="异议期未满（附结束日期）或仍有异议未答复")(
+        blp.response(200, RoundSchema)(_transition(finalise_round)))
+
+
+@blp.route("/rounds/<int:round_id>/objections")
+class RoundObjections(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, ObjectionSchema(many=True))
+    def get(self, round_id):
+        """Objections to the round's result (异议), each with its newest answer."""
+        return round_objections(round_or_404(round_id).id)
+
+    @blp.arguments(ObjectionCreateSchema)
+    @blp.response(201, IdSchema)
+    @blp.alt_response(409, description="不在异议期内")
+    def post(self, data, round_id):
+        """Record an objection an owner handed in on paper, during the objection period."""
+        round_ = round_or_404(round_id)
+        try:
+            objection = file_objection(round_, data["household_id"], data["text"], "paper", current_staff().id, now())
+        except ObjectionRefused as exc:
+            abort_refused(exc)
+        db.session.commit()
+        return {"id": objection.id}
+
+
+@blp.route("/rounds/<int:round_id>/objections/<int:objection_id>/answer")
+class ObjectionAnswerItem(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(ObjectionAnswerCreateSchema)
+    @blp.response(201, IdSchema)
+    @blp.alt_response(409, description="结果已确认为最终结果")
+    def post(self, data, round_id, objection_id):
+        """Answer an objection (a later answer replaces it on residents' pages; both are kept)."""
+        round_ = round_or_404(round_id)
+        objection = db.session.get(Objection, objection_id)
+        if objection is None or objection.round_id != round_.id:
+            abort(404, message="找不到该异议")
+        try:
+            answer = answer_objection(objection, data["answer"], current_staff().id, now())
+        except ObjectionRefused as exc:
+            abort_refused(exc)
+        db.session.commit()
+        return {"id": answer.id}
 
 
 @blp.route("/rounds/<int:round_id>/result")

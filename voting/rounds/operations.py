@@ -17,13 +17,18 @@ from ..china_time import cst_today
 from ..extensions import db
 from ..hundredths import two_places_str
 from ..labels_zh import ROUND_STATUS_ZH
+from ..models.estates import Estate
 from ..models.proposals import Proposal, ProposalVersion
 from ..models.rounds import Opinion, OpinionAnswer, RollEntry, Round
 from ..refusals import Refused
 from ..tally.rules import PRESETS, rule_from_dict
 from .cast_gate import enter_exclusive
+from .answers_notice import post_answers_notice
 from .frozen_roll import freeze_roll
-from .round_tally import live_tally
+from .objections import objection_period, unanswered_count
+from .plain_question import default_question
+from .result_notice import post_result_notice
+from .round_tally import live_tally, round_rule
 
 STAGE_TITLES = {1: "第一次征询：改造意愿", 2: "第二次征询：初步方案", 3: "第三次征询：正式方案"}
 # Hangzhou property regulation (2021) Art. 20: a vote stays open at least 5 and at most 60 days.
@@ -54,9 +59,12 @@ def create_round(proposal: Proposal, data: dict, actor_id: int | None, now: date
                            {"closes_at": ["表决期限应为5至60日"]})
     if closes_at <= now:
         raise RoundRefused(422, "截止时间已过，请重新设定", {"closes_at": ["已过去"]})
+    question = (data.get("question") or "").strip() or default_question(
+        stage, db.session.get(Estate, proposal.estate_id).name, proposal.latest.title if proposal.versions else "")
     round_ = Round(
         estate_id=proposal.estate_id, proposal_id=proposal.id, stage=stage,
-        title=data.get("title") or STAGE_TITLES[stage], rule=rule_id, rule_json=rule_json,
+        title=data.get("title") or STAGE_TITLES[stage], rule=rule_id, rule_json=rule_json, question=question,
+        objection_working_days=data.get("objection_working_days") or 5,
         ballot_policy=data.get("ballot_policy") or "first", verification=data.get("verification") or "link",
         opens_at=opens_at, closes_at=closes_at, status="draft", created_at=now, created_by_id=actor_id,
     )
@@ -126,11 +134,14 @@ def close_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
     ended = notice_period_ended(round_.id, cst_today(now))
     if ended is False:
         raise RoundRefused(409, "公示期尚未结束，不能截止表决")
+    rule = round_rule(round_)
     result = live_tally(round_)
     round_.status, round_.passed = "closed", result["passed"]
     round_.result_json = json.dumps(result, ensure_ascii=False, sort_keys=True)
     record_step(round_, "closed", "closed", "up", actor_id, now, from_status="open",
-           note=("通过" if result["passed"] else "未通过") + f"（{result['rule']}）")
+           note=("通过" if result["passed"] else "未通过") + f"（{rule.title_zh}）")
+    # The result goes down to residents at once: the notice (and its objection period) starts today.
+    post_result_notice(round_, result, rule, actor_id, now)
     db.session.flush()
     return round_
 
@@ -158,11 +169,36 @@ def publish_result(round_: Round, answers: list[dict], actor_id: int | None, now
     unknown = [a["opinion_id"] for a in answers if a["opinion_id"] not in known]
     if unknown:
         raise RoundRefused(422, "答复的意见不属于本轮次", {"answers": [f"意见 {i} 不存在" for i in unknown]})
-    for answer in answers:
-        db.session.add(OpinionAnswer(opinion_id=answer["opinion_id"], text=answer["answer"],
-                                     created_at=now, created_by_id=actor_id))
+    given = [OpinionAnswer(opinion_id=answer["opinion_id"], text=answer["answer"], summary=answer.get("summary") or "",
+                           created_at=now, created_by_id=actor_id) for answer in answers]
+    db.session.add_all(given)
     round_.status = "published"
     record_step(round_, "result_published", "published", "down", actor_id, now, from_status="closed",
            note=f"答复意见 {len(answers)} 条")
+    db.session.flush()
+    post_answers_notice(round_, given, actor_id, now)
+    return round_
+
+
+def finalise_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
+    """The provisional result becomes final: after the objection period, every objection answered."""
+    _lock(round_)
+    if round_.status not in ("closed", "published"):
+        raise RoundRefused(409, f"只有已截止的轮次可以确认最终结果（当前：{ROUND_STATUS_ZH[round_.status]}）")
+    if round_.finalised_at is not None:
+        raise RoundRefused(409, "表决结果已确认为最终结果")
+    period = objection_period(round_)
+    if period is None:
+        raise RoundRefused(409, "本轮尚无结果公告，不能确认最终结果")
+    if cst_today(now) <= period[1]:
+        raise RoundRefused(409, f"异议期至 {period[1].isoformat()} 结束（按法定工作日计算），"
+                                f"{period[1].isoformat()} 之后才能确认最终结果", {"ends_on": [period[1].isoformat()]})
+    waiting = unanswered_count(round_.id)
+    if waiting:
+        raise RoundRefused(409, f"还有 {waiting} 条异议尚未答复，全部答复后才能确认最终结果",
+                           {"objections": [f"{waiting} 条未答复"]})
+    round_.finalised_at, round_.finalised_by_id = now, actor_id
+    record_step(round_, "finalised", round_.status, "down", actor_id, now, from_status=round_.status,
+                note="异议期满，结果确认为最终结果")
     db.session.flush()
     return round_

@@ -8,6 +8,8 @@ from ..models.rounds import STAGES, VERIFICATIONS
 from ..record_ids import ID_RANGE
 from ..schema_fields import AreaField
 from ..tally.rules import PRESETS
+from .objections import OBJECTION_MAX, RESULT_STATES, objection_period, result_state
+from .result_notice import round_question
 
 
 class AwareDateTime(ma.fields.AwareDateTime):
@@ -28,6 +30,13 @@ class RoundCreateSchema(ma.Schema):
     opens_at = AwareDateTime(required=True)
     closes_at = AwareDateTime(required=True)
     title = ma.fields.String(load_default=None, validate=ma.validate.Length(max=200))
+    question = ma.fields.String(load_default=None, validate=ma.validate.Length(max=300, error="表决问题不超过300字"),
+                                metadata={"description": "the plain question residents answer, e.g. "
+                                          "“您是否同意东新园实施综合改造？”; worded from the stage and the "
+                                          "proposal's title when left out"})
+    objection_working_days = ma.fields.Integer(
+        load_default=5, validate=ma.validate.Range(min=1, max=30, error="异议期应为1至30个工作日"),
+        metadata={"description": "异议期: working days after the result notice, on the official calendar"})
 
 
 class IdSchema(ma.Schema):
@@ -71,6 +80,15 @@ class RoundSchema(ma.Schema):
     passed = ma.fields.Boolean(allow_none=True)
     total = ma.fields.Nested(FrozenTotalSchema, allow_none=True, metadata={"description": "null until the round opens"})
     roll_sha256 = ma.fields.String(allow_none=True)
+    question = ma.fields.Function(round_question, metadata={"type": "string"})
+    objection_working_days = ma.fields.Integer()
+    result_notice_id = ma.fields.Integer(allow_none=True, metadata={"description": "the 结果公告 posted at closing"})
+    result_state = ma.fields.Function(result_state, metadata={"type": "string", "enum": list(RESULT_STATES),
+                                      "description": "none until closed; provisional until finalised; final"})
+    objection_period = ma.fields.Function(
+        lambda round_: _period(round_), allow_none=True,
+        metadata={"type": "object", "description": "first and last day (CST) of the objection period"})
+    finalised_at = ma.fields.DateTime(allow_none=True)
     transitions = ma.fields.List(ma.fields.Nested(TransitionSchema))
 
     def get_attribute(self, obj, attr, default):
@@ -81,6 +99,7 @@ class RoundSchema(ma.Schema):
 
 OPINION_LENGTH_ZH = "意见内容不能为空，且不超过2000字"
 ANSWER_LENGTH_ZH = "答复内容不能为空，且不超过2000字"
+OBJECTION_LENGTH_ZH = "异议内容不能为空，且不超过2000字"
 
 
 class OpinionCreateSchema(ma.Schema):
@@ -102,6 +121,9 @@ class AnswerSchema(ma.Schema):
     opinion_id = ma.fields.Integer(required=True, validate=ID_RANGE)
     answer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=2000, error=ANSWER_LENGTH_ZH),
                               error_messages={"required": ANSWER_LENGTH_ZH})
+    summary = ma.fields.String(load_default="", validate=ma.validate.Length(max=500, error="意见摘要不超过500字"),
+                               metadata={"description": "how the opinion reads on the public board (a paraphrase "
+                                         "naming no one); left out, its text with digits hidden"})
 
 
 class ResultPublishSchema(ma.Schema):
@@ -140,3 +162,34 @@ class TallySchema(ma.Schema):
     not_voted = ma.fields.Nested(TallyCountSchema)
     checks = ma.fields.List(ma.fields.Nested(TallyCheckSchema))
     conflicts = ma.fields.List(ma.fields.Dict())
+
+
+def _period(round_) -> dict | None:
+    period = objection_period(round_)
+    return None if period is None else {"starts_on": period[0].isoformat(), "ends_on": period[1].isoformat()}
+
+
+class ObjectionCreateSchema(ma.Schema):
+    """An objection received on paper, recorded by staff."""
+
+    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=OBJECTION_MAX, error=OBJECTION_LENGTH_ZH),
+                            error_messages={"required": OBJECTION_LENGTH_ZH})
+    household_id = ma.fields.Integer(load_default=None, validate=ID_RANGE)
+
+
+class ObjectionAnswerCreateSchema(ma.Schema):
+    answer = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=OBJECTION_MAX, error=ANSWER_LENGTH_ZH),
+                              error_messages={"required": ANSWER_LENGTH_ZH})
+
+
+class ObjectionSchema(ma.Schema):
+    """An objection (from rounds.objections.round_objections) with its newest answer."""
+
+    id = ma.fields.Integer(attribute="objection.id")
+    household_id = ma.fields.Integer(attribute="objection.household_id", allow_none=True)
+    channel = ma.fields.String(attribute="objection.channel")
+    text = ma.fields.String(attribute="objection.text")
+    created_at = ma.fields.DateTime(attribute="objection.created_at")
+    answer = ma.fields.String(attribute="answer.text", allow_none=True, dump_default=None)
+    answered_at = ma.fields.DateTime(attribute="answer.created_at", allow_none=True, dump_default=None)
+    photos = ma.fields.Function(lambda row: len(row["photos"]), metadata={"type": "integer"})
