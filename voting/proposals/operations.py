@@ -14,7 +14,7 @@ from ..models.proposals import Proposal, ProposalVersion
 from ..models.rounds import Round
 from ..refusals import Refused
 from .catalogue import validate_item_codes
-from .funding import FundingEstimate, estimate_funding, per_household
+from .funding import ROUNDING_ZH, FundingEstimate, HouseholdCost, estimate_funding, household_cost, per_household
 
 
 class ProposalError(Refused):
@@ -27,10 +27,21 @@ def _check_items(codes: list[str]) -> None:
         raise ProposalError(422, "改造项目有误：" + "；".join(problems), {"items": problems})
 
 
+def resident_terms(data: dict) -> dict:
+    """resident_mode and resident_amount as stored: an amount for per_m2 and total, none otherwise."""
+    mode, amount = data.get("resident_mode"), data.get("resident_amount")
+    if mode in ("per_m2", "total") and amount is None:
+        raise ProposalError(422, "请填写居民出资金额（按每平方米或按总额）", {"resident_amount": ["请填写金额"]})
+    if mode in (None, "none"):
+        amount = None
+    return {"resident_mode": mode, "resident_amount": amount}
+
+
 def _new_version(proposal: Proposal, data: dict, actor_id: int | None, now: datetime, number: int) -> ProposalVersion:
     version = ProposalVersion(
         proposal=proposal, version=number, title=data["title"], summary=data["summary"],
         items=json.dumps(list(data["items"])), estimated_cost=data["estimated_cost"],
+        **resident_terms(data),
         caused_by_round_id=data.get("caused_by_round_id"), created_at=now, created_by_id=actor_id,
     )
     db.session.add(version)
@@ -80,6 +91,7 @@ class HouseholdShare:
     city_share: Decimal
     responsible_party_share: Decimal
     remaining: Decimal
+    resident_share: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,10 @@ class Funding:
 
     estimate: FundingEstimate
     households: list[HouseholdShare]
+    resident_mode: str | None
+    resident_amount: Decimal | None
+    resident_total: Decimal | None
+    rounding_zh: str = ROUNDING_ZH
 
 
 def proposal_funding(estate: Estate, version: ProposalVersion) -> Funding:
@@ -102,4 +118,20 @@ def proposal_funding(estate: Estate, version: ProposalVersion) -> Funding:
         raise ProposalError(422, str(exc))
     households = active_households(estate.id)
     shares = per_household(estimate, {h.id: h.area for h in households})
-    return Funding(estimate, [HouseholdShare(household=h, **shares[h.id]) for h in households])
+    resident = {h.id: household_cost(estimate, h.area, totals.total_area, version.resident_mode,
+                                     version.resident_amount).resident for h in households}
+    total = None if version.resident_mode is None else sum(resident.values(), Decimal("0.00"))
+    return Funding(estimate, [HouseholdShare(household=h, **shares[h.id], resident_share=resident[h.id])
+                              for h in households], version.resident_mode, version.resident_amount, total)
+
+
+def household_cost_in_round(estate: Estate, version: ProposalVersion | None, area: Decimal,
+                            total_area: Decimal) -> HouseholdCost | None:
+    """What a voter of `area` m² in a round (frozen total `total_area`) pays; None without a plan or roll."""
+    if version is None or not total_area:
+        return None
+    try:
+        estimate = estimate_funding(version.estimated_cost, total_area, estate.built_year, estate.affordable_housing)
+    except ValueError:  # outside the plan's subsidy: no government share to show
+        estimate = None
+    return household_cost(estimate, area, total_area, version.resident_mode, version.resident_amount)

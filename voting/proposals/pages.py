@@ -27,6 +27,8 @@ def catalogue_items(codes: list[str]) -> list[CatalogueItem]:
 def _proposal_form(schema_cls) -> tuple[dict | None, dict]:
     raw = {"title": request.form.get("title", "").strip(), "summary": request.form.get("summary", "").strip(),
            "items": request.form.getlist("items"), "estimated_cost": request.form.get("estimated_cost", "").strip()}
+    raw["resident_mode"] = request.form.get("resident_mode") or None
+    raw["resident_amount"] = request.form.get("resident_amount", "").strip() or None
     if schema_cls is RevisionCreateSchema and request.form.get("caused_by_round_id"):
         raw["caused_by_round_id"] = request.form["caused_by_round_id"]
     try:

@@ -6,8 +6,10 @@ import marshmallow as ma
 from ..record_ids import ID_RANGE
 from ..schema_fields import AreaField, MoneyField
 from .catalogue import get_item
+from .funding import RESIDENT_MODES
 
 MAX_COST = 10**10  # 元
+
 
 class ProposalCreateSchema(ma.Schema):
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
@@ -20,8 +22,20 @@ class ProposalCreateSchema(ma.Schema):
         "description": "元, at most 2 decimals", "type": "string", "pattern": r"^\d{1,10}(\.\d{1,2})?$",
         "example": "1200000.00"})
 
-    @ma.validates("estimated_cost")
+    # What residents pay (四(三)2 个人出资): left out, not decided yet. The amount a mode needs is
+    # checked by the operation (operations.resident_terms), so the document stays exact.
+    resident_mode = ma.fields.String(load_default=None, allow_none=True, validate=ma.validate.OneOf(
+        RESIDENT_MODES, error="居民出资方式只能是 per_m2（每平方米）、total（总额按面积分摊）或 none（无需出资）"),
+        metadata={"description": "per_m2: resident_amount 元 per m² of exclusive area; total: resident_amount 元 "
+                                 "apportioned by exclusive area; none: residents pay nothing; null: not decided"})
+    resident_amount = ma.fields.Decimal(load_default=None, allow_none=True, places=None, as_string=True, metadata={
+        "description": "元 (per m² or in all, by resident_mode), at most 2 decimals", "type": "string",
+        "pattern": r"^\d{1,10}(\.\d{1,2})?$", "example": "30.00"})
+
+    @ma.validates("estimated_cost", "resident_amount")
     def cents_only(self, value, **kwargs):
+        if value is None:
+            return
         if not 0 <= value <= MAX_COST:
             raise ma.ValidationError("金额应在 0 至 100 亿元之间")
         if value != value.quantize(Decimal("0.01")):
@@ -61,6 +75,8 @@ class VersionSchema(ma.Schema):
     summary = ma.fields.String()
     items = ma.fields.List(ma.fields.Nested(CatalogueItemSchema), attribute="item_codes")
     estimated_cost = MoneyField()
+    resident_mode = ma.fields.String(allow_none=True)
+    resident_amount = MoneyField(allow_none=True)
     caused_by_round_id = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.DateTime()
 
@@ -91,6 +107,7 @@ class HouseholdShareSchema(ma.Schema):
     city_share = MoneyField()
     responsible_party_share = MoneyField()
     remaining = MoneyField()
+    resident_share = MoneyField(allow_none=True, metadata={"description": "what the unit pays, null if not decided"})
 
 
 PER_M2 = {"description": "元 per m², decimal string with exactly 2 places", "example": "400.00"}
@@ -107,4 +124,8 @@ class FundingSchema(ma.Schema):
     responsible_party_share = MoneyField(attribute="estimate.responsible_party_share")
     remaining = MoneyField(attribute="estimate.remaining")
     basis_zh = ma.fields.String(attribute="estimate.basis_zh")
+    resident_mode = ma.fields.String(allow_none=True)
+    resident_amount = MoneyField(allow_none=True)
+    resident_total = MoneyField(allow_none=True, metadata={"description": "the units' resident shares summed"})
+    rounding_zh = ma.fields.String()
     households = ma.fields.List(ma.fields.Nested(HouseholdShareSchema))
