@@ -25,6 +25,7 @@ from voting.models.attachments import Attachment
 from voting.models.ballots import PaperEntry
 from voting.models.estates import Street
 from voting.models.sms import OutboxMessage
+from voting.models.rounds import Objection
 
 ROSTER = roster_csv([
     "1,1,101,80.50,register,K001,张三明,13812341234,owned",
@@ -136,6 +137,11 @@ def build_dataset(client, db, clock) -> Dataset:
     reissue = _ok(client.post(f"/api/v1/rounds/{round_id}/links/{households['1-2-202']}/reissue", headers=worker,
                               json={"reason": "二维码遗失"}), 202)  # pending: a second account confirms
 
+    # An objection row (objections are filed after closing; this round stays open for the other routes).
+    objection = Objection(round_id=round_id, household_id=households["1-1-101"], text="计票有误", channel="paper")
+    db.session.add(objection)
+    db.session.commit()
+
     entry = db.session.scalar(select(PaperEntry).where(PaperEntry.round_id == round_id))
     scan = db.session.scalar(select(Attachment).where(Attachment.owner_type == "paper_entry",
                                                       Attachment.owner_id == entry.id))
@@ -148,6 +154,7 @@ def build_dataset(client, db, clock) -> Dataset:
         "household_id": households["1-1-101"], "milestone_id": milestone["id"], "entry_id": entry.id,
         "message_id": message.id, "street_id": street_id, "receipt": ballot["receipt"], "token": token,
         "year": 2026, "draft_estate_id": draft_estate.id, "request_id": reissue["id"],
+        "objection_id": objection.id,
         # The attachment id depends on the owner named by the rule's other parameters.
         "attachment_id": {"notice_id": photo["id"], "milestone_id": document["id"], "entry_id": scan.id},
     }

@@ -5,13 +5,16 @@ from flask_smorest import Blueprint
 
 from ..accounts.auth import api_login_required, current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
+from ..clock import now
 from ..extensions import db
 from ..refusal_answers import abort_refused
+from .community_contact import ContactRefused, set_contact
 from .operations import EstateError, active_households, create_estate, estate_summaries, estate_summary
 from .phone_secrecy import keep_digits_secret_in_response
 from .roster_service import RosterRefused, export_roster, import_roster
-from .schemas import (EstateCreatedSchema, EstateCreateSchema, EstateSchema, HouseholdQuerySchema, HouseholdSchema,
-                      RosterExportQuerySchema, RosterResultSchema, RosterUploadSchema)
+from .schemas import (CommunityContactSchema, EstateCreatedSchema, EstateCreateSchema, EstateSchema,
+                      HouseholdQuerySchema, HouseholdSchema, RosterExportQuerySchema, RosterResultSchema,
+                      RosterUploadSchema)
 
 blp = Blueprint("estates", __name__, url_prefix="/api/v1/estates", description="小区与名册")
 
@@ -46,6 +49,23 @@ class EstateItem(MethodView):
     @blp.response(200, EstateSchema)
     def get(self, estate_id):
         return estate_summary(estate_or_404(current_staff(), estate_id))
+
+
+@blp.route("/<int:estate_id>/community-contact")
+class CommunityContact(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(CommunityContactSchema)
+    @blp.response(200, CommunityContactSchema)
+    def put(self, data, estate_id):
+        """Set the hotline and office of the estate's community (every estate of that community shows them)."""
+        estate = estate_or_404(current_staff(), estate_id)
+        try:
+            community = set_contact(estate.community, data["hotline"], data["office"], current_staff().id, now())
+        except ContactRefused as exc:
+            abort_refused(exc)
+        db.session.commit()
+        return {"hotline": community.hotline, "office": community.office}
 
 
 @blp.route("/<int:estate_id>/roster")

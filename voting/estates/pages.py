@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404, visible_estates
+from ..clock import now
 from ..extensions import db
 from ..labels_zh import ELIGIBILITY_ZH
 from ..models.estates import RosterImport
@@ -15,7 +16,8 @@ from ..refusal_answers import abort_refused, show_refusal
 from .operations import EstateError, active_households, create_estate, estate_summaries, estate_summary
 from .phone_secrecy import digits_hidden
 from .roster_service import RosterRefused, export_roster, import_roster
-from .schemas import EstateCreateSchema, EstateSchema
+from .community_contact import ContactRefused, set_contact
+from .schemas import CommunityContactSchema, EstateCreateSchema, EstateSchema
 
 bp = Blueprint("estate_pages", __name__)
 
@@ -69,6 +71,25 @@ def _detail(estate_id: int, status: int = 200, **extra):
 @login_required
 def estate_detail(estate_id):
     return _detail(estate_id)
+
+
+@bp.route("/estates/<int:estate_id>/community-contact", methods=["POST"])
+@login_required
+def community_contact(estate_id):
+    """The community's hotline and office, as printed on slips and shown on residents' pages."""
+    estate = estate_or_404(current_staff(), estate_id)
+    form = {"hotline": request.form.get("hotline", ""), "office": request.form.get("office", "")}
+    errors = CommunityContactSchema().validate(form)
+    if errors:
+        return _detail(estate_id, 422, contact_errors=errors, contact_form=form)
+    try:
+        set_contact(estate.community, form["hotline"], form["office"], current_staff().id, now())
+    except ContactRefused as exc:
+        return show_refusal(exc, lambda status, message: _detail(estate_id, status, contact_form=form,
+                                                                 contact_errors={"_": [message]}))
+    db.session.commit()
+    flash("已保存社区联系方式")
+    return redirect(url_for("estate_pages.estate_detail", estate_id=estate_id))
 
 
 @bp.route("/estates/<int:estate_id>/roster", methods=["POST"])

@@ -42,6 +42,18 @@ class EstateSchema(ma.Schema):
     households = ma.fields.Integer(attribute="totals.households")
     voters = ma.fields.Integer(attribute="totals.voters")
     total_area = AreaField(attribute="totals.total_area")
+    community_hotline = ma.fields.String(attribute="estate.community.hotline",
+                                         metadata={"description": "printed on slips and resident pages; '' = not set"})
+    community_office = ma.fields.String(attribute="estate.community.office")
+
+
+class CommunityContactSchema(ma.Schema):
+    """The community's own hotline and office; "" clears one (then nothing is printed)."""
+
+    hotline = ma.fields.String(load_default="", validate=ma.validate.Length(max=40, error="电话不超过40个字符"),
+                               metadata={"example": "0571-88001234"})
+    office = ma.fields.String(load_default="", validate=ma.validate.Length(max=200, error="地址不超过200字"),
+                              metadata={"example": "东新路 100 号社区服务中心一楼"})
 
 
 class RosterUploadSchema(ma.Schema):
