@@ -18,9 +18,11 @@ from .api_docs import ErrorSchema, SharedResponses
 from .audit.api import blp as audit_api
 from .audit.cli import audit_cli
 from .ballots.api import ballots_blp as ballots_api, links_blp as links_api
+from .ballots.link_api import blp as link_view_api
 from .ballots.link_pages import bp as link_pages
 from .ballots.paper_api import blp as paper_api
 from .ballots.progress_api import blp as progress_api
+from .ballots.receipt_pages import bp as resident_receipt_pages
 from .ballots.reissue_api import blp as reissue_api
 from .ballots.resident_pages import bp as resident_ballot_pages
 from .ballots.staff_pages import bp as ballot_staff_pages
@@ -89,7 +91,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RecordIdConverter  # before any rule: ids past the database's range are 404
     for blp in (auth_api, estates_api, proposals_api, rounds_api, notices_api, calendar_api, links_api, ballots_api,
-                paper_api, progress_api, reissue_api, sms_api, sms_codes_api, audit_api):
+                link_view_api, paper_api, progress_api, reissue_api, sms_api, sms_codes_api, audit_api):
         ext.api.register_blueprint(blp)
         ext.csrf.exempt(blp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(account_pages)
@@ -98,6 +100,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(round_pages)
     app.register_blueprint(link_pages)
     app.register_blueprint(resident_ballot_pages)  # CSRF stays on: the resident's form uses the session cookie
+    app.register_blueprint(resident_receipt_pages)
     app.register_blueprint(ballot_staff_pages)
     app.register_blueprint(notice_pages)
     app.register_blueprint(calendar_pages)

@@ -116,10 +116,14 @@ def test_unknown_superseded_and_closed_links_get_plain_pages(client, db, clock):
     superseded = client.get(link["path"])
     assert superseded.status_code == 410 and "已停用" in text(superseded)
     clock.advance(days=7, minutes=1)
+    # Past the deadline the link stays: it shows the count under way, then the result.
     closed = client.get(opened.links["1-1-101"]["path"])
-    assert closed.status_code == 410 and "本轮表决已截止" in text(closed)
+    assert closed.status_code == 200 and "社区正在计票" in text(closed) and 'name="choice"' not in text(closed)
     assert client.post(f"/api/v1/rounds/{opened.round_id}/close", headers=opened.headers).status_code == 200
-    assert client.get(opened.links["1-1-101"]["path"]).status_code == 410
+    result = client.get(opened.links["1-1-101"]["path"])
+    assert result.status_code == 200 and "表决结果：" in text(result)
+    assert_secure(result)
+    assert client.get(link["path"]).status_code == 410  # a superseded link still shows nothing
 
 
 def test_missing_choice_and_missing_csrf_are_refused_with_a_way_back(client, db, clock):

@@ -7,6 +7,8 @@ Redis round trips fewer per ballot than checking every request):
 - **Unknown links**, per client address (30 an hour): spent when a token resolves to
   nothing; past the budget the answer is 429 instead of 404. A real link is never refused
   because someone else behind the same address (a mobile carrier's NAT) was guessing.
+- **Unknown receipt codes**, per client address (30 an hour), the same way: a receipt code is
+  a secret of 60 bits, and only a failed lookup spends.
 - **Wrong answers** to the round's verification (phone4, sms), per link (5 in 10 minutes)
   and per address (30 an hour): checked *before* an answer is compared, so that a right
   guess past the budget is refused like a wrong one, and spent when the answer is wrong.
@@ -42,6 +44,9 @@ class Budget:
 
 UNKNOWN_LINKS = Budget(parse("30 per hour"), "ballot-unknown-token",
                        "无效的表决链接尝试次数过多，请1小时后再试；如二维码无法使用，请联系社区工作人员")
+# Receipt codes (60 bits) looked up on /receipts or GET /api/v1/ballots/{receipt}: per address, like unknown links.
+UNKNOWN_RECEIPTS = Budget(parse("30 per hour"), "receipt-unknown",
+                          "查询不到的回执编号次数过多，请1小时后再试；如有疑问请联系社区工作人员")
 WRONG_ANSWERS_PER_LINK = Budget(parse("5 per 10 minutes"), "ballot-verification-token",
                                 "核验错误次数过多，请10分钟后再试，或联系社区工作人员")
 WRONG_ANSWERS_PER_ADDRESS = Budget(parse("30 per hour"), "ballot-verification-ip",

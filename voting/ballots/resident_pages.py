@@ -4,28 +4,25 @@ The token in the URL is the credential, so these pages send no Referer, forbid
 framing and caching, and load nothing from elsewhere. Every visit computes the
 token's hash and runs one indexed lookup, whether the token exists or not.
 """
-import json
 import secrets
 
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
-from voting.models.notices import Notice
-
 from ..accounts.auth import staff_in_request
+from ..attachments.images import UploadRefused
 from ..clock import now
 from ..extensions import db
 from ..labels_zh import BALLOT_STANDING_ZH, CHOICE_ZH
 from ..models.ballots import Ballot
 from ..models.estates import Estate
 from ..models.proposals import ProposalVersion
-from ..models.rounds import RollEntry
-from ..privacy import mask_name
-from ..proposals.catalogue import get_item
+from ..rounds.objections import ObjectionRefused, file_objection
 from ..tally.standing import effective
 from .casting import ballot_standing
-from .link_lookup import CLOSED_ZH, NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, TokenLookup, VoteRefused, resolve_token
+from .link_lookup import NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, TokenLookup, VoteRefused, resolve_token
+from .link_view import link_view
 from .one_time_codes import phone_choices
 from .online import OPINION_MAX, check_before_casting, refused, valid_submission_key, voter_ballots
 from .vote_requests import STAFF_CANNOT_VOTE_ZH, cast_once, client_address
@@ -76,31 +73,29 @@ def _too_many(error):
 
 
 def _lookup_or_page(token: str):
-    """(lookup, None) for a token whose page can be shown, else (None, the refusal page)."""
+    """(lookup, None) for a live token, else (None, the refusal page); the caller picks the ballot or result page."""
     lookup = resolve_token(token)
     if lookup is None:
         return None, _unknown_link()
     if not lookup.live:
         return None, _gone(SUPERSEDED_ZH, 410)
-    round_ = lookup.round
-    if round_.status != "open" or now() >= round_.closes_at:
-        return None, _gone(CLOSED_ZH, 410)
     return lookup, None
+
+
+def _voting_now(lookup: TokenLookup) -> bool:
+    return lookup.round.status == "open" and now() < lookup.round.closes_at
 
 
 def _context(lookup: TokenLookup) -> dict:
     round_ = lookup.round_row()
     entry = lookup.entry_row()
-    covered = db.session.scalars(select(RollEntry).where(
-        RollEntry.round_id == round_.id, RollEntry.voter_key == entry.voter_key).order_by(RollEntry.id)).all()
+    view = link_view(lookup, now())
     version = db.session.get(ProposalVersion, round_.proposal_version_id) if round_.proposal_version_id else None
-    items = [get_item(code) for code in json.loads(version.items)] if version else []
-    has_notices = db.session.scalar(select(Notice.id).where(Notice.estate_id == round_.estate_id).limit(1))
     ballots = voter_ballots(round_.id, entry.voter_key)
     return {
-        "round": round_, "estate": db.session.get(Estate, round_.estate_id), "entry": entry,
-        "owner": mask_name(entry.owner_name), "covered": [e.label for e in covered], "version": version,
-        "items": items, "board_url": f"/board/estates/{round_.estate_id}" if has_notices else None,
+        "view": view, "round": round_, "estate": db.session.get(Estate, round_.estate_id), "entry": entry,
+        "owner": view["household"]["owner"], "covered": view["household"]["units"], "version": version,
+        "items": view["proposal"]["items"] if view["proposal"] else [], "board_url": view["estate"]["board_url"],
         "ballots": ballots, "effective": effective(ballots, round_.ballot_policy),
         "choices": CHOICE_ZH, "token": request.view_args["token"], "opinion_max": OPINION_MAX,
         "blocked": _sms_blocked(round_, entry),
@@ -132,10 +127,38 @@ def _refusal(exc: VoteRefused, token: str):
     return _gone(exc.message, status, headers=exc.headers)
 
 
+def _result_page(lookup: TokenLookup, status: int = 200, error: str | None = None, form=None, sent: bool = False):
+    """After the vote: the result, this household's counted choice, the answers, its objections."""
+    return render_template("ballots/vote_result.html", error=error, form=form or {}, objection_sent=sent,
+                           **_context(lookup)), status
+
+
 @bp.route("/v/<token>")
 def vote_page(token):
     lookup, page = _lookup_or_page(token)
-    return page if lookup is None else _vote_page(lookup)
+    if lookup is None:
+        return page
+    if not _voting_now(lookup):
+        return _result_page(lookup, sent=request.args.get("objection") == "sent")
+    return _vote_page(lookup)
+
+
+@bp.route("/v/<token>/objection", methods=["POST"])
+def objection_submit(token):
+    """An objection to the result from the household's link, during the objection period (a photo optional)."""
+    lookup, page = _lookup_or_page(token)
+    if lookup is None:
+        return page
+    upload = request.files.get("photo")
+    photo = (upload.filename, upload.read()) if upload is not None and upload.filename else None
+    try:
+        file_objection(lookup.round_row(), lookup.entry.household_id, request.form.get("text", ""), "online", None,
+                       now(), photo)
+    except (ObjectionRefused, UploadRefused) as exc:
+        db.session.rollback()
+        return _result_page(lookup, exc.status, error=exc.message, form=request.form)
+    db.session.commit()
+    return redirect(url_for("resident_ballot.vote_page", token=token, objection="sent"), 303)
 
 
 @bp.route("/v/<token>/confirm", methods=["POST"])

@@ -2,6 +2,7 @@
 import marshmallow as ma
 
 from ..labels_zh import CHOICE_ZH
+from ..schema_fields import AreaField, MoneyField
 from ..tally.tally import CHOICES
 from .online import OPINION_MAX
 
@@ -64,3 +65,167 @@ class ReceiptStatusSchema(ma.Schema):
     cast_at = ma.fields.DateTime()
     status = ma.fields.String(metadata={"description": "counted / duplicate / superseded"})
     channel = ma.fields.String()
+    # The code is the owner's secret (60 random bits), so the answer may say what it recorded.
+    round_title = ma.fields.String()
+    estate = ma.fields.String()
+    choice = ma.fields.String(metadata={"description": "agree / disagree / abstain, as recorded"})
+    choice_zh = ma.fields.String()
+    channel_zh = ma.fields.String()
+    status_zh = ma.fields.String()
+    counts = ma.fields.Boolean(metadata={"description": "whether this ballot is the one that counts now"})
+
+
+# --- What a link shows (link_view.link_view), for a mini-program or an app -------------------
+
+class _Figures(ma.Schema):
+    heads = ma.fields.Integer()
+    area = ma.fields.String(metadata={"description": "m², 2 decimals"})
+
+
+class _LinkEstate(ma.Schema):
+    name = ma.fields.String()
+    community = ma.fields.String()
+    board_url = ma.fields.String(allow_none=True)
+
+
+class _LinkHousehold(ma.Schema):
+    label = ma.fields.String()
+    owner = ma.fields.String(metadata={"description": "masked"})
+    units = ma.fields.List(ma.fields.String(), metadata={"description": "every unit this ballot speaks for"})
+    area = ma.fields.String(allow_none=True, metadata={"description": "the voter's exclusive area, m²"})
+
+
+class _LinkRule(ma.Schema):
+    id = ma.fields.String()
+    title_zh = ma.fields.String()
+    legal_basis = ma.fields.String()
+    requirements_zh = ma.fields.List(ma.fields.String())
+
+
+class _Meanings(ma.Schema):
+    agree = ma.fields.String()
+    disagree = ma.fields.String()
+    abstain = ma.fields.String()
+    not_voted = ma.fields.String()
+
+
+class _LinkRound(ma.Schema):
+    id = ma.fields.Integer()
+    stage = ma.fields.Integer()
+    title = ma.fields.String()
+    question = ma.fields.String()
+    opens_at = ma.fields.DateTime()
+    closes_at = ma.fields.DateTime()
+    status = ma.fields.String()
+    ballot_policy = ma.fields.String()
+    ballot_policy_zh = ma.fields.String()
+    verification = ma.fields.String()
+    verification_zh = ma.fields.String()
+    rule = ma.fields.Nested(_LinkRule)
+    meanings_zh = ma.fields.Nested(_Meanings, metadata={"description": "what each choice, and not voting, means"})
+
+
+class _LinkCost(ma.Schema):
+    area = AreaField()
+    resident = MoneyField(allow_none=True, metadata={"description": "元 this household pays; null: not decided"})
+    resident_zh = ma.fields.String()
+    government = MoneyField(allow_none=True)
+    government_zh = ma.fields.String()
+    rounding_zh = ma.fields.String()
+
+
+class _LinkItem(ma.Schema):
+    code = ma.fields.String()
+    label_zh = ma.fields.String()
+
+
+class _LinkProposal(ma.Schema):
+    title = ma.fields.String()
+    summary = ma.fields.String()
+    items = ma.fields.List(ma.fields.Nested(_LinkItem))
+
+
+class _LinkBallot(ma.Schema):
+    choice = ma.fields.String()
+    choice_zh = ma.fields.String()
+    channel = ma.fields.String()
+    channel_zh = ma.fields.String()
+    cast_at = ma.fields.DateTime()
+    receipt = ma.fields.String()
+
+
+class _LinkContact(ma.Schema):
+    hotline = ma.fields.String()
+    office = ma.fields.String()
+
+
+class _LinkFigures(ma.Schema):
+    total = ma.fields.Nested(_Figures)
+    participating = ma.fields.Nested(_Figures)
+    agree = ma.fields.Nested(_Figures)
+    disagree = ma.fields.Nested(_Figures)
+    abstain = ma.fields.Nested(_Figures)
+    not_voted = ma.fields.Nested(_Figures)
+
+
+class _LinkResult(ma.Schema):
+    state = ma.fields.String(metadata={"description": "provisional (objection period) / final"})
+    state_zh = ma.fields.String()
+    passed = ma.fields.Boolean()
+    verdict_zh = ma.fields.String()
+    figures = ma.fields.Nested(_LinkFigures)
+    notice_id = ma.fields.Integer(allow_none=True)
+    notice_url = ma.fields.String(allow_none=True)
+    counted = ma.fields.Nested(_LinkBallot, allow_none=True, metadata={"description": "this household's counted ballot"})
+    counted_zh = ma.fields.String(metadata={"description": "“您的表决已计入：同意”, or why nothing counts"})
+    finalised_at = ma.fields.DateTime(allow_none=True)
+
+
+class _LinkOpinion(ma.Schema):
+    text = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    answer = ma.fields.String(allow_none=True)
+    answered_at = ma.fields.DateTime(allow_none=True)
+
+
+class _LinkObjection(_LinkOpinion):
+    channel = ma.fields.String()
+    photos = ma.fields.Integer()
+
+
+class _LinkObjectionPeriod(ma.Schema):
+    starts_on = ma.fields.String()
+    ends_on = ma.fields.String()
+    open = ma.fields.Boolean(metadata={"description": "whether this link may object now"})
+
+
+class LinkViewSchema(ma.Schema):
+    """Everything the household's link shows (the same facts as the page /v/{token})."""
+
+    estate = ma.fields.Nested(_LinkEstate)
+    household = ma.fields.Nested(_LinkHousehold)
+    round = ma.fields.Nested(_LinkRound)
+    voting_open = ma.fields.Boolean()
+    cost = ma.fields.Nested(_LinkCost, allow_none=True, metadata={"description": "null without a plan or roll"})
+    proposal = ma.fields.Nested(_LinkProposal, allow_none=True)
+    ballot = ma.fields.Nested(_LinkBallot, allow_none=True,
+                              metadata={"description": "the household's ballot that counts under the round's policy"})
+    ballots_cast = ma.fields.Integer()
+    contact = ma.fields.Nested(_LinkContact)
+    result = ma.fields.Nested(_LinkResult, allow_none=True, metadata={"description": "null until the round closes"})
+    opinions = ma.fields.List(ma.fields.Nested(_LinkOpinion))
+    objections = ma.fields.List(ma.fields.Nested(_LinkObjection))
+    objection = ma.fields.Nested(_LinkObjectionPeriod, allow_none=True)
+
+
+class ObjectionFileSchema(ma.Schema):
+    token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200),
+                             metadata={"description": "the token of the resident's link (/v/{token})"})
+    text = ma.fields.String(required=True, validate=ma.validate.Length(
+        min=1, max=2000, error="异议内容不能为空，且不超过2000字"))
+
+
+class ObjectionFiledSchema(ma.Schema):
+    id = ma.fields.Integer()
+    created_at = ma.fields.DateTime()
+    ends_on = ma.fields.String(metadata={"description": "the objection period's last day (CST)"})
