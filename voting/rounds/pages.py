@@ -1,25 +1,30 @@
 """Staff page of a round: status, timeline (三上三下), tally, opinions, and its transitions."""
 from datetime import datetime
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404, round_or_404
-from ..china_time import CST
+from ..china_time import CST, cst_today
 from ..clock import now
 from ..extensions import db
 from ..labels_zh import FIGURE_ZH, ROUND_ACTION_ZH, ROUND_STATUS_ZH, check_title_zh
 from ..models.proposals import Proposal
-from ..models.rounds import Opinion, OpinionAnswer, Round
+from ..models.rounds import Objection, Opinion, OpinionAnswer, Round
 from ..proposals.pages import proposal_page
 from ..refusal_answers import show_refusal
 from ..tally.rules import PRESETS
-from .operations import STAGE_TITLES, RoundRefused, add_opinion, close_round, create_round, open_round, publish_result
+from .objections import (ObjectionRefused, answer_objection, file_objection, objection_open, objection_period,
+                         result_state, round_objections)
+from .operations import (STAGE_TITLES, RoundRefused, add_opinion, close_round, create_round, finalise_round, open_round,
+                         publish_result)
+from .result_notice import result_notice, round_question
 from .round_tally import round_rule, round_tally
-from .schemas import ANSWER_LENGTH_ZH, OPINION_LENGTH_ZH, OpinionCreateSchema, ResultPublishSchema, RoundCreateSchema
+from .schemas import (ANSWER_LENGTH_ZH, OBJECTION_LENGTH_ZH, OPINION_LENGTH_ZH, ObjectionAnswerCreateSchema,
+                      ObjectionCreateSchema, OpinionCreateSchema, ResultPublishSchema, RoundCreateSchema)
 
 bp = Blueprint("round_pages", __name__)
 
@@ -38,6 +43,9 @@ def render_round_page(round_: Round, status: int = 200, **extra):
         "check_titles": {c.name: check_title_zh(c.measure, c.numerator, c.denominator) for c in rule.checks},
         "tally": round_tally(round_) if round_.status != "draft" else None,
         "opinions": opinions, "answers": answers, "error": None,
+        "question": round_question(round_), "result_state": result_state(round_), "period": objection_period(round_),
+        "result_notice": result_notice(round_), "objections": round_objections(round_.id),
+        "objection_open": objection_open(round_, cst_today(now())),
     }
     context.update(extra)
     return render_template("rounds/detail.html", **context), status
@@ -66,8 +74,8 @@ def round_transition(round_id, action):
 @login_required
 def round_publish(round_id):
     round_ = round_or_404(round_id)
-    typed = [{"opinion_id": key[7:], "answer": text.strip()} for key, text in request.form.items()
-             if key.startswith("answer-") and text.strip()]
+    typed = [{"opinion_id": key[7:], "answer": text.strip(), "summary": request.form.get(f"summary-{key[7:]}", "").strip()}
+             for key, text in request.form.items() if key.startswith("answer-") and text.strip()]
     try:
         answers = ResultPublishSchema().load({"answers": typed})["answers"]  # the API's own rules
     except ValidationError:
@@ -77,7 +85,58 @@ def round_publish(round_id):
     except RoundRefused as exc:
         return show_refusal(exc, lambda status, message: render_round_page(round_, status, error=message))
     db.session.commit()
-    flash("结果已公布")
+    flash("答复已公布")
+    return redirect(url_for("round_pages.round_detail", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/finalise", methods=["POST"])
+@login_required
+def round_finalise(round_id):
+    round_ = round_or_404(round_id)
+    try:
+        finalise_round(round_, current_staff().id, now())
+    except RoundRefused as exc:
+        return show_refusal(exc, lambda status, message: render_round_page(round_, status, error=message))
+    db.session.commit()
+    flash("已确认为最终结果")
+    return redirect(url_for("round_pages.round_detail", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/objections", methods=["POST"])
+@login_required
+def objection_record(round_id):
+    """An objection handed in on paper, recorded by a worker."""
+    round_ = round_or_404(round_id)
+    try:
+        text = ObjectionCreateSchema().load({"text": request.form.get("text", "").strip()})["text"]  # the API's rules
+    except ValidationError:
+        return render_round_page(round_, 422, error=OBJECTION_LENGTH_ZH)
+    try:
+        file_objection(round_, None, text, "paper", current_staff().id, now())
+    except ObjectionRefused as exc:
+        return show_refusal(exc, lambda status, message: render_round_page(round_, status, error=message))
+    db.session.commit()
+    flash("已记录异议")
+    return redirect(url_for("round_pages.round_detail", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/objections/<int:objection_id>/answer", methods=["POST"])
+@login_required
+def objection_answer(round_id, objection_id):
+    round_ = round_or_404(round_id)
+    objection = db.session.get(Objection, objection_id)
+    if objection is None or objection.round_id != round_.id:
+        abort(404)
+    try:
+        text = ObjectionAnswerCreateSchema().load({"answer": request.form.get("answer", "").strip()})["answer"]
+    except ValidationError:
+        return render_round_page(round_, 422, error=ANSWER_LENGTH_ZH)
+    try:
+        answer_objection(objection, text, current_staff().id, now())
+    except ObjectionRefused as exc:
+        return show_refusal(exc, lambda status, message: render_round_page(round_, status, error=message))
+    db.session.commit()
+    flash("已答复异议")
     return redirect(url_for("round_pages.round_detail", round_id=round_id))
 
 
@@ -118,7 +177,8 @@ def round_create(estate_id):
     proposal = db.session.scalar(select(Proposal).where(Proposal.estate_id == estate.id))
     if proposal is None:
         return proposal_page(estate, 409, round_errors={"_": ["请先填写改造方案"]})
-    raw = {k: request.form.get(k, "") for k in ("stage", "rule", "ballot_policy", "verification")}
+    raw = {k: request.form.get(k, "").strip() for k in ("stage", "rule", "ballot_policy", "verification", "question",
+                                                      "objection_working_days")}
     try:
         raw["opens_at"] = _cst_input(request.form.get("opens_at", ""))
         raw["closes_at"] = _cst_input(request.form.get("closes_at", ""))
