@@ -231,7 +231,7 @@ def resident_votes_on_a_phone(trip: Journey, url: str):
     page = trip.page(360, 640)
     response = page.goto(url)
     assert response.status == 200
-    assert page.get_by_role("heading", level=1).inner_text() == "第一次征询：改造意愿"
+    assert page.get_by_role("heading", level=1).inner_text() == f"您是否同意{ESTATE}实施老旧小区综合改造？"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     trip.shot(page, "resident-vote-360x640")
     page.get_by_label("同意", exact=True).check()

@@ -53,7 +53,7 @@ def test_resident_votes_on_a_phone_sees_the_receipt_and_changes_the_vote(
 
     response = page.goto(live_server + link["path"])
     assert response.status == 200 and response.headers["referrer-policy"] == "no-referrer"
-    assert page.get_by_role("heading", level=1).inner_text() == "第一次征询：改造意愿"
+    assert page.get_by_role("heading", level=1).inner_text() == "您是否同意和睦新村实施老旧小区综合改造？"
     assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") >= 20
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
     assert page.get_by_label("同意", exact=True).bounding_box()["height"] >= 24
