@@ -71,3 +71,30 @@ def test_receipt_pages_and_code_requests_count_unknown_links_too(client, dataset
             response = client.post("/api/v1/sms/codes", json={"token": random_token()}, **address)
         assert response.status_code == 404, n
     assert client.post("/api/v1/sms/codes", json={"token": random_token()}, **address).status_code == 429
+
+
+def test_link_views_and_objections_through_the_api_count_unknown_links_too(client, dataset):
+    address = _from("203.0.113.11")
+    for n in range(LIMIT):
+        response = client.get(f"/api/v1/links/{random_token()}", **address) if n % 2 else \
+            client.post("/api/v1/objections", json={"token": random_token(), "text": "异议"}, **address)
+        assert response.status_code == 404, n
+    assert client.get(f"/api/v1/links/{random_token()}", **address).status_code == 429
+    assert client.get(f"/api/v1/links/{dataset.ids['token']}", **address).status_code == 200
+
+
+def test_unknown_receipt_codes_are_stopped_after_the_limit_on_page_and_api(client, dataset):
+    """A receipt code is the owner's secret: guessing one is stopped like guessing links."""
+    address = _from("203.0.113.12")
+    for n in range(LIMIT):
+        code = secrets.token_hex(6).upper()
+        if n % 2:
+            response = client.get(f"/api/v1/ballots/{code}", **address)
+        else:
+            form = client.get("/receipts", **address).get_data(as_text=True)
+            token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            response = client.post("/receipts", data={"csrf_token": token, "code": code}, **address)
+        assert response.status_code == 404, n
+    api = client.get(f"/api/v1/ballots/{dataset.ids['receipt']}", **address)
+    assert api.status_code == 429 and "回执编号次数过多" in api.get_json()["message"] and "Retry-After" in api.headers
+    assert client.get(f"/api/v1/ballots/{dataset.ids['receipt']}", **_from("203.0.113.13")).status_code == 200
