@@ -13,6 +13,7 @@ from .accounts.cli import create_user
 from .ballots.links import household_links
 from .db_types import utcnow
 from .demo_roster import demo_rows
+from .estates.community_contact import set_contact
 from .estates.operations import create_estate
 from .estates.roster_service import import_roster
 from .extensions import db
@@ -64,16 +65,22 @@ def seed_demo() -> tuple[Estate, dict[str, str]]:
 
 
 def seed_demo_round(estate: Estate, district: StaffUser) -> None:
-    """Give a new demo estate a proposal and an open stage-1 round (30 days), so links can be tried."""
+    """Give a new demo estate a proposal and an open stage-1 round (30 days), so links can be tried.
 
-
+    The community's contact and the residents' contribution are demo values, so the ballot page
+    shows what a real one shows (a hotline, the household's cost).
+    """
     if db.session.scalar(select(Proposal.id).where(Proposal.estate_id == estate.id)) is not None:
         return  # seeded before (or a worker made one): leave it as it is
     now = utcnow()
+    if not estate.community.hotline:
+        set_contact(estate.community, "0571-00000000", "和睦路社区服务中心（演示数据）", district.id, now)
     version = create_proposal(estate, {"title": "和睦新村综合改造方案", "summary": "屋面修缮、雨污管网改造、楼道照明，征询加装电梯意愿",
                                        "items": ["R-B-01", "R-P-01", "R-B-08", "U-B-06"],
-                                       "estimated_cost": Decimal("12000000.00")}, district.id, now)
+                                       "estimated_cost": Decimal("12000000.00"), "resident_mode": "per_m2",
+                                       "resident_amount": Decimal("20.00")}, district.id, now)
     round_ = create_round(version.proposal, {"stage": 1, "ballot_policy": "last", "verification": "link",
+                                             "question": f"您是否同意{estate.name}实施老旧小区综合改造？",
                                              "opens_at": now, "closes_at": now + timedelta(days=30)}, district.id, now)
     open_round(round_, district.id, now)
 

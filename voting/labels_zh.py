@@ -23,6 +23,9 @@ Rounds and the tally
 - ROUND_STATUS_ZH: round, proposal and street-dashboard pages, report, refusals.
 - ROUND_ACTION_ZH, DIRECTION_ZH: the round page's timeline (三上三下) and the report's.
 - CHECKPOINT_REASON_ZH: why an audit-chain checkpoint was signed, on the public board.
+- RESULT_STATE_ZH: a closed round's result, provisional (objection period) or final: the
+  resident's link and its API, the round page, the street dashboard.
+- OBJECTION_CHANNEL_ZH: how an objection came in (the link or paper): link and round pages.
 - FIGURE_ZH: the tally's figures on the round page, report (PDF, XLSX, CSV), CLI summary.
 - MEASURE_ZH, MEASURE_UNIT_ZH: check titles, units on the progress page, report, CLI summary.
 - CHECK_PART_ZH: the two sides of a check, through `check_title_zh` (round, progress
@@ -36,6 +39,7 @@ Notices, estates, rosters, staff, SMS
 - MILESTONE_STEP_ZH: milestone form and flash, street dashboard, API error message.
 - ERA_ZH: estate list and detail pages and API (`era_zh`); ELIGIBILITY_ZH: estate detail page.
 - AREA_SOURCE_ZH, HOLDING_STATUS_ZH: roster page; roster import accepts these words.
+- RESIDENT_MODE_ZH: what residents pay under a plan version: the proposal page's form.
 - ITEM_KIND_ZH, ITEM_AREA_ZH: the renovation menu (`CatalogueItem.label_zh`), proposal page.
 - ROLE_ZH: the staff header (`StaffUser.role_zh`).
 - SMS_STATE_ZH: the SMS outbox page and the round page's SMS line; SMS_KIND_ZH,
