@@ -6,7 +6,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from voting.proposals.funding import FundingEstimate, estimate_funding, per_household
+from voting.proposals.funding import FundingEstimate, estimate_funding, household_cost, per_household
 
 MONEY_FIELDS = ("total_cost", "total_area", "cost_per_m2", "capped_base_per_m2",
                 "city_share", "responsible_party_share", "remaining")
@@ -217,3 +217,28 @@ def test_per_household_property(total, area, year, units):
             assert type(value) is D and value.as_tuple().exponent == -2 and value >= 0
             exact = Fraction(amount) * Fraction(units[key]) / weight_total
             assert abs(Fraction(value) - exact) < Fraction(1, 100)  # never off by a cent or more
+
+
+# --- One household's cost (issue 16): what the ballot page and GET /api/v1/links/{token} say ---
+
+def test_household_cost_per_m2_total_none_and_undecided():
+    estimate = estimate_funding(D("1000000.00"), D("395.75"), 1986, False)
+    per_m2 = household_cost(estimate, D("140.75"), D("395.75"), "per_m2", D("20.00"))
+    assert per_m2.resident == D("2815.00") and per_m2.government == D("28150.00")
+    assert per_m2.resident_zh.startswith("按您名下房屋面积 140.75 ㎡ 估算，您需分摊约 2815.00 元")
+    assert per_m2.government_zh == "市级财政补助" and "四舍五入到分" in per_m2.rounding_zh
+    # A total apportioned by area: 10000 × 140.75 / 395.75 = 3556.5382… → 3556.54 (half up, once).
+    total = household_cost(estimate, D("140.75"), D("395.75"), "total", D("10000.00"))
+    assert total.resident == D("3556.54") and "按专有部分面积分摊" in total.resident_zh
+    assert household_cost(estimate, D("75"), D("395.75"), "none", None).resident_zh == "按本方案，居民无需出资。"
+    undecided = household_cost(estimate, D("75"), D("395.75"), None, None)
+    assert undecided.resident is None and "尚未确定" in undecided.resident_zh
+    outside = household_cost(None, D("75"), D("395.75"), "none", None)
+    assert outside.government is None and outside.government_zh == ""
+
+
+def test_household_cost_refuses_floats_and_unknown_modes():
+    with pytest.raises(TypeError):
+        household_cost(None, 75.5, D("100"), "none", None)
+    with pytest.raises(ValueError):
+        household_cost(None, D("75"), D("100"), "monthly", D("1"))

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from voting.privacy import (looks_masked, mask_code, mask_link_token, mask_name, mask_phone, mask_phone_digits,
-                            pseudonyms)
+from voting.privacy import (hide_digits, looks_masked, mask_code, mask_link_token, mask_name, mask_phone,
+                            mask_phone_digits, pseudonyms)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,3 +57,8 @@ def test_masking_is_defined_only_in_the_privacy_module():
             if name in ("mask", "masked") or name.startswith(("mask_", "hide_")):
                 outside.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert outside == []
+
+
+def test_hide_digits_hides_every_run_of_three_or_more_digits():
+    assert hide_digits("3幢502室张先生，电话13812341234") == "3幢***室张先生，电话***********"
+    assert hide_digits("１２３４号") == "****号" and hide_digits("第2批") == "第2批"
