@@ -19,14 +19,14 @@ from voting.labels_zh import notice_kind_zh
 from voting.models.estates import Estate
 from voting.models.notices import Notice
 
-from .operations import chain_of, estate_notices, notice_phase, period_zh, remaining_working_days
+from .operations import chain_of, notice_phase, period_zh, public_notices, remaining_working_days, withdrawn
 
 bp = Blueprint("board", __name__)
 
 
 def _published_notice_or_404(notice_id: int) -> Notice:
     notice = db.session.get(Notice, notice_id)
-    if notice is None or notice.published_at is None:
+    if notice is None or notice.published_at is None or withdrawn(notice):
         abort(404, description="找不到该公示")
     return notice
 
@@ -43,7 +43,7 @@ def estate_board(estate_id):
         abort(404, description="找不到该小区")
     today, calendar = cst_today(clock.now()), load_calendar()
     # One entry per correction chain: the newest version, which is the one in force.
-    entries = [_summary(n, today, calendar) for n in newest_versions(estate_notices(estate.id))]
+    entries = [_summary(n, today, calendar) for n in newest_versions(public_notices(estate.id))]
     groups = {phase: [e for e in entries if e["phase"] == phase] for phase in ("current", "upcoming", "ended")}
     return render_template("notices/board_estate.html", estate=estate, groups=groups, today=today,
                            checkpoints=estate_checkpoints(estate.id))

@@ -87,7 +87,9 @@ def _publish(terms: NoticeTerms, *, estate_id: int, round_id: int | None, propos
 
 def publish_round_notice(round_: Round, terms: NoticeTerms, user_id: int | None, now: datetime,
                          calendar: WorkingCalendar, min_days: int) -> Notice:
-    """Publish a notice for a round (jurisdiction is checked by the caller)."""
+    """Publish a notice for a round (jurisdiction is checked by the caller); not for a cancelled round."""
+    if round_.status == "cancelled":
+        raise NoticeError(409, "该轮次已取消，不能再发布公示")
     return _publish(terms, estate_id=round_.estate_id, round_id=round_.id, proposal_version_id=None,
                     version=1, supersedes_id=None, user_id=user_id, now=now, calendar=calendar, min_days=min_days)
 
@@ -150,6 +152,22 @@ def newest_versions(notices: list[Notice]) -> list[Notice]:
 
 def round_notices(round_id: int) -> list[Notice]:
     return list(db.session.scalars(select(Notice).where(Notice.round_id == round_id).order_by(Notice.id)))
+
+
+def withdrawn(notice: Notice) -> bool:
+    """A notice of a round cancelled before it opened: residents no longer see it (staff and the record do)."""
+    if notice.round_id is None:
+        return False
+    return db.session.scalar(select(Round.status).where(Round.id == notice.round_id)) == "cancelled"
+
+
+def public_notices(estate_id: int) -> list[Notice]:
+    """The estate's notices residents see: every version, newest first, without cancelled rounds' notices."""
+    cancelled = select(Round.id).where(Round.estate_id == estate_id, Round.status == "cancelled")
+    return list(db.session.scalars(
+        select(Notice).where(Notice.estate_id == estate_id,
+                             (Notice.round_id.is_(None)) | (Notice.round_id.not_in(cancelled)))
+        .order_by(Notice.starts_on.desc(), Notice.id.desc())))
 
 
 def estate_notices(estate_id: int) -> list[Notice]:

@@ -38,11 +38,12 @@ from .evidence.api import blp as evidence_api
 from .evidence.cli import evidence_cli
 from .evidence.pages import bp as evidence_pages
 from .input_text import register_input_text_guard
-from .labels_zh import tables as label_tables
+from .labels_zh import round_action_zh, tables as label_tables
 from .proposals.api import blp as proposals_api
 from .proposals.pages import bp as proposal_pages
 from .record_ids import RecordIdConverter
 from .rounds.api import blp as rounds_api
+from .rounds.cli import rounds_cli
 from .rounds.pages import bp as round_pages
 from .security_headers import register_security_headers
 from .sms.api import blp as sms_api
@@ -123,6 +124,7 @@ def register_evidence(app: Flask) -> None:
 def register_commands(app: Flask) -> None:
     app.cli.add_command(tally_command)
     app.cli.add_command(audit_cli)
+    app.cli.add_command(rounds_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(sms_cli)
@@ -132,3 +134,4 @@ def register_commands(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["cst"] = format_cst
     app.jinja_env.globals.update(label_tables())  # CHOICE_ZH, NOTICE_KIND_ZH, …: one table per concept
+    app.jinja_env.globals["round_action_zh"] = round_action_zh

@@ -21,7 +21,8 @@ Ballots
 
 Rounds and the tally
 - ROUND_STATUS_ZH: round, proposal and street-dashboard pages, report, refusals.
-- ROUND_ACTION_ZH, DIRECTION_ZH: the round page's timeline (三上三下) and the report's.
+- ROUND_ACTION_ZH, DIRECTION_ZH: the round page's timeline (三上三下) and the report's, through
+  `round_action_zh(action, stage)`, which names the round's own stage (STAGE_NUMERALS).
 - CHECKPOINT_REASON_ZH: why an audit-chain checkpoint was signed, on the public board.
 - RESULT_STATE_ZH: a closed round's result, provisional (objection period) or final: the
   resident's link and its API, the round page, the street dashboard.
@@ -55,10 +56,14 @@ REISSUE_STATUS_ZH = {"pending": "待另一位工作人员确认", "confirmed": "
 BALLOT_POLICY_ZH = {"first": "以首次有效表决为准（之后的表决保留但不计入）", "last": "截止前可修改，以最后一次表决为准"}
 VERIFICATION_ZH = {"link": "凭二维码", "phone4": "核对登记手机号后四位", "sms": "短信验证码（发往登记手机号）"}
 
-ROUND_STATUS_ZH = {"draft": "草稿", "open": "表决中", "closed": "已截止", "published": "结果已公布"}
-ROUND_ACTION_ZH = {"created": "创建", "opened": "开始表决（一上：征集意见）", "closed": "截止计票",
-                   "result_published": "公布结果并答复意见（一下）", "notice_published": "发布公示",
+ROUND_STATUS_ZH = {"draft": "草稿", "open": "表决中", "closed": "已截止", "published": "结果已公布",
+                   "cancelled": "已取消"}
+# "{n}" is the round's stage in words (一/二/三): 二上 for the second consultation's opinions going up.
+ROUND_ACTION_ZH = {"created": "创建", "edited": "修改草稿", "cancelled": "取消（未开始表决）",
+                   "opened": "开始表决（{n}上：征集意见）", "closed": "截止计票",
+                   "result_published": "公布结果并答复意见（{n}下）", "notice_published": "发布公示",
                    "finalised": "异议期满，确认最终结果"}
+STAGE_NUMERALS = {1: "一", 2: "二", 3: "三"}
 DIRECTION_ZH = {"up": "上", "down": "下"}
 CHECKPOINT_REASON_ZH = {"round_opened": "开始表决时", "round_closed": "截止计票时", "round_result_published": "公布结果时",
                         "round_finalised": "确认最终结果时", "daily": "表决期间每日"}
@@ -100,6 +105,11 @@ def check_title_zh(measure: str, numerator: str, denominator: str) -> str:
     """
     label = MEASURE_ZH[measure]
     return f"{CHECK_PART_ZH[numerator]}的{label}占{CHECK_PART_ZH[denominator]}{label}"
+
+
+def round_action_zh(action: str, stage: int) -> str:
+    """A step of the process record in words, with the round's own stage: '开始表决（二上：征集意见）'."""
+    return ROUND_ACTION_ZH.get(action, action).replace("{n}", STAGE_NUMERALS.get(stage, ""))
 
 
 def notice_kind_zh(kind: str) -> str:

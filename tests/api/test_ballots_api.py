@@ -22,7 +22,7 @@ def tally(client, opened):
     return client.get(f"/api/v1/rounds/{opened.round_id}/tally", headers=opened.headers).get_json()
 
 
-def test_a_ballot_gets_a_receipt_whose_status_tells_no_choice_and_no_person(client, db, clock):
+def test_a_ballot_gets_a_receipt_that_tells_its_choice_and_no_person(client, db, clock):
     opened = open_round_with_links(client, clock)
     response = vote(client, opened.links["1-2-201"], "disagree")
     assert response.status_code == 201
@@ -31,15 +31,18 @@ def test_a_ballot_gets_a_receipt_whose_status_tells_no_choice_and_no_person(clie
     assert body["cast_at"] == "2026-09-01T01:00:00+00:00"
     status = client.get(f"/api/v1/ballots/{body['receipt']}")
     assert status.status_code == 200
-    assert status.get_json() == {"receipt": body["receipt"], "round_id": opened.round_id,
-                                 "cast_at": body["cast_at"], "status": "counted", "channel": "online"}
+    # The code is the owner's secret (60 random bits): it shows the choice recorded, never who (issue 16).
+    assert status.get_json() == {
+        "receipt": body["receipt"], "round_id": opened.round_id, "cast_at": body["cast_at"], "status": "counted",
+        "channel": "online", "round_title": "第一次征询：改造意愿", "estate": "和睦新村", "choice": "disagree",
+        "choice_zh": "不同意", "channel_zh": "线上", "status_zh": "计入", "counts": True}
     assert client.get(f"/api/v1/ballots/{body['receipt'].lower()}").status_code == 200  # read aloud, typed in lower case
     assert tally(client, opened)["disagree"]["heads"] == 1
 
 
 def test_unknown_receipt_is_404_in_chinese(client, db, clock):
     response = client.get("/api/v1/ballots/AAAA-BBBB-CCCC")
-    assert response.status_code == 404 and response.get_json()["message"] == "找不到该回执编号，请核对后再查"
+    assert response.status_code == 404 and response.get_json()["message"].startswith("找不到该回执编号，请核对后再查")
 
 
 def test_an_opinion_with_the_ballot_becomes_an_opinion_row_linked_to_it(client, db, clock):

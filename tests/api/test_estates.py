@@ -17,7 +17,8 @@ def test_district_creates_estate_with_new_street_and_community(client, db):
     assert body == {
         "id": estate_id, "name": "大关西苑", "street": "大关街道", "community": "西一社区", "address": "大关路1号",
         "built_year": 1992, "affordable_housing": False, "era": "1990s_and_later", "era_zh": "90年后",
-        "eligibility": "pre_2000", "households": 0, "voters": 0, "total_area": "0.00",
+        "eligibility": "pre_2000", "households": 0, "voters": 0, "total_area": "0.00", "community_hotline": "",
+        "community_office": "",
     }
     assert [e["id"] for e in client.get("/api/v1/estates", headers=headers).get_json()] == [estate_id]
 

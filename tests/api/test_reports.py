@@ -128,7 +128,7 @@ def test_reports_refused_outside_the_jurisdiction_and_before_opening(client, db,
         for fmt in ("pdf", "xlsx", "csv"):
             status = client.get(f"/api/v1/rounds/{closed.round_id}/report.{fmt}", headers=headers).status_code
             assert status == expected, (username, fmt)
-    draft = create_round(client, closed.proposal_id, closed.headers, clock, stage=2)
+    draft = create_round(client, closed.proposal_id, closed.headers, clock, stage=1)  # a new draft beside the closed round
     refused = client.get(f"/api/v1/rounds/{draft}/report.pdf", headers=closed.headers)
     assert refused.status_code == 409 and refused.get_json()["message"].startswith("轮次尚未开始表决")
     assert client.get(f"/api/v1/rounds/{closed.round_id}/report.pdf").status_code == 401

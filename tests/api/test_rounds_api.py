@@ -33,18 +33,20 @@ def test_three_rounds_in_order_with_every_refusal_and_record(client, db, clock):
     proposal_id = create_proposal(client, estate_id, h)
 
     # Stage 2 cannot open before stage 1 passed.
-    early2 = create_round(client, proposal_id, h, clock, stage=2)
-    refused = client.post(f"/api/v1/rounds/{early2}/open", headers=h)
-    assert refused.status_code == 409 and "第1次征询尚未通过" in refused.get_json()["message"]
+    # The plan's order is held when a round is created: no stage 2 before stage 1 passed.
+    early2 = client.post(f"/api/v1/proposals/{proposal_id}/rounds", headers=h, json={
+        "stage": 2, "opens_at": clock.now.isoformat(), "closes_at": (clock.now + timedelta(days=7)).isoformat()})
+    assert early2.status_code == 409 and "第1次征询尚未截止并通过" in early2.get_json()["message"]
 
     r1 = create_round(client, proposal_id, h, clock, stage=1)
     assert client.post(f"/api/v1/rounds/{r1}/close", headers=h).status_code == 409  # still a draft
     opened = client.post(f"/api/v1/rounds/{r1}/open", headers=h).get_json()
     assert opened["status"] == "open" and opened["total"] == {"heads": 3, "area": "395.75"}
     assert client.post(f"/api/v1/rounds/{r1}/open", headers=h).status_code == 409  # already open
-    # A second round of the estate cannot be open at the same time.
-    other = create_round(client, proposal_id, h, clock, stage=1)
-    assert client.post(f"/api/v1/rounds/{other}/open", headers=h).status_code == 409
+    # A second round of the same stage cannot be made while one is open (edit or cancel a draft instead).
+    other = client.post(f"/api/v1/proposals/{proposal_id}/rounds", headers=h, json={
+        "stage": 1, "opens_at": clock.now.isoformat(), "closes_at": (clock.now + timedelta(days=7)).isoformat()})
+    assert other.status_code == 409 and "请修改或取消它" in other.get_json()["message"]
     # The roll is frozen while the round is open.
     frozen = client.post(f"/api/v1/estates/{estate_id}/roster", headers=h,
                          data={"file": (io.BytesIO(b"building,unit,room\n"), "r.csv")},
@@ -75,9 +77,10 @@ def test_three_rounds_in_order_with_every_refusal_and_record(client, db, clock):
     answers = client.get(f"/api/v1/rounds/{r1}/opinions", headers=h).get_json()
     assert answers[0]["answers"] == ["已纳入提升类项目"]
 
-    # Stage 3 cannot open before stage 2 passed; stage 2 now can.
-    early3 = create_round(client, proposal_id, h, clock, stage=3)
-    assert "第2次征询尚未通过" in client.post(f"/api/v1/rounds/{early3}/open", headers=h).get_json()["message"]
+    # Stage 3 cannot be created before stage 2 passed; stage 2 now can.
+    early3 = client.post(f"/api/v1/proposals/{proposal_id}/rounds", headers=h, json={
+        "stage": 3, "opens_at": clock.now.isoformat(), "closes_at": (clock.now + timedelta(days=7)).isoformat()})
+    assert early3.status_code == 409 and "第2次征询尚未截止并通过" in early3.get_json()["message"]
     r2 = create_round(client, proposal_id, h, clock, stage=2)
     revision = client.post(f"/api/v1/proposals/{proposal_id}/versions", headers=h, json={
         "title": "和睦新村综合改造方案（修订）", "summary": "增加加装电梯", "items": ["R-B-01", "U-B-01"],

@@ -184,6 +184,7 @@ def worker_sets_up_the_round(trip: Journey, page) -> tuple[int, dict]:
     expect_flash(page, "已发布公示：公示期：2026-09-01 起 5 个工作日，至 2026-09-08 止")
 
     page.get_by_role("button", name="开始表决（冻结名册）").click()
+    page.get_by_role("button", name="确认开始表决").click()  # the page asks once more
     expect_flash(page, "已开始表决，名册已冻结")
     page.get_by_role("button", name="生成全部表决链接").click()
     expect_flash(page, "已生成 4 户的表决链接")
@@ -316,12 +317,14 @@ def test_every_role_through_the_real_pages(journey, app, tmp_path):
     trip.shot(street, "street-dashboard-open")
 
     worker.goto(f"{base}/rounds/{round_id}")
-    worker.get_by_role("button", name="截止并计票").click()
+    worker.get_by_role("button", name="截止并计票（同时发布结果公告）").click()
+    worker.get_by_role("button", name="确认截止").click()
     expect(worker.get_by_role("alert")).to_contain_text("未到设定的截止时间，不能提前截止表决", timeout=WAIT_MS)
     worker.wait_for_load_state("load")
     trip.clock.now = AFTER_CLOSE
     worker.goto(f"{base}/rounds/{round_id}")
-    worker.get_by_role("button", name="截止并计票").click()
+    worker.get_by_role("button", name="截止并计票（同时发布结果公告）").click()
+    worker.get_by_role("button", name="确认截止").click()
     expect_flash(worker, "已截止，计票结果已固定")
     assert "已截止（通过）" in worker.locator("dl.facts").inner_text()
     checks = worker.locator("table", has_text="分子/分母").inner_text()

@@ -36,7 +36,10 @@ def test_worker_runs_a_round_from_the_pages(client, db, clock):
     round_url = response.headers["Location"]
     round_id = int(round_url.rsplit("/", 1)[1])
     assert "草稿" in client.get(round_url).get_data(as_text=True)
-    assert client.post(f"{round_url}/open", data={"csrf_token": token}).status_code == 302
+    asked = client.post(f"{round_url}/open", data={"csrf_token": token})  # the first press asks
+    assert asked.status_code == 200 and "确认开始表决" in asked.get_data(as_text=True)
+    assert db.session.get(Round, round_id).status == "draft"
+    assert client.post(f"{round_url}/open", data={"csrf_token": token, "confirmed": "yes"}).status_code == 302
     round_ = db.session.get(Round, round_id)
     assert round_.status == "open" and round_.total_heads == 3
     for household in (1, 3, 4):
@@ -45,10 +48,10 @@ def test_worker_runs_a_round_from_the_pages(client, db, clock):
     client.post(f"{round_url}/opinions", data={"csrf_token": token, "text": "楼道灯要换"})
     html = client.get(round_url).get_data(as_text=True)
     assert "计票（实时）" in html and "楼道灯要换" in html and "达到" in html
-    refused = client.post(f"{round_url}/close", data={"csrf_token": token})
+    refused = client.post(f"{round_url}/close", data={"csrf_token": token, "confirmed": "yes"})
     assert refused.status_code == 409 and "未到设定的截止时间" in refused.get_data(as_text=True)
     clock.advance(days=9)
-    assert client.post(f"{round_url}/close", data={"csrf_token": token}).status_code == 302
+    assert client.post(f"{round_url}/close", data={"csrf_token": token, "confirmed": "yes"}).status_code == 302
     html = client.get(round_url).get_data(as_text=True)
     opinion_field = html.split('name="answer-')[1].split('"')[0]
     published = client.post(f"{round_url}/result", data={"csrf_token": token, f"answer-{opinion_field}": "已安排"})

@@ -13,8 +13,8 @@ from voting.models.notices import Notice
 from ..china_time import CST, format_cst
 from ..extensions import db
 from ..hundredths import two_places_str
-from ..labels_zh import (BALLOT_POLICY_ZH, CHANNEL_ZH, CHOICE_ZH, DIRECTION_ZH, FIGURE_ZH, ROUND_ACTION_ZH,
-                         ROUND_STATUS_ZH, notice_kind_zh)
+from ..labels_zh import (BALLOT_POLICY_ZH, CHANNEL_ZH, CHOICE_ZH, DIRECTION_ZH, FIGURE_ZH, ROUND_STATUS_ZH,
+                         notice_kind_zh, round_action_zh)
 from ..models.accounts import StaffUser
 from ..models.estates import Estate
 from ..models.rounds import RollEntry, Round
@@ -69,7 +69,7 @@ def round_report(round_: Round, now: datetime, entries: list[RollEntry] | None =
         generated_at=format_cst(now), tally=round_tally(round_),
         notices=[NoticeLine(n.id, n.version, notice_kind_zh(n.kind), n.title, n.starts_on.isoformat(),
                             n.working_days, n.ends_on.isoformat(), n.id in superseded) for n in notices],
-        steps=[StepLine(format_cst(t.at), ROUND_ACTION_ZH.get(t.action, t.action), DIRECTION_ZH.get(t.direction, ""),
+        steps=[StepLine(format_cst(t.at), round_action_zh(t.action, round_.stage), DIRECTION_ZH.get(t.direction, ""),
                         actors.get(t.actor_id, "系统"), t.note) for t in round_.transitions],
         households=_household_lines(round_, entries),
     )

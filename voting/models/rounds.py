@@ -11,7 +11,7 @@ from ..extensions import db
 from ..unit_labels import unit_label
 from .accounts import StaffUser
 
-STATUSES = ("draft", "open", "closed", "published")
+STATUSES = ("draft", "open", "closed", "published", "cancelled")
 STAGES = (1, 2, 3)
 VERIFICATIONS = ("link", "phone4", "sms")
 
@@ -20,7 +20,7 @@ class Round(db.Model):
     __tablename__ = "rounds"
     __table_args__ = (
         CheckConstraint("stage IN (1, 2, 3)", name="stage_known"),
-        CheckConstraint("status IN ('draft','open','closed','published')", name="status_known"),
+        CheckConstraint("status IN ('draft','open','closed','published','cancelled')", name="status_known"),
         CheckConstraint("ballot_policy IN ('first','last')", name="policy_known"),
         CheckConstraint("verification IN ('link','phone4','sms')", name="verification_known"),
         CheckConstraint("closes_at > opens_at", name="closes_after_opens"),

@@ -41,11 +41,12 @@ def proposal_page(estate, status=200, **extra):
     proposal = db.session.scalar(select(Proposal).where(Proposal.estate_id == estate.id))
     context = {"estate": estate, "proposal": proposal, "catalogue": CATALOGUE,
                "errors": {}, "funding": None,
-               "funding_error": None, "versions": [], "rounds": []}
+               "funding_error": None, "versions": [], "rounds": [], "round_titles": {}}
     if proposal is not None:
         context["versions"] = list(reversed(proposal.versions))
         context["rounds"] = db.session.scalars(select(Round).where(Round.proposal_id == proposal.id)
                                                .order_by(Round.id)).all()
+        context["round_titles"] = {r.id: r.title for r in context["rounds"]}
         try:
             context["funding"] = FundingSchema().dump(proposal_funding(estate, proposal.latest))
         except ProposalError as exc:

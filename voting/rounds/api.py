@@ -11,11 +11,12 @@ from ..models.rounds import Objection, Opinion, OpinionAnswer
 from ..proposals.api import proposal_or_404
 from ..refusal_answers import abort_refused
 from .objections import ObjectionRefused, answer_objection, file_objection, round_objections
-from .operations import (RoundRefused, add_opinion, close_round, create_round, finalise_round, open_round,
-                         publish_result)
+from .operations import (RoundRefused, add_opinion, cancel_round, close_round, create_round, edit_round, finalise_round,
+                         open_round, publish_result)
 from .round_tally import round_tally
-from .schemas import (IdSchema, ObjectionAnswerCreateSchema, ObjectionCreateSchema, ObjectionSchema, OpinionCreateSchema,
-                      OpinionSchema, ResultPublishSchema, RoundCreateSchema, RoundSchema, TallySchema)
+from .schemas import (CancelSchema, IdSchema, ObjectionAnswerCreateSchema, ObjectionCreateSchema, ObjectionSchema,
+                      OpinionCreateSchema, OpinionSchema, ResultPublishSchema, RoundCreateSchema, RoundEditSchema,
+                      RoundSchema, TallySchema)
 
 blp = Blueprint("rounds", __name__, url_prefix="/api/v1", description="征询轮次（三上三下）与计票")
 
@@ -46,6 +47,37 @@ class RoundItem(MethodView):
     @blp.response(200, RoundSchema)
     def get(self, round_id):
         return round_or_404(round_id)
+
+    @blp.arguments(RoundEditSchema)
+    @blp.response(200, RoundSchema)
+    @blp.alt_response(409, description="只有草稿可以修改")
+    def patch(self, data, round_id):
+        """Change a draft round's terms (title, question, rule, policy, verification, period, objection days)."""
+        round_ = round_or_404(round_id)
+        try:
+            edit_round(round_, data, current_staff().id, now())
+        except RoundRefused as exc:
+            abort_refused(exc)
+        db.session.commit()
+        return round_
+
+
+@blp.route("/rounds/<int:round_id>/cancel")
+class RoundCancel(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(CancelSchema)
+    @blp.response(200, RoundSchema)
+    @blp.alt_response(409, description="只有尚未开始表决的草稿可以取消")
+    def post(self, data, round_id):
+        """Cancel a draft round with a reason: it leaves residents' pages and lists, and stays in the record."""
+        round_ = round_or_404(round_id)
+        try:
+            cancel_round(round_, data["reason"], current_staff().id, now())
+        except RoundRefused as exc:
+            abort_refused(exc)
+        db.session.commit()
+        return round_
 
 
 def _transition(operation):

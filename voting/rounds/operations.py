@@ -30,6 +30,7 @@ from .plain_question import default_question
 from .result_notice import post_result_notice
 from .round_tally import live_tally, round_rule
 
+DEFAULT_RULE = "civil-code-278-major"  # renovation decisions after 2021-01-01: Civil Code Art. 278 items 6–8
 STAGE_TITLES = {1: "第一次征询：改造意愿", 2: "第二次征询：初步方案", 3: "第三次征询：正式方案"}
 # Hangzhou property regulation (2021) Art. 20: a vote stays open at least 5 and at most 60 days.
 MIN_VOTING_PERIOD = timedelta(days=5)
@@ -40,10 +41,10 @@ class RoundRefused(Refused):
     """A transition or request that is not allowed now; status 409 or 422."""
 
 
-def create_round(proposal: Proposal, data: dict, actor_id: int | None, now: datetime) -> Round:
-    """A draft round for a stage of the proposal; the rule and policy are fixed here."""
+def _terms(proposal: Proposal, data: dict, now: datetime) -> dict:
+    """The round's terms as stored, checked: rule (preset or custom), policy, verification, period, question."""
     stage = data["stage"]
-    rule_id = data.get("rule") or "double-two-thirds"
+    rule_id = data.get("rule") or DEFAULT_RULE
     rule_json = None
     if rule_id == "custom":
         try:
@@ -61,25 +62,87 @@ def create_round(proposal: Proposal, data: dict, actor_id: int | None, now: date
         raise RoundRefused(422, "截止时间已过，请重新设定", {"closes_at": ["已过去"]})
     question = (data.get("question") or "").strip() or default_question(
         stage, db.session.get(Estate, proposal.estate_id).name, proposal.latest.title if proposal.versions else "")
-    round_ = Round(
-        estate_id=proposal.estate_id, proposal_id=proposal.id, stage=stage,
-        title=data.get("title") or STAGE_TITLES[stage], rule=rule_id, rule_json=rule_json, question=question,
-        objection_working_days=data.get("objection_working_days") or 5,
-        ballot_policy=data.get("ballot_policy") or "first", verification=data.get("verification") or "link",
-        opens_at=opens_at, closes_at=closes_at, status="draft", created_at=now, created_by_id=actor_id,
-    )
+    return {"stage": stage, "title": data.get("title") or STAGE_TITLES[stage], "rule": rule_id, "rule_json": rule_json,
+            "question": question, "objection_working_days": data.get("objection_working_days") or 5,
+            "ballot_policy": data.get("ballot_policy") or "first", "verification": data.get("verification") or "link",
+            "opens_at": opens_at, "closes_at": closes_at}
+
+
+def _stage_order(proposal: Proposal, stage: int, except_id: int | None = None) -> None:
+    """The plan's order (三(三)): one live round per stage, and a stage only after the previous one passed."""
+    live = db.session.scalar(select(Round).where(
+        Round.proposal_id == proposal.id, Round.stage == stage, Round.status.in_(("draft", "open")),
+        Round.id != (except_id or 0)).limit(1))
+    if live is not None:
+        raise RoundRefused(409, f"本方案已有“{live.title}”（{ROUND_STATUS_ZH[live.status]}），"
+                                "请修改或取消它，不要另建同一轮次", {"stage": [f"已有第{stage}次征询"]})
+    if stage > 1 and not _stage_passed(proposal.id, stage - 1):
+        raise RoundRefused(409, f"第{stage - 1}次征询尚未截止并通过，不能创建第{stage}次征询",
+                           {"stage": [f"需要已通过的第{stage - 1}次征询"]})
+
+
+def create_round(proposal: Proposal, data: dict, actor_id: int | None, now: datetime) -> Round:
+    """A draft round for a stage of the proposal; the rule and policy are fixed when it opens."""
+    terms = _terms(proposal, data, now)
+    _stage_order(proposal, terms["stage"])
+    round_ = Round(estate_id=proposal.estate_id, proposal_id=proposal.id, status="draft", created_at=now,
+                   created_by_id=actor_id, **terms)
     db.session.add(round_)
     db.session.flush()
     record_step(round_, "created", "draft", "", actor_id, now, note=round_.title)
     return round_
 
 
-def _previous_stage_passed(round_: Round) -> bool:
-    if round_.stage == 1:
-        return True
+EDITABLE = ("title", "question", "rule", "custom_rule", "ballot_policy", "verification", "opens_at", "closes_at",
+            "objection_working_days")
+FIELD_ZH = {"title": "名称", "question": "表决问题", "rule": "表决规则", "rule_json": "自定义规则",
+            "ballot_policy": "重复表决的处理", "verification": "身份核验", "opens_at": "开始时间", "closes_at": "截止时间",
+            "objection_working_days": "异议期"}
+
+
+def edit_round(round_: Round, data: dict, actor_id: int | None, now: datetime) -> Round:
+    """Change a draft round's terms (any of EDITABLE; the rest stay); the changed fields are recorded."""
+    _lock(round_)
+    if round_.status != "draft":
+        raise RoundRefused(409, f"只有草稿状态的轮次可以修改（当前：{ROUND_STATUS_ZH[round_.status]}）")
+    proposal = db.session.get(Proposal, round_.proposal_id)
+    current = {"stage": round_.stage, "title": round_.title, "question": round_.question, "rule": round_.rule,
+               "custom_rule": json.loads(round_.rule_json) if round_.rule_json else None,
+               "ballot_policy": round_.ballot_policy, "verification": round_.verification,
+               "opens_at": round_.opens_at, "closes_at": round_.closes_at,
+               "objection_working_days": round_.objection_working_days}
+    terms = _terms(proposal, current | {k: v for k, v in data.items() if k in EDITABLE and v is not None}, now)
+    changed = [name for name, value in terms.items() if getattr(round_, name) != value]
+    for name in changed:
+        setattr(round_, name, terms[name])
+    record_step(round_, "edited", "draft", "", actor_id, now, from_status="draft",
+                note="修改：" + "、".join(FIELD_ZH.get(n, n) for n in changed) if changed else "未改动")
+    db.session.flush()
+    return round_
+
+
+def cancel_round(round_: Round, reason: str, actor_id: int | None, now: datetime) -> Round:
+    """draft → cancelled, with a reason: gone from residents' pages and lists, kept in the record."""
+    _lock(round_)
+    if round_.status != "draft":
+        raise RoundRefused(409, f"只有尚未开始表决的草稿可以取消（当前：{ROUND_STATUS_ZH[round_.status]}）")
+    reason = (reason or "").strip()
+    if not reason:
+        raise RoundRefused(422, "请填写取消的原因", {"reason": ["请填写原因"]})
+    round_.status = "cancelled"
+    record_step(round_, "cancelled", "cancelled", "", actor_id, now, from_status="draft", note=reason)
+    db.session.flush()
+    return round_
+
+
+def _stage_passed(proposal_id: int, stage: int) -> bool:
     return db.session.scalar(select(Round.id).where(
-        Round.proposal_id == round_.proposal_id, Round.stage == round_.stage - 1,
+        Round.proposal_id == proposal_id, Round.stage == stage,
         Round.status.in_(("closed", "published")), Round.passed.is_(True))) is not None
+
+
+def _previous_stage_passed(round_: Round) -> bool:
+    return round_.stage == 1 or _stage_passed(round_.proposal_id, round_.stage - 1)
 
 
 def _lock(round_: Round) -> None:
@@ -202,3 +265,9 @@ def finalise_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
                 note="异议期满，结果确认为最终结果")
     db.session.flush()
     return round_
+
+
+def due_rounds(now: datetime) -> list[int]:
+    """Ids of the open rounds whose closing time has passed, oldest deadline first."""
+    return list(db.session.scalars(select(Round.id).where(Round.status == "open", Round.closes_at <= now)
+                                   .order_by(Round.closes_at, Round.id)))

@@ -11,7 +11,7 @@ from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..china_time import CST, cst_today
 from ..clock import now
 from ..extensions import db
-from ..labels_zh import FIGURE_ZH, ROUND_ACTION_ZH, ROUND_STATUS_ZH, check_title_zh
+from ..labels_zh import FIGURE_ZH, ROUND_STATUS_ZH, check_title_zh
 from ..models.proposals import Proposal
 from ..models.rounds import Objection, Opinion, OpinionAnswer, Round
 from ..proposals.pages import proposal_page
@@ -19,12 +19,13 @@ from ..refusal_answers import show_refusal
 from ..tally.rules import PRESETS
 from .objections import (ObjectionRefused, answer_objection, file_objection, objection_open, objection_period,
                          result_state, round_objections)
-from .operations import (STAGE_TITLES, RoundRefused, add_opinion, close_round, create_round, finalise_round, open_round,
-                         publish_result)
+from .operations import (STAGE_TITLES, RoundRefused, add_opinion, cancel_round, close_round, create_round, edit_round,
+                         finalise_round, open_round, publish_result)
 from .result_notice import result_notice, round_question
 from .round_tally import round_rule, round_tally
 from .schemas import (ANSWER_LENGTH_ZH, OBJECTION_LENGTH_ZH, OPINION_LENGTH_ZH, ObjectionAnswerCreateSchema,
-                      ObjectionCreateSchema, OpinionCreateSchema, ResultPublishSchema, RoundCreateSchema)
+                      ObjectionCreateSchema, OpinionCreateSchema, ResultPublishSchema, RoundCreateSchema,
+                      RoundEditSchema)
 
 bp = Blueprint("round_pages", __name__)
 
@@ -39,7 +40,7 @@ def render_round_page(round_: Round, status: int = 200, **extra):
         answers.setdefault(a.opinion_id, []).append(a.text)
     context = {
         "round": round_, "round_obj": round_, "estate": estate, "status_zh": ROUND_STATUS_ZH,
-        "action_zh": ROUND_ACTION_ZH, "kind_zh": FIGURE_ZH, "rule": rule,
+        "kind_zh": FIGURE_ZH, "rule": rule, "presets": PRESETS, "confirm": None,
         "check_titles": {c.name: check_title_zh(c.measure, c.numerator, c.denominator) for c in rule.checks},
         "tally": round_tally(round_) if round_.status != "draft" else None,
         "opinions": opinions, "answers": answers, "error": None,
@@ -57,10 +58,19 @@ def round_detail(round_id):
     return render_round_page(round_or_404(round_id))
 
 
+CONFIRM_ZH = {
+    "open": "开始表决后名册冻结，表决规则、期限和问题都不能再改。确认现在开始表决？",
+    "close": "截止后不能再表决，计票结果固定，并立即在公示栏发布结果公告、开始异议期。确认现在截止？",
+}
+
+
 @bp.route("/rounds/<int:round_id>/<any(open, close):action>", methods=["POST"])
 @login_required
 def round_transition(round_id, action):
+    """Open or close, after a confirmation step (the first press shows what will happen)."""
     round_ = round_or_404(round_id)
+    if request.form.get("confirmed") != "yes":
+        return render_round_page(round_, confirm=action, confirm_zh=CONFIRM_ZH[action])
     try:
         ACTIONS[action](round_, current_staff().id, now())
     except RoundRefused as exc:
@@ -87,6 +97,46 @@ def round_publish(round_id):
     db.session.commit()
     flash("答复已公布")
     return redirect(url_for("round_pages.round_detail", round_id=round_id))
+
+
+def _round_form() -> dict:
+    """The draft form's fields as the API takes them (empty fields are left out: unchanged)."""
+    raw = {k: request.form.get(k, "").strip() for k in ("title", "question", "rule", "ballot_policy", "verification",
+                                                      "objection_working_days")}
+    raw["opens_at"] = _cst_input(request.form.get("opens_at", ""))
+    raw["closes_at"] = _cst_input(request.form.get("closes_at", ""))
+    return {k: v for k, v in raw.items() if v != ""}
+
+
+@bp.route("/rounds/<int:round_id>/edit", methods=["POST"])
+@login_required
+def round_edit(round_id):
+    round_ = round_or_404(round_id)
+    try:
+        data = RoundEditSchema().load(_round_form())
+        edit_round(round_, data, current_staff().id, now())
+    except ValueError as exc:  # a malformed date from an old browser without a picker
+        return render_round_page(round_, 422, error=f"时间格式不正确：{exc}")
+    except ValidationError as exc:
+        return render_round_page(round_, 422, error="；".join(f"{m}" for ms in exc.messages.values() for m in ms))
+    except RoundRefused as exc:
+        return show_refusal(exc, lambda status, message: render_round_page(round_, status, error=message))
+    db.session.commit()
+    flash("草稿已修改")
+    return redirect(url_for("round_pages.round_detail", round_id=round_id))
+
+
+@bp.route("/rounds/<int:round_id>/cancel", methods=["POST"])
+@login_required
+def round_cancel(round_id):
+    round_ = round_or_404(round_id)
+    try:
+        cancel_round(round_, request.form.get("reason", ""), current_staff().id, now())
+    except RoundRefused as exc:
+        return show_refusal(exc, lambda status, message: render_round_page(round_, status, error=message))
+    db.session.commit()
+    flash(f"已取消：{round_.title}")
+    return redirect(url_for("proposal_pages.proposal_detail", estate_id=round_.estate_id))
 
 
 @bp.route("/rounds/<int:round_id>/finalise", methods=["POST"])

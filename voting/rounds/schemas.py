@@ -21,9 +21,10 @@ class AwareDateTime(ma.fields.AwareDateTime):
 
 class RoundCreateSchema(ma.Schema):
     stage = ma.fields.Integer(required=True, validate=ma.validate.OneOf(STAGES))
-    rule = ma.fields.String(load_default="double-two-thirds",
+    rule = ma.fields.String(load_default="civil-code-278-major",
                             validate=ma.validate.OneOf([*PRESETS, "custom"]),
-                            metadata={"description": "preset id or 'custom' (then custom_rule)"})
+                            metadata={"description": "preset id or 'custom' (then custom_rule); renovation decisions "
+                                      "after 2021-01-01 fall under Civil Code Art. 278 items 6–8, the default"})
     custom_rule = ma.fields.Dict(load_default=None)
     ballot_policy = ma.fields.String(load_default="first", validate=ma.validate.OneOf(("first", "last")))
     verification = ma.fields.String(load_default="link", validate=ma.validate.OneOf(VERIFICATIONS))
@@ -37,6 +38,25 @@ class RoundCreateSchema(ma.Schema):
     objection_working_days = ma.fields.Integer(
         load_default=5, validate=ma.validate.Range(min=1, max=30, error="异议期应为1至30个工作日"),
         metadata={"description": "异议期: working days after the result notice, on the official calendar"})
+
+
+class RoundEditSchema(ma.Schema):
+    """A draft round's terms to change; what is left out stays as it is."""
+
+    title = ma.fields.String(validate=ma.validate.Length(min=1, max=200))
+    question = ma.fields.String(validate=ma.validate.Length(max=300, error="表决问题不超过300字"))
+    rule = ma.fields.String(validate=ma.validate.OneOf([*PRESETS, "custom"]))
+    custom_rule = ma.fields.Dict()
+    ballot_policy = ma.fields.String(validate=ma.validate.OneOf(("first", "last")))
+    verification = ma.fields.String(validate=ma.validate.OneOf(VERIFICATIONS))
+    opens_at = AwareDateTime()
+    closes_at = AwareDateTime()
+    objection_working_days = ma.fields.Integer(validate=ma.validate.Range(min=1, max=30, error="异议期应为1至30个工作日"))
+
+
+class CancelSchema(ma.Schema):
+    reason = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=500, error="原因不能为空，且不超过500字"),
+                              error_messages={"required": "请填写取消的原因"})
 
 
 class IdSchema(ma.Schema):

@@ -1,0 +1,35 @@
+"""`flask --app wsgi rounds close-due`: close every open round past its closing time (Procfile).
+
+Each round is closed in its own transaction by the same operation a worker's button runs
+(the result notice and its objection period included), as the system. Safe to run twice at
+once: closing locks the round and refuses one already closed, so each is closed exactly once.
+A round whose notice period has not ended yet is left open and named; the next run tries again.
+"""
+import click
+from flask.cli import AppGroup
+
+from ..clock import now
+from ..extensions import db
+from ..models.rounds import Round
+from ..refusals import Refused
+from .operations import close_round, due_rounds
+
+rounds_cli = AppGroup("rounds", help="Round lifecycle jobs.")
+
+
+@rounds_cli.command("close-due")
+def close_due():
+    """Close the open rounds whose closing time has passed."""
+    closed = 0
+    for round_id in due_rounds(now()):
+        round_ = db.session.get(Round, round_id)
+        try:
+            close_round(round_, None, now())
+        except Refused as exc:
+            db.session.rollback()
+            click.echo(f"轮次 {round_id} 未截止：{exc.message}")
+            continue
+        db.session.commit()
+        closed += 1
+        click.echo(f"已截止：轮次 {round_id}（{'通过' if round_.passed else '未通过'}）")
+    click.echo(f"本次截止 {closed} 个轮次")
