@@ -1,7 +1,8 @@
 """Staff pages for the proposal and its rounds: create, revise, open, close, publish."""
 
 from tests.factories import csrf_token, page_login
-from tests.rounds_helpers import estate_with_roster
+from tests.ballots_helpers import page_csrf
+from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from voting.ballots.casting import cast_ballot
 from voting.models.rounds import Round
 
@@ -71,3 +72,27 @@ def test_round_page_of_other_community_is_404(client, db, clock):
     page_login(client, "far")
     assert client.get(f"/rounds/{round_id}").status_code == 404
     assert client.get(f"/estates/{estate_id}/proposal").status_code == 404
+
+
+def test_a_draft_is_edited_and_cancelled_on_its_page(client, db, clock):
+    estate_id, h = estate_with_roster(client)
+    proposal_id = create_proposal(client, estate_id, h)
+    round_id = create_round(client, proposal_id, h, clock)
+    page_login(client, "sq")
+    round_url = f"/rounds/{round_id}"
+    html = client.get(round_url).get_data(as_text=True)
+    assert "修改草稿" in html and "取消这个轮次" in html and "物权法已于2021年1月1日废止" in html
+    token = page_csrf(html)
+    edited = client.post(f"{round_url}/edit", data={"csrf_token": token, "question": "您是否同意加装电梯？",
+                                                    "closes_at": "2026-09-10T18:00"})
+    assert edited.status_code == 302
+    html = client.get(round_url).get_data(as_text=True)
+    assert "您是否同意加装电梯？" in html and "修改草稿" in html and "修改：表决问题、截止时间" in html
+    short = client.post(f"{round_url}/edit", data={"csrf_token": token, "closes_at": "2026-09-02T18:00"})
+    assert short.status_code == 422 and "不少于5日" in short.get_data(as_text=True)
+    assert client.post(f"{round_url}/cancel", data={"csrf_token": token, "reason": ""}).status_code == 422
+    cancelled = client.post(f"{round_url}/cancel", data={"csrf_token": token, "reason": "时间填错"})
+    assert cancelled.status_code == 302
+    proposal_page = client.get(f"/estates/{estate_id}/proposal").get_data(as_text=True)
+    caused_by = proposal_page.split('name="caused_by_round_id"', 1)[1].split("</select>", 1)[0]
+    assert "已取消" in proposal_page and f'value="{round_id}"' not in caused_by  # no longer offered

@@ -19,8 +19,8 @@ from ..refusal_answers import show_refusal
 from ..tally.rules import PRESETS
 from .objections import (ObjectionRefused, answer_objection, file_objection, objection_open, objection_period,
                          result_state, round_objections)
-from .operations import (STAGE_TITLES, RoundRefused, add_opinion, cancel_round, close_round, create_round, edit_round,
-                         finalise_round, open_round, publish_result)
+from .operations import (DEFAULT_RULE, STAGE_TITLES, RoundRefused, add_opinion, cancel_round, close_round, create_round,
+                         edit_round, finalise_round, open_round, publish_result)
 from .result_notice import result_notice, round_question
 from .round_tally import round_rule, round_tally
 from .schemas import (ANSWER_LENGTH_ZH, OBJECTION_LENGTH_ZH, OPINION_LENGTH_ZH, ObjectionAnswerCreateSchema,
@@ -40,7 +40,7 @@ def render_round_page(round_: Round, status: int = 200, **extra):
         answers.setdefault(a.opinion_id, []).append(a.text)
     context = {
         "round": round_, "round_obj": round_, "estate": estate, "status_zh": ROUND_STATUS_ZH,
-        "kind_zh": FIGURE_ZH, "rule": rule, "presets": PRESETS, "confirm": None,
+        "kind_zh": FIGURE_ZH, "rule": rule, "presets": ordered_presets(), "rule_notes": RULE_NOTES_ZH, "confirm": None,
         "check_titles": {c.name: check_title_zh(c.measure, c.numerator, c.denominator) for c in rule.checks},
         "tally": round_tally(round_) if round_.status != "draft" else None,
         "opinions": opinions, "answers": answers, "error": None,
@@ -217,7 +217,17 @@ def proposal_rounds_panel(proposal) -> dict:
     """The proposal page's rounds panel: its rounds, in order, and the choices of the new-round form."""
     rounds = [] if proposal is None else db.session.scalars(
         select(Round).where(Round.proposal_id == proposal.id).order_by(Round.id)).all()
-    return {"rounds": rounds, "stage_titles": STAGE_TITLES, "status_zh": ROUND_STATUS_ZH, "presets": PRESETS}
+    return {"rounds": rounds, "stage_titles": STAGE_TITLES, "status_zh": ROUND_STATUS_ZH, "presets": ordered_presets(),
+            "default_rule": DEFAULT_RULE, "rule_notes": RULE_NOTES_ZH}
+
+
+# Offered with its dates: the Property Law was repealed when the Civil Code took effect (2021-01-01).
+RULE_NOTES_ZH = {"double-two-thirds": "（物权法已于2021年1月1日废止，仅用于复核2021年以前作出的决定）"}
+
+
+def ordered_presets() -> dict:
+    """The presets for the forms, the default (Civil Code Art. 278 items 6–8) first."""
+    return {DEFAULT_RULE: PRESETS[DEFAULT_RULE], **{k: v for k, v in PRESETS.items() if k != DEFAULT_RULE}}
 
 
 @bp.route("/estates/<int:estate_id>/proposal/rounds", methods=["POST"])
