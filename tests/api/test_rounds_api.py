@@ -180,3 +180,4 @@ def test_cli_recounts_exported_files_to_the_identical_json(app, client, db, cloc
     text = CliRunner().invoke(tally_command, [str(tmp_path / "roster.csv"), str(tmp_path / "ballots.csv"),
                                               "--rule", "double-two-thirds", "--policy", policy])
     assert text.exit_code == 0 and "结论：" in text.output and "双三分之二" in text.output
+    assert "同意的人数占总人数：" in text.output and "agree_" not in text.output  # checks in words, not ids

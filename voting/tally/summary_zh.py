@@ -1,5 +1,5 @@
 """A readable Chinese summary of a tally result (pure), for the CLI and reports."""
-from ..labels_zh import BALLOT_POLICY_ZH, FIGURE_ZH, MEASURE_UNIT_ZH, MEASURE_ZH
+from ..labels_zh import BALLOT_POLICY_ZH, FIGURE_ZH, MEASURE_UNIT_ZH, check_title_zh
 from .rules import Rule
 
 
@@ -11,11 +11,14 @@ def summary_zh(result: dict, rule: Rule) -> str:
         figures = result[kind]
         lines.append(f"{label}：{figures['heads']} 人，{figures['area']} ㎡")
     lines.append("")
+    by_name = {c.name: c for c in rule.checks}
     for check in result["checks"]:
         unit = MEASURE_UNIT_ZH[check["measure"]]
+        own = by_name.get(check["name"])
+        title = check_title_zh(own.measure, own.numerator, own.denominator) if own else check["name"]
         sign = "≥" if check["inclusive"] else ">"
         verdict = "通过" if check["passed"] else "未通过"
-        lines.append(f"{check['name']}（{MEASURE_ZH[check['measure']]}）：{check['numerator']}/{check['denominator']} {unit}"
+        lines.append(f"{title}：{check['numerator']}/{check['denominator']} {unit}"
                      f" = {check['ratio']}（{check['percent']}），要求 {sign} {check['threshold']}，{verdict}"
                      f"，差额 {check['margin']} {unit}")
     if result["conflicts"]:
