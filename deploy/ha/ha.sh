@@ -208,8 +208,9 @@ backend app
     retries 3
     retry-on conn-failure
     timeout server 60s
-    option httpchk GET /api/v1/openapi.json
-    http-check expect status 200
+    # A TCP check: gunicorn's master accepts while its workers are busy, so a saturated instance
+    # stays in (an HTTP check queued behind 100 ballots times out and would take both out: 503s);
+    # a dead one refuses at once and is out after two checks.
     default-server inter 1s fall 2 rise 2
     server app1 127.0.0.1:$PORT_APP1 check
     server app2 127.0.0.1:$PORT_APP2 check
