@@ -160,13 +160,24 @@ async def open_loop(kind: str, base: str, tokens: list[str], rate: float, durati
 
 def run_level(base: str, tokens: list[str], ceiling: float, level: int, args, offset: int,
               with_insert: bool = True) -> tuple[dict, int]:
+    """--rounds rounds of (INSERT, journeys) at `level`% of the ceiling: neighbours in time, as
+    bench_ballots.py alternates its endpoints, so a slow spell of a shared machine hits both."""
     rate = ceiling * level / 100
-    result = {"level_percent": level, "requests_per_s": round(rate, 1)}
-    if with_insert:
-        result["insert"] = asyncio.run(open_loop("insert", base, tokens, rate, args.duration, args.drain, 0))
-    result["journey"] = asyncio.run(open_loop("journey", base, tokens, rate / 4, args.duration, args.drain, offset))
-    offset += result["journey"]["arrivals"]
-    line(f"L{level}%", result)
+    result = {"level_percent": level, "requests_per_s": round(rate, 1), "rounds": []}
+    for n in range(1, args.rounds + 1):
+        one = {}
+        if with_insert:
+            one["insert"] = asyncio.run(open_loop("insert", base, tokens, rate, args.duration, args.drain, 0))
+        one["journey"] = asyncio.run(open_loop("journey", base, tokens, rate / 4, args.duration, args.drain,
+                                               offset))
+        offset += one["journey"]["arrivals"]
+        if with_insert and one["insert"]["total_ms"]["p99"] and one["journey"]["total_ms"]["p99"]:
+            one["journey_p99_over_insert_p99"] = round(one["journey"]["total_ms"]["p99"]
+                                                       / one["insert"]["total_ms"]["p99"], 2)
+        line(f"L{level}% r{n}", one)
+        result["rounds"].append(one)
+    ratios = [r["journey_p99_over_insert_p99"] for r in result["rounds"] if "journey_p99_over_insert_p99" in r]
+    result["journey_p99_over_insert_p99_median"] = statistics.median(ratios) if ratios else None
     return result, offset
 
 
@@ -177,7 +188,7 @@ def line(label: str, result: dict) -> None:
         r = result[kind]
         steps = "  ".join(f"{k} {v['p50']}/{v['p95']}/{v['p99']}" for k, v in r["steps_ms"].items()) \
             if kind == "journey" else ""
-        print(f"{label:6} {kind:8} offered {r['offered_per_s']:7.1f}/s achieved {r['achieved_arrivals_per_s']}/s "
+        print(f"{label:9} {kind:8} offered {r['offered_per_s']:7.1f}/s achieved {r['achieved_arrivals_per_s']}/s "
               f"completed {r['completed']}/{r['arrivals']}  total p50/p95/p99 {r['total_ms']['p50']}/"
               f"{r['total_ms']['p95']}/{r['total_ms']['p99']} ms  errors {r['errors'] or 0}  {steps}", flush=True)
 
@@ -216,7 +227,8 @@ def main(argv=None) -> int:
     parser.add_argument("--households", type=int, default=10000)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--levels", type=lambda s: [int(x) for x in s.split(",")], default=[25, 50, 75])
-    parser.add_argument("--duration", type=float, default=10, help="seconds of arrivals per level and kind")
+    parser.add_argument("--duration", type=float, default=5, help="seconds of arrivals per round, level and kind")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of (INSERT, journeys) per level")
     parser.add_argument("--drain", type=float, default=40, help="seconds allowed for the last arrivals")
     parser.add_argument("--ceiling-duration", type=int, default=5)
     parser.add_argument("--ha", action="store_true", help="also through HAProxy on the HA stack (make ha-up)")
@@ -260,27 +272,31 @@ def main(argv=None) -> int:
 
 def report(s: dict) -> bool:
     print(f"\n== resident journey, open loop: {s['db']}, {s['workers']} workers, INSERT ceiling "
-          f"{s['insert_ceiling']['rps']} req/s ==")
-    print(f"{'level':>6} {'req/s':>7} {'INSERT p50/p95/p99 ms':>24} {'journey/s':>9} {'journey p50/p95/p99 ms':>26} "
-          f"{'ratio p99':>9}")
+          f"{s['insert_ceiling']['rps']} req/s; {s['config']['rounds']} rounds × {s['config']['duration']} s ==")
+    print(f"{'level':>6} {'req/s':>7} {'journeys/s':>10}  per round: INSERT p50/p95/p99 ms | journey p50/p95/p99 ms "
+          f"| journey p99 ÷ INSERT p99")
     ok = True
     for r in s["levels"]:
-        i, j = r["insert"]["total_ms"], r["journey"]["total_ms"]
-        ratio = (j["p99"] / i["p99"]) if i["p99"] and j["p99"] else None
-        r["journey_p99_over_insert_p99"] = round(ratio, 2) if ratio else None
-        errors = sum(r["journey"]["errors"].values()) + sum(r["insert"]["errors"].values())
-        print(f"{r['level_percent']:>5}% {r['requests_per_s']:>7} {i['p50']}/{i['p95']}/{i['p99']:>8} "
-              f"{r['journey']['offered_per_s']:>9} {j['p50']}/{j['p95']}/{j['p99']:>10} "
-              f"{r['journey_p99_over_insert_p99'] or '-':>9}" + (f"  errors {errors}" if errors else ""))
+        errors = sum(sum(one[k]["errors"].values()) for one in r["rounds"] for k in ("insert", "journey"))
+        rounds = "; ".join(
+            f"{one['insert']['total_ms']['p50']}/{one['insert']['total_ms']['p95']}/{one['insert']['total_ms']['p99']}"
+            f" | {one['journey']['total_ms']['p50']}/{one['journey']['total_ms']['p95']}/"
+            f"{one['journey']['total_ms']['p99']} | {one.get('journey_p99_over_insert_p99')}" for one in r["rounds"])
+        print(f"{r['level_percent']:>5}% {r['requests_per_s']:>7} {r['requests_per_s'] / 4:>10.1f}  {rounds}"
+              + (f"  errors {errors}" if errors else ""))
+        median = r["journey_p99_over_insert_p99_median"]
+        print(f"{'':26}median ratio {median}")
         if r["level_percent"] == 50:
-            verdict = ratio is not None and ratio <= 3 and errors == 0
+            verdict = median is not None and median <= 3 and errors == 0
             s["target_journey_p99_le_3x_insert_p99_at_50"] = verdict
             ok &= verdict
-            print(f"        target at 50%: journey p99 ≤ 3 × INSERT p99: {'ok' if verdict else 'MISSED'}")
+            print(f"{'':26}target at 50%: journey p99 ≤ 3 × INSERT p99 (median of rounds): "
+                  f"{'ok' if verdict else 'MISSED'}")
     for r in s.get("ha", {}).get("levels", []):
-        j = r["journey"]["total_ms"]
-        print(f"  HA {r['level_percent']:>3}% journeys {r['journey']['offered_per_s']}/s via HAProxy: "
-              f"p50/p95/p99 {j['p50']}/{j['p95']}/{j['p99']} ms, errors {r['journey']['errors'] or 0}")
+        for one in r["rounds"]:
+            j = one["journey"]["total_ms"]
+            print(f"  HA {r['level_percent']:>3}% journeys {one['journey']['offered_per_s']}/s via HAProxy: "
+                  f"p50/p95/p99 {j['p50']}/{j['p95']}/{j['p99']} ms, errors {one['journey']['errors'] or 0}")
     return ok
 
 
