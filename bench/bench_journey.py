@@ -45,6 +45,8 @@ sys.path.insert(0, str(ROOT))
 import aiohttp  # noqa: E402
 
 from bench import bench_ballots  # noqa: E402
+from bench.bench_app import create_bench_app  # noqa: E402
+from voting.extensions import db  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 SUBMISSION = re.compile(r'name="submission" value="([^"]+)"')
@@ -204,6 +206,37 @@ def insert_ceiling(base: str, workdir: Path, tokens_file: Path, args) -> dict:
     return {"rps": round(best["rps"], 1), "p99_ms": best["p99_us"] / 1000, "runs": [round(r["rps"], 1) for r in runs]}
 
 
+def inprocess_cpu(url: str, secret: str, tokens: list[str], n: int) -> dict:
+    """App CPU per step (ms, time.process_time of this process: Python only, not PostgreSQL), one request
+    at a time through the Flask test client: what each request costs, whatever the machine's load."""
+    app = create_bench_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret, "RATELIMIT_STORAGE_URI": "memory://"})
+    cpu = {name: 0.0 for name in (*STEPS, "insert")}
+    for i, token in enumerate(tokens[:n]):
+        client = app.test_client()
+
+        def timed(name, method, path, expect, **kwargs):
+            started = time.process_time()
+            response = client.open(path, method=method, **kwargs)
+            cpu[name] += time.process_time() - started
+            assert response.status_code == expect, (name, response.status_code)
+            return response
+
+        body = timed("page", "GET", f"/v/{token}", 200).get_data(as_text=True)
+        body = timed("confirm", "POST", f"/v/{token}/confirm", 200, data={
+            "csrf_token": CSRF.search(body).group(1), "choice": "agree", "opinion": ""}).get_data(as_text=True)
+        voted = timed("vote", "POST", f"/v/{token}/vote", 303, data={
+            "csrf_token": CSRF.search(body).group(1), "choice": "agree", "opinion": "",
+            "submission": SUBMISSION.search(body).group(1)})
+        timed("receipt", "GET", voted.headers["Location"], 200)
+        timed("insert", "POST", "/bench/insert", 201, json={"token": token, "choice": "agree"})
+    with app.app_context():
+        db.engine.dispose()
+    result = {name: round(1000 * total / n, 2) for name, total in cpu.items()}
+    result["journey"] = round(sum(result[name] for name in STEPS), 2)
+    result["journey_over_insert"] = round(result["journey"] / result["insert"], 1)
+    return result
+
+
 def run_ha(ceiling: float, args) -> dict:
     from bench import failover_drill
 
@@ -231,6 +264,7 @@ def main(argv=None) -> int:
     parser.add_argument("--rounds", type=int, default=3, help="rounds of (INSERT, journeys) per level")
     parser.add_argument("--drain", type=float, default=40, help="seconds allowed for the last arrivals")
     parser.add_argument("--ceiling-duration", type=int, default=5)
+    parser.add_argument("--cpu-journeys", type=int, default=200, help="in-process journeys timed for CPU per step")
     parser.add_argument("--ha", action="store_true", help="also through HAProxy on the HA stack (make ha-up)")
     parser.add_argument("--ha-dir", type=Path, default=Path(os.environ.get("HA_DIR", "/tmp/voting-ha")))
     parser.add_argument("--json", type=Path)
@@ -247,6 +281,11 @@ def main(argv=None) -> int:
         tokens = bench_ballots.seed(url, secret, args.households)
         bench_ballots.settle(url)
         print(f"[{args.db}] seeded {len(tokens)} households in {time.perf_counter() - started:.1f} s", flush=True)
+        # The last tokens for this, so the open-loop runs start on fresh households.
+        cpu = inprocess_cpu(url, secret, tokens[-args.cpu_journeys:], args.cpu_journeys)
+        summary["inprocess_cpu_ms"] = cpu
+        print(f"[{args.db}] app CPU per request, in-process, one at a time (ms): {cpu}", flush=True)
+        tokens = tokens[:-args.cpu_journeys]
         tokens_file = workdir / "tokens.txt"
         tokens_file.write_text("\n".join(tokens) + "\n")
         with bench_ballots.gunicorn(url, secret, args.workers) as base:
@@ -275,6 +314,10 @@ def report(s: dict) -> bool:
           f"{s['insert_ceiling']['rps']} req/s; {s['config']['rounds']} rounds × {s['config']['duration']} s ==")
     print(f"{'level':>6} {'req/s':>7} {'journeys/s':>10}  per round: INSERT p50/p95/p99 ms | journey p50/p95/p99 ms "
           f"| journey p99 ÷ INSERT p99")
+    if "inprocess_cpu_ms" in s:
+        c = s["inprocess_cpu_ms"]
+        print(f"app CPU per request, in-process (ms): page {c['page']}, confirm {c['confirm']}, vote {c['vote']}, "
+              f"receipt {c['receipt']}: journey {c['journey']} = {c['journey_over_insert']} × the INSERT's {c['insert']}")
     ok = True
     for r in s["levels"]:
         errors = sum(sum(one[k]["errors"].values()) for one in r["rounds"] for k in ("insert", "journey"))

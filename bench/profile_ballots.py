@@ -4,7 +4,7 @@
 
 Seeds an estate as bench/bench_ballots.py does, then casts --ballots ballots (one link each)
 and as many single INSERTs through the Flask test client, one at a time, under cProfile, and
-prints for each: CPU ms per request, the share of time by package (own time of every function,
+prints for each: CPU ms per request, the share of time by package (own CPU time of every function,
 grouped by the file's top-level package: sqlalchemy, psycopg, flask, werkzeug, flask_smorest,
 marshmallow, voting…), and the top functions by own time. The difference between the two is
 what the ballot costs beyond the INSERT floor, which is what bench_ballots.py's ratio measures.
@@ -40,7 +40,7 @@ def package_of(filename: str) -> str:
 
 
 def profile(client, requests, label: str, top: int) -> dict:
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU, not the wait for PostgreSQL
     started = time.process_time()
     profiler.enable()
     for method, path, body, expect in requests:
@@ -69,6 +69,8 @@ def main(argv=None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--ballots", type=int, default=2000)
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--pre-ping", action="store_true",
+                        help="PostgreSQL: SELECT 1 on every checkout (pool_pre_ping) instead of voting/db_liveness.py")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="profile_ballots_"))
     url, drop = bench_ballots.fresh_database(args.db, workdir)
@@ -76,7 +78,8 @@ def main(argv=None) -> int:
     try:
         tokens = bench_ballots.seed(url, secret, args.ballots + 200)
         app = create_bench_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": secret,
-                                "RATELIMIT_STORAGE_URI": "memory://"})
+                                "RATELIMIT_STORAGE_URI": "memory://",
+                                "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": args.pre_ping}})
         client = app.test_client()
         warm = [("POST", "/api/v1/ballots", {"token": t, "choice": "agree"}, 201) for t in tokens[-200:]]
         warm += [("POST", "/bench/insert", {"token": t, "choice": "agree"}, 201) for t in tokens[-200:]]
