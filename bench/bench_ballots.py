@@ -230,6 +230,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--duration", type=int, default=5, help="seconds per endpoint per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of hello, insert, ballots")
+    parser.add_argument("--json", type=Path, help="also write every round and the medians here")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk not found: apt-get install wrk")
@@ -249,9 +250,13 @@ def main() -> None:
         p99s = [r["ballots"]["p99_us"] / 1000 for r in summary_of["rounds"]]
         ratio, p99 = statistics.median(ratios), statistics.median(p99s)
         verdict = "ok" if ratio >= 0.5 and p99 < 100 else "MISSED"
+        summary_of["ratio_median"], summary_of["ballots_p99_ms_median"] = round(ratio, 3), round(p99, 1)
         print(f"{kind:10}ballots / insert, median of {len(ratios)} rounds = {ratio:.2f} "
               f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)}; target ≥ 0.50); ballots p99 median {p99:.1f} ms "
               f"(worst {max(p99s):.1f}; target < 100): {verdict}; ledger {summary_of['ledger']}")
+    if args.json:
+        args.json.write_text(json.dumps({"config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+                                         "cpus": os.cpu_count(), "loadavg": os.getloadavg()[0], **summary}, indent=2))
 
 
 if __name__ == "__main__":
