@@ -48,6 +48,10 @@ install_packages() {
     command -v haproxy >/dev/null || missing+=(haproxy)
     [ -x "$PG_BIN/postgres" ] || missing+=(postgresql-15)
     [ -x "$PG_BIN/pg_rewind" ] || missing+=(postgresql-15)
+    command -v psql >/dev/null || missing+=(postgresql-client-15)
+    command -v curl >/dev/null || missing+=(curl)
+    command -v ss >/dev/null || missing+=(iproute2)
+    command -v openssl >/dev/null || missing+=(openssl)
     [ ${#missing[@]} -eq 0 ] && return
     [ "$(id -u)" = 0 ] || die "missing ${missing[*]}; run as root or: apt-get install -y ${missing[*]}"
     log "installing ${missing[*]} from Debian"
@@ -280,8 +284,9 @@ up() {
     install_packages
     ensure_user
     local p; for p in $ALL_PORTS; do ! port_busy "$p" || die "port $p is in use"; done
-    command -v psql >/dev/null || die "psql missing (postgresql-client-15)"
     local t0=$SECONDS
+    # Tested with Debian 12's patroni 3.0.2-1, etcd-server 3.4.23-4+b4, haproxy 2.6.12-1+deb12u4, postgresql-15 15.20.
+    log "versions: $(patroni --version), etcd $(etcd --version | awk 'NR==1{print $3}'), $(haproxy -v | awk 'NR==1{print $1, $3}'), $("$PG_BIN/postgres" --version)"
     write_configs
     start_etcd
     start_node pg1
