@@ -2,6 +2,7 @@
 without a round trip for the healthy ones."""
 import os
 import socket
+import time
 
 import pytest
 from sqlalchemy import create_engine, event, text
@@ -46,6 +47,12 @@ def test_a_terminated_pooled_connection_is_replaced_on_checkout(database_url):
             assert conn.execute(text("SELECT pg_backend_pid()")).scalar() == first
         with admin.connect() as conn:
             assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": first}).scalar()
+            # pg_terminate_backend only signals: wait until the backend has gone (and closed its socket),
+            # as a pooled connection would have been idle for a while before a request takes it.
+            deadline = time.monotonic() + 10
+            while conn.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"), {"pid": first}).scalar():
+                assert time.monotonic() < deadline, "the terminated backend did not exit"
+                time.sleep(0.02)
         with engine.connect() as conn:  # terminated while pooled: replaced, no error reaches the caller
             assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != first
     finally:
