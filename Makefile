@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app wsgi
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint-imports test-sqlite test-postgres install fonts axe migrate seed serve bench clean
+.PHONY: run test lint-imports test-sqlite test-postgres install fonts axe migrate seed serve bench clean ha-up ha-down ha-status
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -53,6 +53,17 @@ test-sqlite: install
 test-postgres: install
 	@test -n "$$TEST_DATABASE_URL" || { echo "set TEST_DATABASE_URL"; exit 2; }
 	$(BIN)/pytest -q -p no:cacheprovider
+
+# The local HA stack (deploy/ha/ha.sh): etcd, two PostgreSQL nodes under Patroni, HAProxy, two
+# app instances, on 127.0.0.1:25xxx under /tmp/voting-ha; bench/failover_drill.py runs on it.
+ha-up: install
+	deploy/ha/ha.sh up
+
+ha-down:
+	deploy/ha/ha.sh down
+
+ha-status:
+	deploy/ha/ha.sh status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -136,12 +136,13 @@ def settle(url: str) -> None:
 
 
 @contextmanager
-def gunicorn(url: str, secret: str, workers: int):
+def gunicorn(url: str, secret: str, workers: int, pre_ping: bool = False):
     port = free_port()
+    config = "{'SQLALCHEMY_ENGINE_OPTIONS': {'pool_pre_ping': True}}" if pre_ping else ""
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": secret, "RATELIMIT_STORAGE_URI": "memory://"}
     process = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--log-level", "warning", "--chdir", str(ROOT), "bench.bench_app:create_bench_app()"], env=env)
+         "--log-level", "warning", "--chdir", str(ROOT), f"bench.bench_app:create_bench_app({config})"], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -197,7 +198,7 @@ def run(kind: str, args) -> dict:
         tokens_file.write_text("\n".join(tokens) + "\n")
         script.write_text(LUA)
         rounds = []
-        with gunicorn(url, secret, args.workers) as base:
+        with gunicorn(url, secret, args.workers, args.pre_ping) as base:
             wrk(base, script, tokens_file, "GET", "/bench/hello", 200, argparse.Namespace(**{**vars(args), "duration": 2}))
             # The endpoints take turns, round after round, so a slow spell of a shared machine
             # falls on all three; each round's ratio compares neighbours in time.
@@ -230,6 +231,9 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--duration", type=int, default=5, help="seconds per endpoint per round")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of hello, insert, ballots")
+    parser.add_argument("--json", type=Path, help="also write every round and the medians here")
+    parser.add_argument("--pre-ping", action="store_true",
+                        help="PostgreSQL: pool_pre_ping (SELECT 1 per checkout) instead of voting/db_liveness.py")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk not found: apt-get install wrk")
@@ -249,9 +253,13 @@ def main() -> None:
         p99s = [r["ballots"]["p99_us"] / 1000 for r in summary_of["rounds"]]
         ratio, p99 = statistics.median(ratios), statistics.median(p99s)
         verdict = "ok" if ratio >= 0.5 and p99 < 100 else "MISSED"
+        summary_of["ratio_median"], summary_of["ballots_p99_ms_median"] = round(ratio, 3), round(p99, 1)
         print(f"{kind:10}ballots / insert, median of {len(ratios)} rounds = {ratio:.2f} "
               f"(rounds: {', '.join(f'{x:.2f}' for x in ratios)}; target ≥ 0.50); ballots p99 median {p99:.1f} ms "
               f"(worst {max(p99s):.1f}; target < 100): {verdict}; ledger {summary_of['ledger']}")
+    if args.json:
+        args.json.write_text(json.dumps({"config": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+                                         "cpus": os.cpu_count(), "loadavg": os.getloadavg()[0], **summary}, indent=2))
 
 
 if __name__ == "__main__":

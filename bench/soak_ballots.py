@@ -317,12 +317,16 @@ class Stats:
 
 async def cast(session, base, household, token, choice, args, stats: Stats, rng) -> None:
     started = time.monotonic()
+    # With --idempotency-keys every attempt of one ballot carries the same key, as a phone's retry
+    # would: an attempt whose answer was lost is then answered with its ballot, not cast again.
+    headers = {"Idempotency-Key": uuid.uuid4().hex} if getattr(args, "idempotency_keys", False) else None
     for attempt in range(1, args.max_attempts + 1):
         stats.attempts += 1
         t = time.monotonic()
         kind, status, body = None, None, b""
         try:
-            async with session.post(f"{base}/api/v1/ballots", json={"token": token, "choice": choice}) as response:
+            async with session.post(f"{base}/api/v1/ballots", json={"token": token, "choice": choice},
+                                    headers=headers) as response:
                 status, body = response.status, await response.read()
         except asyncio.TimeoutError:
             kind = "timeout"
@@ -551,6 +555,8 @@ def main(argv=None) -> int:
                         help="rate-limit storage shared by the workers (this run's keys are deleted afterwards)")
     parser.add_argument("--redis-outage", type=float, default=0,
                         help="seconds to SIGKILL a private redis-server used instead of --redis-url (0: no outage)")
+    parser.add_argument("--idempotency-keys", action="store_true",
+                        help="send an Idempotency-Key per ballot (the same on its retries)")
     parser.add_argument("--keep-db", action="store_true", help="keep the database for inspection")
     parser.add_argument("--json", type=Path, help="also write the summary here")
     args = parser.parse_args(argv)

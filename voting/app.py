@@ -30,6 +30,7 @@ from .calendar.calendar_api import blp as calendar_api
 from .calendar.pages import bp as calendar_pages
 from .china_time import format_cst
 from .config import load_config
+from .db_liveness import configure_liveness
 from .demo import demo_cli
 from .errors import register_errorhandlers
 from .estates.api import blp as estates_api
@@ -78,6 +79,7 @@ def create_app(config: dict | None = None) -> Flask:
 def register_extensions(app: Flask) -> None:
     ext.db.init_app(app)
     configure_sqlite(app)
+    configure_liveness(app)
     ext.migrate.init_app(app, ext.db, directory=str(ROOT / "migrations"), render_as_batch=True)
     ext.csrf.init_app(app)
     ext.login_manager.init_app(app)

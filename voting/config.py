@@ -31,7 +31,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     default_db = f"sqlite:///{instance / 'voting.sqlite3'}"
     config = {
         "SQLALCHEMY_DATABASE_URI": _normalise_database_url(env.get("DATABASE_URL", default_db)),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No SELECT 1 per checkout: on PostgreSQL, voting/db_liveness.py sees a connection the
+        # server or HAProxy closed by polling its socket (no round trip), and the pool replaces it.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         # No X-RateLimit-* headers: computing them reads every limit's window from the storage
