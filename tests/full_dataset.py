@@ -144,7 +144,8 @@ def build_dataset(client, db, clock) -> Dataset:
     street_id = db.session.scalar(select(Street.id).where(Street.name == "和睦街道"))
     token = links["1-2-202"]["token"]
     ids = {
-        "estate_id": estate.id, "proposal_id": proposal_id, "round_id": round_id, "notice_id": notice["id"],
+        "estate_id": estate.id, "public_id": estate.public_id, "proposal_id": proposal_id, "round_id": round_id,
+        "notice_id": notice["id"],
         "household_id": households["1-1-101"], "milestone_id": milestone["id"], "entry_id": entry.id,
         "message_id": message.id, "street_id": street_id, "receipt": ballot["receipt"], "token": token,
         "year": 2026, "draft_estate_id": draft_estate.id, "request_id": reissue["id"],

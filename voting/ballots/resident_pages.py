@@ -100,7 +100,7 @@ def _context(lookup: TokenLookup) -> dict:
     return {
         "round": round_, "estate": db.session.get(Estate, round_.estate_id), "entry": entry,
         "owner": mask_name(entry.owner_name), "covered": [e.label for e in covered], "version": version,
-        "items": items, "board_url": f"/board/estates/{round_.estate_id}" if has_notices else None,
+        "items": items, "board_url": url_for("board.estate_board", estate_id=round_.estate_id) if has_notices else None,
         "ballots": ballots, "effective": effective(ballots, round_.ballot_policy),
         "choices": CHOICE_ZH, "token": request.view_args["token"], "opinion_max": OPINION_MAX,
         "blocked": _sms_blocked(round_, entry),
