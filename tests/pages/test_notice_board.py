@@ -1,14 +1,18 @@
 """The public notice board, the district's calendar form, and the estate's progress page."""
+import hashlib
 import io
 import re
 from datetime import datetime
 
 import pytest
+from sqlalchemy import select
 
 from tests.api.test_notices_api import NOON_0930, NOTICE
 from tests.factories import board_path, csrf_token, make_user, page_login
 from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
 from tests.unit.test_images import jpeg_with_gps, pdf
+from voting.attachments.images import pdf_document
+from voting.models.attachments import Attachment
 
 PERIOD = "公示期：2026-09-30 起 5 个工作日，至 2026-10-13 止"
 
@@ -141,3 +145,10 @@ def test_milestone_documents_upload_on_the_progress_page(client, db, clock):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/estates")})
     page_login(client, "far")
     assert client.get(link).status_code == 404 and client.get(f"/estates/{estate_id}/progress").status_code == 404
+
+
+def test_the_board_serves_the_pdf_as_qpdf_resaved_it(client, db, published):
+    stored = db.session.scalar(select(Attachment).where(Attachment.content_type == "application/pdf"))
+    served = client.get(f"/notices/{published['notice']['id']}/attachments/{stored.id}")
+    assert served.status_code == 200 and served.data == pdf_document(pdf()) != pdf()
+    assert stored.sha256 == hashlib.sha256(served.data).hexdigest()  # the audit chain's hash is of what is served

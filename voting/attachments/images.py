@@ -3,17 +3,16 @@
 Images (JPEG, PNG, WebP) are decoded with Pillow and re-encoded from their pixels
 only: EXIF (with the GPS position of a phone photo), XMP, ICC and comments are
 all dropped, because a photo of a stairwell must not publish where and when a
-worker's phone was. PDFs are kept as they are, but only when they carry no
-script or launch action. Anything else is refused.
+worker's phone was. PDFs are parsed by qpdf, refused if they carry scripts, actions,
+embedded files, RichMedia or XFA, and stored as qpdf re-saved them (pdf_files.py).
+Anything else is refused.
 
 Pure module: bytes in, bytes out, no Flask, no database.
 """
 from __future__ import annotations
 
 import logging
-import re
 import warnings
-import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePosixPath, PureWindowsPath
@@ -22,6 +21,7 @@ from PIL import Image, ImageOps
 
 from ..labels_zh import ATTACHMENT_PURPOSE_ZH
 from ..refusals import Refused
+from .pdf_files import PdfRefused, clean_pdf
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +37,6 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 PURPOSES = ("document", "site_photo")
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
 PDF_TYPE = "application/pdf"
-# PDF actions that run code or programs when the file is opened.
-_PDF_FORBIDDEN = (b"/JavaScript", b"/JS", b"/Launch")
-_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_MAX_INFLATED = 64 * 1024 * 1024  # stop inflating PDF streams past this (zip-bomb guard)
 
 UNSUPPORTED_ZH = "不支持的文件类型：只能上传 JPEG、PNG、WebP 图片或 PDF 文件"
 
@@ -80,63 +76,16 @@ def clean_upload(filename: str, data: bytes, purpose: str = "document") -> Clean
     if data.startswith(b"%PDF"):
         if purpose != "document":
             raise UploadRefused(422, "现场照片必须是 JPEG、PNG 或 WebP 图片，PDF 请作为文件上传")
-        check_pdf(data)
-        return CleanFile(safe_filename(filename, ".pdf"), PDF_TYPE, data, None)
+        return CleanFile(safe_filename(filename, ".pdf"), PDF_TYPE, pdf_document(data), None)
     return clean_image(filename, data)
 
 
-def check_pdf(data: bytes) -> None:
-    """Refuse (422) a PDF that is not one or that carries JavaScript or a launch action.
-
-    Looks in the raw bytes and inside Flate-compressed streams (where object
-    streams hide dictionaries), after undoing ``#xx`` escapes in names (``/J#53``
-    is ``/JS``). Strict on purpose: a notice never needs a scripted PDF.
-    """
-    if not data.startswith(b"%PDF"):
-        raise UploadRefused(422, "文件不是有效的 PDF")
-    for chunk in _pdf_texts(data):
-        plain = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), chunk)
-        for name in _PDF_FORBIDDEN:
-            if name in plain:
-                raise UploadRefused(422, "PDF 文件含有脚本或自动执行的操作，出于安全考虑不能上传；请另存为普通 PDF 后再上传")
-
-
-def _pdf_streams(data: bytes):
-    """The raw bodies of `stream … endstream`, found in one forward pass.
-
-    Plain `str.find` rather than a regex: a crafted file of many "stream" words
-    without "endstream" must not make the scan quadratic.
-    """
-    pos = 0
-    while (start := data.find(b"stream", pos)) >= 0:
-        body = start + len(b"stream")
-        if data[body:body + 2] == b"\r\n":
-            body += 2
-        elif data[body:body + 1] in (b"\n", b"\r"):
-            body += 1
-        else:
-            pos = body  # the word inside a name or text, not a stream keyword
-            continue
-        end = data.find(b"endstream", body)
-        if end < 0:
-            return
-        yield data[body:end]
-        pos = end + len(b"endstream")
-
-
-def _pdf_texts(data: bytes):
-    yield data
-    budget = _MAX_INFLATED
-    for raw in _pdf_streams(data):
-        inflater = zlib.decompressobj()
-        try:
-            inflated = inflater.decompress(raw, budget)
-        except zlib.error:
-            continue  # not Flate (an image, or another filter): nothing to read
-        budget -= len(inflated)
-        yield inflated
-        if budget <= 0 or inflater.unconsumed_tail:
-            raise UploadRefused(422, "PDF 文件内容异常（压缩数据过大），不能上传")
+def pdf_document(data: bytes) -> bytes:
+    """The PDF as stored: parsed, checked and re-saved by qpdf (see voting.attachments.pdf_files); 422 if refused."""
+    try:
+        return clean_pdf(data)
+    except PdfRefused as exc:
+        raise UploadRefused(exc.status, exc.message) from None
 
 
 def clean_image(filename: str, data: bytes) -> CleanFile:
