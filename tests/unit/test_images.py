@@ -1,12 +1,15 @@
 """Uploads cleaned for publication: EXIF/GPS gone, sizes bounded, scripts and bombs refused."""
+import subprocess
+import sys
 from io import BytesIO
+from pathlib import Path
 
 import pytest
 from PIL import ExifTags, Image
 
 from tests.pdf_samples import one_page_pdf, pdf_with_object_stream
-from voting.attachments.images import (MAX_PIXELS, MAX_UPLOAD_BYTES, THUMBNAIL_SIDE, UploadRefused, clean_upload,
-                                       pdf_document, safe_filename)
+from voting.attachments.images import (MAX_DECODED_BYTES, MAX_PIXELS, MAX_UPLOAD_BYTES, THUMBNAIL_SIDE, UploadRefused,
+                                       clean_upload, decode_cost, pdf_document, safe_filename)
 
 # --- builders, also used by the API and page tests -------------------------------------------------
 
@@ -187,3 +190,58 @@ def test_unknown_purpose_is_refused():
 ])
 def test_safe_filename(given, extension, expected):
     assert safe_filename(given, extension) == expected
+
+
+# --- bounded work (issue #15): pixels and memory by mode ---------------------------------------------
+
+_PEAK = """
+import resource, sys, time
+from voting.attachments.images import UploadRefused, clean_image
+data = open(sys.argv[1], "rb").read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+started = time.perf_counter()
+try:
+    clean_image("x", data)
+    outcome = "stored"
+except UploadRefused as exc:
+    outcome = str(exc.status)
+print(outcome, time.perf_counter() - started, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) * 1024)
+"""
+
+
+def cleaned_in_a_fresh_process(tmp_path, fmt: str, mode: str, size: tuple[int, int]) -> tuple[str, float, int]:
+    """(stored / status, seconds, peak memory growth in bytes) of clean_image in its own process."""
+    path = tmp_path / f"image.{fmt.lower()}"
+    colour = {"RGBA": (10, 200, 30, 128), "RGB": (10, 200, 30)}.get(mode, 0)
+    Image.new(mode, size, colour).save(path, fmt, **({"lossless": True} if fmt == "WEBP" else {}))
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", _PEAK, str(path)], cwd=root, capture_output=True, text=True,
+                         check=True).stdout.split()
+    return out[0], float(out[1]), int(out[2])
+
+
+def test_the_issues_rgba_png_of_7999_by_8000_is_refused_at_once(tmp_path):
+    outcome, seconds, peak = cleaned_in_a_fresh_process(tmp_path, "PNG", "RGBA", (7999, 8000))
+    assert outcome == "422" and seconds < 0.5 and peak < 16 * 2**20  # it was 4.7 s and 1.3 GB
+
+
+@pytest.mark.parametrize("fmt, mode, size", [
+    ("PNG", "RGBA", (5700, 5700)),  # just under the budget at 4 bytes a pixel
+    ("PNG", "L", (7999, 8000)),  # one byte a pixel: the pixel limit is what binds
+    ("PNG", "P", (5000, 5000)),  # a palette image and its RGB copy
+    ("WEBP", "RGBA", (3300, 3300)),
+    ("JPEG", "RGB", (8000, 6000)),  # a 48-megapixel photo decodes at 1/4 scale
+])
+def test_the_largest_accepted_images_stay_within_the_memory_bound(tmp_path, fmt, mode, size):
+    assert decode_cost(fmt, mode, size) <= MAX_DECODED_BYTES or fmt == "JPEG"
+    outcome, seconds, peak = cleaned_in_a_fresh_process(tmp_path, fmt, mode, size)
+    assert outcome == "stored"
+    assert peak < MAX_DECODED_BYTES + 128 * 2**20, f"{peak / 2**20:.0f} MB"
+    assert seconds < 15  # about 1–3 s on the 2 shared vCPUs of the development machine
+
+
+def test_decode_cost_counts_pillows_bytes_per_pixel_and_conversions():
+    assert decode_cost("PNG", "RGBA", (100, 100)) == decode_cost("PNG", "RGB", (100, 100)) == 40_000
+    assert decode_cost("PNG", "L", (100, 100)) == 10_000
+    assert decode_cost("PNG", "P", (100, 100)) == 10_000 + 40_000  # the RGB(A) copy
+    assert decode_cost("WEBP", "RGBA", (100, 100)) == 120_000

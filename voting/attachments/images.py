@@ -12,6 +12,7 @@ Pure module: bytes in, bytes out, no Flask, no database.
 from __future__ import annotations
 
 import logging
+import math
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
@@ -33,6 +34,20 @@ THUMBNAIL_SIDE = 320  # px, longest side of the thumbnail
 # and raises above twice it; both become a refusal below.
 MAX_PIXELS = 64_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Memory of one decode, by mode (issue #15: a 266 KB RGBA PNG of 7999×8000 pixels took 1.3 GB):
+# the pixels as Pillow holds them (RGB takes 4 bytes a pixel like RGBA; L and P one) at the
+# size the decoder will produce — a JPEG decodes at 1/2, 1/4 or 1/8 scale when that still
+# covers MAX_SIDE (draft) — plus, for a mode that must be converted first (P, 1, I;16, CMYK…),
+# the RGB(A) copy. WebP counts three times: libwebp's buffer, the frame handed over as bytes,
+# and the image Pillow loads from them.
+# Everything after (resampling, EXIF rotation, re-encoding) works on at most MAX_SIDE².
+MAX_DECODED_BYTES = 128 * 1024 * 1024
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}  # others: 4
+_KEPT_MODES = ("RGB", "RGBA", "L", "LA")
+_ORIENTATION = 0x0112
+_UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+            8: Image.Transpose.ROTATE_90}
 
 PURPOSES = ("document", "site_photo")
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
@@ -115,6 +130,15 @@ def clean_image(filename: str, data: bytes) -> CleanFile:
                      _encode(pixels, fmt), _thumbnail(pixels))
 
 
+def decode_cost(fmt: str, mode: str, size: tuple[int, int]) -> int:
+    """Bytes of memory decoding an image of `mode` and `size` (after any draft) takes; see MAX_DECODED_BYTES."""
+    return size[0] * size[1] * _cost_per_pixel(fmt, mode)
+
+
+def _cost_per_pixel(fmt: str, mode: str) -> int:
+    return _BYTES_PER_PIXEL.get(mode, 4) * (3 if fmt == "WEBP" else 1) + (4 if mode not in _KEPT_MODES else 0)
+
+
 def _decode(data: bytes) -> tuple[Image.Image, str]:
     # `formats` keeps Pillow from trying other plugins (EPS would run Ghostscript).
     allowed = list(IMAGE_FORMATS)
@@ -125,18 +149,32 @@ def _decode(data: bytes) -> tuple[Image.Image, str]:
         probe.verify()  # checks structure and checksums; the image is unusable after
     with Image.open(BytesIO(data), formats=allowed) as image:
         image.draft(image.mode, (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale, less memory
+        if decode_cost(fmt, image.mode, image.size) > MAX_DECODED_BYTES:
+            side = math.isqrt(MAX_DECODED_BYTES // _cost_per_pixel(fmt, image.mode)) // 100 * 100
+            raise UploadRefused(422, f"图片过大（{image.width}×{image.height} 像素），请缩小到 {side}×{side} 像素"
+                                     "以内，或保存为 JPEG 后再上传")
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        pixels = _fresh_copy(upright)
-    pixels.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        orientation = image.getexif().get(_ORIENTATION)
+        small = _convertible(image)
+        small.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)  # in place: reduce, then resample
+        if orientation in _UPRIGHT:
+            small = small.transpose(_UPRIGHT[orientation])
+        pixels = _fresh_copy(small)
     return pixels, fmt
 
 
+def _convertible(image: Image.Image) -> Image.Image:
+    """The image in a mode the encoders take (RGB, RGBA, L, LA): a converted copy, the original released."""
+    if image.mode in _KEPT_MODES:
+        return image
+    has_alpha = image.mode in ("PA", "RGBa", "La") or "transparency" in image.info
+    converted = image.convert("RGBA" if has_alpha else "RGB")
+    image.close()  # free the decoded original before resampling the copy
+    return converted
+
+
 def _fresh_copy(image: Image.Image) -> Image.Image:
-    """A new image built from the pixels alone, so no metadata can travel along."""
-    if image.mode not in ("RGB", "RGBA", "L", "LA"):
-        has_alpha = image.mode in ("PA", "RGBa", "La") or "transparency" in image.info
-        image = image.convert("RGBA" if has_alpha else "RGB")
+    """A new image built from the pixels alone (at most MAX_SIDE²), so no metadata can travel along."""
     return Image.frombytes(image.mode, image.size, image.tobytes())
 
 
