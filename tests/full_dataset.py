@@ -20,10 +20,12 @@ from tests.rounds_helpers import create_proposal, create_round
 from voting.accounts.api_tokens import issue_token
 from voting.accounts.cli import find_or_create_scope
 from voting.accounts.passwords import hash_password
+from voting.ballots.slip_jobs import queue_slip_job
 from voting.models.accounts import StaffUser
 from voting.models.attachments import Attachment
 from voting.models.ballots import PaperEntry
 from voting.models.estates import Street
+from voting.models.rounds import Round
 from voting.models.sms import OutboxMessage
 
 ROSTER = roster_csv([
@@ -136,6 +138,9 @@ def build_dataset(client, db, clock) -> Dataset:
     reissue = _ok(client.post(f"/api/v1/rounds/{round_id}/links/{households['1-2-202']}/reissue", headers=worker,
                               json={"reason": "二维码遗失"}), 202)  # pending: a second account confirms
 
+    slip_job = queue_slip_job(db.session.get(Round, round_id), None, len(links), users["a-worker"], clock.now)
+    db.session.commit()  # a large round's slips, queued for the slips worker (asked for by a-worker)
+
     entry = db.session.scalar(select(PaperEntry).where(PaperEntry.round_id == round_id))
     scan = db.session.scalar(select(Attachment).where(Attachment.owner_type == "paper_entry",
                                                       Attachment.owner_id == entry.id))
@@ -149,6 +154,7 @@ def build_dataset(client, db, clock) -> Dataset:
         "household_id": households["1-1-101"], "milestone_id": milestone["id"], "entry_id": entry.id,
         "message_id": message.id, "street_id": street_id, "receipt": ballot["receipt"], "token": token,
         "year": 2026, "draft_estate_id": draft_estate.id, "request_id": reissue["id"],
+        "job_id": slip_job.id,
         # The attachment id depends on the owner named by the rule's other parameters.
         "attachment_id": {"notice_id": photo["id"], "milestone_id": document["id"], "entry_id": scan.id},
     }

@@ -22,6 +22,7 @@ from voting.models.accounts import ROLES
 from voting.models.ballots import PaperConfirmation
 from voting.models.notices import MILESTONE_STEPS, NOTICE_KINDS
 from voting.models.rounds import STATUSES as ROUND_STATUSES, VERIFICATIONS
+from voting.models.slip_jobs import STATUSES as SLIP_JOB_STATUSES
 from voting.models.sms import KINDS as SMS_KINDS, STATES as SMS_STATES
 from voting.proposals.catalogue import AREAS as ITEM_AREAS, KINDS as ITEM_KINDS
 from voting.roster.roster_import import AREA_SOURCES, HOLDING_STATUSES
@@ -71,6 +72,7 @@ CODES = {  # each table → the codes the service stores, computes or writes
                            for policy in POLICIES for seq in (1, 2)},
     "PAPER_ENTRY_STATUS_ZH": _paper_entry_statuses(),
     "REISSUE_STATUS_ZH": set(REISSUE_STATUSES),
+    "SLIP_JOB_STATUS_ZH": set(SLIP_JOB_STATUSES),
     "BALLOT_POLICY_ZH": set(POLICIES),
     "VERIFICATION_ZH": set(VERIFICATIONS),
     "ROUND_STATUS_ZH": set(ROUND_STATUSES),

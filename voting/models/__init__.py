@@ -14,4 +14,5 @@ from .link_reissues import LinkReissueConfirmation, LinkReissueRequest  # noqa: 
 from .notices import Milestone, Notice  # noqa: F401
 from .proposals import Proposal, ProposalVersion  # noqa: F401
 from .rounds import Opinion, OpinionAnswer, RollEntry, Round, RoundTransition, RoundVoter  # noqa: F401
+from .slip_jobs import SlipJob  # noqa: F401
 from .sms import BallotConfirmation, OneTimeCode, OptOut, OutboxMessage  # noqa: F401

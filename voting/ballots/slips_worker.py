@@ -1,0 +1,90 @@
+"""The slips worker: draws queued SlipJobs outside the web server (`flask --app wsgi slips worker`).
+
+One process is enough (the Procfile's `slips:` line); more may run, each job is claimed by
+one. A job whose worker died is taken over once its lease ends (slip_jobs.LEASE). SIGTERM
+and SIGINT let the current job finish first.
+"""
+import logging
+import os
+import signal
+import socket
+import time
+import uuid
+
+import click
+from flask.cli import AppGroup
+from werkzeug.exceptions import HTTPException
+
+from ..clock import now
+from ..extensions import db
+from ..models.rounds import Round
+from ..models.slip_jobs import SlipJob
+from .api import slips_for
+from .links import household_links
+from .slip_jobs import claim_next, expire_old, fail, finish, record_progress
+
+log = logging.getLogger(__name__)
+slips_cli = AppGroup("slips", help="二维码条：在后台生成大型轮次的二维码条")
+PROGRESS_EVERY = 200  # slips between two progress commits (25 pages, about a second)
+POLL_SECONDS = 2.0
+
+
+def run_next(worker: str) -> SlipJob | None:
+    """Draw the next queued job, if any; returns it (done or failed), else None."""
+    expire_old(now())
+    job = claim_next(now(), worker)
+    if job is None:
+        return None
+    job_id, building = job.id, job.building
+    round_ = db.session.get(Round, job.round_id)
+    try:
+        if round_.status != "open":
+            raise _Stop("轮次已不在表决中，二维码条不再有用")
+        # The links were issued and their disclosure recorded when the slips were asked for.
+        links = [link for link in household_links(round_, None, now(), building=building, issue=False) if link.url]
+        reported = [0]
+
+        def progress(drawn: int) -> None:
+            if drawn - reported[0] >= PROGRESS_EVERY:
+                reported[0] = drawn
+                record_progress(job_id, drawn, worker, now())
+
+        pdf = slips_for(round_, links, progress=progress)
+    except _Stop as exc:
+        fail(job_id, worker, str(exc), now())
+    except HTTPException as exc:  # slips_for's 503: no CJK font installed
+        fail(job_id, worker, getattr(exc, "data", {}).get("message") or "未安装中文字体，无法生成二维码条", now())
+    except Exception:  # noqa: BLE001 — the job fails visibly; the worker goes on with the next
+        log.exception("slip job %s failed", job_id)
+        fail(job_id, worker, "生成二维码条时出错，请稍后重新下载；如仍失败请联系系统管理员", now())
+    else:
+        finish(job_id, worker, pdf, now())
+    return db.session.get(SlipJob, job_id)
+
+
+class _Stop(Exception):
+    """A job that cannot be drawn, with the reason for the person who asked."""
+
+
+@slips_cli.command("worker")
+@click.option("--once", is_flag=True, help="处理一个排队的任务（如有）后退出（用于定时任务或测试）")
+def worker_command(once: bool):
+    """Draw queued slip jobs until stopped (SIGTERM/SIGINT finish the current job first)."""
+    name = f"{socket.gethostname()[:30]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    stopping = []
+    previous = {sig: signal.signal(sig, lambda signum, frame: stopping.append(signum))
+                for sig in (signal.SIGTERM, signal.SIGINT)}
+    click.echo(f"slips worker {name} started")
+    try:
+        while not stopping:
+            job = run_next(name)
+            if job is not None:
+                click.echo(f"job={job.id} status={job.status} slips={job.total}")
+            if once:
+                break
+            if job is None:
+                time.sleep(POLL_SECONDS)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo(f"slips worker {name} stopped")
