@@ -172,7 +172,7 @@ def test_pdf_scan_stays_linear_on_a_crafted_file():
     started = time.perf_counter()
     with pytest.raises(UploadRefused):
         pdf_document(crafted)
-    assert time.perf_counter() - started < 5
+    assert time.perf_counter() - started < 15  # ~1 s idle, ~4 s on the busy shared machine; quadratic: minutes
 
 
 def test_unknown_purpose_is_refused():
@@ -226,10 +226,11 @@ def test_the_issues_rgba_png_of_7999_by_8000_is_refused_at_once(tmp_path):
 
 
 @pytest.mark.parametrize("fmt, mode, size", [
-    ("PNG", "RGBA", (5700, 5700)),  # just under the budget at 4 bytes a pixel
+    ("PNG", "RGBA", (4096, 4096)),  # just under the budget: 4 bytes a pixel and the premultiplied copy
+    ("PNG", "RGB", (5700, 5700)),  # 4 bytes a pixel
     ("PNG", "L", (7999, 8000)),  # one byte a pixel: the pixel limit is what binds
     ("PNG", "P", (5000, 5000)),  # a palette image and its RGB copy
-    ("WEBP", "RGBA", (3300, 3300)),
+    ("WEBP", "RGBA", (2800, 2800)),
     ("JPEG", "RGB", (8000, 6000)),  # a 48-megapixel photo decodes at 1/4 scale
 ])
 def test_the_largest_accepted_images_stay_within_the_memory_bound(tmp_path, fmt, mode, size):
@@ -240,8 +241,10 @@ def test_the_largest_accepted_images_stay_within_the_memory_bound(tmp_path, fmt,
     assert seconds < 15  # about 1–3 s on the 2 shared vCPUs of the development machine
 
 
-def test_decode_cost_counts_pillows_bytes_per_pixel_and_conversions():
-    assert decode_cost("PNG", "RGBA", (100, 100)) == decode_cost("PNG", "RGB", (100, 100)) == 40_000
+def test_decode_cost_counts_pillows_bytes_per_pixel_and_copies():
+    assert decode_cost("PNG", "RGB", (100, 100)) == 40_000
+    assert decode_cost("PNG", "RGBA", (100, 100)) == 40_000 + 40_000  # resampled premultiplied (RGBa)
     assert decode_cost("PNG", "L", (100, 100)) == 10_000
-    assert decode_cost("PNG", "P", (100, 100)) == 10_000 + 40_000  # the RGB(A) copy
-    assert decode_cost("WEBP", "RGBA", (100, 100)) == 120_000
+    assert decode_cost("PNG", "P", (100, 100)) == 10_000 + 40_000  # its RGB copy
+    assert decode_cost("PNG", "P", (100, 100), transparency=True) == 10_000 + 40_000 + 40_000
+    assert decode_cost("WEBP", "RGBA", (100, 100)) == 120_000 + 40_000

@@ -38,9 +38,10 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # the pixels as Pillow holds them (RGB takes 4 bytes a pixel like RGBA; L and P one) at the
 # size the decoder will produce — a JPEG decodes at 1/2, 1/4 or 1/8 scale when that still
 # covers MAX_SIDE (draft) — plus, for a mode that must be converted first (P, 1, I;16, CMYK…),
-# the RGB(A) copy. WebP counts three times: libwebp's buffer, the frame handed over as bytes,
-# and the image Pillow loads from them.
-# Everything after (resampling, EXIF rotation, re-encoding) works on at most MAX_SIDE².
+# the RGB(A) copy, plus for an image with alpha the premultiplied copy Pillow resamples
+# (RGBa). WebP counts three times: libwebp's buffer, the frame handed over as bytes, and the
+# image Pillow loads from them. Everything after works on at most MAX_SIDE² (and a resampling
+# pass of MAX_SIDE × the longest side): measured peaks are in the README.
 MAX_DECODED_BYTES = 128 * 1024 * 1024
 _BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}  # others: 4
 _KEPT_MODES = ("RGB", "RGBA", "L", "LA")
@@ -130,13 +131,23 @@ def clean_image(filename: str, data: bytes) -> CleanFile:
                      _encode(pixels, fmt), _thumbnail(pixels))
 
 
-def decode_cost(fmt: str, mode: str, size: tuple[int, int]) -> int:
-    """Bytes of memory decoding an image of `mode` and `size` (after any draft) takes; see MAX_DECODED_BYTES."""
-    return size[0] * size[1] * _cost_per_pixel(fmt, mode)
+def decode_cost(fmt: str, mode: str, size: tuple[int, int], transparency: bool = False) -> int:
+    """Bytes of memory decoding and resampling an image of `mode` and `size` (after any draft) takes.
+
+    `transparency`: a palette or grey image with a transparent colour (it becomes RGBA). See MAX_DECODED_BYTES.
+    """
+    return size[0] * size[1] * _cost_per_pixel(fmt, mode, transparency)
 
 
-def _cost_per_pixel(fmt: str, mode: str) -> int:
-    return _BYTES_PER_PIXEL.get(mode, 4) * (3 if fmt == "WEBP" else 1) + (4 if mode not in _KEPT_MODES else 0)
+def _cost_per_pixel(fmt: str, mode: str, transparency: bool) -> int:
+    target = mode if mode in _KEPT_MODES else _target_mode(mode, transparency)
+    return (_BYTES_PER_PIXEL.get(mode, 4) * (3 if fmt == "WEBP" else 1) + (4 if target != mode else 0)
+            + (4 if target in ("RGBA", "LA") else 0))
+
+
+def _target_mode(mode: str, transparency: bool) -> str:
+    """The mode an image not in _KEPT_MODES is converted to before resampling."""
+    return "RGBA" if mode in ("PA", "RGBa", "La") or transparency else "RGB"
 
 
 def _decode(data: bytes) -> tuple[Image.Image, str]:
@@ -149,8 +160,9 @@ def _decode(data: bytes) -> tuple[Image.Image, str]:
         probe.verify()  # checks structure and checksums; the image is unusable after
     with Image.open(BytesIO(data), formats=allowed) as image:
         image.draft(image.mode, (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale, less memory
-        if decode_cost(fmt, image.mode, image.size) > MAX_DECODED_BYTES:
-            side = math.isqrt(MAX_DECODED_BYTES // _cost_per_pixel(fmt, image.mode)) // 100 * 100
+        transparency = "transparency" in image.info
+        if decode_cost(fmt, image.mode, image.size, transparency) > MAX_DECODED_BYTES:
+            side = math.isqrt(MAX_DECODED_BYTES // _cost_per_pixel(fmt, image.mode, transparency)) // 100 * 100
             raise UploadRefused(422, f"图片过大（{image.width}×{image.height} 像素），请缩小到 {side}×{side} 像素"
                                      "以内，或保存为 JPEG 后再上传")
         image.load()
@@ -167,8 +179,7 @@ def _convertible(image: Image.Image) -> Image.Image:
     """The image in a mode the encoders take (RGB, RGBA, L, LA): a converted copy, the original released."""
     if image.mode in _KEPT_MODES:
         return image
-    has_alpha = image.mode in ("PA", "RGBa", "La") or "transparency" in image.info
-    converted = image.convert("RGBA" if has_alpha else "RGB")
+    converted = image.convert(_target_mode(image.mode, "transparency" in image.info))
     image.close()  # free the decoded original before resampling the copy
     return converted
 
