@@ -3,14 +3,17 @@
 SLIPS_INLINE_MAX is lowered to 3 here so the 5-household test round takes the worker's path; the
 20,000-household run is bench/bench_slips.py --end-to-end (its figures are in the README).
 """
+import io
 import json
+import time
 
+import pikepdf
 import pytest
 from sqlalchemy import select
 
 from tests.api.test_links_api import pdftotext
 from tests.ballots_helpers import open_round_with_links, second_worker
-from tests.factories import page_login
+from tests.factories import page_login, roster_csv
 from voting.ballots.slips_worker import run_next
 from voting.models.audit import AuditEvent
 from voting.models.slip_jobs import SlipJob
@@ -96,10 +99,24 @@ def test_progress_is_recorded_while_drawing(client, db, clock, small_inline, mon
     job_id = ask(client, opened).get_json()["id"]
     seen = []
     monkeypatch.setattr("voting.ballots.slips_worker.PROGRESS_EVERY", 1)
+    monkeypatch.setattr("voting.ballots.slips_worker.PART_SLIPS", 2)
     monkeypatch.setattr("voting.ballots.slips_worker.record_progress",
                         lambda job, drawn, worker, now: seen.append(drawn))
     run_next("test-worker")
-    assert seen == [5]  # one page of eight slips: progress after it
+    assert seen == [2, 4, 5]  # after each page of each part
+
+
+def test_slips_drawn_in_parts_are_joined_in_roll_order(client, db, clock, tmp_path, small_inline, monkeypatch):
+    opened = open_round_with_links(client, clock)
+    job = ask(client, opened).get_json()
+    monkeypatch.setattr("voting.ballots.slips_worker.PART_SLIPS", 2)  # three parts of one page each
+    run_next("test-worker")
+    pdf = client.get(f"{job['url']}/slips.pdf", headers=opened.headers).data
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        assert len(document.pages) == 3 and "表决二维码" in str(document.docinfo["/Title"])
+    text = pdftotext(pdf, tmp_path)
+    order = [text.index(label) for label in ("1-1-101", "1-1-102", "1-2-201", "2-101", "2-102")]
+    assert order == sorted(order)
 
 
 def test_a_job_whose_worker_died_is_taken_over_after_its_lease(client, db, clock, small_inline):
@@ -142,3 +159,14 @@ def test_a_finished_pdf_is_dropped_after_the_keeping_period(client, db, clock, s
     gone = client.get(f"{job['url']}/slips.pdf", headers=opened.headers)
     assert gone.status_code == 410 and "重新下载" in gone.get_json()["message"]
     assert db.session.get(SlipJob, job["id"]).pdf is None
+
+
+def test_past_the_default_limit_the_request_answers_202_in_seconds_without_drawing(client, db, clock):
+    households = 401  # SLIPS_INLINE_MAX is 400
+    rows = [f"{i // 60 + 1},{i // 30 % 2 + 1},{101 + i % 30},60.00,register,K{i},业主{i},,owned"
+            for i in range(households)]
+    opened = open_round_with_links(client, clock, roster=roster_csv(rows))
+    started = time.perf_counter()
+    asked = ask(client, opened)
+    assert asked.status_code == 202 and asked.get_json()["total"] == households
+    assert time.perf_counter() - started < 10  # nothing drawn in the request: ~0.1 s, however large the round

@@ -10,8 +10,10 @@ import signal
 import socket
 import time
 import uuid
+from io import BytesIO
 
 import click
+import pikepdf
 from flask.cli import AppGroup
 from werkzeug.exceptions import HTTPException
 
@@ -26,6 +28,7 @@ from .slip_jobs import claim_next, expire_old, fail, finish, record_progress
 log = logging.getLogger(__name__)
 slips_cli = AppGroup("slips", help="二维码条：在后台生成大型轮次的二维码条")
 PROGRESS_EVERY = 200  # slips between two progress commits (25 pages, about a second)
+PART_SLIPS = 1000  # slips drawn in one ReportLab document (125 pages), then joined
 POLL_SECONDS = 2.0
 
 
@@ -42,14 +45,7 @@ def run_next(worker: str) -> SlipJob | None:
             raise _Stop("轮次已不在表决中，二维码条不再有用")
         # The links were issued and their disclosure recorded when the slips were asked for.
         links = [link for link in household_links(round_, None, now(), building=building, issue=False) if link.url]
-        reported = [0]
-
-        def progress(drawn: int) -> None:
-            if drawn - reported[0] >= PROGRESS_EVERY:
-                reported[0] = drawn
-                record_progress(job_id, drawn, worker, now())
-
-        pdf = slips_for(round_, links, progress=progress)
+        pdf = _draw_in_parts(round_, links, lambda drawn: record_progress(job_id, drawn, worker, now()))
     except _Stop as exc:
         fail(job_id, worker, str(exc), now())
     except HTTPException as exc:  # slips_for's 503: no CJK font installed
@@ -60,6 +56,32 @@ def run_next(worker: str) -> SlipJob | None:
     else:
         finish(job_id, worker, pdf, now())
     return db.session.get(SlipJob, job_id)
+
+
+def _draw_in_parts(round_: Round, links: list, record) -> bytes:
+    """The slips drawn PART_SLIPS at a time and joined by qpdf, so the worker's memory does not grow
+    with the round (ReportLab keeps every page of a document until it is saved); `record(drawn)`
+    is called about every PROGRESS_EVERY slips."""
+    reported = [0]
+    joined = pikepdf.new()
+    parts = []
+    for start in range(0, max(len(links), 1), PART_SLIPS):
+
+        def progress(drawn: int, start=start) -> None:
+            if start + drawn - reported[0] >= PROGRESS_EVERY:
+                reported[0] = start + drawn
+                record(start + drawn)
+
+        part = pikepdf.open(BytesIO(slips_for(round_, links[start:start + PART_SLIPS], progress=progress)))
+        parts.append(part)
+        joined.pages.extend(part.pages)
+        if start == 0:
+            joined.docinfo = joined.copy_foreign(part.docinfo)  # the title the first part carries
+    out = BytesIO()
+    joined.save(out, deterministic_id=True)
+    for part in parts:
+        part.close()
+    return out.getvalue()
 
 
 class _Stop(Exception):
