@@ -138,7 +138,8 @@ def build_dataset(client, db, clock) -> Dataset:
     reissue = _ok(client.post(f"/api/v1/rounds/{round_id}/links/{households['1-2-202']}/reissue", headers=worker,
                               json={"reason": "二维码遗失"}), 202)  # pending: a second account confirms
 
-    slip_job = queue_slip_job(db.session.get(Round, round_id), None, len(links), users["a-worker"], clock.now)
+    slip_job = queue_slip_job(db.session.get(Round, round_id), None, len(links), users["a-worker"], clock.now,
+                              "api", "127.0.0.1")
     db.session.commit()  # a large round's slips, queued for the slips worker (asked for by a-worker)
 
     entry = db.session.scalar(select(PaperEntry).where(PaperEntry.round_id == round_id))

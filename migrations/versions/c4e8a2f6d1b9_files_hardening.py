@@ -6,7 +6,7 @@ a letter); existing estates get one here.
 
 Issue 15, "bounded work": slips.pdf for a 20,000-household round ran past gunicorn's
 30 s timeout. Past SLIPS_INLINE_MAX slips the request queues a slip job (202 + Location);
-the slips worker records progress and stores the PDF encrypted.
+the slips worker issues and discloses the links, records progress and stores the PDF encrypted.
 
 Revision ID: c4e8a2f6d1b9
 Revises: b3d9e6f1a7c2
@@ -52,6 +52,8 @@ def upgrade():
     sa.Column('building', sa.String(length=100), nullable=True),
     sa.Column('requested_by_id', sa.Integer(), nullable=False),
     sa.Column('requested_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('via', sa.String(length=10), nullable=False),
+    sa.Column('client', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('total', sa.Integer(), nullable=False),
     sa.Column('done', sa.Integer(), nullable=False),

@@ -26,6 +26,11 @@ def small_inline(app):
     app.config["SLIPS_INLINE_MAX"] = 400
 
 
+def disclosures(db) -> list[tuple[str, dict]]:
+    return [(actor, json.loads(data)) for actor, data in db.session.execute(
+        select(AuditEvent.actor, AuditEvent.data).where(AuditEvent.action == "links_disclosed").order_by(AuditEvent.id))]
+
+
 def ask(client, opened, query=""):
     return client.get(f"/api/v1/rounds/{opened.round_id}/slips.pdf{query}", headers=opened.headers)
 
@@ -39,16 +44,16 @@ def test_a_large_round_is_queued_polled_drawn_by_the_worker_and_downloaded(app, 
     assert asked.headers["Location"] == job["url"] == f"/api/v1/slip-jobs/{job['id']}"
     assert (job["status"], job["total"], job["done"], job["download_url"]) == ("queued", 5, 0, None)
     assert job["status_zh"] == "排队等待生成"
-    # The disclosure is recorded when the slips are asked for, as for slips drawn at once.
-    disclosed = db.session.scalars(select(AuditEvent.data).where(AuditEvent.action == "links_disclosed")
-                                   .order_by(AuditEvent.id)).all()
-    assert json.loads(disclosed[-1])["how"] == "slips" and json.loads(disclosed[-1])["count"] == 5
     assert ask(client, opened).get_json()["id"] == job["id"]  # asking again while it waits: the same job
     early = client.get(f"/api/v1/slip-jobs/{job['id']}/slips.pdf", headers=opened.headers)
     assert early.status_code == 409 and "排队" in early.get_json()["message"]
 
+    before = disclosures(db)
     result = app.test_cli_runner().invoke(args=["slips", "worker", "--once"])
     assert result.exit_code == 0 and f"job={job['id']} status=done" in result.output
+    # The worker discloses the links before drawing them, in the name of the account that asked.
+    (actor, data), = disclosures(db)[len(before):]
+    assert actor == "sq" and (data["how"], data["via"], data["count"]) == ("slips", "api", 5)
 
     polled = client.get(job["url"], headers=opened.headers)
     assert polled.headers["Cache-Control"] == "no-store"
@@ -101,9 +106,9 @@ def test_progress_is_recorded_while_drawing(client, db, clock, small_inline, mon
     monkeypatch.setattr("voting.ballots.slips_worker.PROGRESS_EVERY", 1)
     monkeypatch.setattr("voting.ballots.slips_worker.PART_SLIPS", 2)
     monkeypatch.setattr("voting.ballots.slips_worker.record_progress",
-                        lambda job, drawn, worker, now: seen.append(drawn))
+                        lambda job, drawn, worker, now, total=None: seen.append((drawn, total)))
     run_next("test-worker")
-    assert seen == [2, 4, 5]  # after each page of each part
+    assert seen == [(0, 5), (2, None), (4, None), (5, None)]  # the links disclosed; then after each page of each part
 
 
 def test_slips_drawn_in_parts_are_joined_in_roll_order(client, db, clock, tmp_path, small_inline, monkeypatch):
@@ -146,6 +151,13 @@ def test_a_round_closed_before_drawing_fails_the_job_with_a_reason(client, db, c
     assert run_next("test-worker").status == "failed"
     failed = client.get(f"{job['url']}/slips.pdf", headers=opened.headers)
     assert failed.status_code == 409 and "不在表决中" in failed.get_json()["message"]
+
+
+def test_a_closed_round_queues_nothing(client, db, clock, small_inline):
+    opened = open_round_with_links(client, clock)
+    clock.advance(days=8)
+    assert client.post(f"/api/v1/rounds/{opened.round_id}/close", headers=opened.headers).status_code == 200
+    assert ask(client, opened).status_code == 409 and db.session.scalar(select(SlipJob.id)) is None
 
 
 def test_a_finished_pdf_is_dropped_after_the_keeping_period(client, db, clock, small_inline):

@@ -28,7 +28,7 @@ from .online import SUBMISSION_KEY_MAX, refused, valid_submission_key
 from .qr_slips import Slip, qr_png, slips_pdf
 from .schemas import (BallotCreatedSchema, BallotCreateSchema, LinkSchema, LinksQuerySchema, ReceiptStatusSchema,
                       ReissueRequestSchema, ReissueSchema, SlipJobSchema)
-from .slip_jobs import inline_max, job_json, queue_slip_job
+from .slip_jobs import inline_max, job_json, queue_slip_job, slips_asked
 from .vote_requests import STAFF_CANNOT_VOTE_ZH, cast_once, client_address
 
 links_blp = Blueprint("links", __name__, url_prefix="/api/v1", description="表决链接、二维码与二维码条（工作人员）")
@@ -154,21 +154,23 @@ class RoundSlips(MethodView):
         """Printable A4 cut-out slips (eight a page) for the round, or for one building.
 
         Recorded in the audit log as `links_disclosed`. Up to SLIPS_INLINE_MAX slips (400 by
-        default) come at once; more are drawn by the slips worker: the answer is 202 with a
-        `Location` to poll (`GET /api/v1/slip-jobs/{job_id}`), whose `download_url` gives the
-        PDF once `status` is `done`. Only the account that asked may poll or download.
+        default) come at once; more are drawn by the slips worker, which issues and discloses
+        the links (recorded in the caller's name): the answer is 202 with a `Location` to poll
+        (`GET /api/v1/slip-jobs/{job_id}`), whose `download_url` gives the PDF once `status` is
+        `done`. Only the account that asked may poll or download.
         """
         round_ = round_or_404(round_id)
         try:
+            count = slips_asked(round_, query["building"])
+            if count > inline_max():
+                job = queue_slip_job(round_, query["building"], count, current_staff(), now(), "api",
+                                     client_address())
+                db.session.commit()
+                return slip_job_accepted(job)
             links = disclose_links(round_, "slips", "api", current_staff(), now(), client_address(),
                                    building=query["building"])
         except LinkRefused as exc:
             abort_refused(exc)
-        live = sum(1 for link in links if link.url)
-        if live > inline_max():
-            job = queue_slip_job(round_, query["building"], live, current_staff(), now())
-            db.session.commit()
-            return slip_job_accepted(job)
         db.session.commit()
         return pdf_response(slips_for(round_, links), f"slips-round-{round_.id}.pdf")
 

@@ -1,11 +1,12 @@
 """Slips of large rounds, made in the background (issue #15: 20,000 households outran gunicorn's 30 s).
 
-A request for slips discloses the links at once (audited as ever, with the caller's
-address); if more than SLIPS_INLINE_MAX slips are to be drawn it queues a SlipJob and
-answers 202 instead of the PDF. The slips worker (`flask --app wsgi slips worker`,
-voting/ballots/slips_worker.py) claims queued jobs, draws them, records progress as it
-goes and stores the PDF encrypted. Only the account that asked may see or download a
-job; a finished PDF is kept SLIP_JOB_KEEP_HOURS, then dropped.
+If more than SLIPS_INLINE_MAX slips are asked for, the request only counts them and queues
+a SlipJob (with who asked, how and from where) and answers 202: even issuing 20,000 links
+took longer than gunicorn's timeout. The slips worker (`flask --app wsgi slips worker`,
+voting/ballots/slips_worker.py) claims queued jobs, issues and discloses the links
+(`links_disclosed`, in the requester's name) and draws them, recording progress as it goes,
+and stores the PDF encrypted. Only the account that asked may see or download a job; a
+finished PDF is kept SLIP_JOB_KEEP_HOURS, then dropped.
 
 Operations flush only; the worker's steps commit (they are the worker's transactions).
 """
@@ -16,14 +17,14 @@ from datetime import datetime, timedelta
 
 from cryptography.fernet import Fernet, InvalidToken
 from flask import abort, current_app, url_for
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from ..extensions import db
 from ..labels_zh import SLIP_JOB_STATUS_ZH
 from ..models.accounts import StaffUser
-from ..models.rounds import Round
+from ..models.rounds import RollEntry, Round
 from ..models.slip_jobs import SlipJob
-from .links import link_key
+from .links import link_key, require_open
 
 LEASE = timedelta(minutes=5)  # renewed at every progress step; a dead worker's job is taken over after it
 
@@ -33,15 +34,26 @@ def inline_max() -> int:
     return int(current_app.config["SLIPS_INLINE_MAX"])
 
 
-def queue_slip_job(round_: Round, building: str | None, count: int, user: StaffUser, now: datetime) -> SlipJob:
-    """Queue the slips of `count` disclosed links; the same caller's unfinished identical job is reused. Flushes."""
+def slips_asked(round_: Round, building: str | None) -> int:
+    """How many households of the round's roll (of one building) slips are asked for: one count, nothing issued."""
+    query = select(func.count()).select_from(RollEntry).where(RollEntry.round_id == round_.id)
+    if building is not None:
+        query = query.where(RollEntry.building == building)
+    return db.session.scalar(query)
+
+
+def queue_slip_job(round_: Round, building: str | None, count: int, user: StaffUser, now: datetime, via: str,
+                   client: str) -> SlipJob:
+    """Queue the slips of `count` households (the round must be open: LinkRefused 409); the same caller's
+    unfinished identical job is reused. Flushes."""
+    require_open(round_)
     waiting = db.session.scalar(select(SlipJob).where(
         SlipJob.round_id == round_.id, SlipJob.requested_by_id == user.id, SlipJob.status.in_(("queued", "running")),
         SlipJob.building.is_(None) if building is None else SlipJob.building == building).order_by(SlipJob.id))
     if waiting is not None:
         return waiting
-    job = SlipJob(round_id=round_.id, building=building, requested_by_id=user.id, requested_at=now,
-                  status="queued", total=count, done=0)
+    job = SlipJob(round_id=round_.id, building=building, requested_by_id=user.id, requested_at=now, via=via,
+                  client=client[:64], status="queued", total=count, done=0)
     db.session.add(job)
     db.session.flush()
     return job
@@ -90,10 +102,11 @@ def claim_next(now: datetime, worker: str) -> SlipJob | None:
     return None
 
 
-def record_progress(job_id: int, done: int, worker: str, now: datetime) -> None:
-    """Slips drawn so far, renewing the lease; commits."""
+def record_progress(job_id: int, done: int, worker: str, now: datetime, total: int | None = None) -> None:
+    """Slips drawn so far (and how many there are, once the links are disclosed), renewing the lease; commits."""
+    values = {"done": done, "lease_until": now + LEASE, **({"total": total} if total is not None else {})}
     db.session.execute(update(SlipJob).where(SlipJob.id == job_id, SlipJob.claimed_by == worker)
-                       .values(done=done, lease_until=now + LEASE).execution_options(synchronize_session=False))
+                       .values(**values).execution_options(synchronize_session=False))
     db.session.commit()
 
 

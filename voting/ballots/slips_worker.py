@@ -19,10 +19,12 @@ from werkzeug.exceptions import HTTPException
 
 from ..clock import now
 from ..extensions import db
+from ..models.accounts import StaffUser
 from ..models.rounds import Round
 from ..models.slip_jobs import SlipJob
 from .api import slips_for
-from .links import household_links
+from .link_disclosures import disclose_links
+from .links import LinkRefused
 from .slip_jobs import claim_next, expire_old, fail, finish, record_progress
 
 log = logging.getLogger(__name__)
@@ -38,16 +40,18 @@ def run_next(worker: str) -> SlipJob | None:
     job = claim_next(now(), worker)
     if job is None:
         return None
-    job_id, building = job.id, job.building
+    job_id, building, via, client = job.id, job.building, job.via, job.client
     round_ = db.session.get(Round, job.round_id)
+    requester = db.session.get(StaffUser, job.requested_by_id)
     try:
-        if round_.status != "open":
-            raise _Stop("轮次已不在表决中，二维码条不再有用")
-        # The links were issued and their disclosure recorded when the slips were asked for.
-        links = [link for link in household_links(round_, None, now(), building=building, issue=False) if link.url]
+        # Issued and disclosed here, in the name of the account that asked (from its address),
+        # before anything is drawn: the audit chain knows who holds which links.
+        disclosed = disclose_links(round_, "slips", via, requester, now(), client, building=building)
+        links = [link for link in disclosed if link.url]
+        record_progress(job_id, 0, worker, now(), total=len(links))  # commits the disclosure with it
         pdf = _draw_in_parts(round_, links, lambda drawn: record_progress(job_id, drawn, worker, now()))
-    except _Stop as exc:
-        fail(job_id, worker, str(exc), now())
+    except LinkRefused as exc:  # the round closed since
+        fail(job_id, worker, f"{exc.message}；轮次已不在表决中，二维码条不再有用", now())
     except HTTPException as exc:  # slips_for's 503: no CJK font installed
         fail(job_id, worker, getattr(exc, "data", {}).get("message") or "未安装中文字体，无法生成二维码条", now())
     except Exception:  # noqa: BLE001 — the job fails visibly; the worker goes on with the next
@@ -82,10 +86,6 @@ def _draw_in_parts(round_: Round, links: list, record) -> bytes:
     for part in parts:
         part.close()
     return out.getvalue()
-
-
-class _Stop(Exception):
-    """A job that cannot be drawn, with the reason for the person who asked."""
 
 
 @slips_cli.command("worker")

@@ -1,8 +1,8 @@
 """Printable QR slips made in the background: a round too large to render within one request.
 
-Working state, not a record: the disclosure of the links is in the audit chain when the
-slips are asked for (`links_disclosed`); this row only carries the rendering's progress
-and, once done, the PDF — encrypted with a key derived from the link secret (the PDF holds
+Working state, not a record: the slips worker issues and discloses the links before it draws
+them (`links_disclosed` in the audit chain, naming the account that asked, how and from which
+address, as kept here); this row carries the request, the drawing's progress and, once done, the PDF — encrypted with a key derived from the link secret (the PDF holds
 live voting links, which the database otherwise never stores) and dropped after
 SLIP_JOB_KEEP_HOURS.
 """
@@ -28,6 +28,8 @@ class SlipJob(db.Model):
     building: Mapped[str | None] = mapped_column(String(100))  # None: every building of the round
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    via: Mapped[str] = mapped_column(String(10))  # "api" or "page", as links_disclosed records it
+    client: Mapped[str] = mapped_column(String(64))  # the address the request came from
     status: Mapped[str] = mapped_column(String(10), default="queued")
     total: Mapped[int]  # slips to draw
     done: Mapped[int] = mapped_column(default=0)  # slips drawn so far
