@@ -7,6 +7,7 @@ checkpoints of its audit chain (voting.audit.checkpoints), so that residents and
 street office can keep copies the database administrator cannot recall.
 """
 from flask import Blueprint, abort, render_template
+from sqlalchemy import select
 
 from notices.operations import newest_versions
 from voting import clock
@@ -19,9 +20,18 @@ from voting.labels_zh import notice_kind_zh
 from voting.models.estates import Estate
 from voting.models.notices import Notice
 
-from .operations import chain_of, notice_phase, period_zh, public_notices, remaining_working_days, withdrawn
+from .operations import (chain_of, has_published, notice_phase, period_zh, public_notices, remaining_working_days,
+                         withdrawn)
 
 bp = Blueprint("board", __name__)
+
+
+@bp.url_defaults
+def _estate_public_id(endpoint: str, values: dict) -> None:
+    """url_for("board.estate_board", estate_id=…) keeps working: the URL carries the public id."""
+    if endpoint == "board.estate_board" and "estate_id" in values:
+        estate_id = values.pop("estate_id")
+        values["public_id"] = db.session.scalar(select(Estate.public_id).where(Estate.id == estate_id))
 
 
 def _published_notice_or_404(notice_id: int) -> Notice:
@@ -36,11 +46,16 @@ def _summary(notice: Notice, today, calendar) -> dict:
             "phase": notice_phase(notice, today), "remaining": remaining_working_days(notice, today, calendar)}
 
 
-@bp.route("/board/estates/<int:estate_id>")
-def estate_board(estate_id):
-    estate = db.session.get(Estate, estate_id)
-    if estate is None:
-        abort(404, description="找不到该小区")
+@bp.route("/board/estates/<public_id>")
+def estate_board(public_id):
+    """An estate's board, by its public id; 404 until the estate has published a notice.
+
+    The old numeric URL (/board/estates/7) is a public id no estate has: 404, not a redirect,
+    so the dense ids stay unwalkable.
+    """
+    estate = db.session.scalar(select(Estate).where(Estate.public_id == public_id))
+    if estate is None or not has_published(estate.id):
+        abort(404, description="找不到该小区的公示栏")
     today, calendar = cst_today(clock.now()), load_calendar()
     # One entry per correction chain: the newest version, which is the one in force.
     entries = [_summary(n, today, calendar) for n in newest_versions(public_notices(estate.id))]

@@ -176,6 +176,12 @@ def estate_notices(estate_id: int) -> list[Notice]:
         select(Notice).where(Notice.estate_id == estate_id).order_by(Notice.starts_on.desc(), Notice.id.desc())))
 
 
+def has_published(estate_id: int) -> bool:
+    """Whether the estate has published any notice (every notice is published when it is posted)."""
+    return db.session.scalar(select(Notice.id).where(Notice.estate_id == estate_id,
+                                                     Notice.published_at.is_not(None)).limit(1)) is not None
+
+
 def notice_period_ended(round_id: int, today: date) -> bool | None:
     """Whether every notice period of the round is over on `today` (a CST date).
 

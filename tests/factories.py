@@ -6,6 +6,7 @@ from decimal import Decimal
 from voting.accounts.cli import create_user
 from voting.estates.operations import create_estate
 from voting.extensions import db
+from voting.models.estates import Estate
 
 PASSWORD = "correct-horse-battery"
 
@@ -45,6 +46,11 @@ def make_estate(name="和睦新村", street="和睦街道", community="和睦社
                                       "address": "", "built_year": built_year, "affordable_housing": False})
     db.session.commit()
     return estate
+
+
+def board_path(estate_id: int) -> str:
+    """The public board of an estate: its URL names the random public id, not the estate's id."""
+    return f"/board/estates/{db.session.get(Estate, estate_id).public_id}"
 
 
 def api_token(client, username: str, password: str = PASSWORD) -> dict:

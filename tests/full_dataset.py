@@ -20,12 +20,13 @@ from tests.rounds_helpers import create_proposal, create_round
 from voting.accounts.api_tokens import issue_token
 from voting.accounts.cli import find_or_create_scope
 from voting.accounts.passwords import hash_password
+from voting.ballots.slip_jobs import queue_slip_job
 from voting.models.accounts import StaffUser
 from voting.models.attachments import Attachment
 from voting.models.ballots import PaperEntry
 from voting.models.estates import Street
+from voting.models.rounds import Objection, Round
 from voting.models.sms import OutboxMessage
-from voting.models.rounds import Objection
 
 ROSTER = roster_csv([
     "1,1,101,80.50,register,K001,张三明,13812341234,owned",
@@ -141,6 +142,9 @@ def build_dataset(client, db, clock) -> Dataset:
     objection = Objection(round_id=round_id, household_id=households["1-1-101"], text="计票有误", channel="paper")
     db.session.add(objection)
     db.session.commit()
+    slip_job = queue_slip_job(db.session.get(Round, round_id), None, len(links), users["a-worker"], clock.now,
+                              "api", "127.0.0.1")
+    db.session.commit()  # a large round's slips, queued for the slips worker (asked for by a-worker)
 
     entry = db.session.scalar(select(PaperEntry).where(PaperEntry.round_id == round_id))
     scan = db.session.scalar(select(Attachment).where(Attachment.owner_type == "paper_entry",
@@ -150,11 +154,13 @@ def build_dataset(client, db, clock) -> Dataset:
     street_id = db.session.scalar(select(Street.id).where(Street.name == "和睦街道"))
     token = links["1-2-202"]["token"]
     ids = {
-        "estate_id": estate.id, "proposal_id": proposal_id, "round_id": round_id, "notice_id": notice["id"],
+        "estate_id": estate.id, "public_id": estate.public_id, "proposal_id": proposal_id, "round_id": round_id,
+        "notice_id": notice["id"],
         "household_id": households["1-1-101"], "milestone_id": milestone["id"], "entry_id": entry.id,
         "message_id": message.id, "street_id": street_id, "receipt": ballot["receipt"], "token": token,
         "year": 2026, "draft_estate_id": draft_estate.id, "request_id": reissue["id"],
         "objection_id": objection.id,
+        "job_id": slip_job.id,
         # The attachment id depends on the owner named by the rule's other parameters.
         "attachment_id": {"notice_id": photo["id"], "milestone_id": document["id"], "entry_id": scan.id},
     }

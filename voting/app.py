@@ -25,6 +25,9 @@ from .ballots.progress_api import blp as progress_api
 from .ballots.receipt_pages import bp as resident_receipt_pages
 from .ballots.reissue_api import blp as reissue_api
 from .ballots.resident_pages import bp as resident_ballot_pages
+from .ballots.slip_job_pages import bp as slip_job_pages
+from .ballots.slip_jobs_api import blp as slip_jobs_api
+from .ballots.slips_worker import slips_cli
 from .ballots.staff_pages import bp as ballot_staff_pages
 from .calendar.calendar_api import blp as calendar_api
 from .calendar.pages import bp as calendar_pages
@@ -94,7 +97,8 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RecordIdConverter  # before any rule: ids past the database's range are 404
     for blp in (auth_api, estates_api, proposals_api, rounds_api, notices_api, calendar_api, links_api, ballots_api,
-                link_view_api, paper_api, progress_api, reissue_api, sms_api, sms_codes_api, audit_api):
+                link_view_api, paper_api, progress_api, reissue_api, slip_jobs_api, sms_api, sms_codes_api,
+                audit_api):
         ext.api.register_blueprint(blp)
         ext.csrf.exempt(blp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(account_pages)
@@ -102,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(proposal_pages)
     app.register_blueprint(round_pages)
     app.register_blueprint(link_pages)
+    app.register_blueprint(slip_job_pages)
     app.register_blueprint(resident_ballot_pages)  # CSRF stays on: the resident's form uses the session cookie
     app.register_blueprint(resident_receipt_pages)
     app.register_blueprint(ballot_staff_pages)
@@ -130,6 +135,7 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(sms_cli)
+    app.cli.add_command(slips_cli)
     app.cli.add_command(evidence_cli)
 
 

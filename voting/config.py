@@ -51,6 +51,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "HOTLINE": env.get("HOTLINE", ""),  # printed on QR slips; empty → a generic community line
         "LINK_TOKEN_SECRET": env.get("LINK_TOKEN_SECRET", ""),  # voting-link key; empty → derived from SECRET_KEY
         "SLIP_FONT_PATH": env.get("SLIP_FONT_PATH", ""),  # a CJK TrueType font; empty → fonts-wqy-microhei
+        # More slips than this are drawn by the slips worker (202 + a job to poll), not in the request.
+        "SLIPS_INLINE_MAX": int(env.get("SLIPS_INLINE_MAX", "400")),
+        "SLIP_JOB_KEEP_HOURS": float(env.get("SLIP_JOB_KEEP_HOURS", "24")),  # then the stored PDF is dropped
         "NOTICE_MIN_WORKING_DAYS": int(env.get("NOTICE_MIN_WORKING_DAYS", "5")),
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

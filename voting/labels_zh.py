@@ -15,6 +15,7 @@ Ballots
 - BALLOT_STANDING_ZH: the resident's receipt ("是否计入").
 - PAPER_ENTRY_STATUS_ZH: the paper-entry lists and the confirm/reject flash.
 - REISSUE_STATUS_ZH: the round page's list of link reissue requests (two accounts).
+- SLIP_JOB_STATUS_ZH: the slips being drawn in the background (the job page and API's `status_zh`).
 - BALLOT_POLICY_ZH: round page, proposal page's round form, paper-entry page,
   report ("计票口径"), tally CLI summary.
 - VERIFICATION_ZH: the proposal page's round form.
@@ -53,6 +54,8 @@ BALLOT_STANDING_ZH = {"counted": "计入", "duplicate": "不计入（以首次�
 PAPER_ENTRY_STATUS_ZH = {"pending_confirmation": "待确认", "counted": "已确认，计入",
                          "duplicate": "已确认，重复表决不计入", "rejected": "已退回"}
 REISSUE_STATUS_ZH = {"pending": "待另一位工作人员确认", "confirmed": "已确认，新链接已发放"}
+SLIP_JOB_STATUS_ZH = {"queued": "排队等待生成", "running": "正在生成", "done": "已生成，可以下载",
+                      "failed": "生成失败", "expired": "已过保存期限，请重新下载"}
 BALLOT_POLICY_ZH = {"first": "以首次有效表决为准（之后的表决保留但不计入）", "last": "截止前可修改，以最后一次表决为准"}
 VERIFICATION_ZH = {"link": "凭二维码", "phone4": "核对登记手机号后四位", "sms": "短信验证码（发往登记手机号）"}
 

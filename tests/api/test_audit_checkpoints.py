@@ -7,7 +7,7 @@ from sqlalchemy.exc import DBAPIError
 
 from tests.api.test_evidence import download
 from tests.evidence_helpers import evidence_key, run_round, zip_members  # noqa: F401
-from tests.factories import make_estate
+from tests.factories import board_path, make_estate
 from voting.audit.checkpoint_format import signature_problem
 from voting.audit.keys import public_key_from_pem
 from voting.audit.log import chain_events, chain_name
@@ -107,7 +107,7 @@ def test_postgres_refuses_truncate_of_checkpoints(db):
 
 def test_the_public_board_lists_the_estates_checkpoints(client, db, clock, evidence_key):
     scenario = run_round(client, db, clock, close=False)
-    html = client.get(f"/board/estates/{scenario.estate_id}").get_data(as_text=True)  # no login
+    html = client.get(board_path(scenario.estate_id)).get_data(as_text=True)  # no login
     head = published(client, scenario.estate_id)["head"]
     assert "审计链检查点" in html and "开始表决时" in html and head in html
     assert f'href="/api/v1/estates/{scenario.estate_id}/audit/checkpoint"' in html

@@ -64,6 +64,13 @@ MALFORMED = [
      roster_csv(["1,1,101,register,K1,张三,,owned"], header="building,unit,room,area_source,owner_key,owner_name,phone,status\n"),
      [(1, "area")]),
     ("duplicate room", "roster.csv", roster_csv([GOOD, "1,1,101,70,register,K2,李四,,owned"]), [(3, "room")]),
+    # Near-duplicates (issue #15): one flat spelled two ways would count its area twice.
+    ("room 101 and 101室", "roster.csv", roster_csv([GOOD, "1,1,101室,70,register,K2,李四,,owned"]), [(3, "room")]),
+    ("building 1 and 1幢", "roster.csv", roster_csv([GOOD, "1幢,1,101,70,register,K2,李四,,owned"]), [(3, "room")]),
+    ("unit 1 and 01", "roster.csv", roster_csv([GOOD, "1,01,101,70,register,K2,李四,,owned"]), [(3, "room")]),
+    ("unit 1 and empty", "roster.csv", roster_csv([GOOD, "1,,101,70,register,K2,李四,,owned"]), [(3, "unit")]),
+    ("full-width digits and 号楼/单元/室", "roster.csv",
+     roster_csv([GOOD, "１号楼,１单元,０１０１室,70,register,K2,李四,,owned"]), [(3, "room")]),
     ("area three decimals", "roster.csv", roster_csv(["1,1,101,80.505,register,K1,张三,,owned"]), [(2, "area")]),
     ("area negative", "roster.csv", roster_csv(["1,1,101,-80,register,K1,张三,,owned"]), [(2, "area")]),
     ("area zero", "roster.csv", roster_csv(["1,1,101,0,register,K1,张三,,owned"]), [(2, "area")]),

@@ -6,6 +6,7 @@ from pathlib import Path
 from sqlalchemy import event, select
 
 from tests.ballots_helpers import open_round_with_links, page_csrf, reissue_link
+from tests.factories import board_path
 from voting.ballots import link_lookup
 from voting.extensions import db as _db
 from voting.models.ballots import Ballot
@@ -165,7 +166,7 @@ def test_the_notice_board_is_linked_once_the_estate_has_notices(client, db, cloc
                           starts_on=date(2026, 9, 1), working_days=5, ends_on=date(2026, 9, 7)))
     db.session.commit()
     html = client.get(opened.links["1-2-201"]["path"]).get_data(as_text=True)
-    assert f'href="/board/estates/{opened.estate_id}"' in html
+    assert f'href="{board_path(opened.estate_id)}"' in html
 
 
 def test_page_is_small_large_type_and_loads_nothing_from_elsewhere(client, db, clock):

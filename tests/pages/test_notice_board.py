@@ -1,14 +1,18 @@
 """The public notice board, the district's calendar form, and the estate's progress page."""
+import hashlib
 import io
 import re
 from datetime import datetime
 
 import pytest
+from sqlalchemy import select
 
 from tests.api.test_notices_api import NOON_0930, NOTICE
-from tests.factories import csrf_token, make_user, page_login
+from tests.factories import board_path, csrf_token, make_user, page_login
 from tests.rounds_helpers import Clock, create_proposal, create_round, estate_with_roster
 from tests.unit.test_images import jpeg_with_gps, pdf
+from voting.attachments.images import pdf_document
+from voting.models.attachments import Attachment
 
 PERIOD = "公示期：2026-09-30 起 5 个工作日，至 2026-10-13 止"
 
@@ -71,7 +75,7 @@ def test_estate_board_lists_current_upcoming_and_past_notices(client, published,
     round_id = published["notice"]["round_id"]
     later = client.post(f"/api/v1/rounds/{round_id}/notices", headers=h,
                         json=dict(NOTICE, title="第三次征询结果公告", starts_on="2026-10-20", kind="result")).get_json()
-    board = f"/board/estates/{published['estate']}"
+    board = board_path(published['estate'])
     page = text_of(client.get(board))
     assert "正在公示" in page and PERIOD in page and "还剩 5 个工作日" in page
     assert "即将公示" in page and "第三次征询结果公告" in page
@@ -92,7 +96,7 @@ def test_corrections_show_every_version_linked_both_ways(client, published, cloc
     new = text_of(client.get(f"/board/notices/{second['id']}"))
     assert "第2版（本页）" in new and "第1版" in new and "本公示已被更正" not in new
     assert "公示期：2026-10-09 起 5 个工作日，至 2026-10-15 止" in new
-    board = text_of(client.get(f"/board/estates/{published['estate']}"))
+    board = text_of(client.get(board_path(published['estate'])))
     assert "方案公示（更正）" in board and board.count("第2版（更正）") == 1 and NOTICE["title"] not in board
 
 
@@ -109,7 +113,7 @@ def test_estate_page_links_to_board_and_progress_with_milestones(client, db, clo
     estate_id, _ = estate_with_roster(client)
     page_login(client, "sq")
     detail = client.get(f"/estates/{estate_id}").get_data(as_text=True)
-    assert f'href="/board/estates/{estate_id}"' in detail and f'href="/estates/{estate_id}/progress"' in detail
+    assert f'href="{board_path(estate_id)}"' in detail and f'href="/estates/{estate_id}/progress"' in detail
     assert 'href="/calendar"' not in detail  # the calendar is the district's
     token = csrf_token(client, f"/estates/{estate_id}/progress")
     created = client.post(f"/estates/{estate_id}/milestones", data={
@@ -141,3 +145,10 @@ def test_milestone_documents_upload_on_the_progress_page(client, db, clock):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/estates")})
     page_login(client, "far")
     assert client.get(link).status_code == 404 and client.get(f"/estates/{estate_id}/progress").status_code == 404
+
+
+def test_the_board_serves_the_pdf_as_qpdf_resaved_it(client, db, published):
+    stored = db.session.scalar(select(Attachment).where(Attachment.content_type == "application/pdf"))
+    served = client.get(f"/notices/{published['notice']['id']}/attachments/{stored.id}")
+    assert served.status_code == 200 and served.data == pdf_document(pdf()) != pdf()
+    assert stored.sha256 == hashlib.sha256(served.data).hexdigest()  # the audit chain's hash is of what is served

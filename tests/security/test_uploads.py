@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from tests.ballots_helpers import page_csrf
 from tests.full_dataset import login_session
+from tests.pdf_samples import stream
 from tests.unit.test_images import PHP_AS_JPG, bomb_png, pdf, pdf_with_hidden_script
 from voting.models.attachments import Attachment
 from voting.models.estates import RosterImport
@@ -46,11 +47,10 @@ def xlsx_bomb() -> bytes:
 
 @cache
 def pdf_stream_bomb() -> bytes:
-    """A PDF whose one Flate stream inflates to 70 MB (past the script scan's 64 MB budget; it must not follow it)."""
+    """A PDF whose page's content stream inflates to 70 MB (past the 64 MB decoding budget; it must not follow it)."""
     deflate = zlib.compressobj(9)
-    stream = b"".join(deflate.compress(b"\0" * 1024 * 1024) for _ in range(70)) + deflate.flush()
-    return (b"%PDF-1.5\n3 0 obj\n<< /Filter /FlateDecode /Length " + str(len(stream)).encode()
-            + b" >>\nstream\n" + stream + b"\nendstream\nendobj\n%%EOF\n")
+    body = b"".join(deflate.compress(b"\0" * 1024 * 1024) for _ in range(70)) + deflate.flush()
+    return pdf(more={4: stream(body, b"/Filter /FlateDecode ")})
 
 
 @cache
@@ -68,11 +68,18 @@ BAD_FILES = {
     "pdf_with_javascript": lambda: ("scan.pdf", pdf(b"/OpenAction << /S /JavaScript /JS (app.alert(1)) >> ")),
     "pdf_with_hidden_javascript": lambda: ("scan.pdf", pdf_with_hidden_script()),
     "pdf_stream_bomb": lambda: ("scan.pdf", pdf_stream_bomb()),
+    "pdf_launch": lambda: ("scan.pdf", pdf(b"/OpenAction << /S /Launch /F (cmd.exe) >> ")),
+    "pdf_open_uri": lambda: ("scan.pdf", pdf(b"/OpenAction << /S /URI /URI (http://evil.example/x) >> ")),
+    "pdf_embedded_exe": lambda: ("scan.pdf", pdf(
+        b"/Names << /EmbeddedFiles << /Names [(setup.exe) 5 0 R] >> >> ",
+        {5: b"<< /Type /Filespec /F (setup.exe) /EF << /F 6 0 R >> >>",
+         6: stream(b"MZ\x90\x00\x03", b"/Type /EmbeddedFile ")})),
     "fifty_mb_image": lambda: ("photo.jpg", huge_image()),
 }
 EXPECTED = {  # for an image/PDF endpoint; the roster refuses everything that is not a roster with 422
     "php_named_jpg": {415}, "zip_bomb_xlsx": {415}, "zip_bomb_named_jpg": {415}, "image_bomb": {422},
     "pdf_with_javascript": {422}, "pdf_with_hidden_javascript": {422}, "pdf_stream_bomb": {422},
+    "pdf_launch": {422}, "pdf_open_uri": {422}, "pdf_embedded_exe": {422},
     "fifty_mb_image": {413},
 }
 

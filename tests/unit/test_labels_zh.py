@@ -22,11 +22,12 @@ from voting.models.accounts import ROLES
 from voting.models.ballots import PaperConfirmation
 from voting.models.notices import MILESTONE_STEPS, NOTICE_KINDS
 from voting.models.rounds import OBJECTION_CHANNELS, STATUSES as ROUND_STATUSES, VERIFICATIONS
-from voting.proposals.funding import RESIDENT_MODES
-from voting.rounds.objections import RESULT_STATES
+from voting.models.slip_jobs import STATUSES as SLIP_JOB_STATUSES
 from voting.models.sms import KINDS as SMS_KINDS, STATES as SMS_STATES
 from voting.proposals.catalogue import AREAS as ITEM_AREAS, KINDS as ITEM_KINDS
+from voting.proposals.funding import RESIDENT_MODES
 from voting.roster.roster_import import AREA_SOURCES, HOLDING_STATUSES
+from voting.rounds.objections import RESULT_STATES
 from voting.tally.rules import DENOMINATORS, MEASURES, NUMERATORS, PRESETS, get_rule
 from voting.tally.standing import POLICIES
 from voting.tally.tally import CHANNELS, CHOICES, assemble
@@ -73,6 +74,7 @@ CODES = {  # each table → the codes the service stores, computes or writes
                            for policy in POLICIES for seq in (1, 2)},
     "PAPER_ENTRY_STATUS_ZH": _paper_entry_statuses(),
     "REISSUE_STATUS_ZH": set(REISSUE_STATUSES),
+    "SLIP_JOB_STATUS_ZH": set(SLIP_JOB_STATUSES),
     "BALLOT_POLICY_ZH": set(POLICIES),
     "VERIFICATION_ZH": set(VERIFICATIONS),
     "ROUND_STATUS_ZH": set(ROUND_STATUSES),

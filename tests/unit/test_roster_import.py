@@ -159,6 +159,28 @@ def test_duplicate_rooms_reported_on_later_rows_naming_the_first():
     assert all("第 2 行" in e.message for e in result.errors)
 
 
+@pytest.mark.parametrize("later, column", [
+    ("3,1,101室,50,register,K2,李四,,owned", "room"), ("3幢,1,101,50,register,K2,李四,,owned", "room"),
+    ("3栋,1单元,101号,50,register,K2,李四,,owned", "room"), ("3号楼,01,0101,50,register,K2,李四,,owned", "room"),
+    ("３,１,１０１,50,register,K2,李四,,owned", "room"), ("3,,101,50,register,K2,李四,,owned", "unit"),
+])
+def test_near_duplicate_flats_are_refused_naming_both_rows(later, column):
+    result = parse_en(GOOD, "3,2,101,50,register,K3,王五,,owned", later)
+    assert_refused(result, [(4, column)], "第 2 行")
+    assert later.split(",")[2] in result.errors[0].message  # the later row's own spelling, with the first row's
+
+
+def test_a_building_without_units_then_with_one_is_a_near_duplicate_too():
+    result = parse_en("3,,101,86.5,register,K1,张三,,owned", "3,1,101,50,register,K2,李四,,owned")
+    assert_refused(result, [(3, "unit")], "第 2 行", "单元")
+
+
+def test_different_flats_that_only_look_alike_are_kept():
+    result = parse_en(GOOD, "3,1,1010,50,register,K2,李四,,owned", "3,10,101,50,register,K3,王五,,owned",
+                      "30,1,101,50,register,K4,赵六,,owned", "3,1,102室,50,register,K5,孙七,,owned")
+    assert not result.errors and [r.room for r in result.rows] == ["101", "1010", "101", "101", "102室"]
+
+
 @pytest.mark.parametrize("area, keyword", [
     ("86.123", "两位小数"), ("-5", "大于0"), ("0", "大于0"), ("0.00", "大于0"), ("八十六", "不是数字"),
     ("1200", "1200.00 平方米过大"), ("NaN", "不是数字"), ("Infinity", "不是数字"), ("1e2", "不是数字"),

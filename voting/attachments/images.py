@@ -3,25 +3,26 @@
 Images (JPEG, PNG, WebP) are decoded with Pillow and re-encoded from their pixels
 only: EXIF (with the GPS position of a phone photo), XMP, ICC and comments are
 all dropped, because a photo of a stairwell must not publish where and when a
-worker's phone was. PDFs are kept as they are, but only when they carry no
-script or launch action. Anything else is refused.
+worker's phone was. PDFs are parsed by qpdf, refused if they carry scripts, actions,
+embedded files, RichMedia or XFA, and stored as qpdf re-saved them (pdf_files.py).
+Anything else is refused.
 
 Pure module: bytes in, bytes out, no Flask, no database.
 """
 from __future__ import annotations
 
 import logging
-import re
+import math
 import warnings
-import zlib
 from dataclasses import dataclass
 from io import BytesIO
 from pathlib import PurePosixPath, PureWindowsPath
 
-from PIL import Image, ImageOps
+from PIL import Image
 
 from ..labels_zh import ATTACHMENT_PURPOSE_ZH
 from ..refusals import Refused
+from .pdf_files import PdfRefused, clean_pdf
 
 log = logging.getLogger(__name__)
 
@@ -33,14 +34,25 @@ THUMBNAIL_SIDE = 320  # px, longest side of the thumbnail
 # and raises above twice it; both become a refusal below.
 MAX_PIXELS = 64_000_000
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# Memory of one decode, by mode (issue #15: a 266 KB RGBA PNG of 7999×8000 pixels took 1.3 GB):
+# the pixels as Pillow holds them (RGB takes 4 bytes a pixel like RGBA; L and P one) at the
+# size the decoder will produce — a JPEG decodes at 1/2, 1/4 or 1/8 scale when that still
+# covers MAX_SIDE (draft) — plus, for a mode that must be converted first (P, 1, I;16, CMYK…),
+# the RGB(A) copy, plus for an image with alpha the premultiplied copy Pillow resamples
+# (RGBa). WebP counts three times: libwebp's buffer, the frame handed over as bytes, and the
+# image Pillow loads from them. Everything after works on at most MAX_SIDE² (and a resampling
+# pass of MAX_SIDE × the longest side): measured peaks are in the README.
+MAX_DECODED_BYTES = 128 * 1024 * 1024
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16L": 2, "I;16B": 2, "I;16N": 2}  # others: 4
+_KEPT_MODES = ("RGB", "RGBA", "L", "LA")
+_ORIENTATION = 0x0112
+_UPRIGHT = {2: Image.Transpose.FLIP_LEFT_RIGHT, 3: Image.Transpose.ROTATE_180, 4: Image.Transpose.FLIP_TOP_BOTTOM,
+            5: Image.Transpose.TRANSPOSE, 6: Image.Transpose.ROTATE_270, 7: Image.Transpose.TRANSVERSE,
+            8: Image.Transpose.ROTATE_90}
 
 PURPOSES = ("document", "site_photo")
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", ".jpg"), "PNG": ("image/png", ".png"), "WEBP": ("image/webp", ".webp")}
 PDF_TYPE = "application/pdf"
-# PDF actions that run code or programs when the file is opened.
-_PDF_FORBIDDEN = (b"/JavaScript", b"/JS", b"/Launch")
-_PDF_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_MAX_INFLATED = 64 * 1024 * 1024  # stop inflating PDF streams past this (zip-bomb guard)
 
 UNSUPPORTED_ZH = "不支持的文件类型：只能上传 JPEG、PNG、WebP 图片或 PDF 文件"
 
@@ -80,63 +92,16 @@ def clean_upload(filename: str, data: bytes, purpose: str = "document") -> Clean
     if data.startswith(b"%PDF"):
         if purpose != "document":
             raise UploadRefused(422, "现场照片必须是 JPEG、PNG 或 WebP 图片，PDF 请作为文件上传")
-        check_pdf(data)
-        return CleanFile(safe_filename(filename, ".pdf"), PDF_TYPE, data, None)
+        return CleanFile(safe_filename(filename, ".pdf"), PDF_TYPE, pdf_document(data), None)
     return clean_image(filename, data)
 
 
-def check_pdf(data: bytes) -> None:
-    """Refuse (422) a PDF that is not one or that carries JavaScript or a launch action.
-
-    Looks in the raw bytes and inside Flate-compressed streams (where object
-    streams hide dictionaries), after undoing ``#xx`` escapes in names (``/J#53``
-    is ``/JS``). Strict on purpose: a notice never needs a scripted PDF.
-    """
-    if not data.startswith(b"%PDF"):
-        raise UploadRefused(422, "文件不是有效的 PDF")
-    for chunk in _pdf_texts(data):
-        plain = _PDF_NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), chunk)
-        for name in _PDF_FORBIDDEN:
-            if name in plain:
-                raise UploadRefused(422, "PDF 文件含有脚本或自动执行的操作，出于安全考虑不能上传；请另存为普通 PDF 后再上传")
-
-
-def _pdf_streams(data: bytes):
-    """The raw bodies of `stream … endstream`, found in one forward pass.
-
-    Plain `str.find` rather than a regex: a crafted file of many "stream" words
-    without "endstream" must not make the scan quadratic.
-    """
-    pos = 0
-    while (start := data.find(b"stream", pos)) >= 0:
-        body = start + len(b"stream")
-        if data[body:body + 2] == b"\r\n":
-            body += 2
-        elif data[body:body + 1] in (b"\n", b"\r"):
-            body += 1
-        else:
-            pos = body  # the word inside a name or text, not a stream keyword
-            continue
-        end = data.find(b"endstream", body)
-        if end < 0:
-            return
-        yield data[body:end]
-        pos = end + len(b"endstream")
-
-
-def _pdf_texts(data: bytes):
-    yield data
-    budget = _MAX_INFLATED
-    for raw in _pdf_streams(data):
-        inflater = zlib.decompressobj()
-        try:
-            inflated = inflater.decompress(raw, budget)
-        except zlib.error:
-            continue  # not Flate (an image, or another filter): nothing to read
-        budget -= len(inflated)
-        yield inflated
-        if budget <= 0 or inflater.unconsumed_tail:
-            raise UploadRefused(422, "PDF 文件内容异常（压缩数据过大），不能上传")
+def pdf_document(data: bytes) -> bytes:
+    """The PDF as stored: parsed, checked and re-saved by qpdf (see voting.attachments.pdf_files); 422 if refused."""
+    try:
+        return clean_pdf(data)
+    except PdfRefused as exc:
+        raise UploadRefused(exc.status, exc.message) from None
 
 
 def clean_image(filename: str, data: bytes) -> CleanFile:
@@ -166,6 +131,25 @@ def clean_image(filename: str, data: bytes) -> CleanFile:
                      _encode(pixels, fmt), _thumbnail(pixels))
 
 
+def decode_cost(fmt: str, mode: str, size: tuple[int, int], transparency: bool = False) -> int:
+    """Bytes of memory decoding and resampling an image of `mode` and `size` (after any draft) takes.
+
+    `transparency`: a palette or grey image with a transparent colour (it becomes RGBA). See MAX_DECODED_BYTES.
+    """
+    return size[0] * size[1] * _cost_per_pixel(fmt, mode, transparency)
+
+
+def _cost_per_pixel(fmt: str, mode: str, transparency: bool) -> int:
+    target = mode if mode in _KEPT_MODES else _target_mode(mode, transparency)
+    return (_BYTES_PER_PIXEL.get(mode, 4) * (3 if fmt == "WEBP" else 1) + (4 if target != mode else 0)
+            + (4 if target in ("RGBA", "LA") else 0))
+
+
+def _target_mode(mode: str, transparency: bool) -> str:
+    """The mode an image not in _KEPT_MODES is converted to before resampling."""
+    return "RGBA" if mode in ("PA", "RGBa", "La") or transparency else "RGB"
+
+
 def _decode(data: bytes) -> tuple[Image.Image, str]:
     # `formats` keeps Pillow from trying other plugins (EPS would run Ghostscript).
     allowed = list(IMAGE_FORMATS)
@@ -176,18 +160,32 @@ def _decode(data: bytes) -> tuple[Image.Image, str]:
         probe.verify()  # checks structure and checksums; the image is unusable after
     with Image.open(BytesIO(data), formats=allowed) as image:
         image.draft(image.mode, (MAX_SIDE, MAX_SIDE))  # JPEG: decode at a reduced scale, less memory
+        transparency = "transparency" in image.info
+        if decode_cost(fmt, image.mode, image.size, transparency) > MAX_DECODED_BYTES:
+            side = math.isqrt(MAX_DECODED_BYTES // _cost_per_pixel(fmt, image.mode, transparency)) // 100 * 100
+            raise UploadRefused(422, f"图片过大（{image.width}×{image.height} 像素），请缩小到 {side}×{side} 像素"
+                                     "以内，或保存为 JPEG 后再上传")
         image.load()
-        upright = ImageOps.exif_transpose(image)
-        pixels = _fresh_copy(upright)
-    pixels.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)
+        orientation = image.getexif().get(_ORIENTATION)
+        small = _convertible(image)
+        small.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)  # in place: reduce, then resample
+        if orientation in _UPRIGHT:
+            small = small.transpose(_UPRIGHT[orientation])
+        pixels = _fresh_copy(small)
     return pixels, fmt
 
 
+def _convertible(image: Image.Image) -> Image.Image:
+    """The image in a mode the encoders take (RGB, RGBA, L, LA): a converted copy, the original released."""
+    if image.mode in _KEPT_MODES:
+        return image
+    converted = image.convert(_target_mode(image.mode, "transparency" in image.info))
+    image.close()  # free the decoded original before resampling the copy
+    return converted
+
+
 def _fresh_copy(image: Image.Image) -> Image.Image:
-    """A new image built from the pixels alone, so no metadata can travel along."""
-    if image.mode not in ("RGB", "RGBA", "L", "LA"):
-        has_alpha = image.mode in ("PA", "RGBa", "La") or "transparency" in image.info
-        image = image.convert("RGBA" if has_alpha else "RGB")
+    """A new image built from the pixels alone (at most MAX_SIDE²), so no metadata can travel along."""
     return Image.frombytes(image.mode, image.size, image.tobytes())
 
 

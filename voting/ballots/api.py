@@ -4,7 +4,7 @@ Two blueprints: `links` needs a staff bearer token and the round's jurisdiction;
 `ballots` has no staff auth — the link token is the credential — and is what a
 resident's phone (or another front end) talks to.
 """
-from flask import Response, current_app, request
+from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 
@@ -25,7 +25,8 @@ from .online import SUBMISSION_KEY_MAX, refused, valid_submission_key
 from .qr_slips import Slip, qr_png, slips_pdf
 from .receipt_lookup import find_receipt
 from .schemas import (BallotCreatedSchema, BallotCreateSchema, LinkSchema, LinksQuerySchema, ReceiptStatusSchema,
-                      ReissueRequestSchema, ReissueSchema)
+                      ReissueRequestSchema, ReissueSchema, SlipJobSchema)
+from .slip_jobs import inline_max, job_json, queue_slip_job, slips_asked
 from .vote_requests import STAFF_CANNOT_VOTE_ZH, cast_once, client_address
 
 links_blp = Blueprint("links", __name__, url_prefix="/api/v1", description="表决链接、二维码与二维码条（工作人员）")
@@ -52,8 +53,11 @@ def hotline() -> str:
     return current_app.config.get("HOTLINE") or DEFAULT_HOTLINE
 
 
-def slips_for(round_: Round, links) -> bytes:
-    """The printable slips of `links` (households of one round); 503 if no CJK font is installed."""
+def slips_for(round_: Round, links, progress=None) -> bytes:
+    """The printable slips of `links` (households of one round); 503 if no CJK font is installed.
+
+    `progress(slips drawn)` is called after each page (the slips worker records it).
+    """
     estate = db.session.get(Estate, round_.estate_id)
     slips = [Slip(estate.name, link.label, round_.title, format_cst(round_.closes_at), link.url, hotline())
              for link in links if link.url]
@@ -61,7 +65,7 @@ def slips_for(round_: Round, links) -> bytes:
         font = find_font((current_app.config.get("SLIP_FONT_PATH"), *CJK_FONT_PATHS))
     except FontMissing as exc:
         abort(503, message=str(exc))
-    return slips_pdf(slips, font, title=f"{estate.name} · {round_.title} · 表决二维码")
+    return slips_pdf(slips, font, title=f"{estate.name} · {round_.title} · 表决二维码", progress=progress)
 
 
 def pdf_response(data: bytes, filename: str) -> Response:
@@ -142,19 +146,42 @@ class RoundSlips(MethodView):
 
     @links_blp.arguments(LinksQuerySchema, location="query")
     @links_blp.response(200, BINARY, content_type="application/pdf", description="A4 二维码条，每页8张")
+    @links_blp.alt_response(202, schema=SlipJobSchema, description="超过 SLIPS_INLINE_MAX 张：已排队在后台生成，"
+                                                                      "按 Location 查询进度")
     def get(self, query, round_id):
         """Printable A4 cut-out slips (eight a page) for the round, or for one building.
 
-        Recorded in the audit log as `links_disclosed`.
+        Recorded in the audit log as `links_disclosed`. Up to SLIPS_INLINE_MAX slips (400 by
+        default) come at once; more are drawn by the slips worker, which issues and discloses
+        the links (recorded in the caller's name): the answer is 202 with a `Location` to poll
+        (`GET /api/v1/slip-jobs/{job_id}`), whose `download_url` gives the PDF once `status` is
+        `done`. Only the account that asked may poll or download.
         """
         round_ = round_or_404(round_id)
         try:
+            count = slips_asked(round_, query["building"])
+            if count > inline_max():
+                job = queue_slip_job(round_, query["building"], count, current_staff(), now(), "api",
+                                     client_address())
+                db.session.commit()
+                return slip_job_accepted(job)
             links = disclose_links(round_, "slips", "api", current_staff(), now(), client_address(),
                                    building=query["building"])
         except LinkRefused as exc:
             abort_refused(exc)
         db.session.commit()
         return pdf_response(slips_for(round_, links), f"slips-round-{round_.id}.pdf")
+
+
+def slip_job_accepted(job) -> Response:
+    """202 with the job, Location to poll, and when to ask again."""
+    body = SlipJobSchema().dump(job_json(job))
+    response = jsonify(body)
+    response.status_code = 202
+    response.headers["Location"] = body["url"]
+    response.headers["Retry-After"] = "5"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @ballots_blp.route("/ballots")

@@ -22,6 +22,7 @@ from .link_disclosures import disclose_link, disclose_links
 from .link_reissues import confirm_reissue, reissue_requests, request_reissue
 from .links import LinkRefused, household_links, issue_missing
 from .qr_slips import qr_png
+from .slip_jobs import inline_max, queue_slip_job, slips_asked
 from .vote_requests import client_address
 
 bp = Blueprint("link_pages", __name__)
@@ -91,6 +92,11 @@ def slips(round_id):
     round_ = round_or_404(round_id)
     building = request.args.get("building") or None
     try:
+        count = slips_asked(round_, building)
+        if count > inline_max():  # too many for one request: the slips worker draws them (slip_jobs.py)
+            job = queue_slip_job(round_, building, count, current_staff(), now(), "page", client_address())
+            db.session.commit()
+            return redirect(url_for("slip_job_pages.job_page", job_id=job.id), 303)
         links = disclose_links(round_, "slips", "page", current_staff(), now(), client_address(), building=building)
     except LinkRefused as exc:
         abort_refused(exc)

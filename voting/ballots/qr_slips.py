@@ -8,6 +8,7 @@ eight slips stays small. Chinese text uses a TrueType CJK font embedded as a sub
 (voting.pdf_fonts), so a slip prints the same everywhere.
 """
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import qrcode
@@ -122,8 +123,12 @@ def _cut_lines(pdf: canvas.Canvas, page_w: float, page_h: float) -> None:
     pdf.restoreState()
 
 
-def slips_pdf(slips: list[Slip], font_path: str, title: str = "表决二维码") -> bytes:
-    """An A4 PDF, eight slips a page in reading order, with dashed cut lines; the font embedded."""
+def slips_pdf(slips: list[Slip], font_path: str, title: str = "表决二维码",
+              progress: Callable[[int], None] | None = None) -> bytes:
+    """An A4 PDF, eight slips a page in reading order, with dashed cut lines; the font embedded.
+
+    `progress`, if given, is called after each page with the number of slips drawn so far.
+    """
     font = register_font(font_path)
     out = io.BytesIO()
     pdf = canvas.Canvas(out, pagesize=A4, pageCompression=1)
@@ -142,5 +147,7 @@ def slips_pdf(slips: list[Slip], font_path: str, title: str = "表决二维码")
             _draw_slip(pdf, slip, font, col * slip_w, page_h - (row + 1) * slip_h, slip_w, slip_h)
         _cut_lines(pdf, page_w, page_h)
         pdf.showPage()
+        if progress is not None:
+            progress(start + len(page))
     pdf.save()
     return out.getvalue()

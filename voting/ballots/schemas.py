@@ -229,3 +229,19 @@ class ObjectionFiledSchema(ma.Schema):
     id = ma.fields.Integer()
     created_at = ma.fields.DateTime()
     ends_on = ma.fields.String(metadata={"description": "the objection period's last day (CST)"})
+
+
+class SlipJobSchema(ma.Schema):
+    """Slips being drawn in the background (GET /api/v1/rounds/{id}/slips.pdf answered 202)."""
+    id = ma.fields.Integer()
+    round_id = ma.fields.Integer()
+    building = ma.fields.String(allow_none=True)
+    status = ma.fields.String(metadata={"enum": ["queued", "running", "done", "failed", "expired"]})
+    status_zh = ma.fields.String()
+    total = ma.fields.Integer(metadata={"description": "slips to draw"})
+    done = ma.fields.Integer(metadata={"description": "slips drawn so far"})
+    requested_at = ma.fields.DateTime()
+    finished_at = ma.fields.DateTime(allow_none=True)
+    error = ma.fields.String(allow_none=True)
+    url = ma.fields.String(metadata={"description": "this job, to poll"})
+    download_url = ma.fields.String(allow_none=True, metadata={"description": "the PDF, once status is done"})

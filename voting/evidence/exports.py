@@ -18,10 +18,11 @@ from ..extensions import db
 from ..models.accounts import StaffUser
 from ..models.estates import Estate
 from ..models.rounds import Round
+from ..xlsx_writer import xlsx_bytes
 from .evidence_bundle import build_bundle
 from .report_data import round_report
 from .report_pdf import report_pdf
-from .report_tables import csv_bytes, report_csv, report_xlsx, xlsx_bytes
+from .report_tables import csv_bytes, report_csv, report_xlsx
 from .street_dashboard import summary_table
 
 REPORT_FORMATS = {

@@ -1,6 +1,7 @@
-"""The tally report as XLSX (openpyxl) and CSV (UTF-8 with BOM), and the table writers they share (pure).
+"""The tally report as XLSX and CSV (UTF-8 with BOM), and the CSV writer (pure).
 
-Both carry what the PDF carries. In the CSV, cells typed by people (titles, notes,
+The XLSX goes through the service's one XLSX writer (voting.xlsx_writer: no cell is
+ever a formula). Both carry what the PDF carries. In the CSV, cells typed by people (titles, notes,
 names) that start with = + - @ get a leading apostrophe so a spreadsheet shows them
 instead of running them; exact ratios are written with their percentage, "2/3（66.6667%）",
 because a bare "2/3" is read by Excel as a date.
@@ -9,9 +10,8 @@ import csv
 import io
 from decimal import Decimal
 
-from openpyxl import Workbook
-
 from ..labels_zh import FIGURE_ZH, MEASURE_UNIT_ZH, MEASURE_ZH
+from ..xlsx_writer import xlsx_bytes
 from .report_model import RoundReport
 from .report_pdf import HOUSEHOLD_COLUMNS
 
@@ -25,22 +25,6 @@ def safe_text(value) -> str:
     """A text cell for a CSV: formula-like values are prefixed with an apostrophe."""
     value = "" if value is None else str(value)
     return "'" + value if value[:1] in _FORMULA_START else value
-
-
-def xlsx_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
-    """A workbook of (sheet title, rows); Decimal and int stay numbers, everything else text.
-
-    Write-only mode: a 10,000-row sheet streams instead of building a cell tree.
-    """
-    book = Workbook(write_only=True)
-    for title, rows in sheets:
-        sheet = book.create_sheet(title)
-        for row in rows:
-            sheet.append([v if isinstance(v, (int, Decimal)) and not isinstance(v, bool) else
-                          ("" if v is None else str(v)) for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
 
 
 def csv_bytes(sections: list[list[list]]) -> bytes:

@@ -15,4 +15,5 @@ from .notices import Milestone, Notice  # noqa: F401
 from .proposals import Proposal, ProposalVersion  # noqa: F401
 from .rounds import (Objection, ObjectionAnswer, Opinion, OpinionAnswer, RollEntry, Round, RoundTransition,  # noqa: F401
                      RoundVoter)
+from .slip_jobs import SlipJob  # noqa: F401
 from .sms import BallotConfirmation, OneTimeCode, OptOut, OutboxMessage  # noqa: F401

@@ -1,4 +1,5 @@
 """Street (街道) → community (社区) → estate (小区) → building (幢) → household (专有部分) → voter (业主)."""
+import secrets
 from datetime import datetime
 from decimal import Decimal
 
@@ -29,10 +30,25 @@ class Community(db.Model):
     street: Mapped[Street] = relationship(back_populates="communities")
 
 
+# Public ids: no 0/o/1/l to misread on a printed notice; the first character is a letter, so
+# a public id is never all digits and the old numeric board URL (/board/estates/7) finds nothing.
+PUBLIC_ID_LETTERS = "abcdefghijkmnpqrstuvwxyz"
+PUBLIC_ID_ALPHABET = PUBLIC_ID_LETTERS + "23456789"
+PUBLIC_ID_LENGTH = 12  # about 59 bits: not a sequence to walk, nor a space to guess
+
+
+def new_public_id() -> str:
+    """A random id for public URLs (the estate's notice board), e.g. "k7qzm3warp2e"."""
+    return secrets.choice(PUBLIC_ID_LETTERS) + "".join(
+        secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(PUBLIC_ID_LENGTH - 1))
+
+
 class Estate(db.Model):
     __tablename__ = "estates"
     __table_args__ = (UniqueConstraint("community_id", "name"),)
     id: Mapped[int] = mapped_column(primary_key=True)
+    # What the public board's URL names instead of the dense id (issue #15).
+    public_id: Mapped[str] = mapped_column(String(16), unique=True, index=True, default=new_public_id)
     community_id: Mapped[int] = mapped_column(ForeignKey("communities.id"), index=True)
     name: Mapped[str] = mapped_column(String(100))
     address: Mapped[str] = mapped_column(String(200), default="")

@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from voting.hundredths import two_places
 
 from ..labels_zh import AREA_SOURCE_ZH, HOLDING_STATUS_ZH
+from .flat_keys import flat_key
 
 AREA_SOURCES = ("register", "survey", "contract")  # survey and contract are provisional
 HOLDING_STATUSES = ("owned", "developer_unsold", "developer_undelivered")
@@ -255,7 +256,7 @@ def _validate(table: list[tuple[int, list]]) -> RosterParseResult:
     if len(data_rows) > MAX_DATA_ROWS:
         return _fail(0, "", f"名册超过 {MAX_DATA_ROWS} 行，请按小区分开上传")
     rows = []
-    first_room: dict[tuple[str, ...], int] = {}
+    first_room: dict[tuple[str, ...], tuple[int, str]] = {}
     first_owner: dict[str, tuple[int, str]] = {}
     for n, record in data_rows:
         row_errors: list[RowError] = []
@@ -291,16 +292,29 @@ def _read_header(table: list[tuple[int, list]]) -> tuple[int, dict[str, int], li
 
 
 def _check_against_earlier_rows(n: int, values: dict, first_room: dict, first_owner: dict) -> list[RowError]:
-    """Duplicate flats and owner keys with two names; both reported on the later row."""
+    """Duplicate flats (also spelled differently, see flat_keys) and owner keys with two names.
+
+    Reported on the later row, naming the earlier one. first_room: flat key → (row, label) of
+    its first row, and ("no unit" / "unit", building key, room key) → the same, to catch a
+    room given with a stairwell unit in one row and without in another of the same building.
+    """
     errors = []
     building, unit, room = values.get("building"), values.get("unit"), values.get("room")
     if building and room and unit is not None:
-        # NFKC + casefold so "１０１" and "101" are caught as the same flat
-        key = tuple(unicodedata.normalize("NFKC", v).casefold() for v in (building, unit, room))
+        label = f"楼幢“{building}” 单元“{unit}” 室号“{room}”" if unit else f"楼幢“{building}” 室号“{room}”（无单元）"
+        key = flat_key(building, unit, room)
         if key in first_room:
-            errors.append(RowError(n, "room", f"楼幢“{building}” 单元“{unit}” 室号“{room}”与第 {first_room[key]} 行重复，"
-                                              "同一套房屋只能出现一次"))
-        first_room.setdefault(key, n)
+            row, first_label = first_room[key]
+            same = "" if first_label == label else f"（第 {row} 行写作{first_label}，写法不同）"
+            errors.append(RowError(n, "room", f"{label}与第 {row} 行重复{same}，同一套房屋只能出现一次"))
+        else:
+            mine, other = ("unit", "no unit") if unit else ("no unit", "unit")
+            clash = first_room.get((other, key[0], key[2]))
+            if clash:
+                errors.append(RowError(n, "unit", f"{label}与第 {clash[0]} 行的{clash[1]}可能是同一套房屋："
+                                                  "同一幢楼的同一室号，一行填了单元、另一行没有填；请核对后统一填写单元"))
+            first_room.setdefault((mine, key[0], key[2]), (n, label))
+        first_room.setdefault(key, (n, label))
     owner_key, owner_name = values.get("owner_key"), values.get("owner_name")
     if owner_key and owner_name:
         first_row, first_name = first_owner.setdefault(owner_key, (n, owner_name))
