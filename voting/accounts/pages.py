@@ -4,6 +4,7 @@ from flask_login import login_required, login_user, logout_user
 
 from ..extensions import db, limiter
 from .login import authenticate
+from .safe_redirects import safe_next_path
 
 bp = Blueprint("account_pages", __name__)
 
@@ -17,11 +18,8 @@ def login():
         if user is None:
             return render_template("accounts/login.html", error="用户名或密码错误"), 401
         login_user(user)
-        target = request.args.get("next", "")
         # Only same-site paths: an open redirect would make a phishing link look like ours.
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("estate_pages.estate_list")
-        return redirect(target)
+        return redirect(safe_next_path(request.args.get("next")) or url_for("estate_pages.estate_list"))
     return render_template("accounts/login.html")
 
 

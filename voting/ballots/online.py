@@ -40,7 +40,7 @@ def check_verification(lookup: "TokenLookup", answer: str | None, client: str) -
     """The round's extra check beyond holding the link, within the budgets of wrong answers; raises VoteRefused."""
     round_, entry = lookup.round, lookup.entry
     if round_.verification == "sms":
-        judged_answer(lookup.token_id, client, lambda: check_code(round_.id, entry.household_id, answer))
+        judged_answer(lookup.token_id, round_.id, client, lambda: check_code(round_.id, entry.household_id, answer))
         return
     if round_.verification != "phone4":
         return
@@ -53,7 +53,7 @@ def check_verification(lookup: "TokenLookup", answer: str | None, client: str) -
         if not phone_last4_matches(entry.phones, answer):
             raise VoteRefused(422, "手机号后四位不正确，请核对后重试（多次错误将暂时锁定）", "verification", "verification")
 
-    judged_answer(lookup.token_id, client, judge)
+    judged_answer(lookup.token_id, round_.id, client, judge)
 
 
 def check_choice(choice: str | None) -> str:
@@ -182,23 +182,28 @@ def limited(budget: attempt_limits.Budget) -> VoteRefused:
     return refusal
 
 
-def _answer_budgets(token_id: int, client: str):
+def _answer_budgets(token_id: int, round_id: int, client: str):
     return ((attempt_limits.WRONG_ANSWERS_PER_LINK, attempt_limits.link_key(token_id)),
-            (attempt_limits.WRONG_ANSWERS_PER_ADDRESS, attempt_limits.address_key(client)))
+            (attempt_limits.WRONG_ANSWERS_PER_ROUND, attempt_limits.round_key(round_id)),
+            (attempt_limits.WRONG_ANSWERS_PER_ROUND_ADDRESS, attempt_limits.round_address_key(round_id, client)))
 
 
-def judged_answer(token_id: int, client: str, judge) -> None:
-    """Run `judge()` (raises VoteRefused) within the link's and the address's budgets of wrong answers.
+def judged_answer(token_id: int, round_id: int, client: str, judge) -> None:
+    """Run `judge()` (raises VoteRefused) within the budgets of wrong answers (see attempt_limits).
 
-    Checked before judging, so a right guess past the budget is refused too; spent when wrong.
+    A link that has failed in its window is held by every budget before judging, so a right
+    guess past one is refused too; a link that has not is judged. Every budget is spent when wrong.
     """
-    for budget, key in _answer_budgets(token_id, client):
-        if not attempt_limits.lasts(budget, key):
-            raise limited(budget)
+    budgets = _answer_budgets(token_id, round_id, client)
+    link_budget, link = budgets[0]
+    if attempt_limits.spent(link_budget, link):
+        for budget, key in budgets:
+            if not attempt_limits.lasts(budget, key):
+                raise limited(budget)
     try:
         judge()
     except VoteRefused as exc:
         if exc.reason == "verification":
-            for budget, key in _answer_budgets(token_id, client):
+            for budget, key in budgets:
                 attempt_limits.spend(budget, key)
         raise
