@@ -15,6 +15,7 @@ from .accounts import auth  # noqa: F401  (flask-login user loader)
 from .accounts.api import blp as auth_api
 from .accounts.cli import users_cli
 from .accounts.pages import bp as account_pages
+from .accounts.staff_pages import bp as staff_pages
 from .api_docs import ErrorSchema, SharedResponses
 from .audit.api import blp as audit_api
 from .audit.cli import audit_cli
@@ -107,6 +108,7 @@ def register_blueprints(app: Flask) -> None:
         ext.api.register_blueprint(blp)
         ext.csrf.exempt(blp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(account_pages)
+    app.register_blueprint(staff_pages)
     app.register_blueprint(estate_pages)
     app.register_blueprint(proposal_pages)
     app.register_blueprint(round_pages)
