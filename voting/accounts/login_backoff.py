@@ -65,8 +65,8 @@ def failed(attempt: Attempt, user: StaffUser | None, via: str, now: datetime) ->
         audit(None, "staff_login_throttled", f"staff:{user.id}", actor=user.username, at=now,
               data={"via": via, "address": attempt.client, "failures": spent(crossed, attempt.key),
                     "window_seconds": crossed.retry_after})
-    spend(ACCOUNT_ALERT, attempt.username)
-    if spent(ACCOUNT_ALERT, attempt.username) == ACCOUNT_ALERT.limit.amount:
+    # Within the budget after this failure but not after the next: the level is reached now, once.
+    if spend(ACCOUNT_ALERT, attempt.username) and not lasts(ACCOUNT_ALERT, attempt.username):
         audit(None, "staff_login_failures_alert", f"staff:{user.id}", actor=user.username, at=now,
               data={"via": via, "failures": ACCOUNT_ALERT.limit.amount,
                     "window_seconds": ACCOUNT_ALERT.retry_after})
