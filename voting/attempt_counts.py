@@ -1,7 +1,8 @@
 """Counting failed attempts against a budget in Flask-Limiter's storage, shared by every feature.
 
-A budget is looked at only where an attempt is judged and spent only when it fails, so an
-ordinary request touches no counter. Counts go through Flask-Limiter's own strategy and storage
+A budget is looked at only where an attempt is judged and kept only when it fails, so an
+ordinary request touches no counter (a verified ballot or a login reserves one try and
+gives it back). Counts go through Flask-Limiter's own strategy and storage
 (`limiter.limiter`: Redis in production, with the same key prefix); `make run` serves from one
 process so its memory storage is shared too (README "Rate limits"). If the storage fails, this
 process counts in memory instead, as Flask-Limiter's in-memory fallback does for its own
@@ -42,22 +43,33 @@ def _identifiers(budget: Budget, key: str) -> tuple[str, ...]:
     return (prefix, budget.scope, key) if prefix else (budget.scope, key)
 
 
-def _count(method: str, budget: Budget, key: str, unlimited):
+def _count(method: str, budget: Budget, key: str, unlimited, **options):
     """strategy.<method> on Flask-Limiter's storage (or this process's memory while it is down)."""
     if not limiter.enabled:
         return unlimited
     strategy = limiter.limiter
     try:
-        return getattr(strategy, method)(budget.limit, *_identifiers(budget, key))
+        return getattr(strategy, method)(budget.limit, *_identifiers(budget, key), **options)
     except Exception:  # the storage (Redis) is unreachable: count in this process meanwhile
         log.warning("rate limit storage unreachable; counting %s in memory", budget.scope, exc_info=True)
         local = _fallback.setdefault(type(strategy), type(strategy)(MemoryStorage()))
-        return getattr(local, method)(budget.limit, *_identifiers(budget, key))
+        return getattr(local, method)(budget.limit, *_identifiers(budget, key), **options)
 
 
 def spend(budget: Budget, key: str) -> bool:
-    """Count one failure; False once it is over the budget."""
+    """Count one failure; False once it is over the budget.
+
+    Also the way to *reserve* an attempt before judging it, so that parallel attempts cannot
+    all pass a check made before any of them failed: the storage increments atomically, and
+    at most the budget's amount of reservations succeed in a window. `refund` gives one back
+    when the attempt turns out right, or is not judged after all.
+    """
     return _count("hit", budget, key, True)
+
+
+def refund(budget: Budget, key: str) -> None:
+    """Give back one reservation made with `spend`."""
+    _count("hit", budget, key, True, cost=-1)
 
 
 def lasts(budget: Budget, key: str) -> bool:

@@ -18,7 +18,7 @@ def authenticate(username: str, password: str, *, via: str, client: str, now: da
     audit log; the caller commits, whether or not the attempt succeeded.
     """
     attempt = login_backoff.Attempt(username, client)
-    login_backoff.check(attempt)
+    login_backoff.reserve(attempt)
     user = db.session.scalar(select(StaffUser).where(StaffUser.username == username))
     ok = verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.active:
@@ -28,5 +28,6 @@ def authenticate(username: str, password: str, *, via: str, client: str, now: da
                   data={"via": via, "address": client})
         login_backoff.failed(attempt, user, via, now)
         return None
+    login_backoff.succeeded(attempt)
     audit(None, "staff_login", f"staff:{user.id}", actor=user.username, at=now, data={"via": via, "address": client})
     return user

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from limits import parse
 
-from ..attempt_counts import Budget, lasts, spend, spent
+from ..attempt_counts import Budget, lasts, refund, spend, spent
 from ..audit.log import record as audit
 from ..models.accounts import StaffUser
 from ..refusals import Refused
@@ -45,18 +45,36 @@ class Attempt:
         return f"{self.client}|{self.username}"
 
 
-def check(attempt: Attempt) -> None:
-    """Raise LoginThrottled (429) if this address has spent a step of failures on this name."""
-    for step in STEPS:
-        if not lasts(step, attempt.key):
-            refusal = LoginThrottled(429, step.message)
-            refusal.retry_after = step.retry_after
-            raise refusal
+def _throttled(step: Budget) -> LoginThrottled:
+    refusal = LoginThrottled(429, step.message)
+    refusal.retry_after = step.retry_after
+    return refusal
+
+
+def reserve(attempt: Attempt) -> None:
+    """Take one try of the first step before the password is checked, or raise LoginThrottled (429).
+
+    Reserved atomically, so parallel guesses cannot all pass before any of them failed;
+    `succeeded` gives the try back, `failed` keeps it and counts the longer steps.
+    """
+    first, key = STEPS[0], attempt.key
+    if not spend(first, key):
+        refund(first, key)
+        raise _throttled(first)
+    for step in STEPS[1:]:
+        if not lasts(step, key):
+            refund(first, key)
+            raise _throttled(step)
+
+
+def succeeded(attempt: Attempt) -> None:
+    refund(STEPS[0], attempt.key)
 
 
 def failed(attempt: Attempt, user: StaffUser | None, via: str, now: datetime) -> None:
-    """Count one failure; audit the crossing of a step, and of the account-wide alert level."""
-    for step in STEPS:
+    """Count one failure (the first step's try is already kept); audit the crossing of a step, and of
+    the account-wide alert level."""
+    for step in STEPS[1:]:
         spend(step, attempt.key)
     if user is None:
         return

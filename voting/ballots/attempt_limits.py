@@ -10,18 +10,20 @@ so a resident's ordinary ballot touches no counter at all (the counting is
 - **Wrong answers** to the round's verification (phone4, sms), per link (5 in 10 minutes),
   per round (300 an hour, from every address) and per round and address (100 an hour: a
   carrier NAT puts a whole estate behind one address, and some of them mistype). All three
-  are spent when an answer is wrong, and looked at *only for a link that has itself failed
-  in its window*: then a right guess past a budget is refused like a wrong one. A link with
-  no failure of its own is always judged, so a household typing its right digits is never
-  refused because other links failed; someone guessing across many links gets one try on
-  each untouched link, and after that each is held by the budgets.
+  are spent when an answer is wrong. The link's try is reserved before judging (and given
+  back if the answer is right), so parallel guesses cannot outrun its budget. The round's
+  budgets are looked at *only for a link that has itself failed in its window*: then a right
+  guess past a budget is refused like a wrong one. A link with no failure of its own is
+  always judged, so a household typing its right digits is never refused because other links
+  failed; someone guessing across many links gets one try on each untouched link, and after
+  that each is held by the budgets.
 
 The address is the client's as the service sees it: behind a load balancer that is the
 forwarded address, once TRUSTED_PROXIES says how many proxies to believe (README).
 """
 from limits import parse
 
-from ..attempt_counts import Budget, lasts, spend, spent
+from ..attempt_counts import Budget, lasts, refund, spend, spent
 
 UNKNOWN_LINKS = Budget(parse("30 per hour"), "ballot-unknown-token",
                        "无效的表决链接尝试次数过多，请1小时后再试；如二维码无法使用，请联系社区工作人员")
@@ -32,7 +34,7 @@ WRONG_ANSWERS_PER_ROUND = Budget(parse("300 per hour"), "ballot-verification-rou
 WRONG_ANSWERS_PER_ROUND_ADDRESS = Budget(parse("100 per hour"), "ballot-verification-round-ip",
                                          "核验错误次数过多，请1小时后再试，或联系社区工作人员")
 
-__all__ = ["Budget", "lasts", "spend", "spent", "UNKNOWN_LINKS", "WRONG_ANSWERS_PER_LINK",
+__all__ = ["Budget", "lasts", "refund", "spend", "spent", "UNKNOWN_LINKS", "WRONG_ANSWERS_PER_LINK",
            "WRONG_ANSWERS_PER_ROUND", "WRONG_ANSWERS_PER_ROUND_ADDRESS", "address_key", "link_key",
            "round_key", "round_address_key"]
 

@@ -191,19 +191,27 @@ def _answer_budgets(token_id: int, round_id: int, client: str):
 def judged_answer(token_id: int, round_id: int, client: str, judge) -> None:
     """Run `judge()` (raises VoteRefused) within the budgets of wrong answers (see attempt_limits).
 
-    A link that has failed in its window is held by every budget before judging, so a right
-    guess past one is refused too; a link that has not is judged. Every budget is spent when wrong.
+    The link's try is reserved first (atomically: parallel guesses cannot all slip through)
+    and given back if the answer is right or not judged. A link that has failed before in its
+    window is also held by the round's budgets, so a right guess past one is refused too; a
+    link that has not is judged. A wrong answer keeps the link's try and spends the others.
     """
     budgets = _answer_budgets(token_id, round_id, client)
-    link_budget, link = budgets[0]
-    if attempt_limits.spent(link_budget, link):
-        for budget, key in budgets:
-            if not attempt_limits.lasts(budget, key):
-                raise limited(budget)
+    (link_budget, link), others = budgets[0], budgets[1:]
+    if not attempt_limits.spend(link_budget, link):
+        attempt_limits.refund(link_budget, link)
+        raise limited(link_budget)
     try:
+        if attempt_limits.spent(link_budget, link) > 1:  # this try is not the link's first in the window
+            for budget, key in others:
+                if not attempt_limits.lasts(budget, key):
+                    raise limited(budget)
         judge()
     except VoteRefused as exc:
         if exc.reason == "verification":
-            for budget, key in budgets:
+            for budget, key in others:
                 attempt_limits.spend(budget, key)
+        else:
+            attempt_limits.refund(link_budget, link)
         raise
+    attempt_limits.refund(link_budget, link)
