@@ -37,7 +37,7 @@ from .estates.pages import bp as estate_pages
 from .evidence.api import blp as evidence_api
 from .evidence.cli import evidence_cli
 from .evidence.pages import bp as evidence_pages
-from .input_text import register_input_text_guard
+from .input_text import accept_relayed_text, register_input_text_guard
 from .labels_zh import tables as label_tables
 from .proposals.api import blp as proposals_api
 from .proposals.pages import bp as proposal_pages
@@ -123,6 +123,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms_code_pages)  # CSRF stays on, as on the ballot page it extends
     app.register_blueprint(sms_webhooks)
     ext.csrf.exempt(sms_webhooks)  # Twilio signs its requests (X-Twilio-Signature); it has no CSRF token
+    accept_relayed_text(app, sms_webhooks.name)  # residents' replies as they typed them
     register_evidence(app)
 
 

@@ -22,7 +22,7 @@ import logging
 import re
 import unicodedata
 
-from flask import Flask, abort, request
+from flask import Flask, abort, current_app, request
 from flask_smorest import abort as abort_with
 
 log = logging.getLogger(__name__)
@@ -36,9 +36,13 @@ _JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _JSON_BRACKET = re.compile(rb"[\[\]{}]")
 
 
-def is_storable(text: str) -> bool:
-    """True if `text` encodes to UTF-8 (no lone surrogate) and has no control or format character but ALLOWED_CONTROLS."""
-    if any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in ALLOWED_CONTROLS for ch in text):
+def is_storable(text: str, *, format_controls: bool = False) -> bool:
+    """True if `text` encodes to UTF-8 (no lone surrogate) and has no NUL, and — unless
+    `format_controls` — no other control or format character but ALLOWED_CONTROLS."""
+    if "\x00" in text:
+        return False
+    if not format_controls and any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in ALLOWED_CONTROLS
+                                   for ch in text):
         return False
     try:
         text.encode("utf-8")
@@ -56,12 +60,12 @@ def json_depth(body: bytes) -> int:
     return deepest
 
 
-def _all_storable(value) -> bool:
+def _all_storable(value, format_controls: bool = False) -> bool:
     pending = [value]
     while pending:
         item = pending.pop()
         if isinstance(item, str):
-            if not is_storable(item):
+            if not is_storable(item, format_controls=format_controls):
                 return False
         elif isinstance(item, dict):
             pending.extend(item.keys())
@@ -71,8 +75,9 @@ def _all_storable(value) -> bool:
     return True
 
 
-def _multidict_storable(values) -> bool:
-    return all(is_storable(key) and is_storable(value) for key, value in values.items(multi=True))
+def _multidict_storable(values, format_controls: bool = False) -> bool:
+    return all(is_storable(key, format_controls=format_controls) and is_storable(value, format_controls=format_controls)
+               for key, value in values.items(multi=True))
 
 
 def refuse_too_deep_json():
@@ -84,15 +89,26 @@ def refuse_too_deep_json():
 def refuse_unstorable_text():
     if not _all_storable(request.view_args or {}):
         abort(404)
-    bad = [] if _multidict_storable(request.args) else ["query"]
+    # Text written by people outside the service and relayed as sent (a resident's SMS reply,
+    # through Twilio's webhook) is not refused for its format characters: a lost STOP is worse.
+    relayed = request.blueprint in current_app.extensions.get(_RELAYED, ())
+    bad = [] if _multidict_storable(request.args, relayed) else ["query"]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        if not (_multidict_storable(request.form)
+        if not (_multidict_storable(request.form, relayed)
                 and all(is_storable(upload.filename or "") for upload in request.files.values())):
             bad.append("form")
-    elif request.is_json and not _all_storable(request.get_json(silent=True)):
+    elif request.is_json and not _all_storable(request.get_json(silent=True), relayed):
         bad.append("json")
     if bad:
         abort_with(422, message=REFUSED_ZH, errors={place: [REFUSED_ZH] for place in bad})
+
+
+_RELAYED = "input_text_relayed_blueprints"
+
+
+def accept_relayed_text(app: Flask, blueprint: str) -> None:
+    """Let `blueprint`'s requests carry format characters (still never NUL nor lone surrogates)."""
+    app.extensions.setdefault(_RELAYED, set()).add(blueprint)
 
 
 def register_input_text_guard(app: Flask) -> None:
