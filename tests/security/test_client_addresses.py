@@ -85,3 +85,26 @@ def test_the_round_and_address_budget_holds_only_links_that_failed(client, db, c
     # …but not from another address, and an untouched link behind the same NAT is still judged.
     assert vote(client, touched, f"{1000 + spent_links}", **_via_balancer("203.0.113.81")).status_code == 201
     assert vote(client, links[spent_links + 1], f"{1001 + spent_links}", **nat).status_code == 201
+
+
+def test_the_findings_55_wrong_answers_over_11_links_leave_untouched_households_voting(client, db, clock):
+    """Issue #15: 55 wrong phone4 answers over 12 links from one address, then two untouched households got 429."""
+    opened = open_round_with_links(client, clock, verification="phone4", roster=ROSTER)
+    links = list(opened.links.values())
+    for link in links[:11]:
+        for _ in range(PER_LINK):
+            assert vote(client, link, "0000").status_code == 422
+    assert vote(client, links[11], "0000").status_code == 422  # the twelfth link, once
+    assert vote(client, links[12], "1012").status_code == 201
+    assert vote(client, links[13], "1013").status_code == 201
+
+
+def test_behind_one_proxy_login_limits_are_per_resident_not_global(app, client, db, behind_one_proxy):
+    for n in range(10):  # the per-address limit on login attempts: 10 a minute
+        response = client.post("/api/v1/auth/token", json={"username": f"n{n}", "password": "wrong-pass-1"},
+                               **_via_balancer("203.0.113.90"))
+        assert response.status_code == 401
+    assert client.post("/api/v1/auth/token", json={"username": "x", "password": "wrong-pass-1"},
+                       **_via_balancer("203.0.113.90")).status_code == 429
+    assert client.post("/api/v1/auth/token", json={"username": "x", "password": "wrong-pass-1"},
+                       **_via_balancer("203.0.113.91")).status_code == 401
