@@ -42,7 +42,8 @@ class Attempt:
 
     @property
     def key(self) -> str:
-        return f"{self.client}|{self.username}"
+        # No account name is longer than 80 characters: a longer one need not be stored whole.
+        return f"{self.client}|{self.username[:80]}"
 
 
 def _throttled(step: Budget) -> LoginThrottled:
