@@ -32,8 +32,11 @@ migrate: install
 seed: migrate
 	$(FLASK) demo seed
 
+# One process with threads: rate limits count in its memory (memory://), shared by every thread,
+# so they hold as documented. Several worker processes need RATELIMIT_STORAGE_URI=redis://…
+# (gunicorn.conf.py refuses to start them without it).
 serve:
-	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 2 --access-logfile - wsgi:app
+	$(BIN)/gunicorn --bind 127.0.0.1:5000 --workers 1 --threads 4 --access-logfile - wsgi:app
 
 run: seed serve
 

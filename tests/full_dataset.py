@@ -21,6 +21,7 @@ from voting.accounts.api_tokens import issue_token
 from voting.accounts.cli import find_or_create_scope
 from voting.accounts.passwords import hash_password
 from voting.ballots.slip_jobs import queue_slip_job
+from voting.extensions import db as _db
 from voting.models.accounts import StaffUser
 from voting.models.attachments import Attachment
 from voting.models.ballots import PaperEntry
@@ -86,13 +87,13 @@ def make_staff(db, username: str, role: str, street: str | None, community: str 
 
 
 def bearer(user: StaffUser) -> dict:
-    return {"Authorization": f"Bearer {issue_token(user.id, user.password_hash)}"}
+    return {"Authorization": f"Bearer {issue_token(user.id, user.session_version)}"}
 
 
 def login_session(client, user_id: int) -> None:
     """Log `client` in as flask-login would after POST /login (no Argon2 verify)."""
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = _db.session.get(StaffUser, user_id).get_id()
         session["_fresh"] = True
 
 
@@ -161,6 +162,7 @@ def build_dataset(client, db, clock) -> Dataset:
         "year": 2026, "draft_estate_id": draft_estate.id, "request_id": reissue["id"],
         "objection_id": objection.id,
         "job_id": slip_job.id,
+        "user_id": users["a-worker"].id,  # a community A account, which its street and the district manage
         # The attachment id depends on the owner named by the rule's other parameters.
         "attachment_id": {"notice_id": photo["id"], "milestone_id": document["id"], "entry_id": scan.id},
     }

@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from notices.api import blp as notices_api
 from notices.board import bp as notice_board
@@ -14,6 +15,7 @@ from .accounts import auth  # noqa: F401  (flask-login user loader)
 from .accounts.api import blp as auth_api
 from .accounts.cli import users_cli
 from .accounts.pages import bp as account_pages
+from .accounts.staff_pages import bp as staff_pages
 from .api_docs import ErrorSchema, SharedResponses
 from .audit.api import blp as audit_api
 from .audit.cli import audit_cli
@@ -41,7 +43,7 @@ from .estates.pages import bp as estate_pages
 from .evidence.api import blp as evidence_api
 from .evidence.cli import evidence_cli
 from .evidence.pages import bp as evidence_pages
-from .input_text import register_input_text_guard
+from .input_text import accept_relayed_text, register_input_text_guard
 from .labels_zh import round_action_zh, tables as label_tables
 from .proposals.api import blp as proposals_api
 from .proposals.pages import bp as proposal_pages
@@ -69,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     app.config.update(load_config(app.instance_path, config))
+    trust_proxies(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -77,6 +80,18 @@ def create_app(config: dict | None = None) -> Flask:
     register_commands(app)
     register_template_helpers(app)
     return app
+
+
+def trust_proxies(app: Flask) -> None:
+    """Read the client's address and scheme from the last TRUSTED_PROXIES X-Forwarded-* hops.
+
+    Behind a load balancer every request comes from its address: without this, every rate
+    limit and wrong-answer budget keyed by address would be one budget for the whole city.
+    Only as many hops as configured are believed, so a client cannot forge its address.
+    """
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
 
 def register_extensions(app: Flask) -> None:
@@ -102,6 +117,7 @@ def register_blueprints(app: Flask) -> None:
         ext.api.register_blueprint(blp)
         ext.csrf.exempt(blp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(account_pages)
+    app.register_blueprint(staff_pages)
     app.register_blueprint(estate_pages)
     app.register_blueprint(proposal_pages)
     app.register_blueprint(round_pages)
@@ -118,6 +134,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(sms_code_pages)  # CSRF stays on, as on the ballot page it extends
     app.register_blueprint(sms_webhooks)
     ext.csrf.exempt(sms_webhooks)  # Twilio signs its requests (X-Twilio-Signature); it has no CSRF token
+    accept_relayed_text(app, sms_webhooks.name)  # residents' replies as they typed them
     register_evidence(app)
 
 

@@ -36,6 +36,10 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_KEY_PREFIX": env.get("RATELIMIT_KEY_PREFIX", ""),  # several services sharing one Redis
+        # Proxies (load balancer, nginx) in front of the app, each appending X-Forwarded-For:
+        # 0 believes no header (the peer is the client); behind one load balancer, 1.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0")),
         # No X-RateLimit-* headers: computing them reads every limit's window from the storage
         # (Redis) on every response of a limited route (logins, code requests); a 429 still
         # carries Retry-After.

@@ -105,6 +105,8 @@ def seed_command():
     for username, role, *_ in DEMO_USERS:
         if username in known:
             click.echo(f"  {role:<9} 用户名 {username}  密码 {known[username]}")
+    click.echo(f"以上演示账号的密码保存在 {_credentials_file()}（明文，仅本机用户可读，0600），"
+               "仅供本机演示使用，不要用于正式部署；正式账号请用 `flask --app wsgi users create` 创建。")
     link = demo_voting_link(estate)
     if link:
         click.echo(f"居民表决链接示例（第一户）：{link}")

@@ -32,7 +32,7 @@ def setup(client, db, clock):
     """An estate with a roll, its proposal and a draft round; `h` is the community worker's token."""
     estate_id, h = estate_with_roster(client)
     proposal_id = create_proposal(client, estate_id, h)
-    round_id = create_round(client, proposal_id, h, clock, stage=2)
+    round_id = create_round(client, proposal_id, h, clock, stage=1)
     return {"estate": estate_id, "proposal": proposal_id, "round": round_id, "h": h}
 
 

@@ -23,7 +23,7 @@ def clock(app):
 @pytest.fixture
 def notice(client, db, clock):
     estate_id, h = estate_with_roster(client)
-    round_id = create_round(client, create_proposal(client, estate_id, h), h, clock, stage=2)
+    round_id = create_round(client, create_proposal(client, estate_id, h), h, clock, stage=1)
     body = dict(NOTICE, body="和睦新村综合改造方案（第二次征询）现予公示。\n" + "屋面防水、雨污分流、楼道照明、加装电梯意愿调查。" * 6)
     notice = client.post(f"/api/v1/rounds/{round_id}/notices", json=body, headers=h).get_json()
     for data, name in ((jpeg_with_gps((1600, 1200)), "楼道现状.jpg"), (pdf(), "方案全文.pdf")):

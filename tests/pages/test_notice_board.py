@@ -29,7 +29,7 @@ def clock(app):
 def published(client, db, clock):
     """A round notice with a photo and a PDF, published on 2026-09-30 by the worker "sq"."""
     estate_id, h = estate_with_roster(client)
-    round_id = create_round(client, create_proposal(client, estate_id, h), h, clock, stage=2)
+    round_id = create_round(client, create_proposal(client, estate_id, h), h, clock, stage=1)
     notice = client.post(f"/api/v1/rounds/{round_id}/notices", json=NOTICE, headers=h).get_json()
     for data, name in ((jpeg_with_gps(), "楼道现状.jpg"), (pdf(), "方案全文.pdf")):
         response = client.post(f"/api/v1/notices/{notice['id']}/attachments", headers=h,

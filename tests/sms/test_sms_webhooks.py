@@ -106,3 +106,9 @@ def test_webhooks_are_refused_when_no_auth_token_is_configured(client, db, conso
     response = client.post("/api/v1/sms/inbound", data={"From": "+8613800000003", "Body": "STOP"},
                            headers={"X-Twilio-Signature": "anything"})
     assert response.status_code == 403
+
+
+def test_a_reply_with_format_characters_is_still_received(client, db, clock, fake_twilio):
+    """Pages and the API refuse bidi and zero-width characters; a resident's SMS reply is relayed as typed."""
+    form = {"From": "+8613800000003", "Body": "STOP\u200b\u202c", "MessageSid": "SMinbound3"}
+    assert signed_post(client, "/api/v1/sms/inbound", form).status_code == 200

@@ -29,8 +29,8 @@ SCRIPT = textwrap.dedent("""
         create_user("outage", "outage-password-long", "district", None, None)
         db.session.commit()
     client = app.test_client()
-    logins = [client.post("/api/v1/auth/token", json={"username": "outage", "password": "wrong-password!"}).status_code
-              for _ in range(11)]
+    logins = [client.post("/api/v1/auth/token", json={"username": f"outage{n}", "password": "wrong-password!"})
+              .status_code for n in range(11)]
     ballots = [client.post("/api/v1/ballots", json={"token": "no-such-link-token", "choice": "agree"}).status_code
                for _ in range(31)]
     print(json.dumps({"logins": logins, "ballots": ballots}))

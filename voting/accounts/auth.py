@@ -11,8 +11,19 @@ from .api_tokens import read_token
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> StaffUser | None:
-    return db.session.get(StaffUser, int(user_id)) if user_id.isdigit() else None
+def _load_user(session_id: str) -> StaffUser | None:
+    """The active account whose current session version the cookie names (StaffUser.get_id), else None."""
+    user_id, _, version = session_id.partition(".")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None  # also a cookie from before session versions: log in again
+    return current_account(int(user_id), int(version))
+
+
+def current_account(user_id: int, session_version: int) -> StaffUser | None:
+    user = db.session.get(StaffUser, user_id)
+    if user is None or not user.active or user.session_version != session_version:
+        return None
+    return user
 
 
 def bearer_user() -> StaffUser | None:
@@ -23,10 +34,7 @@ def bearer_user() -> StaffUser | None:
     claims = read_token(token.strip())
     if claims is None:
         return None
-    user = db.session.get(StaffUser, claims[0])
-    if user is None or not user.active or not user.password_hash.endswith(claims[1]):
-        return None
-    return user
+    return current_account(*claims)
 
 
 def staff_in_request() -> bool:

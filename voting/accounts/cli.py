@@ -1,13 +1,18 @@
-"""`flask --app wsgi users create USERNAME --role district|street|community [--street] [--community]`."""
+"""`flask --app wsgi users create|set-password|disable|enable USERNAME`: staff accounts from the shell.
+
+Passwords are read from stdin (first line), never from the command line (shell history, ps).
+"""
 import sys
 
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from ..db_types import utcnow
 from ..extensions import db
 from ..models.accounts import ROLES, StaffUser
 from ..models.estates import Community, Street
+from .operations import AccountRefused, account_named, set_active, set_password
 from .passwords import hash_password, password_problem
 
 users_cli = AppGroup("users", help="Staff accounts.")
@@ -65,3 +70,43 @@ def create_command(username, role, street_name, community_name):
     user = create_user(username, password, role, street_name, community_name)
     db.session.commit()
     click.echo(f"created {user.username} ({user.role}: {user.scope_zh})")
+
+
+def _account(username: str) -> StaffUser:
+    user = account_named(username)
+    if user is None:
+        raise click.UsageError(f"no user {username!r}")
+    return user
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+def set_password_command(username):
+    """Set a user's password, read from stdin (first line); ends every session and token of the account."""
+    user = _account(username)
+    try:
+        set_password(user, sys.stdin.readline().rstrip("\r\n"), None, utcnow(), "cli")
+    except AccountRefused as exc:
+        raise click.UsageError(exc.message) from None
+    db.session.commit()
+    click.echo(f"password changed for {user.username}; its sessions and API tokens no longer work")
+
+
+@users_cli.command("disable")
+@click.argument("username")
+def disable_command(username):
+    """Disable a user: it can no longer log in, and every session and token ends at once."""
+    user = _account(username)
+    set_active(user, False, None, utcnow(), "cli")
+    db.session.commit()
+    click.echo(f"disabled {user.username}")
+
+
+@users_cli.command("enable")
+@click.argument("username")
+def enable_command(username):
+    """Enable a disabled user again (it logs in with its password)."""
+    user = _account(username)
+    set_active(user, True, None, utcnow(), "cli")
+    db.session.commit()
+    click.echo(f"enabled {user.username}")

@@ -4,7 +4,7 @@ Anything outside a user's jurisdiction is answered as if it did not exist (404),
 so a user cannot learn which other estates are on the system.
 """
 from flask_smorest import abort
-from sqlalchemy import Select, select
+from sqlalchemy import Select, false, func, select
 
 from ..extensions import db
 from ..models.accounts import StaffUser
@@ -71,3 +71,43 @@ def may_create_in(user: StaffUser, street_name: str, community_name: str) -> str
 def may_create_places(user: StaffUser) -> bool:
     """Only the district may create new streets; streets may add communities in their street."""
     return user.role == "district"
+
+
+def may_manage(actor: StaffUser, account: StaffUser) -> bool:
+    """Who manages whose account on the staff page: the district every street and community
+    account, a street office the community accounts of its street; nobody a district account
+    (those are made and reset with the `users` CLI)."""
+    if account.role == "district":
+        return False
+    if actor.role == "district":
+        return True
+    if actor.role == "street" and account.role == "community":
+        community = account.community or db.session.get(Community, account.community_id)
+        return community is not None and community.street_id == actor.street_id
+    return False
+
+
+def manageable_accounts(actor: StaffUser) -> Select:
+    """A SELECT of the accounts `actor` manages (may_manage), by street, community, name."""
+    query = (select(StaffUser).outerjoin(Community, StaffUser.community_id == Community.id)
+             .outerjoin(Street, Street.id == func.coalesce(StaffUser.street_id, Community.street_id)))
+    if actor.role == "district":
+        query = query.where(StaffUser.role.in_(("street", "community")))
+    elif actor.role == "street":
+        query = query.where(StaffUser.role == "community", Community.street_id == actor.street_id)
+    else:
+        query = query.where(false())
+    return query.order_by(Street.name, Community.name, StaffUser.username)
+
+
+def manageable_places(actor: StaffUser) -> tuple[list[Street], list[Community]]:
+    """The streets and communities `actor` may make accounts for."""
+    if actor.role == "district":
+        streets = list(db.session.scalars(select(Street).order_by(Street.name)))
+        communities = list(db.session.scalars(select(Community).join(Community.street)
+                                              .order_by(Street.name, Community.name)))
+        return streets, communities
+    if actor.role == "street":
+        return [], list(db.session.scalars(select(Community).where(Community.street_id == actor.street_id)
+                                           .order_by(Community.name)))
+    return [], []

@@ -40,7 +40,7 @@ def check_verification(lookup: "TokenLookup", answer: str | None, client: str) -
     """The round's extra check beyond holding the link, within the budgets of wrong answers; raises VoteRefused."""
     round_, entry = lookup.round, lookup.entry
     if round_.verification == "sms":
-        judged_answer(lookup.token_id, client, lambda: check_code(round_.id, entry.household_id, answer))
+        judged_answer(lookup.token_id, round_.id, client, lambda: check_code(round_.id, entry.household_id, answer))
         return
     if round_.verification != "phone4":
         return
@@ -53,7 +53,7 @@ def check_verification(lookup: "TokenLookup", answer: str | None, client: str) -
         if not phone_last4_matches(entry.phones, answer):
             raise VoteRefused(422, "手机号后四位不正确，请核对后重试（多次错误将暂时锁定）", "verification", "verification")
 
-    judged_answer(lookup.token_id, client, judge)
+    judged_answer(lookup.token_id, round_.id, client, judge)
 
 
 def check_choice(choice: str | None) -> str:
@@ -182,23 +182,36 @@ def limited(budget: attempt_limits.Budget) -> VoteRefused:
     return refusal
 
 
-def _answer_budgets(token_id: int, client: str):
+def _answer_budgets(token_id: int, round_id: int, client: str):
     return ((attempt_limits.WRONG_ANSWERS_PER_LINK, attempt_limits.link_key(token_id)),
-            (attempt_limits.WRONG_ANSWERS_PER_ADDRESS, attempt_limits.address_key(client)))
+            (attempt_limits.WRONG_ANSWERS_PER_ROUND, attempt_limits.round_key(round_id)),
+            (attempt_limits.WRONG_ANSWERS_PER_ROUND_ADDRESS, attempt_limits.round_address_key(round_id, client)))
 
 
-def judged_answer(token_id: int, client: str, judge) -> None:
-    """Run `judge()` (raises VoteRefused) within the link's and the address's budgets of wrong answers.
+def judged_answer(token_id: int, round_id: int, client: str, judge) -> None:
+    """Run `judge()` (raises VoteRefused) within the budgets of wrong answers (see attempt_limits).
 
-    Checked before judging, so a right guess past the budget is refused too; spent when wrong.
+    The link's try is reserved first (atomically: parallel guesses cannot all slip through)
+    and given back if the answer is right or not judged. A link that has failed before in its
+    window is also held by the round's budgets, so a right guess past one is refused too; a
+    link that has not is judged. A wrong answer keeps the link's try and spends the others.
     """
-    for budget, key in _answer_budgets(token_id, client):
-        if not attempt_limits.lasts(budget, key):
-            raise limited(budget)
+    budgets = _answer_budgets(token_id, round_id, client)
+    (link_budget, link), others = budgets[0], budgets[1:]
+    if not attempt_limits.spend(link_budget, link):
+        attempt_limits.refund(link_budget, link)
+        raise limited(link_budget)
     try:
+        if attempt_limits.spent(link_budget, link) > 1:  # this try is not the link's first in the window
+            for budget, key in others:
+                if not attempt_limits.lasts(budget, key):
+                    raise limited(budget)
         judge()
     except VoteRefused as exc:
         if exc.reason == "verification":
-            for budget, key in _answer_budgets(token_id, client):
+            for budget, key in others:
                 attempt_limits.spend(budget, key)
+        else:
+            attempt_limits.refund(link_budget, link)
         raise
+    attempt_limits.refund(link_budget, link)

@@ -31,6 +31,9 @@ class StaffUser(UserMixin, db.Model):
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Raised by logout, a password change and disabling: every page session and API token
+    # carries the version it was issued under and stops working when it is no longer current.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     street: Mapped[Street | None] = relationship()
     community: Mapped[Community | None] = relationship()
@@ -38,6 +41,9 @@ class StaffUser(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # flask-login
         return self.active
+
+    def get_id(self) -> str:  # flask-login keeps this in the session cookie
+        return f"{self.id}.{self.session_version}"
 
     @property
     def role_zh(self) -> str:

@@ -59,6 +59,9 @@ _PHONE_NOISE = re.compile(r"[\s\-－—–()]")
 _PHONE_PREFIX = re.compile(r"^(?:\+86|0086|86)(?=1[0-9]{10}$)")
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _ID_CARD = re.compile(r"[0-9]{17}[0-9Xx]")
+# Typed into a spreadsheet an ID number picks up spaces, hyphens and full-width digits
+# (１２３…, NFKC makes them ASCII): none of them makes it any less an ID number.
+_ID_SEPARATORS = re.compile(r"[\s\-]+")
 _FORMULA_LEAD = ("=", "+", "-", "@")  # what Excel would execute when the roster is exported and reopened
 _HEADER_SCAN = 10  # a title row like "某某小区业主名册" may sit above the header
 _AREA_HINT = "面积必须是大于0的数字，最多两位小数（如 86.50）"
@@ -365,7 +368,7 @@ def _check_cells(n: int, record: dict, errors: list[RowError]) -> dict:
 def _parse_text(column: str, text: str) -> tuple[str, str | None]:
     if text == "" and column in ("building", "room"):
         return "", f"{COLUMN_ZH[column]}未填写"
-    if column == "owner_key" and _ID_CARD.fullmatch(text):
+    if column == "owner_key" and _ID_CARD.fullmatch(_ID_SEPARATORS.sub("", unicodedata.normalize("NFKC", text))):
         # PIPL: ID numbers must never be stored in clear; owner_key is meant to be opaque
         return "", "业主标识不能直接使用身份证号（个人信息保护），请改用编号"
     return text, None

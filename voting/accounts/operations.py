@@ -1,0 +1,111 @@
+"""Staff accounts over their lifetime: logging out everywhere, passwords, disabling, creating.
+
+Each operation takes the actor, `now` and the client's address, writes its audit event and
+only flushes; the view (or CLI command) commits. Ending sessions is one UPDATE that raises
+the account's session version in the database, so two requests racing cannot both keep an
+old version alive (voting/accounts/auth.py refuses any session or token of another version).
+"""
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..audit.log import record as audit
+from ..extensions import db
+from ..models.accounts import StaffUser
+from ..models.estates import Community, Street
+from ..refusals import Refused
+from .jurisdiction import may_manage
+from .passwords import hash_password, password_problem, verify_password
+
+USERNAME_MAX = 80
+
+
+class AccountRefused(Refused):
+    pass
+
+
+def _actor_name(actor: StaffUser | None) -> str:
+    return actor.username if actor is not None else "cli"
+
+
+def end_sessions(user: StaffUser) -> None:
+    """Invalidate every page session and API token of `user` (raises its session version)."""
+    db.session.execute(update(StaffUser).where(StaffUser.id == user.id)
+                       .values(session_version=StaffUser.session_version + 1))
+    db.session.refresh(user)
+
+
+def log_out(user: StaffUser, now: datetime, client: str) -> None:
+    end_sessions(user)
+    audit(None, "staff_logout", f"staff:{user.id}", actor=user.username, at=now, data={"address": client})
+
+
+def _set_password(user: StaffUser, password: str) -> None:
+    problem = password_problem(password)
+    if problem:
+        raise AccountRefused(422, problem, {"password": [problem]})
+    user.password_hash = hash_password(password)
+    end_sessions(user)
+
+
+def change_own_password(user: StaffUser, current: str, new: str, now: datetime, client: str) -> None:
+    """The account holder's own change: the current password first; every other session ends."""
+    if not verify_password(user.password_hash, current):
+        raise AccountRefused(422, "当前密码不正确", {"current_password": ["当前密码不正确"]})
+    _set_password(user, new)
+    audit(None, "staff_password_changed", f"staff:{user.id}", actor=user.username, at=now,
+          data={"by": "self", "address": client})
+
+
+def _managed(actor: StaffUser | None, user: StaffUser) -> None:
+    """The CLI (actor None) manages everyone; a page user only the accounts may_manage allows."""
+    if actor is not None and not may_manage(actor, user):
+        raise AccountRefused(404, "找不到该账号")
+
+
+def set_password(user: StaffUser, password: str, actor: StaffUser | None, now: datetime, client: str) -> None:
+    """A password set for someone (the district or street on the staff page, or the CLI)."""
+    _managed(actor, user)
+    _set_password(user, password)
+    audit(None, "staff_password_set", f"staff:{user.id}", actor=_actor_name(actor), at=now,
+          data={"by": "cli" if actor is None else "manager", "address": client})
+
+
+def set_active(user: StaffUser, active: bool, actor: StaffUser | None, now: datetime, client: str) -> None:
+    """Disable (ending every session and token) or enable an account."""
+    _managed(actor, user)
+    if actor is not None and actor.id == user.id:
+        raise AccountRefused(409, "不能停用或启用自己的账号")
+    user.active = active
+    end_sessions(user)
+    audit(None, "staff_enabled" if active else "staff_disabled", f"staff:{user.id}", actor=_actor_name(actor),
+          at=now, data={"address": client})
+
+
+def create_account(actor: StaffUser, data: dict, now: datetime, client: str) -> StaffUser:
+    """A street or community account made on the staff page; `data` as AccountFormSchema loads it."""
+    role = data["role"]
+    community = db.session.get(Community, data["community_id"]) if role == "community" else None
+    street = db.session.get(Street, data["street_id"]) if role == "street" else None
+    user = StaffUser(username=data["username"], role=role, street=street, community=community,
+                     password_hash="!")  # replaced below, once the password is checked
+    if (role == "community" and community is None) or (role == "street" and street is None) \
+            or role not in ("street", "community") or not may_manage(actor, user):
+        raise AccountRefused(422, "只能在本辖区内为街道或社区创建账号", {"role": ["只能在本辖区内为街道或社区创建账号"]})
+    problem = password_problem(data["password"])
+    if problem:
+        raise AccountRefused(422, problem, {"password": [problem]})
+    user.password_hash = hash_password(data["password"])
+    try:
+        with db.session.begin_nested():  # the unique username is held by the database
+            db.session.add(user)
+    except IntegrityError:
+        raise AccountRefused(409, "该用户名已被使用", {"username": ["该用户名已被使用"]}) from None
+    audit(None, "staff_created", f"staff:{user.id}", actor=actor.username, at=now,
+          data={"role": role, "street_id": user.street_id, "community_id": user.community_id, "address": client})
+    return user
+
+
+def account_named(username: str) -> StaffUser | None:
+    return db.session.scalar(select(StaffUser).where(StaffUser.username == username))

@@ -1,0 +1,131 @@
+"""Staff account pages: everyone's own password; the district (and a street office, for its
+communities) manages street and community accounts. Every change ends the account's sessions."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
+
+from ..clock import now
+from ..extensions import db
+from ..models.accounts import StaffUser
+from ..refusal_answers import show_refusal
+from .client_address import client_address
+from .jurisdiction import manageable_accounts, manageable_places, may_manage
+from .operations import AccountRefused, change_own_password, create_account, set_active, set_password
+from .schemas import AccountFormSchema, PasswordChangeSchema, PasswordSetSchema
+
+bp = Blueprint("staff_pages", __name__)
+
+
+def _me() -> StaffUser:
+    return current_user._get_current_object()
+
+
+def _form(schema) -> dict:
+    return {k: v for k, v in request.form.items() if k in schema.fields}
+
+
+def _own_page(status: int = 200, errors: dict | None = None):
+    return render_template("accounts/own.html", errors=errors or {}), status
+
+
+@bp.route("/account")
+@login_required
+def own_account():
+    return _own_page()
+
+
+@bp.route("/account/password", methods=["POST"])
+@login_required
+def own_password():
+    schema = PasswordChangeSchema()
+    form = _form(schema)
+    errors = schema.validate(form)
+    if errors:
+        return _own_page(422, errors)
+    me = _me()
+    try:
+        change_own_password(me, form["current_password"], form["new_password"], now(), client_address())
+    except AccountRefused as exc:
+        return show_refusal(exc, lambda status, message: _own_page(status, exc.errors or {"_": [message]}))
+    db.session.commit()
+    login_user(me)  # this browser goes on under the new session version; every other session has ended
+    flash("密码已修改；该账号在其他浏览器和 API 的登录已全部失效")
+    return redirect(url_for("staff_pages.own_account"))
+
+
+def _manager() -> StaffUser:
+    me = _me()
+    if me.role == "community":
+        abort(403, description="社区账号不能管理其他账号")
+    return me
+
+
+def _staff_page(status: int = 200, form: dict | None = None, errors: dict | None = None):
+    me = _manager()
+    streets, communities = manageable_places(me)
+    accounts = db.session.scalars(manageable_accounts(me)).all()
+    return render_template("accounts/staff.html", accounts=accounts, streets=streets, communities=communities,
+                           form=form or {}, errors=errors or {}), status
+
+
+def _managed_or_404(user_id: int) -> StaffUser:
+    user = db.session.get(StaffUser, user_id)
+    if user is None or not may_manage(_me(), user):
+        abort(404, description="找不到该账号")
+    return user
+
+
+@bp.route("/staff")
+@login_required
+def staff_list():
+    return _staff_page()
+
+
+@bp.route("/staff", methods=["POST"])
+@login_required
+def staff_create():
+    me = _manager()
+    schema = AccountFormSchema()
+    form = _form(schema)
+    form = {k: (v if v != "" else None) if k in ("street_id", "community_id") else v for k, v in form.items()}
+    errors = schema.validate(form)
+    if errors:
+        return _staff_page(422, form, errors)
+    try:
+        user = create_account(me, schema.load(form), now(), client_address())
+    except AccountRefused as exc:
+        return show_refusal(exc, lambda status, message: _staff_page(status, form, exc.errors or {"_": [message]}))
+    db.session.commit()
+    flash(f"已创建账号：{user.username}（{user.role_zh}：{user.scope_zh}）")
+    return redirect(url_for("staff_pages.staff_list"))
+
+
+@bp.route("/staff/<int:user_id>/active", methods=["POST"])
+@login_required
+def staff_active(user_id):
+    user = _managed_or_404(user_id)
+    active = request.form.get("active") == "1"
+    try:
+        set_active(user, active, _me(), now(), client_address())
+    except AccountRefused as exc:
+        return show_refusal(exc, lambda status, message: _staff_page(status, errors={"_": [message]}))
+    db.session.commit()
+    flash(f"已{'启用' if active else '停用'}账号：{user.username}" + ("" if active else "（其登录已全部失效）"))
+    return redirect(url_for("staff_pages.staff_list"))
+
+
+@bp.route("/staff/<int:user_id>/password", methods=["POST"])
+@login_required
+def staff_password(user_id):
+    user = _managed_or_404(user_id)
+    schema = PasswordSetSchema()
+    form = _form(schema)
+    errors = schema.validate(form)
+    if errors:
+        return _staff_page(422, errors=errors)
+    try:
+        set_password(user, form["password"], _me(), now(), client_address())
+    except AccountRefused as exc:
+        return show_refusal(exc, lambda status, message: _staff_page(status, errors=exc.errors or {"_": [message]}))
+    db.session.commit()
+    flash(f"已为 {user.username} 设置新密码（其登录已全部失效，请当面或电话告知新密码）")
+    return redirect(url_for("staff_pages.staff_list"))
