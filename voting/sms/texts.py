@@ -105,10 +105,11 @@ def confirmation_text(estate: str, unit: str, cast_at_cst: datetime, channel_zh:
     """The household's notice that a ballot was recorded for it: estate, flat, time, channel.
 
     Never the choice, and never a URL (carriers in mainland China refuse links in such texts).
-    `hotline` is whom to call if it was not them ("和睦社区 0571-88886666"); empty → "请联系社区".
+    `hotline` is the community's own number ("0571-88886666"), whom to call if it was not them;
+    empty (none set) → "请联系社区", never a made-up number.
     """
     when = short_time(cast_at_cst)
-    contact = f"请致电{hotline}" if hotline else f"请联系{COMMUNITY_FALLBACK}"
+    contact = f"请致电{COMMUNITY_FALLBACK}{hotline}" if hotline else f"请联系{COMMUNITY_FALLBACK}"
     return _fewest_segments([
         f"【{estate}】{unit}的改造表决已于{when}记录（{channel_zh}）。如非本人操作，{contact}。{OPT_OUT_HINT}",
         f"【{estate}】{unit}已于{when}表决（{channel_zh}），如非本人操作{contact}。{OPT_OUT_HINT}",
