@@ -64,3 +64,18 @@ def test_a_round_turns_confirmation_texts_off_only_with_a_reason_from_the_street
     clock.advance(hours=1)
     assert queue_confirmations(clock.now) == 0
 
+
+
+def test_a_failed_confirmation_is_resent_as_the_same_confirmation(app, client, db, clock):
+    opened = open_round_with_links(client, clock)
+    assert client.post("/api/v1/ballots", json={"token": opened.links["1-1-101"]["token"],
+                                                "choice": "agree"}).status_code == 201
+    clock.advance(minutes=10)
+    assert queue_confirmations(clock.now) == 1
+    failed, = confirmation_texts(db)
+    failed.state = "failed"
+    db.session.commit()
+    resent = client.post(f"/api/v1/sms/messages/{failed.id}/resend", headers=opened.headers)
+    assert resent.status_code == 201, resent.get_json()
+    again = db.session.get(OutboxMessage, resent.get_json()["id"])
+    assert again.kind == "confirmation" and again.body == failed.display_body and "表决结果" not in again.body

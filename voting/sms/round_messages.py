@@ -158,7 +158,10 @@ def resend(message: OutboxMessage, actor: str, actor_id: int | None, now: dateti
         queued = enqueue(**_reminder(round_, estate, link, message.to_phone, key, actor_id), kind="reminder",
                          now=now, actor=actor, estate_id=estate.id, round_id=round_.id, resend_of_id=message.id)
     else:
-        body = _result_body(round_, estate, message.to_phone)
+        # A confirmation says again what it said (it carries no credential, so its text is kept
+        # as display_body); a result is worded anew, as the result stands now.
+        body = message.display_body if message.kind == "confirmation" else _result_body(round_, estate,
+                                                                                         message.to_phone)
         queued = enqueue(key=key, kind=message.kind, to_phone=message.to_phone, body=body, display_body=body,
                          now=now, actor=actor, estate_id=estate.id, round_id=round_.id,
                          household_id=message.household_id, created_by_id=actor_id, resend_of_id=message.id)
