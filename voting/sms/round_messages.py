@@ -11,9 +11,8 @@ a result text points to the estate's board without its URL; elsewhere the texts 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from flask import current_app
+from sqlalchemy import select
 
 from ..ballots.links import HouseholdLink, LinkRefused, household_link, household_links, roll_entry
 from ..china_time import cst_today, to_cst
@@ -67,11 +66,13 @@ def _reminder(round_: Round, estate: Estate, link: HouseholdLink, phone: str, ke
                 household_id=link.household_id, expires_at=round_.closes_at, created_by_id=actor_id)
 
 
-def _result_body(round_: Round, estate: Estate, phone: str) -> str:
+def _result_texts(round_: Round, estate: Estate) -> dict[bool, str]:
+    """The result text where links are allowed (True: with the board's address) and where not (False)."""
     period = objection_period(round_)
     ends_on = period[1] if result_state(round_) == "provisional" and period is not None else None
-    board = f"{current_app.config['PUBLIC_BASE_URL']}/board/estates/{estate.id}" if may_link(phone) else ""
-    return result_text(estate.name, round_.title, to_cst(round_.closes_at), bool(round_.passed), ends_on, board)
+    board = f"{current_app.config['PUBLIC_BASE_URL']}/board/estates/{estate.id}"
+    return {allowed: result_text(estate.name, round_.title, to_cst(round_.closes_at), bool(round_.passed), ends_on,
+                                 board if allowed else "") for allowed in (True, False)}
 
 
 def queue_reminders(round_: Round, actor: str, actor_id: int | None, now: datetime,
@@ -113,6 +114,7 @@ def queue_results(round_: Round, actor: str, actor_id: int | None, now: datetime
     if round_.status != "published":
         raise SmsRefused(409, "结果公布后才能发送表决结果短信")
     estate = db.session.get(Estate, round_.estate_id)
+    texts = _result_texts(round_, estate)
     report, seen, messages = QueueReport(), set(), []
     for entry in roll_entries(round_.id):
         phones = roll_phones(entry.phones)
@@ -122,7 +124,7 @@ def queue_results(round_: Round, actor: str, actor_id: int | None, now: datetime
             if phone in seen:
                 continue
             seen.add(phone)
-            body = _result_body(round_, estate, phone)
+            body = texts[may_link(phone)]
             messages.append(dict(key=f"result:r{round_.id}:{phone}", to_phone=phone, body=body, display_body=body,
                                  household_id=entry.household_id, created_by_id=actor_id))
     report.include(enqueue_batch(messages, kind="result", estate_id=estate.id, round_id=round_.id, actor=actor, now=now))
@@ -160,8 +162,8 @@ def resend(message: OutboxMessage, actor: str, actor_id: int | None, now: dateti
     else:
         # A confirmation says again what it said (it carries no credential, so its text is kept
         # as display_body); a result is worded anew, as the result stands now.
-        body = message.display_body if message.kind == "confirmation" else _result_body(round_, estate,
-                                                                                         message.to_phone)
+        body = (message.display_body if message.kind == "confirmation"
+                else _result_texts(round_, estate)[may_link(message.to_phone)])
         queued = enqueue(key=key, kind=message.kind, to_phone=message.to_phone, body=body, display_body=body,
                          now=now, actor=actor, estate_id=estate.id, round_id=round_.id,
                          household_id=message.household_id, created_by_id=actor_id, resend_of_id=message.id)
