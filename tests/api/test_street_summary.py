@@ -83,7 +83,7 @@ def test_downloads_carry_the_same_table_and_are_audited(client, db, street):
     table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     closed = next(r for r in table if r[1] == "和睦新村")
     assert closed[15] == "未通过" and closed[16] == "结果公告中（异议期，尚未最终确认）" and closed[17] == "2026-09-16"
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export_made")).all()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export_made").order_by(AuditEvent.id)).all()
     assert [(e.chain, e.subject, json.loads(e.data)["kind"]) for e in events] == [
         ("global", f"street:{street['id']}", "summary.xlsx"), ("global", f"street:{street['id']}", "summary.csv")]
 
