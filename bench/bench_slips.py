@@ -40,7 +40,7 @@ def floor_per_png(links: list[str]) -> float:
 def slips_per_slip(count: int, round_id: int, font: str) -> tuple[float, int]:
     start = time.perf_counter()
     slips = [Slip("和睦新村", f"{1 + i // 24}-{1 + i // 12 % 2}-{101 + i % 12}", "第一次征询：改造意愿",
-                  "2026-10-08 18:00", url, "社区服务热线 0571-12345")
+                  "2026-10-08 18:00", url, "您是否同意和睦新村实施老旧小区综合改造？", ("社区电话：0571-88001234",))
              for i, url in enumerate(urls(count, round_id))]
     pdf = slips_pdf(slips, font)
     return (time.perf_counter() - start) / count, len(pdf)

@@ -1,13 +1,16 @@
 """Open rounds with voting links for the ballot tests (API, pages, browser)."""
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from tests.factories import SMALL_ROSTER, api_token, make_user
 from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
+from voting.estates.community_contact import set_contact
 from voting.extensions import db
 from voting.models.accounts import StaffUser
+from voting.models.estates import Estate
 
 
 @dataclass
@@ -66,3 +69,9 @@ def reissue_link(client, round_id: int, household_id: int, headers: dict, reason
                             headers=confirmer or second_worker(client))
     assert confirmed.status_code == 201, confirmed.get_json()
     return confirmed.get_json()
+
+
+def set_community_contact(estate_id: int, hotline: str = "", office: str = "") -> None:
+    """The hotline and office of the estate's community, as staff keep them (committed)."""
+    set_contact(db.session.get(Estate, estate_id).community, hotline, office, None, datetime(2026, 9, 1, tzinfo=UTC))
+    db.session.commit()

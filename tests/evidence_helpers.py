@@ -174,3 +174,31 @@ def street(client, db, clock, evidence_key):
             "elsewhere": elsewhere.id, "district": district,
             "id": db.session.scalar(select(Street.id).where(Street.name == "和睦街道")),
             "other": db.session.scalar(select(Street.id).where(Street.name == "大关街道"))}
+
+
+OBJECTION_TEXT = "1-2-201的纸质票没有计入，请核实，联系电话13999887766"
+OPINION_TEXT = "希望加装电梯，我家3楼，电话13700001111"
+
+
+def round_with_objections(client, db, clock) -> Scenario:
+    """run_round with an opinion (answered with a paraphrase at the result) and a paper objection answered twice."""
+    scenario = run_round(client, db, clock, close=False)
+    base, h = f"/api/v1/rounds/{scenario.round_id}", scenario.headers
+    opinion = client.post(f"{base}/opinions", headers=h, json={"text": OPINION_TEXT,
+                                                               "household_id": scenario.units["1-2-202"]})
+    assert opinion.status_code == 201, opinion.get_json()
+    clock.advance(days=8)
+    assert client.post(f"{base}/close", headers=h).status_code == 200
+    published = client.post(f"{base}/result", headers=h, json={"answers": [
+        {"opinion_id": opinion.get_json()["id"], "answer": "加装电梯列入第二阶段方案征询", "summary": "有业主希望加装电梯"}]})
+    assert published.status_code == 200, published.get_json()
+    clock.advance(hours=2)
+    objection = client.post(f"{base}/objections", headers=h, json={"text": OBJECTION_TEXT,
+                                                                   "household_id": scenario.units["1-2-201"]})
+    assert objection.status_code == 201, objection.get_json()
+    for answer in ("已调阅纸质票扫描件，正在核实", "经核实，该户纸质票已按首次有效表决计入"):
+        clock.advance(hours=3)
+        answered = client.post(f"{base}/objections/{objection.get_json()['id']}/answer", headers=h,
+                               json={"answer": answer})
+        assert answered.status_code == 201, answered.get_json()
+    return scenario

@@ -52,7 +52,6 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TWILIO_FROM": env.get("TWILIO_FROM", ""),
         "TWILIO_MESSAGING_SERVICE_SID": env.get("TWILIO_MESSAGING_SERVICE_SID", ""),
         "API_TOKEN_MAX_AGE": int(env.get("API_TOKEN_MAX_AGE", "28800")),  # 8 h: one working day
-        "HOTLINE": env.get("HOTLINE", ""),  # printed on QR slips; empty → a generic community line
         "LINK_TOKEN_SECRET": env.get("LINK_TOKEN_SECRET", ""),  # voting-link key; empty → derived from SECRET_KEY
         "SLIP_FONT_PATH": env.get("SLIP_FONT_PATH", ""),  # a CJK TrueType font; empty → fonts-wqy-microhei
         # More slips than this are drawn by the slips worker (202 + a job to poll), not in the request.

@@ -6,7 +6,8 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select
 
-from tests.evidence_helpers import assert_no_personal_data, evidence_key, rezip, run_round, zip_members  # noqa: F401
+from tests.evidence_helpers import (assert_no_personal_data, evidence_key, rezip, round_with_objections,  # noqa: F401
+                                    run_round, zip_members)
 from tests.factories import api_token, make_user
 from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from voting.audit.keys import public_key_from_pem
@@ -189,3 +190,73 @@ def test_bundle_outside_the_jurisdiction_is_404_and_a_draft_is_409(client, db, c
     assert client.get(f"/api/v1/rounds/{draft}/evidence.zip", headers=far).status_code == 404
     assert client.get("/api/v1/rounds/99999/evidence.zip", headers=h).status_code == 404
     assert client.get(f"/api/v1/rounds/{draft}/evidence.zip").status_code == 401
+
+
+def test_objections_answers_opinions_and_the_provisional_result_travel_in_the_bundle_and_verify(
+        app, client, db, clock, evidence_key, tmp_path):
+    scenario = round_with_objections(client, db, clock)
+    bundle = download(client, scenario)
+    members = zip_members(bundle)
+    manifest = json.loads(members["manifest.json"])
+    listed = {f["name"]: f["sha256"] for f in manifest["files"]}
+    for name in ("objections.json", "opinions.json"):
+        assert listed[name] == hashlib.sha256(members[name]).hexdigest()
+    assert manifest["round"]["result_state"] == "provisional" and manifest["round"]["finalised_at"] is None
+    record = json.loads(members["objections.json"])
+    notice = record["result"]["notice"]
+    assert record["result"]["state"] == "provisional" and notice["title"].endswith("表决结果公告")
+    assert json.loads(members[notice["file"]])["body"] == notice["body"] and notice["ends_on"] > notice["starts_on"]
+    (objection,) = record["objections"]
+    assert objection["unit"] == "1-2-201" and objection["channel"] == "paper"
+    assert objection["text"] == "1-2-***的纸质票没有计入，请核实，联系电话***********"  # hide_digits: rooms too
+    assert [a["text"] for a in objection["answers"]] == ["已调阅纸质票扫描件，正在核实", "经核实，该户纸质票已按首次有效表决计入"]
+    assert objection["answers"][0]["created_at"] < objection["answers"][1]["created_at"]
+    (opinion,) = json.loads(members["opinions.json"])["opinions"]
+    assert opinion["unit"] == "1-2-202" and opinion["text"] == "希望加装电梯，我家3楼，电话***********"
+    assert opinion["answers"][0] == {"text": "加装电梯列入第二阶段方案征询", "summary": "有业主希望加装电梯",
+                                     "created_at": opinion["answers"][0]["created_at"]}
+    for name, data in members.items():
+        assert_no_personal_data(name, data, tmp_path)
+    result = cli_verify(app, bundle, tmp_path, published_key(client, tmp_path))
+    assert result.exit_code == 0 and "校验通过" in result.output, result.output
+
+
+def test_a_changed_objection_or_answer_fails_verification(client, db, clock, evidence_key):
+    scenario = round_with_objections(client, db, clock)
+    members = zip_members(download(client, scenario))
+    key = public_key_from_pem(client.get("/api/v1/evidence/public-key").data)
+    softened = members["objections.json"].replace("该户纸质票已按首次有效表决计入".encode(), "异议不成立".encode())
+    assert softened != members["objections.json"]
+    problems = verify_bundle(rezip({**members, "objections.json": softened}), key)
+    assert problems == ["objections.json：内容与清单记录的 SHA-256 不符（文件被改动过）"]
+    dropped = json.dumps({"opinions": []}, ensure_ascii=False, sort_keys=True, indent=2).encode() + b"\n"
+    assert any(p.startswith("opinions.json：") for p in verify_bundle(rezip({**members, "opinions.json": dropped}), key))
+    # Re-signed by someone else, a file that calls the result final while the manifest says provisional,
+    # and quotes a result notice other than the bundle's, is still named.
+    forger = Ed25519PrivateKey.generate()
+    record = json.loads(members["objections.json"])
+    record["result"]["state"] = "final"
+    record["result"]["notice"]["body"] = "异议期已满，结果为最终结果。"
+    forged_record = json.dumps(record, ensure_ascii=False, sort_keys=True, indent=2).encode() + b"\n"
+    manifest = json.loads(members["manifest.json"])
+    for entry in manifest["files"]:
+        if entry["name"] == "objections.json":
+            entry.update(sha256=hashlib.sha256(forged_record).hexdigest(), size=len(forged_record))
+    forged = json.dumps(manifest, ensure_ascii=False, sort_keys=True, indent=2).encode() + b"\n"
+    own = verify_bundle(rezip({**members, "objections.json": forged_record, "manifest.json": forged,
+                               "manifest.sig": forger.sign(forged)}), forger.public_key())
+    assert "objections.json：结果状态 final 与清单中的 provisional 不符" in own
+    assert any(p.startswith("objections.json：结果公告的标题、正文或异议期与 notices/") for p in own)
+
+
+def test_a_finalised_result_is_final_in_the_bundle(client, db, clock, evidence_key):
+    scenario = round_with_objections(client, db, clock)
+    clock.advance(days=30)
+    finalised = client.post(f"/api/v1/rounds/{scenario.round_id}/finalise", headers=scenario.headers)
+    assert finalised.status_code == 200, finalised.get_json()
+    members = zip_members(download(client, scenario))
+    record = json.loads(members["objections.json"])["result"]
+    assert record["state"] == "final" and record["finalised_at"].startswith("2026-")
+    assert json.loads(members["manifest.json"])["round"]["finalised_at"] == record["finalised_at"]
+    key = public_key_from_pem(client.get("/api/v1/evidence/public-key").data)
+    assert verify_bundle(rezip(members), key) == []

@@ -7,7 +7,8 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
-from tests.ballots_helpers import fetch_links, open_round_with_links, reissue_link, second_worker
+from tests.ballots_helpers import (fetch_links, open_round_with_links, reissue_link, second_worker,
+                                   set_community_contact)
 from tests.factories import api_token, csrf_token, make_estate, make_user, page_login
 from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from tests.unit.test_qr_slips import needs_tool
@@ -182,21 +183,27 @@ def test_slips_pdf_for_the_round_and_for_one_building(client, db, clock, tmp_pat
     response = client.get(f"/api/v1/rounds/{opened.round_id}/slips.pdf", headers=opened.headers)
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = pdftotext(response.data, tmp_path)
-    assert text.count("和睦新村") == 5 and "1-1-101" in text and "2-102" in text
-    assert "第一次征询：改造意愿" in text and "表决截止：2026-09-08 09:00" in text and "0571-12345" in text
+    assert text.count("和睦新村\n") == 5 and "1-1-101" in text and "2-102" in text
+    assert "第一次征询：改造意愿" in text and "表决截止：2026-09-08 09:00" in text
+    assert text.replace("\n", "").count("您是否同意和睦新村实施老旧小区综合改造？") == 5
+    # No community contact set: no number at all, and no placeholder for one.
+    assert "0571" not in text and "热线" not in text and "社区电话" not in text
     one = pdftotext(client.get(f"/api/v1/rounds/{opened.round_id}/slips.pdf?building=1",
                                headers=opened.headers).data, tmp_path)
     assert "1-2-201" in one and "2-101" not in one
 
 
-def test_the_hotline_on_the_slips_comes_from_the_config(app, client, db, clock, tmp_path):
+def test_the_slips_carry_the_communitys_own_hotline_and_office_and_no_placeholder(client, db, clock, tmp_path):
     opened = open_round_with_links(client, clock)
-    app.config["HOTLINE"] = "和睦社区 0571-88886666"
-    try:
-        data = client.get(f"/api/v1/rounds/{opened.round_id}/slips.pdf", headers=opened.headers).data
-    finally:
-        app.config.pop("HOTLINE")
-    assert "和睦社区 0571-88886666" in pdftotext(data, tmp_path)
+    set_community_contact(opened.estate_id, hotline="0571-88886666", office="和睦路88号社区服务中心")
+    text = pdftotext(client.get(f"/api/v1/rounds/{opened.round_id}/slips.pdf", headers=opened.headers).data,
+                     tmp_path).replace("\n", "")
+    assert text.count("社区电话：0571-88886666") == 5 and text.count("社区办公地点：和睦路88号社区服务中心") == 5
+    assert "0571-12345" not in text
+    set_community_contact(opened.estate_id, hotline="0571-88886666")  # the office cleared: only the hotline
+    text = pdftotext(client.get(f"/api/v1/rounds/{opened.round_id}/slips.pdf", headers=opened.headers).data,
+                     tmp_path)
+    assert "社区电话：0571-88886666" in text and "办公地点" not in text
 
 
 def test_staff_pages_issue_reissue_and_print(client, db, clock, tmp_path):

@@ -11,7 +11,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from tests.evidence_helpers import (MASKED, assert_no_personal_data, evidence_key, needs_tool, pdf_text,  # noqa: F401
-                                    run_round)
+                                    round_with_objections, run_round)
 from tests.factories import api_token, make_user
 from tests.rounds_helpers import create_round
 from voting.models.audit import AuditEvent
@@ -68,7 +68,7 @@ def test_pdf_renders_and_its_chinese_text_carries_the_tally(client, closed, tmp_
 def test_xlsx_has_the_summary_notices_timeline_and_households(client, closed, tmp_path):
     response = get_report(client, closed, "xlsx")
     book = load_workbook(io.BytesIO(response.data), read_only=True)
-    assert book.sheetnames == ["计票结果", "公示", "过程记录", "逐户明细"]
+    assert book.sheetnames == ["计票结果", "公示", "过程记录", "结果状态", "异议及答复", "意见及答复", "逐户明细"]
     summary = [list(row) for row in book["计票结果"].iter_rows(values_only=True)]
     tally = tally_of(client, closed)
     facts = {row[0]: row[1] for row in summary if row and row[0]}
@@ -132,3 +132,30 @@ def test_reports_refused_outside_the_jurisdiction_and_before_opening(client, db,
     refused = client.get(f"/api/v1/rounds/{draft}/report.pdf", headers=closed.headers)
     assert refused.status_code == 409 and refused.get_json()["message"].startswith("轮次尚未开始表决")
     assert client.get(f"/api/v1/rounds/{closed.round_id}/report.pdf").status_code == 401
+
+
+def test_the_report_carries_the_result_state_objections_opinions_and_their_answers(client, db, clock,
+                                                                                   evidence_key, tmp_path):
+    scenario = round_with_objections(client, db, clock)
+    text = pdf_text(get_report(client, scenario, "pdf").data, tmp_path)
+    flat = text.replace("\n", "")
+    assert "结果状态" in text and "结果公告中（异议期，尚未最终确认）" in flat and "尚未确认" in flat
+    assert "异议及答复（1 条）" in text and "书面提交" in text and "1-2-201" in text
+    # Cells wrap within their column, and pdftotext reads a table row line by line across columns.
+    assert "1-2-***的纸质票没有计入" in flat and "电话***********" in flat and "13999887766" not in flat
+    assert "经核实，该户纸质票" in flat and "（共答复2次，此为最新）" in flat
+    assert "意见及答复（1 条）" in text and "有业主希望加装电梯" in flat and "加装电梯列入第二阶段方案征询" in flat
+    book = load_workbook(io.BytesIO(get_report(client, scenario, "xlsx").data), read_only=True)
+    state = {row[0]: row[1] for row in book["结果状态"].iter_rows(values_only=True)}
+    assert state["结果状态"] == "结果公告中（异议期，尚未最终确认）" and "个工作日" in state["异议期"]
+    objections = [list(row) for row in book["异议及答复"].iter_rows(values_only=True)]
+    assert objections[0] == ["房屋", "提出方式", "提出时间", "异议内容", "答复", "答复时间"] and len(objections) == 2
+    assert objections[1][:2] == ["1-2-201", "书面提交"] and objections[1][3].endswith("***********")
+    opinions = [list(row) for row in book["意见及答复"].iter_rows(values_only=True)]
+    assert opinions[1][0] == "1-2-202" and opinions[1][3] == "有业主希望加装电梯"
+    for fmt in ("pdf", "xlsx", "csv"):
+        assert_no_personal_data(f"report.{fmt}", get_report(client, scenario, fmt).data, tmp_path)
+    clock.advance(days=30)
+    assert client.post(f"/api/v1/rounds/{scenario.round_id}/finalise", headers=scenario.headers).status_code == 200
+    final = pdf_text(get_report(client, scenario, "pdf").data, tmp_path)
+    assert "最终结果" in final and "尚未确认" not in final

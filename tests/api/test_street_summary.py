@@ -82,8 +82,8 @@ def test_downloads_carry_the_same_table_and_are_audited(client, db, street):
     assert response.data.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     closed = next(r for r in table if r[1] == "和睦新村")
-    assert closed[15] == "未通过" and closed[16] == "2026-09-16"
-    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export_made")).all()
+    assert closed[15] == "未通过" and closed[16] == "结果公告中（异议期，尚未最终确认）" and closed[17] == "2026-09-16"
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "export_made").order_by(AuditEvent.id)).all()
     assert [(e.chain, e.subject, json.loads(e.data)["kind"]) for e in events] == [
         ("global", f"street:{street['id']}", "summary.xlsx"), ("global", f"street:{street['id']}", "summary.csv")]
 
@@ -122,3 +122,23 @@ def test_closed_estates_add_no_queries_to_the_summary(app, client, db, street):
     assert count_queries(app, db, run) == before
     assert len(summary(client, street["id"], street["district"]).get_json()["estates"]) == 3 + 6
     assert before <= 12  # token check, estates, rounds, notices, milestones, one aggregate per open round
+
+
+def test_each_estate_shows_whether_its_result_is_provisional_or_final(client, clock, street):
+    rows = {r["estate"]: r for r in summary(client, street["id"], street["district"]).get_json()["estates"]}
+    assert (rows["和睦新村"]["result_state"], rows["和睦新村"]["result_state_zh"]) == (
+        "provisional", "结果公告中（异议期，尚未最终确认）")
+    assert (rows["东园小区"]["result_state"], rows["东园小区"]["result_state_zh"]) == ("none", "尚未截止")
+    assert (rows["西园小区"]["result_state"], rows["西园小区"]["result_state_zh"]) == (None, "—")
+    clock.advance(days=30)  # past the objection period of 和睦新村, no objection
+    closed = street["closed"]
+    assert client.post(f"/api/v1/rounds/{closed.round_id}/finalise", headers=closed.headers).status_code == 200
+    rows = {r["estate"]: r for r in summary(client, street["id"], street["district"]).get_json()["estates"]}
+    assert (rows["和睦新村"]["result_state"], rows["和睦新村"]["result_state_zh"]) == ("final", "最终结果")
+    sheet = list(load_workbook(io.BytesIO(summary(client, street["id"], street["district"], ".xlsx").data),
+                               read_only=True)["街道进度"].iter_rows(values_only=True))
+    column = sheet[0].index("结果状态")
+    assert {r[1]: r[column] for r in sheet[1:]} == {"和睦新村": "最终结果", "东园小区": "尚未截止", "西园小区": "—"}
+    table = list(csv.reader(io.StringIO(summary(client, street["id"], street["district"], ".csv")
+                                        .data.decode("utf-8-sig"))))
+    assert "结果状态" in table[0] and "最终结果" in table[1 + [r[1] for r in table[1:]].index("和睦新村")]

@@ -19,7 +19,8 @@ def test_district_sees_every_street_and_opens_one(client, street):
     assert f'href="/streets/{street["id"]}"' in html
     assert 'href="/streets"' in client.get("/estates").get_data(as_text=True)  # the top navigation link
     page = client.get(f"/streets/{street['id']}").get_data(as_text=True)
-    for text in ("和睦新村", "东园小区", "西园小区", "未通过", "按目前票数", "未开始征询", "至 2026-09-16",  # the result notice posted at closing
+    for text in ("和睦新村", "东园小区", "西园小区", "未通过", "按目前票数", "未开始征询", "公示中", "至 2026-09-16",
+                 "<th>结果状态</th>", "<td>结果公告中（异议期，尚未最终确认）</td>", "<td>尚未截止</td>",
                  "申报（2026-09-09）", "下载 Excel（.xlsx）", "下载 CSV"):
         assert text in page, text
     assert "大关新村" not in page

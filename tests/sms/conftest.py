@@ -32,3 +32,11 @@ def console_sms(app):
                              "TWILIO_MESSAGING_SERVICE_SID": "", **TEST_SETTINGS})
     yield
     app.config.update(saved)
+
+
+@pytest.fixture
+def links_everywhere(app):
+    """Texts may carry links to every number (SMS_NO_LINK_PREFIXES empty), as for a provider that allows them."""
+    saved = _configure(app, {"SMS_NO_LINK_PREFIXES": ""})
+    yield
+    app.config.update(saved)

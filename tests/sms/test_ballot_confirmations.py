@@ -4,7 +4,7 @@ import json
 
 from sqlalchemy import select
 
-from tests.ballots_helpers import open_round_with_links, second_worker
+from tests.ballots_helpers import open_round_with_links, second_worker, set_community_contact
 from tests.full_dataset import jpeg_bytes
 from voting.models.audit import AuditEvent
 from voting.models.sms import OutboxMessage
@@ -17,21 +17,18 @@ def confirmation_texts(db) -> list[OutboxMessage]:
 
 def test_a_change_of_mind_within_minutes_is_one_text_naming_the_community_hotline(app, client, db, clock):
     opened = open_round_with_links(client, clock, policy="last")
-    app.config["HOTLINE"] = "和睦社区 0571-88886666"
-    try:
-        token = opened.links["1-1-101"]["token"]
-        assert client.post("/api/v1/ballots", json={"token": token, "choice": "agree"}).status_code == 201
-        clock.advance(minutes=2)
-        assert client.post("/api/v1/ballots", json={"token": token, "choice": "disagree"}).status_code == 201
-        clock.advance(minutes=4)
-        assert queue_confirmations(clock.now) == 0  # four minutes after the second ballot: still quiet
-        clock.advance(minutes=2)
-        assert queue_confirmations(clock.now) == 1
-        db.session.commit()
-    finally:
-        app.config.pop("HOTLINE")
+    set_community_contact(opened.estate_id, hotline="0571-88886666")
+    token = opened.links["1-1-101"]["token"]
+    assert client.post("/api/v1/ballots", json={"token": token, "choice": "agree"}).status_code == 201
+    clock.advance(minutes=2)
+    assert client.post("/api/v1/ballots", json={"token": token, "choice": "disagree"}).status_code == 201
+    clock.advance(minutes=4)
+    assert queue_confirmations(clock.now) == 0  # four minutes after the second ballot: still quiet
+    clock.advance(minutes=2)
+    assert queue_confirmations(clock.now) == 1
+    db.session.commit()
     text, = confirmation_texts(db)
-    assert "9月1日09:02" in text.body and "请致电和睦社区 0571-88886666" in text.body
+    assert "9月1日09:02" in text.body and "请致电社区0571-88886666" in text.body
 
 
 def test_paper_ballots_are_confirmed_by_the_worker_command(app, client, db, clock):
@@ -48,6 +45,7 @@ def test_paper_ballots_are_confirmed_by_the_worker_command(app, client, db, cloc
     assert result.exit_code == 0 and "confirmations queued=1" in result.output
     text, = confirmation_texts(db)
     assert text.household_id == household and "1-1-102" in text.body and "纸质" in text.body
+    assert "请联系社区。" in text.body and "致电" not in text.body  # no hotline set: no number, none made up
 
 
 def test_a_round_turns_confirmation_texts_off_only_with_a_reason_from_the_street(client, db, clock):
@@ -66,3 +64,18 @@ def test_a_round_turns_confirmation_texts_off_only_with_a_reason_from_the_street
     clock.advance(hours=1)
     assert queue_confirmations(clock.now) == 0
 
+
+
+def test_a_failed_confirmation_is_resent_as_the_same_confirmation(app, client, db, clock):
+    opened = open_round_with_links(client, clock)
+    assert client.post("/api/v1/ballots", json={"token": opened.links["1-1-101"]["token"],
+                                                "choice": "agree"}).status_code == 201
+    clock.advance(minutes=10)
+    assert queue_confirmations(clock.now) == 1
+    failed, = confirmation_texts(db)
+    failed.state = "failed"
+    db.session.commit()
+    resent = client.post(f"/api/v1/sms/messages/{failed.id}/resend", headers=opened.headers)
+    assert resent.status_code == 201, resent.get_json()
+    again = db.session.get(OutboxMessage, resent.get_json()["id"])
+    assert again.kind == "confirmation" and again.body == failed.display_body and "表决结果" not in again.body

@@ -10,7 +10,8 @@ from voting.models.audit import AuditEvent
 from voting.sms.worker import claim, run_batch
 
 
-def test_reminders_go_once_per_owner_and_phone_and_are_recorded_with_their_sid(client, db, clock, fake_twilio):
+def test_reminders_go_once_per_owner_and_phone_and_are_recorded_with_their_sid(client, db, clock, fake_twilio,
+                                                                              links_everywhere):
     opened = open_round(client, clock)
     report = queue_reminders(client, opened)
     # K001's two units share one reminder, K002 has two phones, K005 has none.

@@ -15,13 +15,16 @@ from hypothesis import given, settings, strategies as st
 from PIL import Image
 from qrcode import util as qr_util
 from qrcode.constants import ERROR_CORRECT_M
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from voting.ballots.qr_masks import penalty, qr_matrix
-from voting.ballots.qr_slips import Slip, dark_runs, qr_png, slips_pdf, wrap
+from voting.ballots.qr_slips import ROWS, Slip, _slip_lines, dark_runs, qr_png, slips_pdf, wrap
 from voting.pdf_fonts import FontMissing, find_font, register_font
 
 URL = "https://vote.example.cn/v/EQ-19QeLalYtOuRgPPWrcL3o"
+SLIP_TEXT_WIDTH = A4[0] / 2 - 56 * mm  # the text column beside the QR code (qr_slips._draw_slip)
 
 
 def needs_tool(name: str) -> str:
@@ -102,7 +105,8 @@ def test_missing_font_is_reported_in_chinese():
 
 def slips(count: int) -> list[Slip]:
     return [Slip("和睦新村", f"3-1-{100 + i}", "第一次征询：改造意愿", "2026-09-08 18:00",
-                 f"https://vote.example.cn/v/token-{i:04d}-abcdefghijklmno", "社区服务热线 0571-12345")
+                 f"https://vote.example.cn/v/token-{i:04d}-abcdefghijklmno", "您是否同意和睦新村实施老旧小区综合改造？",
+                 ("社区电话：0571-88001234", "社区办公地点：和睦路88号"))
             for i in range(count)]
 
 
@@ -111,9 +115,11 @@ def test_slips_pdf_embeds_the_chinese_font_and_its_text_reads_back(tmp_path):
     path = tmp_path / "slips.pdf"
     path.write_bytes(slips_pdf(slips(9), font_or_fail()))
     text = subprocess.run([pdftotext, str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert text.count("和睦新村") == 9 and "3-1-108" in text and "第一次征询：改造意愿" in text
-    assert "表决截止：2026-09-08 18:00" in text and "0571-12345" in text
-    assert "请用手机扫码参加表决" in text.replace("\n", "")
+    assert text.count("和睦新村\n") == 9 and "3-1-108" in text and "第一次征询：改造意愿" in text
+    assert "表决截止：2026-09-08 18:00" in text and text.count("社区电话：0571-88001234") == 9
+    flat = text.replace("\n", "")
+    assert "请用手机扫码参加表决" in flat and flat.count("您是否同意和睦新村实施老旧小区综合改造？") == 9
+    assert flat.count("社区办公地点：和睦路88号") == 9
     assert text.count("\f") == 2  # nine slips: a full page of eight and one more
     fonts = subprocess.run([pdffonts, str(path)], capture_output=True, text=True, check=True).stdout
     cjk = [line for line in fonts.splitlines() if "WenQuanYi" in line or "Droid" in line]
@@ -148,3 +154,21 @@ def test_no_slips_still_gives_a_page_that_says_so(tmp_path):
     path.write_bytes(slips_pdf([], font_or_fail()))
     text = subprocess.run([pdftotext, str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "没有需要打印的二维码" in text
+
+
+def test_the_longest_slip_text_stays_inside_its_slip_and_a_cut_question_ends_in_an_ellipsis():
+    name = register_font(font_or_fail())
+    longest = Slip("拱墅区和睦街道和睦新村老旧小区" * 2, "12-3-1502", "第三次征询：正式方案表决（含加装电梯）" * 2,
+                   "2026-09-08 18:00", URL, "您是否同意按正式方案“和睦新村综合改造正式方案（含雨污分流、加装电梯）”实施和睦新村改造？" * 3,
+                   ("社区电话：0571-88001234转8001" * 2, "社区办公地点：拱墅区和睦路88号和睦社区党群服务中心二楼" * 2))
+    lines = _slip_lines(longest, name, SLIP_TEXT_WIDTH)
+    assert sum(size * 1.3 for _, size in lines) <= A4[1] / ROWS - 5 * mm  # room left above and below
+    question = [text for text, size in lines if size == 9.5 and not text.startswith("表决截止")]
+    assert len(question) == 4 and question[-1].endswith("…") and "".join(question)[:-1] in longest.question
+
+
+def test_a_slip_without_community_contact_prints_no_number():
+    name = register_font(font_or_fail())
+    bare = replace(slips(1)[0], contact=())
+    text = "".join(line for line, _ in _slip_lines(bare, name, SLIP_TEXT_WIDTH))
+    assert "电话" not in text and "0571" not in text and "您是否同意" in text

@@ -12,11 +12,13 @@ from ..accounts.auth import api_login_required, current_staff, staff_in_request
 from ..accounts.jurisdiction import round_or_404
 from ..china_time import format_cst
 from ..clock import now
+from ..estates.community_contact import contact_of
 from ..extensions import db
 from ..models.estates import Estate
 from ..models.rounds import Round
 from ..pdf_fonts import CJK_FONT_PATHS, FontMissing, find_font
 from ..refusal_answers import abort_refused
+from ..rounds.result_notice import round_question
 from .link_disclosures import disclose_link, disclose_links
 from .link_lookup import VoteRefused
 from .link_reissues import reissue_requests, request_reissue
@@ -32,7 +34,6 @@ from .vote_requests import STAFF_CANNOT_VOTE_ZH, cast_once, client_address
 links_blp = Blueprint("links", __name__, url_prefix="/api/v1", description="表决链接、二维码与二维码条（工作人员）")
 ballots_blp = Blueprint("ballots", __name__, url_prefix="/api/v1", description="居民在线表决与回执查询")
 
-DEFAULT_HOTLINE = "社区服务热线 0571-12345"
 BINARY = {"type": "string", "format": "binary"}
 IDEMPOTENCY_KEY = {
     "in": "header", "name": "Idempotency-Key", "required": False,
@@ -49,17 +50,14 @@ def link_json(link) -> dict:
             "room": link.room, "url": link.url}
 
 
-def hotline() -> str:
-    return current_app.config.get("HOTLINE") or DEFAULT_HOTLINE
-
-
 def slips_for(round_: Round, links, progress=None) -> bytes:
     """The printable slips of `links` (households of one round); 503 if no CJK font is installed.
 
     `progress(slips drawn)` is called after each page (the slips worker records it).
     """
     estate = db.session.get(Estate, round_.estate_id)
-    slips = [Slip(estate.name, link.label, round_.title, format_cst(round_.closes_at), link.url, hotline())
+    question, contact = round_question(round_), tuple(contact_of(estate).lines_zh())
+    slips = [Slip(estate.name, link.label, round_.title, format_cst(round_.closes_at), link.url, question, contact)
              for link in links if link.url]
     try:
         font = find_font((current_app.config.get("SLIP_FONT_PATH"), *CJK_FONT_PATHS))

@@ -33,7 +33,8 @@ class Slip:
     round_title: str
     closes_at: str  # already formatted in China Standard Time, e.g. "2026-09-08 18:00"
     url: str
-    hotline: str
+    question: str  # the round's plain question, "您是否同意…？"
+    contact: tuple[str, ...]  # the community's own hotline and office lines; empty where nothing is set
 
 
 def qr_png(data: str, box_size: int = 8) -> bytes:
@@ -89,11 +90,16 @@ def _draw_qr(pdf: canvas.Canvas, matrix: list[list[bool]], x: float, y: float, s
 
 def _slip_lines(slip: Slip, font: str, width: float) -> list[tuple[str, float]]:
     """(text, size) lines of a slip's text column, wrapped to `width` points."""
-    blocks = [(slip.estate, 12, 2), (slip.unit_label, 20, 1), (slip.round_title, 9.5, 2),
-              (f"表决截止：{slip.closes_at}", 9.5, 2), (INSTRUCTION_ZH, 9.5, 3), (slip.hotline, 9.5, 2)]
+    # Caps keep the longest column inside the slip (tests/unit/test_qr_slips.py measures it).
+    blocks = [(slip.estate, 12, 2), (slip.unit_label, 20, 1), (slip.round_title, 8.5, 1), (slip.question, 9.5, 4),
+              (f"表决截止：{slip.closes_at}", 9.5, 1), (INSTRUCTION_ZH, 8.5, 2),
+              *((line, 8, 2) for line in slip.contact)]
     lines = []
     for text, size, most in blocks:
-        lines.extend((line, size) for line in wrap(text, font, size, width)[:most])
+        wrapped = wrap(text, font, size, width)
+        if len(wrapped) > most:  # cut, and show that it was
+            wrapped = wrapped[:most - 1] + [wrapped[most - 1][:-1] + "…"]
+        lines.extend((line, size) for line in wrapped)
     return lines
 
 

@@ -12,6 +12,8 @@ An empty list means everything holds:
   the key and extended by audit.jsonl (bundle_checkpoints);
 - roster.csv is the roll frozen when voting opened (its SHA-256 is the manifest's roll_sha256);
 - notice attachments have the SHA-256 their notice records;
+- objections.json (objections, their answers, the result's state) states the manifest's
+  result state, and quotes its 结果公告 exactly as the notice's file in notices/ holds it;
 - recounting roster.csv + ballots.csv with the manifest's rule and policy, by the same
   tally module the service uses, gives exactly tally.json.
 Every problem is a Chinese line that starts with the name of the file concerned.
@@ -158,6 +160,35 @@ def _check_attachments(files: dict[str, bytes]) -> list[str]:
     return problems
 
 
+NOTICE_FIELDS = ("title", "body", "starts_on", "ends_on", "working_days")
+
+
+def _check_objections(files: dict[str, bytes], manifest: dict) -> list[str]:
+    """objections.json against the manifest's result state and the result notice it quotes."""
+    if "objections.json" not in files:
+        return []  # bundles made before objections were kept; its hash is checked with the others when listed
+    try:
+        result = json.loads(files["objections.json"])["result"]
+        state, notice = result["state"], result["notice"]
+    except (json.JSONDecodeError, UnicodeDecodeError, KeyError, TypeError):
+        return ["objections.json：不是有效的异议记录 JSON"]
+    problems = []
+    stated = manifest.get("round", {}).get("result_state") if isinstance(manifest.get("round"), dict) else None
+    if state != stated:
+        problems.append(f"objections.json：结果状态 {state} 与清单中的 {stated} 不符")
+    if isinstance(notice, dict):
+        quoted = files.get(str(notice.get("file")))
+        try:
+            original = json.loads(quoted) if quoted is not None else None
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            original = None
+        if not isinstance(original, dict):
+            problems.append(f"objections.json：引用的结果公告 {notice.get('file')} 不在证据包中或无法读取")
+        elif any(original.get(field) != notice.get(field) for field in NOTICE_FIELDS):
+            problems.append(f"objections.json：结果公告的标题、正文或异议期与 {notice['file']} 不符")
+    return problems
+
+
 def _check_recount(files: dict[str, bytes], manifest: dict) -> list[str]:
     needed = ("roster.csv", "ballots.csv", "tally.json")
     if any(name not in files for name in needed):
@@ -229,5 +260,6 @@ def verify_bundle(data: bytes, public_key: Ed25519PublicKey, checkpoint: dict | 
     problems += _check_ledger(files, manifest)
     problems += _check_roll(files.get("roster.csv"), manifest.get("roll_sha256"))
     problems += _check_attachments(files)
+    problems += _check_objections(files, manifest)
     problems += _check_recount(files, manifest)
     return problems

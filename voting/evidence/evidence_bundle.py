@@ -12,7 +12,11 @@ evidence.zip holds
   audit.jsonl     the estate's audit chain from its first event to the head;
   checkpoints/    every signed checkpoint of the chain taken for the round, from its
                   opening to the bundle's creation, each as published (one JSON file each);
-  notices/        each notice of the round (every version) as JSON, and its attachments.
+  notices/        each notice of the round (every version) as JSON, and its attachments;
+  objections.json the result's state (provisional/final), its 结果公告 and objection period,
+                  and every objection (异议) with every answer (texts with digits hidden,
+                  flats by label, never names or phones; objection photos are not included);
+  opinions.json   every opinion (意见建议) with every answer and its public paraphrase.
 `bundle_verify.verify_bundle` checks all of it; the layout is in bundle_format (pure).
 """
 import hashlib
@@ -40,7 +44,8 @@ from ..models.rounds import Round
 from ..rounds.cast_gate import enter_exclusive
 from ..rounds.frozen_roll import frozen_roster_csv, roll_entries
 from ..rounds.round_tally import round_rule, round_tally
-from .bundle_format import FORMAT, audit_jsonl, canonical_json, pack, tally_json
+from .bundle_format import (FORMAT, audit_jsonl, canonical_json, notice_file_name, objections_json, opinions_json,
+                            pack, tally_json)
 from .report_data import round_notices_with_plan, round_report
 from .report_pdf import report_pdf
 from .report_tables import report_xlsx
@@ -70,7 +75,7 @@ def notice_files(notices: list[Notice]) -> dict[str, bytes]:
             files[name] = a.data
             listed.append({"file": name, "filename": a.filename, "content_type": a.content_type,
                            "purpose": a.purpose, "sha256": a.sha256})
-        files[f"notices/notice-{n.id}-v{n.version}.json"] = canonical_json({
+        files[notice_file_name(n.id, n.version)] = canonical_json({
             "id": n.id, "estate_id": n.estate_id, "round_id": n.round_id,
             "proposal_version_id": n.proposal_version_id, "kind": n.kind, "title": n.title, "body": n.body,
             "starts_on": n.starts_on.isoformat(), "working_days": n.working_days, "ends_on": n.ends_on.isoformat(),
@@ -115,13 +120,16 @@ def build_bundle(round_: Round, now: datetime, key: Ed25519PrivateKey) -> Bundle
         **{f"checkpoints/checkpoint-{c.id}.json": canonical_json(checkpoint_document(c))
            for c in round_checkpoints(round_.id, now)},
         **notice_files(round_notices_with_plan(round_)),
+        "objections.json": objections_json(report.result, report.objections),
+        "opinions.json": opinions_json(report.opinions),
     }
     fields = {
         "format": FORMAT,
         "generated_at": now.isoformat(),
         "round": {"id": round_.id, "stage": round_.stage, "title": round_.title, "status": round_.status,
                   "opens_at": round_.opens_at.isoformat(), "closes_at": round_.closes_at.isoformat(),
-                  "passed": round_.passed},
+                  "passed": round_.passed, "result_state": report.result.state,
+                  "finalised_at": round_.finalised_at.isoformat() if round_.finalised_at else None},
         "estate": {"id": estate.id, "name": estate.name, "community": estate.community.name,
                    "street": estate.community.street.name},
         "rule": round_rule(round_).to_dict(),

@@ -3,6 +3,8 @@
 The writers (report_pdf, report_tables) take a RoundReport and know nothing of the
 database. Personal data is masked here, once: names as 张*明, no phones at all, and
 owner keys replaced by the round's pseudonyms (V0001…), as in the frozen roster export.
+Objections and opinions name their flat (as the household lines do) and never their
+author; their text has every run of digits hidden.
 """
 from datetime import datetime
 
@@ -17,13 +19,16 @@ from ..labels_zh import (BALLOT_POLICY_ZH, CHANNEL_ZH, CHOICE_ZH, DIRECTION_ZH, 
                          notice_kind_zh, round_action_zh)
 from ..models.accounts import StaffUser
 from ..models.estates import Estate
-from ..models.rounds import RollEntry, Round
-from ..privacy import mask_name
+from ..models.rounds import Objection, ObjectionAnswer, Opinion, OpinionAnswer, RollEntry, Round
+from ..privacy import hide_digits, mask_name
 from ..rounds.frozen_roll import roll_entries, roll_units
+from ..rounds.objections import result_state
 from ..rounds.operations import STAGE_TITLES
+from ..rounds.result_notice import result_notice
 from ..rounds.round_tally import cast_ballots, round_rule, round_tally
 from ..tally.tally import DEVELOPER, effective_ballots, voter_key
-from .report_model import HouseholdLine, NoticeLine, RoundReport, StepLine
+from .report_model import (AnswerLine, HouseholdLine, NoticeLine, RemarkLine, ResultNoticeText, ResultStatus,
+                           RoundReport, StepLine)
 
 
 def round_notices_with_plan(round_: Round) -> list[Notice]:
@@ -51,11 +56,40 @@ def _household_lines(round_: Round, entries: list[RollEntry]) -> list[HouseholdL
     return lines
 
 
+def _result_status(round_: Round) -> ResultStatus:
+    notice = result_notice(round_)
+    text = None if notice is None else ResultNoticeText(
+        notice.id, notice.version, notice.title, notice.body, notice.starts_on.isoformat(),
+        notice.ends_on.isoformat(), notice.working_days)
+    return ResultStatus(result_state(round_), round_.finalised_at, text)
+
+
+def _objection_lines(round_id: int, units: dict[int, str]) -> list[RemarkLine]:
+    objections = db.session.scalars(select(Objection).where(Objection.round_id == round_id).order_by(Objection.id)).all()
+    answers: dict[int, list[AnswerLine]] = {o.id: [] for o in objections}
+    for a in db.session.scalars(select(ObjectionAnswer).where(
+            ObjectionAnswer.objection_id.in_(list(answers))).order_by(ObjectionAnswer.id)):
+        answers[a.objection_id].append(AnswerLine(a.text, a.created_at))
+    return [RemarkLine(o.id, units.get(o.household_id, ""), o.channel, hide_digits(o.text), o.created_at,
+                       tuple(answers[o.id])) for o in objections]
+
+
+def _opinion_lines(round_id: int, units: dict[int, str]) -> list[RemarkLine]:
+    opinions = db.session.scalars(select(Opinion).where(Opinion.round_id == round_id).order_by(Opinion.id)).all()
+    answers: dict[int, list[AnswerLine]] = {o.id: [] for o in opinions}
+    for a in db.session.scalars(select(OpinionAnswer).where(
+            OpinionAnswer.opinion_id.in_(list(answers))).order_by(OpinionAnswer.id)):
+        answers[a.opinion_id].append(AnswerLine(a.text, a.created_at, a.summary))
+    return [RemarkLine(o.id, units.get(o.household_id, ""), o.channel, hide_digits(o.text), o.created_at,
+                       tuple(answers[o.id])) for o in opinions]
+
+
 def round_report(round_: Round, now: datetime, entries: list[RollEntry] | None = None) -> RoundReport:
     """Everything the report shows for a round that is open or later (the roll is frozen)."""
     estate = db.session.get(Estate, round_.estate_id)
     entries = roll_entries(round_.id) if entries is None else entries
     notices = round_notices_with_plan(round_)
+    units = {e.household_id: e.label for e in entries}
     superseded = {n.supersedes_id for n in notices if n.supersedes_id is not None}
     actors = dict(db.session.execute(select(StaffUser.id, StaffUser.username).where(
         StaffUser.id.in_({t.actor_id for t in round_.transitions if t.actor_id}))).all())
@@ -72,4 +106,7 @@ def round_report(round_: Round, now: datetime, entries: list[RollEntry] | None =
         steps=[StepLine(format_cst(t.at), round_action_zh(t.action, round_.stage), DIRECTION_ZH.get(t.direction, ""),
                         actors.get(t.actor_id, "系统"), t.note) for t in round_.transitions],
         households=_household_lines(round_, entries),
+        result=_result_status(round_),
+        objections=_objection_lines(round_.id, units),
+        opinions=_opinion_lines(round_.id, units),
     )

@@ -4,8 +4,10 @@
 render it and know nothing of the database or the web framework.
 """
 from dataclasses import dataclass
+from datetime import datetime
 
-from ..labels_zh import MEASURE_UNIT_ZH, check_title_zh
+from ..china_time import CST
+from ..labels_zh import MEASURE_UNIT_ZH, OBJECTION_CHANNEL_ZH, RESULT_STATE_ZH, check_title_zh
 from ..tally.rules import Rule
 
 
@@ -47,6 +49,65 @@ class StepLine:
     note: str
 
 
+def seconds_cst(moment: datetime | None) -> str:
+    """'2026-09-10 14:05:09' in China Standard Time, as the report prints times; '' for None."""
+    return "" if moment is None else moment.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S")
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    text: str  # staff's answer as given: it is published to the owner or on the board
+    at: datetime
+    summary: str = ""  # an opinion's public paraphrase (意见答复 notice); "" for objections and when none
+
+
+@dataclass(frozen=True)
+class RemarkLine:
+    """An objection (异议) or an opinion (意见建议) and every answer to it, oldest first (the newest stands)."""
+
+    id: int
+    unit: str  # 幢-单元-室 of the household on the frozen roll; "" when none was named
+    channel: str  # code: online / paper (objections), online / paper / staff (opinions)
+    text: str  # the owner's words with every run of digits hidden (privacy.hide_digits)
+    at: datetime
+    answers: tuple[AnswerLine, ...]
+
+    @property
+    def answer(self) -> AnswerLine | None:
+        return self.answers[-1] if self.answers else None
+
+
+def _answer_text(remark: RemarkLine) -> str:
+    if remark.answer is None:
+        return "尚未答复"
+    earlier = len(remark.answers) - 1
+    return remark.answer.text + (f"（共答复{earlier + 1}次，此为最新）" if earlier else "")
+
+
+@dataclass(frozen=True)
+class ResultNoticeText:
+    """The newest version of the round's 结果公告: its period is the objection period."""
+
+    id: int
+    version: int
+    title: str
+    body: str
+    starts_on: str  # ISO dates, China
+    ends_on: str
+    working_days: int
+
+
+@dataclass(frozen=True)
+class ResultStatus:
+    state: str  # none (not closed) / provisional (closed, objection period, not finalised) / final
+    finalised_at: datetime | None
+    notice: ResultNoticeText | None
+
+    @property
+    def state_zh(self) -> str:
+        return RESULT_STATE_ZH[self.state]
+
+
 @dataclass(frozen=True)
 class RoundReport:
     round_id: int
@@ -66,6 +127,9 @@ class RoundReport:
     notices: list[NoticeLine]
     steps: list[StepLine]
     households: list[HouseholdLine]
+    result: ResultStatus
+    objections: list[RemarkLine]
+    opinions: list[RemarkLine]
 
     @property
     def check_rows(self) -> list[dict]:
@@ -74,6 +138,29 @@ class RoundReport:
         return [dict(c, title=titles.get(c["name"], c["name"]), requirement=requirement_zh(c),
                      unit=MEASURE_UNIT_ZH[c["measure"]], verdict="通过" if c["passed"] else "未通过")
                 for c in self.tally["checks"]]
+
+    @property
+    def result_facts(self) -> list[tuple[str, str]]:
+        """结果状态: the state, when it became final, the result notice and its objection period."""
+        notice = self.result.notice
+        return [
+            ("结果状态", self.result.state_zh),
+            ("确认为最终结果", seconds_cst(self.result.finalised_at) or "尚未确认"),
+            ("结果公告", f"{notice.title}（第{notice.version}版，公告编号 {notice.id}）" if notice else "尚未发布"),
+            ("异议期", f"{notice.starts_on} 至 {notice.ends_on}（{notice.working_days}个工作日）" if notice else ""),
+        ]
+
+    @property
+    def objection_rows(self) -> list[tuple[str, ...]]:
+        """房屋, 提出方式, 提出时间, 异议内容, 答复, 答复时间: the newest answer, and how many there were."""
+        return [(o.unit, OBJECTION_CHANNEL_ZH[o.channel], seconds_cst(o.at), o.text, _answer_text(o),
+                 seconds_cst(o.answer.at) if o.answer else "") for o in self.objections]
+
+    @property
+    def opinion_rows(self) -> list[tuple[str, ...]]:
+        """房屋, 提出时间, 意见, 公示的转述, 答复, 答复时间."""
+        return [(o.unit, seconds_cst(o.at), o.text, o.answer.summary if o.answer else "", _answer_text(o),
+                 seconds_cst(o.answer.at) if o.answer else "") for o in self.opinions]
 
     @property
     def verdict_zh(self) -> str:

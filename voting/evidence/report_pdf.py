@@ -22,6 +22,10 @@ MARGIN = 42
 BOTTOM = MARGIN + 22  # room for the footer
 HOUSEHOLD_COLUMNS = ("房屋", "面积 ㎡", "业主代号", "业主", "表决意见", "渠道", "表决时间", "回执码")
 HOUSEHOLD_WIDTHS = (78, 52, 48, 50, 50, 32, 102, 99)
+OBJECTION_COLUMNS = ("房屋", "提出方式", "提出时间", "异议内容", "答复", "答复时间")
+OBJECTION_WIDTHS = (50, 44, 58, 152, 150, 57)
+OPINION_COLUMNS = ("房屋", "提出时间", "意见", "公示的转述", "答复", "答复时间")
+OPINION_WIDTHS = (50, 58, 120, 90, 136, 57)
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -128,8 +132,14 @@ class _Pages:
         self.y -= 6
 
 
+def _two_line_times(row: tuple[str, ...], columns: tuple[int, ...]) -> tuple[str, ...]:
+    # "2026-09-10 14:05:09" as date over time: a narrow column, no awkward break inside the time.
+    return tuple(cell.replace(" ", "\n", 1) if i in columns else cell for i, cell in enumerate(row))
+
+
 def report_pdf(report: RoundReport) -> bytes:
-    """The report as PDF bytes: facts, totals, checks and verdict, notices, timeline, households."""
+    """The report as PDF bytes: facts, totals, checks and verdict, notices, timeline, the result's state,
+    objections and opinions with their answers, households."""
     font = embedded_or_fallback_font()
     out = io.BytesIO()
     # invariant: no creation timestamp or random id, so equal reports give equal bytes.
@@ -172,6 +182,21 @@ def report_pdf(report: RoundReport) -> bytes:
     pages.table(("时间", "事项", "方向", "操作人", "说明"),
                 [(s.at, s.action, s.direction, s.actor, s.note) for s in report.steps],
                 (82, 150, 30, 70, 183), wrapped=(1, 3, 4))
+    pages.heading("结果状态")
+    pages.facts(report.result_facts)
+    pages.heading(f"异议及答复（{len(report.objections)} 条）")
+    if report.objections:
+        pages.paragraph("异议内容中连续三位及以上的数字已隐去；只列房屋，不列业主姓名和电话。", 8.5)
+        pages.table(OBJECTION_COLUMNS, [_two_line_times(row, (2, 5)) for row in report.objection_rows],
+                    OBJECTION_WIDTHS, wrapped=(0, 2, 3, 4, 5), size=8)
+    else:
+        pages.paragraph("尚未收到异议。" if report.result.notice else "尚未发布结果公告，尚未进入异议期。", 10)
+    pages.heading(f"意见及答复（{len(report.opinions)} 条）")
+    if report.opinions:
+        pages.table(OPINION_COLUMNS, [_two_line_times(row, (1, 5)) for row in report.opinion_rows],
+                    OPINION_WIDTHS, wrapped=(0, 1, 2, 3, 4, 5), size=8)
+    else:
+        pages.paragraph("本轮次没有收到意见建议。", 10)
     pages.heading(f"逐户明细（{len(report.households)} 户）")
     pages.paragraph("同一业主的各套房屋均按该业主的有效表决显示；开发商未售、已售未交付的房屋合计为一人。", 8.5)
     pages.table(HOUSEHOLD_COLUMNS,

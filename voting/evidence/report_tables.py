@@ -13,7 +13,7 @@ from decimal import Decimal
 from ..labels_zh import FIGURE_ZH, MEASURE_UNIT_ZH, MEASURE_ZH
 from ..xlsx_writer import xlsx_bytes
 from .report_model import RoundReport
-from .report_pdf import HOUSEHOLD_COLUMNS
+from .report_pdf import HOUSEHOLD_COLUMNS, OBJECTION_COLUMNS, OPINION_COLUMNS
 
 _FORMULA_START = ("=", "+", "-", "@")
 CHECK_COLUMNS = ("条件", "口径", "分子", "分母", "比例", "百分比", "要求", "结果", "差额")
@@ -82,20 +82,38 @@ def _households(report: RoundReport) -> list[list]:
         for h in report.households]
 
 
+def _result(report: RoundReport) -> list[list]:
+    return [list(pair) for pair in report.result_facts]
+
+
+def _objections(report: RoundReport) -> list[list]:
+    """Each objection (digits hidden) with its newest answer."""
+    return [list(OBJECTION_COLUMNS)] + [list(row) for row in report.objection_rows]
+
+
+def _opinions(report: RoundReport) -> list[list]:
+    return [list(OPINION_COLUMNS)] + [list(row) for row in report.opinion_rows]
+
+
 def report_xlsx(report: RoundReport) -> bytes:
-    """Sheets 计票结果 (facts, totals, checks), 公示, 过程记录, 逐户明细."""
+    """Sheets 计票结果 (facts, totals, checks), 公示, 过程记录, 结果状态, 异议及答复, 意见及答复, 逐户明细."""
     summary = _facts(report) + [[]] + _figures(report) + [[]] + _checks(report, typed=True)
     return xlsx_bytes([("计票结果", summary), ("公示", _notices(report)), ("过程记录", _steps(report)),
+                       ("结果状态", _result(report)), ("异议及答复", _objections(report)), ("意见及答复", _opinions(report)),
                        ("逐户明细", _households(report))])
 
 
 def report_csv(report: RoundReport) -> bytes:
-    """One CSV: facts, totals, checks, notices, timeline and households, as titled sections."""
+    """One CSV: facts, totals, checks, notices, timeline, result state and objections, opinions and
+    households, as titled sections."""
     return csv_bytes([
         [["计票报告"]] + _facts(report),
         [["名册与表决情况"]] + _figures(report),
         [["表决条件"]] + _checks(report, typed=False),
         [["公示"]] + _notices(report),
         [["过程记录（三上三下）"]] + _steps(report),
+        [["结果状态"]] + _result(report),
+        [["异议及答复"]] + _objections(report),
+        [["意见及答复"]] + _opinions(report),
         [[f"逐户明细（{len(report.households)} 户）"]] + _households(report),
     ])

@@ -35,6 +35,10 @@ class EstateProgressSchema(ma.Schema):
     agree_heads_pct = F.String(allow_none=True, metadata={"description": "of all owners on the roll"})
     agree_area = AreaField(allow_none=True)
     agree_area_pct = F.String(allow_none=True, metadata={"description": "of the total exclusive area"})
+    result_state = F.String(allow_none=True, metadata={
+        "description": "none (not closed), provisional (closed, objection period, not finalised) or final; "
+                       "null without a round"})
+    result_state_zh = F.String()
     notice_ends_on = F.String(allow_none=True, metadata={"description": "end of the estate's latest notice period"})
     notice_zh = F.String()
     milestone_zh = F.String()

@@ -21,10 +21,11 @@ from voting.models.notices import Milestone, Notice
 
 from ..extensions import db
 from ..hundredths import to_hundredths
-from ..labels_zh import MILESTONE_STEP_ZH, NOTICE_PHASE_ZH, ROUND_STATUS_ZH
+from ..labels_zh import MILESTONE_STEP_ZH, NOTICE_PHASE_ZH, RESULT_STATE_ZH, ROUND_STATUS_ZH
 from ..models.accounts import StaffUser
 from ..models.estates import Community, Estate, Street
 from ..models.rounds import Round
+from ..rounds.objections import result_state
 from ..rounds.operations import STAGE_TITLES
 from ..rounds.round_tally import round_rule
 from ..rounds.sql_tally import aggregate_counts
@@ -38,7 +39,7 @@ COLUMNS = (
     ("participating_area", "参与面积 ㎡"), ("participating_area_pct", "参与面积占比"),
     ("agree_heads", "同意人数"), ("agree_heads_pct", "同意人数占总人数"),
     ("agree_area", "同意面积 ㎡"), ("agree_area_pct", "同意面积占总面积"),
-    ("verdict_zh", "结果"), ("notice_ends_on", "最近公示截止日"), ("notice_zh", "公示状态"),
+    ("verdict_zh", "结果"), ("result_state_zh", "结果状态"), ("notice_ends_on", "最近公示截止日"), ("notice_zh", "公示状态"),
     ("milestone_zh", "工程节点"),
 )
 
@@ -150,6 +151,9 @@ def street_summary(street: Street, today: date) -> dict:
             "round_id": round_.id if round_ else None, "round_title": round_.title if round_ else "",
             "status": round_.status if round_ else None, "status_zh": ROUND_STATUS_ZH[round_.status] if round_ else "—",
             "live": bool(round_ and round_.status == "open"), "passed": passed, "verdict_zh": verdict,
+            # provisional during the objection period until staff finalise; none before closing
+            "result_state": result_state(round_) if round_ else None,
+            "result_state_zh": RESULT_STATE_ZH[result_state(round_)] if round_ else "—",
             **progress_figures(tally),
             "notice_ends_on": ends_on.isoformat() if ends_on else None,
             "notice_zh": _notice_zh(ends_on, starts_on, today),

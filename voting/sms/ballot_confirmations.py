@@ -14,13 +14,13 @@ in the audit log.
 """
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..audit.log import record as audit
 from ..china_time import to_cst
+from ..estates.community_contact import contact_of
 from ..extensions import db
 from ..labels_zh import CHANNEL_ZH
 from ..models.accounts import StaffUser
@@ -102,7 +102,7 @@ def queue_round_confirmations(round_: Round, now: datetime) -> int:
     phones = {household_id: roll_phones(entry.phones) for household_id, entry in entries.items()}
     claimed = _claim(round_.id, ballots, phones, now)
     estate = db.session.get(Estate, round_.estate_id)
-    hotline = current_app.config.get("HOTLINE") or ""
+    hotline = contact_of(estate).hotline
     messages = []
     for ballot in (b for b in ballots if b.id in claimed):
         label, channel = entries[ballot.household_id].label, CHANNEL_ZH[ballot.channel]

@@ -3,14 +3,20 @@
 Operations: they flush, the view commits (and the worker sends after the commit).
 One message per owner and phone: an owner of several units votes once through any of
 their links, so their phone receives one reminder with the first unit's link.
+
+Where links are not allowed (SMS_NO_LINK_PREFIXES, "+86" by default) a reminder names the
+flat, the closing time, the QR slip delivered to the door and the community's hotline, and
+a result text points to the estate's board without its URL; elsewhere the texts carry links.
 """
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import select
 
-from ..ballots.links import LinkRefused, household_link, household_links
+from ..ballots.links import HouseholdLink, LinkRefused, household_link, household_links, roll_entry
 from ..china_time import cst_today, to_cst
+from ..estates.community_contact import contact_of
 from ..extensions import db
 from ..models.ballots import Ballot
 from ..models.estates import Estate
@@ -20,8 +26,10 @@ from ..phone_numbers import roll_phones
 from ..privacy import mask_link_token
 from ..refusals import Refused
 from ..rounds.frozen_roll import roll_entries
+from ..rounds.objections import objection_period, result_state
 from .outbox import enqueue, enqueue_batch
-from .texts import reminder_text, result_text
+from .settings import setting
+from .texts import links_allowed, reminder_text, reminder_text_without_link, result_text
 
 
 class SmsRefused(Refused):
@@ -43,11 +51,28 @@ class QueueReport:
         return dict(self.__dict__)
 
 
-def _reminder(round_: Round, estate: Estate, household_id: int, phone: str, url: str, token: str, key: str,
-              actor_id: int | None) -> dict:
-    body = reminder_text(estate.name, round_.title, to_cst(round_.closes_at), url)
-    return dict(key=key, to_phone=phone, body=body, display_body=mask_link_token(body, token),
-                household_id=household_id, expires_at=round_.closes_at, created_by_id=actor_id)
+def may_link(phone: str) -> bool:
+    return links_allowed(phone, setting("SMS_NO_LINK_PREFIXES"))
+
+
+def _reminder(round_: Round, estate: Estate, link: HouseholdLink, phone: str, key: str, actor_id: int | None) -> dict:
+    if may_link(phone):
+        body = reminder_text(estate.name, round_.title, to_cst(round_.closes_at), link.url)
+        display_body = mask_link_token(body, link.token)
+    else:
+        body = display_body = reminder_text_without_link(estate.name, link.label, to_cst(round_.closes_at),
+                                                         contact_of(estate).hotline)
+    return dict(key=key, to_phone=phone, body=body, display_body=display_body,
+                household_id=link.household_id, expires_at=round_.closes_at, created_by_id=actor_id)
+
+
+def _result_texts(round_: Round, estate: Estate) -> dict[bool, str]:
+    """The result text where links are allowed (True: with the board's address) and where not (False)."""
+    period = objection_period(round_)
+    ends_on = period[1] if result_state(round_) == "provisional" and period is not None else None
+    board = f"{current_app.config['PUBLIC_BASE_URL']}/board/estates/{estate.id}"
+    return {allowed: result_text(estate.name, round_.title, to_cst(round_.closes_at), bool(round_.passed), ends_on,
+                                 board if allowed else "") for allowed in (True, False)}
 
 
 def queue_reminders(round_: Round, actor: str, actor_id: int | None, now: datetime,
@@ -68,16 +93,17 @@ def queue_reminders(round_: Round, actor: str, actor_id: int | None, now: dateti
         if entry.voter_key in voted:
             report.voted += 1
             continue
-        phones = roll_phones(entry.phones)
         link = links.get(entry.household_id)
-        if not phones or link is None or link.url is None:
+        # A link-free reminder needs the link issued (its slip is at the door), not its URL.
+        phones = [p for p in roll_phones(entry.phones) if link is not None and (link.url or not may_link(p))]
+        if not phones or not link.issued:
             report.no_phone += 1
             continue
         for phone in phones:
             if (entry.voter_key, phone) in seen:
                 continue
             seen.add((entry.voter_key, phone))
-            messages.append(_reminder(round_, estate, entry.household_id, phone, link.url, link.token,
+            messages.append(_reminder(round_, estate, link, phone,
                                       f"reminder:r{round_.id}:h{entry.household_id}:{phone}:{label}", actor_id))
     report.include(enqueue_batch(messages, kind="reminder", estate_id=estate.id, round_id=round_.id, actor=actor, now=now))
     return report
@@ -88,7 +114,7 @@ def queue_results(round_: Round, actor: str, actor_id: int | None, now: datetime
     if round_.status != "published":
         raise SmsRefused(409, "结果公布后才能发送表决结果短信")
     estate = db.session.get(Estate, round_.estate_id)
-    body = result_text(estate.name, round_.title, to_cst(round_.closes_at), bool(round_.passed))
+    texts = _result_texts(round_, estate)
     report, seen, messages = QueueReport(), set(), []
     for entry in roll_entries(round_.id):
         phones = roll_phones(entry.phones)
@@ -98,6 +124,7 @@ def queue_results(round_: Round, actor: str, actor_id: int | None, now: datetime
             if phone in seen:
                 continue
             seen.add(phone)
+            body = texts[may_link(phone)]
             messages.append(dict(key=f"result:r{round_.id}:{phone}", to_phone=phone, body=body, display_body=body,
                                  household_id=entry.household_id, created_by_id=actor_id))
     report.include(enqueue_batch(messages, kind="result", estate_id=estate.id, round_id=round_.id, actor=actor, now=now))
@@ -122,14 +149,21 @@ def resend(message: OutboxMessage, actor: str, actor_id: int | None, now: dateti
         if round_.status != "open" or now >= round_.closes_at:
             raise SmsRefused(409, "本轮表决已截止，不能再重发表决提醒")
         try:
-            link = household_link(round_, message.household_id, actor_id, now)
+            if may_link(message.to_phone):
+                link = household_link(round_, message.household_id, actor_id, now)
+            else:  # the slip at the door is the link: only the flat's label is needed
+                entry = roll_entry(round_.id, message.household_id)
+                link = HouseholdLink(entry.household_id, entry.building, entry.unit, entry.room, entry.label, True,
+                                     None, None)
         except LinkRefused as exc:
             raise SmsRefused(exc.status, exc.message) from exc
-        queued = enqueue(**_reminder(round_, estate, message.household_id, message.to_phone, link.url, link.token,
-                                     key, actor_id), kind="reminder", now=now, actor=actor, estate_id=estate.id,
-                         round_id=round_.id, resend_of_id=message.id)
+        queued = enqueue(**_reminder(round_, estate, link, message.to_phone, key, actor_id), kind="reminder",
+                         now=now, actor=actor, estate_id=estate.id, round_id=round_.id, resend_of_id=message.id)
     else:
-        body = result_text(estate.name, round_.title, to_cst(round_.closes_at), bool(round_.passed))
+        # A confirmation says again what it said (it carries no credential, so its text is kept
+        # as display_body); a result is worded anew, as the result stands now.
+        body = (message.display_body if message.kind == "confirmation"
+                else _result_texts(round_, estate)[may_link(message.to_phone)])
         queued = enqueue(key=key, kind=message.kind, to_phone=message.to_phone, body=body, display_body=body,
                          now=now, actor=actor, estate_id=estate.id, round_id=round_.id,
                          household_id=message.household_id, created_by_id=actor_id, resend_of_id=message.id)

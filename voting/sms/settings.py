@@ -21,6 +21,10 @@ DEFAULTS = {
     # so a change of mind within minutes is one text (ballot_confirmations.py).
     "SMS_CONFIRM_QUIET_SECONDS": 300.0,
     "SMS_CONFIRM_LOOKBACK_HOURS": 48.0,  # closed rounds still confirmed for this long after closing
+    # E.164 prefixes (comma-separated) whose texts carry no URL: Twilio's rules for mainland
+    # China refuse URLs in message content. Reminders there point to the QR slip at the door
+    # and the community's hotline; result texts to the estate's board. "" allows links everywhere.
+    "SMS_NO_LINK_PREFIXES": "+86",
     "TWILIO_API_BASE_URL": "",     # e.g. a local fake Twilio in tests; empty = https://api.twilio.com
 }
 

@@ -6,9 +6,10 @@ and a longer text is split into segments of 67 (each one billed). A text that on
 uses the GSM 03.38 alphabet gets 160 / 153. Every text starts with the estate's name in
 【】, as Chinese carriers expect a signature, and ends with how to opt out.
 """
-from datetime import datetime
+from datetime import date, datetime
 
 OPT_OUT_HINT = "回T退订"
+COMMUNITY_FALLBACK = "社区"  # no community phone set: say whom to contact, never a made-up number
 
 # GSM 03.38 basic alphabet and the extension characters that cost two septets.
 _GSM_BASIC = set(
@@ -78,14 +79,55 @@ def reminder_text(estate: str, title: str, closes_at_cst: datetime, url: str) ->
     ])
 
 
-def result_text(estate: str, title: str, closed_at_cst: datetime, passed: bool) -> str:
-    """The notice that a round's result is published (the "down" step of 三上三下)."""
-    outcome = "通过" if passed else "未通过"
-    date = short_date(closed_at_cst)
+def links_allowed(phone: str, no_link_prefixes: str) -> bool:
+    """Whether a text to `phone` (E.164) may carry a URL.
+
+    `no_link_prefixes` lists E.164 prefixes separated by commas or spaces ("+86": Twilio's
+    rules for mainland China refuse URLs in message content); a phone starting with any of
+    them gets the link-free texts. An empty list allows links everywhere.
+    """
+    prefixes = [p for p in no_link_prefixes.replace(",", " ").split() if p]
+    return not any(phone.startswith(prefix) for prefix in prefixes)
+
+
+def reminder_text_without_link(estate: str, unit: str, closes_at_cst: datetime, hotline: str) -> str:
+    """The reminder where links are not allowed: the flat, the closing time, the QR slip at the door.
+
+    `unit` is the flat's label ("1-2-201"); `hotline` the community's own number, or ""
+    (none set: "请联系社区", never a made-up number). No URL, no domain.
+    """
+    when = short_time(closes_at_cst)
+    call = f"致电社区{hotline}" if hotline else f"联系{COMMUNITY_FALLBACK}"
     return _fewest_segments([
-        f"【{estate}】“{title}”（{date}截止）表决结果：{outcome}。详见小区公示栏。{OPT_OUT_HINT}",
-        f"【{estate}】改造表决（{date}截止）结果：{outcome}。详见小区公示栏。{OPT_OUT_HINT}",
-        f"【{estate}】{date}截止的表决结果：{outcome}，详见公示栏。{OPT_OUT_HINT}",
+        f"【{estate}】{unit}尚未参加改造表决，表决将于{when}截止。请用手机扫描社区送到您家门口的表决二维码条，"
+        f"或向社区索取纸质表决票；咨询请{call}。{OPT_OUT_HINT}",
+        f"【{estate}】{unit}改造表决将于{when}截止，您尚未表决。请扫描送到门口的表决二维码条参加表决，咨询请{call}。"
+        f"{OPT_OUT_HINT}",
+        f"【{estate}】{unit}改造表决{when}截止，请扫门口送达的二维码表决，咨询请{call}。{OPT_OUT_HINT}",
+    ])
+
+
+def result_text(estate: str, title: str, closed_at_cst: datetime, passed: bool, objection_ends_on: date | None,
+                board_url: str) -> str:
+    """The notice that a round's result is published (the "down" step of 三上三下).
+
+    `objection_ends_on` (a CST date) while the result is provisional, None once final;
+    `board_url` the estate's public board where links are allowed, "" where they are not
+    (the text then points to the board on the estate and the community's notices).
+    """
+    outcome = "通过" if passed else "未通过"
+    closed = short_date(closed_at_cst)
+    if objection_ends_on is None:
+        state = "（最终结果）"
+    else:
+        state = f"（异议期至{objection_ends_on.month}月{objection_ends_on.day}日，期满后确认）"
+    # A URL is followed by a space, so phones do not glue the opt-out hint to it.
+    board = f"详见公告栏：{board_url} " if board_url else "请查看小区公示栏或社区公告。"
+    short_board = f"详见：{board_url} " if board_url else "请查看小区公示栏或社区公告。"
+    return _fewest_segments([
+        f"【{estate}】“{title}”（{closed}截止）表决结果：{outcome}{state}。{board}{OPT_OUT_HINT}",
+        f"【{estate}】改造表决（{closed}截止）结果：{outcome}{state}。{board}{OPT_OUT_HINT}",
+        f"【{estate}】{closed}截止的表决结果：{outcome}{state}，{short_board}{OPT_OUT_HINT}",
     ])
 
 
@@ -98,17 +140,15 @@ def code_text(estate: str, code: str, minutes: int) -> str:
     ])
 
 
-COMMUNITY_FALLBACK = "社区"  # no community phone configured: say whom to contact, never a made-up number
-
-
 def confirmation_text(estate: str, unit: str, cast_at_cst: datetime, channel_zh: str, hotline: str) -> str:
     """The household's notice that a ballot was recorded for it: estate, flat, time, channel.
 
     Never the choice, and never a URL (carriers in mainland China refuse links in such texts).
-    `hotline` is whom to call if it was not them ("和睦社区 0571-88886666"); empty → "请联系社区".
+    `hotline` is the community's own number ("0571-88886666"), whom to call if it was not them;
+    empty (none set) → "请联系社区", never a made-up number.
     """
     when = short_time(cast_at_cst)
-    contact = f"请致电{hotline}" if hotline else f"请联系{COMMUNITY_FALLBACK}"
+    contact = f"请致电{COMMUNITY_FALLBACK}{hotline}" if hotline else f"请联系{COMMUNITY_FALLBACK}"
     return _fewest_segments([
         f"【{estate}】{unit}的改造表决已于{when}记录（{channel_zh}）。如非本人操作，{contact}。{OPT_OUT_HINT}",
         f"【{estate}】{unit}已于{when}表决（{channel_zh}），如非本人操作{contact}。{OPT_OUT_HINT}",
