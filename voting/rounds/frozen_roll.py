@@ -88,3 +88,13 @@ def frozen_roster_csv(entries: list[RollEntry]) -> bytes:
     """The frozen roll in the roster format: names masked, no phones, owner keys pseudonymised."""
     names = round_pseudonyms(entries)
     return write_roster_csv([_ExportRow(e, names) for e in entries])
+
+
+NOT_ON_ROLL_ZH = "该房屋不在本轮表决名册中"
+
+
+def check_on_roll(round_id: int, household_id: int | None, refusal: type) -> None:
+    """Raise `refusal(422, …)` if a named household is not on the round's frozen roll (None: nobody named)."""
+    if household_id is not None and db.session.scalar(select(RollEntry.id).where(
+            RollEntry.round_id == round_id, RollEntry.household_id == household_id)) is None:
+        raise refusal(422, NOT_ON_ROLL_ZH, {"household_id": [NOT_ON_ROLL_ZH]})

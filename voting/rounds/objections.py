@@ -17,8 +17,9 @@ from ..china_time import cst_today
 from ..extensions import db
 from ..models.accounts import StaffUser
 from ..models.attachments import Attachment
-from ..models.rounds import Objection, ObjectionAnswer, RollEntry, Round
+from ..models.rounds import Objection, ObjectionAnswer, Round
 from ..refusals import Refused
+from .frozen_roll import check_on_roll
 from .result_notice import result_notice
 
 OBJECTION_MAX = 2000
@@ -67,9 +68,7 @@ def file_objection(round_: Round, household_id: int | None, text: str, channel: 
     today = cst_today(now)
     if round_.finalised_at is not None or today > period[1]:
         raise ObjectionRefused(409, f"异议期已于 {period[1].isoformat()} 结束，不能再提出异议；如有疑问请联系社区")
-    if household_id is not None and db.session.scalar(select(RollEntry.id).where(
-            RollEntry.round_id == round_.id, RollEntry.household_id == household_id)) is None:
-        raise ObjectionRefused(422, "该房屋不在本轮表决名册中", {"household_id": ["该房屋不在本轮表决名册中"]})
+    check_on_roll(round_.id, household_id, ObjectionRefused)
     objection = Objection(round_id=round_.id, household_id=household_id, text=text, channel=channel,
                           created_at=now, created_by_id=actor_id)
     db.session.add(objection)

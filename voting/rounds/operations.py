@@ -19,12 +19,12 @@ from ..hundredths import two_places_str
 from ..labels_zh import ROUND_STATUS_ZH
 from ..models.estates import Estate
 from ..models.proposals import Proposal, ProposalVersion
-from ..models.rounds import Opinion, OpinionAnswer, RollEntry, Round
+from ..models.rounds import Opinion, OpinionAnswer, Round
 from ..refusals import Refused
 from ..tally.rules import PRESETS, rule_from_dict
-from .cast_gate import enter_exclusive
 from .answers_notice import post_answers_notice
-from .frozen_roll import freeze_roll
+from .cast_gate import enter_exclusive
+from .frozen_roll import check_on_roll, freeze_roll
 from .objections import objection_period, unanswered_count
 from .plain_question import default_question
 from .result_notice import post_result_notice
@@ -213,9 +213,7 @@ def add_opinion(round_: Round, text: str, channel: str, household_id: int | None
                 now: datetime) -> Opinion:
     if round_.status != "open":
         raise RoundRefused(409, "只能在表决期间提交意见建议")
-    if household_id is not None and db.session.scalar(select(RollEntry.id).where(
-            RollEntry.round_id == round_.id, RollEntry.household_id == household_id)) is None:
-        raise RoundRefused(422, "该房屋不在本轮表决名册中", {"household_id": ["该房屋不在本轮表决名册中"]})
+    check_on_roll(round_.id, household_id, RoundRefused)
     opinion = Opinion(round_id=round_.id, household_id=household_id, text=text, channel=channel,
                       created_at=now, created_by_id=actor_id)
     db.session.add(opinion)
