@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from tests.api.test_ballot_concurrency import race
-from tests.factories import SMALL_ROSTER, api_token, make_estate, make_user
+from tests.factories import SMALL_ROSTER, api_token, board_path, make_estate, make_user
 from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from voting.models.rounds import Round, RoundTransition
 
@@ -40,11 +40,11 @@ def test_a_draft_is_edited_with_the_changes_recorded_and_an_open_round_is_not(cl
 def test_a_cancelled_draft_disappears_from_the_board_and_lists_and_stays_in_the_record(client, db, clock):
     estate_id, proposal_id, round_id, headers = _draft(client, clock)
     notice = client.post(f"/api/v1/rounds/{round_id}/notices", headers=headers, json=NOTICE).get_json()
-    assert NOTICE["title"] in client.get(f"/board/estates/{estate_id}").get_data(as_text=True)
+    assert NOTICE["title"] in client.get(board_path(estate_id)).get_data(as_text=True)
     assert client.post(f"/api/v1/rounds/{round_id}/cancel", headers=headers, json={"reason": ""}).status_code == 422
     cancelled = client.post(f"/api/v1/rounds/{round_id}/cancel", headers=headers, json={"reason": "开始时间填错"})
     assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
-    assert NOTICE["title"] not in client.get(f"/board/estates/{estate_id}").get_data(as_text=True)
+    assert NOTICE["title"] not in client.get(board_path(estate_id)).get_data(as_text=True)
     assert client.get(f"/board/notices/{notice['id']}").status_code == 404
     assert client.post(f"/api/v1/rounds/{round_id}/open", headers=headers).status_code == 409
     assert client.post(f"/api/v1/rounds/{round_id}/cancel", headers=headers, json={"reason": "再取消"}).status_code == 409

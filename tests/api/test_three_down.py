@@ -5,6 +5,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from tests.ballots_helpers import fetch_links
+from tests.factories import board_path
 from tests.rounds_helpers import T0, create_round, estate_with_roster
 from voting.calendar.calendar_store import load_calendar
 from voting.extensions import db
@@ -82,7 +83,7 @@ def test_the_link_before_and_after_voting_and_after_closing(client, db, clock):
     assert "三、表决结果：未通过" in notice.body and "民法典》第二百七十八条" in notice.body
     assert "0571-88001234" in notice.body and QUESTION in notice.body
     assert "张" not in notice.body and "1-1-101" not in notice.body  # no one named
-    board = client.get(f"/board/estates/{estate_id}").get_data(as_text=True)
+    board = client.get(board_path(estate_id)).get_data(as_text=True)
     assert notice.title in board
 
     after = client.get(f"/api/v1/links/{token}").get_json()

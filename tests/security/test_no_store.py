@@ -37,6 +37,6 @@ def test_the_findings_responses_by_name(client, dataset):
 
 def test_the_public_board_and_static_files_may_be_cached(client, dataset):
     assert "no-store" not in client.get("/static/app.css").headers.get("Cache-Control", "")
-    board = client.get(f"/board/estates/{dataset.ids['estate_id']}")
+    board = client.get(f"/board/estates/{dataset.ids['public_id']}")
     assert board.status_code == 200
     assert "no-store" not in board.headers.get("Cache-Control", "")

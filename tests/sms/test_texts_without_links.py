@@ -6,6 +6,7 @@ Twilio, and both the queued rows and what Twilio received are read back.
 import re
 
 from tests.ballots_helpers import set_community_contact
+from tests.factories import board_path
 from tests.sms.helpers import messages, open_round, queue_reminders
 from voting.models.rounds import Round
 from voting.rounds.objections import objection_period
@@ -91,4 +92,4 @@ def test_a_final_result_says_so_and_where_links_are_allowed_names_the_boards_add
     assert finalised.status_code == 200, finalised.get_json()
     assert client.post(f"/api/v1/rounds/{opened.round_id}/sms/results", headers=opened.headers).status_code == 202
     body = next(m for m in messages(db) if m.kind == "result").body
-    assert "未通过（最终结果）" in body and f"http://vote.test/board/estates/{opened.estate_id} 回T退订" in body
+    assert "未通过（最终结果）" in body and f"http://vote.test{board_path(opened.estate_id)} 回T退订" in body

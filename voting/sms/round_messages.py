@@ -70,7 +70,7 @@ def _result_texts(round_: Round, estate: Estate) -> dict[bool, str]:
     """The result text where links are allowed (True: with the board's address) and where not (False)."""
     period = objection_period(round_)
     ends_on = period[1] if result_state(round_) == "provisional" and period is not None else None
-    board = f"{current_app.config['PUBLIC_BASE_URL']}/board/estates/{estate.id}"
+    board = f"{current_app.config['PUBLIC_BASE_URL']}/board/estates/{estate.public_id}"
     return {allowed: result_text(estate.name, round_.title, to_cst(round_.closes_at), bool(round_.passed), ends_on,
                                  board if allowed else "") for allowed in (True, False)}
 
