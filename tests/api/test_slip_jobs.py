@@ -62,7 +62,7 @@ def test_a_large_round_is_queued_polled_drawn_by_the_worker_and_downloaded(app, 
     pdf = client.get(done["download_url"], headers=opened.headers)
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = pdftotext(pdf.data, tmp_path)
-    assert text.count("和睦新村") == 5 and "1-1-101" in text and "2-102" in text
+    assert text.count("表决截止") == 5 and "1-1-101" in text and "2-102" in text
     # At rest the PDF is encrypted: the database holds no live link.
     stored = db.session.get(SlipJob, job["id"])
     db.session.refresh(stored)

@@ -19,6 +19,8 @@ API_BODIES = {
     "rounds.RoundResult": lambda ids: {"json": {"answers": []}},
     "rounds.RoundOpinions": lambda ids: {"json": {"text": "意见"}},
     "rounds.RoundObjections": lambda ids: {"json": {"text": "异议"}},
+    "rounds.RoundCancel": lambda ids: {"json": {"reason": "时间填错"}},
+    "rounds.RoundItem": lambda ids: {"json": {"title": "第一次征询：改造意愿"}},
     "rounds.ObjectionAnswerItem": lambda ids: {"json": {"answer": "答复"}},
     "estates.CommunityContact": lambda ids: {"json": {"hotline": "0571-88001234", "office": "社区服务中心"}},
     "notices_api.RoundNotices": lambda ids: {"json": NOTICE},
