@@ -328,7 +328,7 @@ def test_every_role_through_the_real_pages(journey, app, tmp_path):
     expect_flash(worker, "已截止，计票结果已固定")
     assert "已截止（通过）" in worker.locator("dl.facts").inner_text()
     checks = worker.locator("table", has_text="分子/分母").inner_text()
-    assert "同意的专有部分面积占总专有部分面积" in checks and "同意的人数占总人数" in checks
+    assert "参与表决的专有部分面积占总专有部分面积" in checks and "同意的人数占参与表决人数" in checks  # the default: Art. 278 items 6–8
     assert "agree_" not in checks  # the rule's internal names are not for community workers
     trip.shot(worker, "worker-round-closed")
 
