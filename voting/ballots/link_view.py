@@ -72,8 +72,11 @@ def _objections(round_id: int, household_ids: list[int]) -> list[dict]:
             for row in round_objections(round_id, household_ids)]
 
 
-def link_view(lookup: TokenLookup, now: datetime) -> dict:
-    """Everything the household's link shows now (see the module's docstring)."""
+def link_view(lookup: TokenLookup, now: datetime, ballots: list[Ballot] | None = None) -> dict:
+    """Everything the household's link shows now (see the module's docstring).
+
+    `ballots`: the voter's ballots in the round, if the caller has read them already (the page does).
+    """
     round_ = lookup.round_row()
     entry = lookup.entry_row()
     estate = db.session.get(Estate, round_.estate_id)
@@ -84,7 +87,7 @@ def link_view(lookup: TokenLookup, now: datetime) -> dict:
         RoundVoter.round_id == round_.id, RoundVoter.voter_key == entry.voter_key))
     version = db.session.get(ProposalVersion, round_.proposal_version_id) if round_.proposal_version_id else None
     rule = round_rule(round_)
-    ballots = voter_ballots(round_.id, entry.voter_key)
+    ballots = voter_ballots(round_.id, entry.voter_key) if ballots is None else ballots
     current = _ballot(effective(ballots, round_.ballot_policy))
     state = result_state(round_)
     has_notices = db.session.scalar(select(Notice.id).where(Notice.estate_id == estate.id).limit(1))

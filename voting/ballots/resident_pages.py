@@ -89,9 +89,9 @@ def _voting_now(lookup: TokenLookup) -> bool:
 def _context(lookup: TokenLookup) -> dict:
     round_ = lookup.round_row()
     entry = lookup.entry_row()
-    view = link_view(lookup, now())
-    version = db.session.get(ProposalVersion, round_.proposal_version_id) if round_.proposal_version_id else None
     ballots = voter_ballots(round_.id, entry.voter_key)
+    view = link_view(lookup, now(), ballots)  # one read of the voter's ballots for both
+    version = db.session.get(ProposalVersion, round_.proposal_version_id) if round_.proposal_version_id else None
     return {
         "view": view, "round": round_, "estate": db.session.get(Estate, round_.estate_id), "entry": entry,
         "owner": view["household"]["owner"], "covered": view["household"]["units"], "version": version,
