@@ -30,6 +30,10 @@ class StaffUser(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(20))
     street_id: Mapped[int | None] = mapped_column(ForeignKey("streets.id"))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"))
+    # How evidence and pages name the person ("张三（社区书记）"); the login name only when unset.
+    display_name: Mapped[str | None] = mapped_column(String(40))
+    post: Mapped[str | None] = mapped_column(String(40))  # 职务
+    office_phone: Mapped[str | None] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(default=True)
     # Raised by logout, a password change and disabling: every page session and API token
     # carries the version it was issued under and stops working when it is no longer current.
@@ -44,6 +48,12 @@ class StaffUser(UserMixin, db.Model):
 
     def get_id(self) -> str:  # flask-login keeps this in the session cookie
         return f"{self.id}.{self.session_version}"
+
+    @property
+    def person_zh(self) -> str:
+        """The operator as evidence and pages name them: "张三（社区书记）", else the login name."""
+        name = self.display_name or self.username
+        return f"{name}（{self.post}）" if self.post else name
 
     @property
     def role_zh(self) -> str:
