@@ -51,12 +51,16 @@ def counted_zh(ballot: dict | None, state: str) -> str:
 
 
 def _opinions(round_id: int, household_ids: list[int]) -> list[dict]:
-    opinions = db.session.scalars(select(Opinion).where(
-        Opinion.round_id == round_id, Opinion.household_id.in_(household_ids)).order_by(Opinion.id)).all()
+    opinions: dict[int, Opinion] = {}
     answers: dict[int, OpinionAnswer] = {}
-    for answer in db.session.scalars(select(OpinionAnswer).where(
-            OpinionAnswer.opinion_id.in_([o.id for o in opinions])).order_by(OpinionAnswer.id)):
-        answers[answer.opinion_id] = answer  # the newest stands
+    for opinion, answer in db.session.execute(  # one statement: each opinion with each of its answers
+            select(Opinion, OpinionAnswer).outerjoin(OpinionAnswer, OpinionAnswer.opinion_id == Opinion.id)
+            .where(Opinion.round_id == round_id, Opinion.household_id.in_(household_ids))
+            .order_by(Opinion.id, OpinionAnswer.id)):
+        opinions[opinion.id] = opinion
+        if answer is not None:
+            answers[opinion.id] = answer  # the newest stands
+    opinions = list(opinions.values())
     return [{"text": o.text, "created_at": o.created_at, "created_at_zh": format_cst(o.created_at),
              "answer": answers[o.id].text if o.id in answers else None,
              "answered_at": answers[o.id].created_at if o.id in answers else None} for o in opinions]
@@ -121,7 +125,8 @@ def link_view(lookup: TokenLookup, now: datetime, ballots: list[Ballot] | None =
         "contact": {"hotline": contact.hotline, "office": contact.office},
         "result": None,
         "opinions": _opinions(round_.id, household_ids),
-        "objections": _objections(round_.id, household_ids),
+        # An objection needs the published result (objections.file_objection): none exists before closing.
+        "objections": _objections(round_.id, household_ids) if state != "none" else [],
         "objection": None,
     }
     if state != "none":

@@ -9,6 +9,7 @@ import secrets
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..accounts.auth import staff_in_request
 from ..attachments.images import UploadRefused
@@ -18,8 +19,12 @@ from ..labels_zh import BALLOT_STANDING_ZH, CHOICE_ZH
 from ..models.ballots import Ballot
 from ..models.estates import Estate
 from ..models.proposals import ProposalVersion
+from ..models.rounds import RollEntry
+from ..privacy import mask_name
 from ..rounds.objections import ObjectionRefused, file_objection
+from ..rounds.result_notice import round_question
 from ..tally.standing import effective
+from ..unit_labels import unit_label
 from .casting import ballot_standing
 from .link_lookup import NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, TokenLookup, VoteRefused, resolve_token
 from .link_view import link_view
@@ -90,16 +95,33 @@ def _context(lookup: TokenLookup) -> dict:
     round_ = lookup.round_row()
     entry = lookup.entry_row()
     ballots = voter_ballots(round_.id, entry.voter_key)
-    view = link_view(lookup, now(), ballots)  # one read of the voter's ballots for both
+    # Held here, the rows link_view reads come from the session's identity map instead of twice from the
+    # database (it keeps rows only while someone refers to them); the estate brings its community along.
+    estate = db.session.get(Estate, round_.estate_id, options=[joinedload(Estate.community)])
     version = db.session.get(ProposalVersion, round_.proposal_version_id) if round_.proposal_version_id else None
+    view = link_view(lookup, now(), ballots)  # one read of the voter's ballots for both
     return {
-        "view": view, "round": round_, "estate": db.session.get(Estate, round_.estate_id), "entry": entry,
+        "view": view, "round": round_, "estate": estate, "entry": entry,
         "owner": view["household"]["owner"], "covered": view["household"]["units"], "version": version,
         "items": view["proposal"]["items"] if view["proposal"] else [], "board_url": view["estate"]["board_url"],
         "ballots": ballots, "effective": effective(ballots, round_.ballot_policy),
         "choices": CHOICE_ZH, "token": request.view_args["token"], "opinion_max": OPINION_MAX,
         "blocked": _sms_blocked(round_, entry),
     }
+
+
+def _confirm_context(lookup: TokenLookup) -> dict:
+    """What the confirmation page shows around the choice: the header of the ballot page (estate, question,
+    the household and the units its ballot covers), without the plan, cost, answers and result below it."""
+    round_ = lookup.round_row()
+    entry = lookup.entry_row()
+    estate = db.session.get(Estate, round_.estate_id)
+    covered = [unit_label(*row) for row in db.session.execute(
+        select(RollEntry.building, RollEntry.unit, RollEntry.room).where(
+            RollEntry.round_id == round_.id, RollEntry.voter_key == entry.voter_key).order_by(RollEntry.id))]
+    return {"view": {"round": {"question": round_question(round_)}}, "round": round_, "estate": estate,
+            "entry": entry, "owner": mask_name(entry.owner_name), "covered": covered, "choices": CHOICE_ZH,
+            "token": request.view_args["token"]}
 
 
 def _sms_blocked(round_, entry) -> str | None:
@@ -174,7 +196,7 @@ def vote_confirm(token):
     # One key per confirmation: a double tap (or a reload) of 确认提交 makes one ballot.
     return render_template("ballots/vote_confirm.html", choice=form["choice"], opinion=opinion,
                            verification=form.get("verification", ""), submission=secrets.token_urlsafe(16),
-                           **_context(lookup))
+                           **_confirm_context(lookup))
 
 
 @bp.route("/v/<token>/vote", methods=["POST"])
@@ -197,11 +219,11 @@ def vote_receipt(token, receipt):
     if lookup is None:
         return _unknown_link()
     entry = lookup.entry
-    ballot = db.session.scalar(select(Ballot).where(
-        Ballot.receipt == receipt, Ballot.round_id == lookup.round.id, Ballot.voter_key == entry.voter_key))
+    # The voter's ballots in the round, read once: the receipt is one of them or not this voter's.
+    ballots = voter_ballots(lookup.round.id, entry.voter_key)
+    ballot = next((b for b in ballots if b.receipt == receipt), None)
     if ballot is None:
         return _gone("找不到该回执。", 404, token)
-    ballots = voter_ballots(lookup.round.id, entry.voter_key)
     standing = ballot_standing(ballot, lookup.round.ballot_policy, len(ballots))
     return render_template("ballots/vote_receipt.html", ballot=ballot, standing=standing,
                            standing_zh=BALLOT_STANDING_ZH[standing], round=lookup.round_row(), choices=CHOICE_ZH,
