@@ -21,7 +21,8 @@ from ..models.proposals import ProposalVersion
 from ..rounds.objections import ObjectionRefused, file_objection
 from ..tally.standing import effective
 from .casting import ballot_standing
-from .link_lookup import NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, TokenLookup, VoteRefused, resolve_token
+from .link_lookup import (NO_PHONE_ZH, SUPERSEDED_ZH, UNDELIVERED, UNDELIVERED_ZH, UNKNOWN_ZH, TokenLookup,
+                          VoteRefused, resolve_token)
 from .link_view import link_view
 from .one_time_codes import phone_choices
 from .online import OPINION_MAX, check_before_casting, refused, valid_submission_key, voter_ballots
@@ -89,7 +90,8 @@ def _voting_now(lookup: TokenLookup) -> bool:
 def _context(lookup: TokenLookup) -> dict:
     round_ = lookup.round_row()
     entry = lookup.entry_row()
-    ballots = voter_ballots(round_.id, entry.voter_key)
+    # A sold-but-undelivered flat's link (the buyer's slip) shows nothing of the developer's ballots.
+    ballots = [] if entry.status == UNDELIVERED else voter_ballots(round_.id, entry.voter_key)
     view = link_view(lookup, now(), ballots)  # one read of the voter's ballots for both
     version = db.session.get(ProposalVersion, round_.proposal_version_id) if round_.proposal_version_id else None
     return {
@@ -149,6 +151,8 @@ def objection_submit(token):
     lookup, page = _lookup_or_page(token)
     if lookup is None:
         return page
+    if lookup.entry.status == UNDELIVERED:  # the developer holds the flat's vote, and its objections
+        return _gone(UNDELIVERED_ZH, 403, token)
     upload = request.files.get("photo")
     photo = (upload.filename, upload.read()) if upload is not None and upload.filename else None
     try:
@@ -197,6 +201,8 @@ def vote_receipt(token, receipt):
     if lookup is None:
         return _unknown_link()
     entry = lookup.entry
+    if entry.status == UNDELIVERED:  # the developer's receipts are not the buyer's to read
+        return _gone("找不到该回执。", 404, token)
     ballot = db.session.scalar(select(Ballot).where(
         Ballot.receipt == receipt, Ballot.round_id == lookup.round.id, Ballot.voter_key == entry.voter_key))
     if ballot is None:
