@@ -5,17 +5,20 @@ unsold flat's) covers all its flats and votes once; the link of an undelivered f
 slip: it explains, in Chinese, that the developer votes for the flat until delivery, cannot vote,
 and never shows the developer's ballot. Reminders go to the developer's phone, never the buyer's.
 """
+import io
 import re
 import subprocess
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.ballots_helpers import open_round_with_links, page_csrf
+from tests.ballots_helpers import open_round_with_links, page_csrf, second_worker
 from tests.factories import roster_csv
+from tests.full_dataset import jpeg_bytes
 from tests.unit.test_qr_slips import needs_tool
 from voting.models.ballots import Ballot
 from voting.models.sms import OutboxMessage
+from voting.sms.ballot_confirmations import queue_confirmations
 
 DEVELOPER_PHONE, BUYER_PHONE = "13900009999", "13700007777"
 # The developer's own rows (开发商未售) carry its name and contact; the undelivered row carries the buyer.
@@ -132,3 +135,22 @@ def test_slips_name_the_developer_and_tell_the_buyer_why(client, db, opened, tmp
     assert pdf.count("表决人：开发建设单位") == 3
     assert "开发商名下全部3套房屋" in pdf and "本房屋尚未交付" in pdf and "购房人不能扫码表决" in pdf
     assert pdf.count("请用手机扫码参加表决") == 1  # the one owned flat keeps the usual line
+
+
+def test_a_paper_ballot_for_an_undelivered_flat_is_confirmed_to_the_developer_not_the_buyer(app, client, db, opened,
+                                                                                          clock):
+    # The developer signed a paper ballot and the worker entered it against the undelivered flat.
+    household = opened.links["2-201"]["household_id"]
+    entry = client.post(f"/api/v1/rounds/{opened.round_id}/paper-ballots", headers=opened.headers,
+                        content_type="multipart/form-data",
+                        data={"household_id": str(household), "choice": "agree", "kind": "paper",
+                              "scan": (io.BytesIO(jpeg_bytes()), "scan.jpg")}).get_json()
+    confirmed = client.post(f"/api/v1/paper-ballots/{entry['id']}/confirm", headers=second_worker(client))
+    assert confirmed.status_code == 200, confirmed.get_json()
+    clock.advance(minutes=10)
+    assert queue_confirmations(clock.now) == 1
+    db.session.commit()
+    texts = list(db.session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "confirmation")))
+    assert [t.to_phone for t in texts] == ["+86" + DEVELOPER_PHONE]
+    assert tally(client, opened)["agree"]["heads"] == 1  # the developer, once
+    assert view(client, opened.links["2-201"])["ballot"] is None  # still nothing of it on the buyer's link
