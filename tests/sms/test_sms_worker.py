@@ -15,9 +15,9 @@ def test_reminders_go_once_per_owner_and_phone_and_are_recorded_with_their_sid(c
     opened = open_round(client, clock)
     report = queue_reminders(client, opened)
     # K001's two units share one reminder, K002 has two phones, K005 has none.
-    assert report == {"queued": 5, "duplicate": 0, "opted_out": 0, "voted": 0, "no_phone": 1}
+    assert report == {"queued": 5, "duplicate": 0, "opted_out": 0, "voted": 0, "no_phone": 1, "undelivered": 0}
     assert queue_reminders(client, opened) == {"queued": 0, "duplicate": 5, "opted_out": 0, "voted": 0,
-                                               "no_phone": 1}
+                                               "no_phone": 1, "undelivered": 0}
 
     assert run_batch(clock) == {"sent": 5}
     assert len(fake_twilio.posts) == 5 and all(n == 1 for n in fake_twilio.sends.values())
@@ -161,7 +161,7 @@ def test_result_notices_go_once_per_phone_after_the_result_is_published(client, 
                        json={"answers": []}).status_code == 200
     path = f"/api/v1/rounds/{opened.round_id}/sms/results"
     assert client.post(path, headers=opened.headers).get_json() == {
-        "queued": 5, "duplicate": 0, "opted_out": 0, "voted": 0, "no_phone": 1}
+        "queued": 5, "duplicate": 0, "opted_out": 0, "voted": 0, "no_phone": 1, "undelivered": 0}
     assert client.post(path, headers=opened.headers).get_json()["duplicate"] == 5
     assert run_batch(clock) == {"sent": 5}
     body = fake_twilio.bodies_to("+8613800000001")[0]

@@ -7,6 +7,7 @@ resident's phone (or another front end) talks to.
 from flask import Response, current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
+from sqlalchemy import select
 
 from ..accounts.auth import api_login_required, current_staff, staff_in_request
 from ..accounts.jurisdiction import round_or_404
@@ -15,7 +16,7 @@ from ..clock import now
 from ..estates.community_contact import contact_of
 from ..extensions import db
 from ..models.estates import Estate
-from ..models.rounds import Round
+from ..models.rounds import RollEntry, Round
 from ..pdf_fonts import CJK_FONT_PATHS, FontMissing, find_font
 from ..refusal_answers import abort_refused
 from ..rounds.result_notice import round_question
@@ -24,7 +25,7 @@ from .link_lookup import VoteRefused
 from .link_reissues import reissue_requests, request_reissue
 from .links import LinkRefused
 from .online import SUBMISSION_KEY_MAX, refused, valid_submission_key
-from .qr_slips import Slip, qr_png, slips_pdf
+from .qr_slips import Slip, holding_instruction, qr_png, slips_pdf
 from .receipt_lookup import find_receipt
 from .schemas import (BallotCreatedSchema, BallotCreateSchema, LinkSchema, LinksQuerySchema, ReceiptStatusSchema,
                       ReissueRequestSchema, ReissueSchema, SlipJobSchema)
@@ -57,7 +58,11 @@ def slips_for(round_: Round, links, progress=None) -> bytes:
     """
     estate = db.session.get(Estate, round_.estate_id)
     question, contact = round_question(round_), tuple(contact_of(estate).lines_zh())
-    slips = [Slip(estate.name, link.label, round_.title, format_cst(round_.closes_at), link.url, question, contact)
+    # Developer-held flats: the slips name the developer as the voter (SPC interpretation Art. 9).
+    held = dict(db.session.execute(select(RollEntry.household_id, RollEntry.status).where(
+        RollEntry.round_id == round_.id, RollEntry.status != "owned")).all())
+    slips = [Slip(estate.name, link.label, round_.title, format_cst(round_.closes_at), link.url, question, contact,
+                  *holding_instruction(held.get(link.household_id, "owned"), len(held)))
              for link in links if link.url]
     try:
         font = find_font((current_app.config.get("SLIP_FONT_PATH"), *CJK_FONT_PATHS))

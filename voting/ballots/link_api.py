@@ -12,7 +12,7 @@ from ..clock import now
 from ..extensions import db
 from ..refusal_answers import abort_refused
 from ..rounds.objections import ObjectionRefused, file_objection, objection_period
-from .link_lookup import SUPERSEDED_ZH, UNKNOWN_ZH, VoteRefused, resolve_token
+from .link_lookup import SUPERSEDED_ZH, UNDELIVERED, UNDELIVERED_ZH, UNKNOWN_ZH, VoteRefused, resolve_token
 from .link_view import link_view
 from .online import refused
 from .schemas import LinkViewSchema, ObjectionFiledSchema, ObjectionFileSchema
@@ -52,13 +52,15 @@ class LinkView(MethodView):
 class Objections(MethodView):
     @blp.arguments(ObjectionFileSchema)
     @blp.response(201, ObjectionFiledSchema)
-    @blp.alt_response(403, description="请求带有工作人员的登录状态或访问令牌")
+    @blp.alt_response(403, description="请求带有工作人员的登录状态或访问令牌，或该房屋尚未交付（由开发建设单位表决）")
     @blp.alt_response(404, description="表决链接无效")
     @blp.alt_response(409, description="不在异议期内")
     @blp.alt_response(410, description="该链接已被重新发放的链接取代")
     def post(self, data):
         """An objection to the round's result from the household's link, during the objection period."""
         lookup = _live_lookup(data["token"])
+        if lookup.entry.status == UNDELIVERED:  # the developer holds the flat's vote, and its objections
+            abort(403, message=UNDELIVERED_ZH)
         round_ = lookup.round_row()
         try:
             objection = file_objection(round_, lookup.entry.household_id, data["text"], "online", None, now())

@@ -21,6 +21,12 @@ UNKNOWN_ZH = "该表决链接无效。" + ASK_STAFF
 SUPERSEDED_ZH = "该二维码已停用（已为您的房屋重新发放了新的二维码）。" + ASK_STAFF
 CLOSED_ZH = "本轮表决已截止，不能再提交表决。"
 NO_PHONE_ZH = "名册中没有登记您的手机号，无法在线核验，请联系社区工作人员。"
+UNDELIVERED = "developer_undelivered"
+# SPC interpretation on building co-ownership (法释〔2009〕7号, revised 2020), Art. 9: the developer's unsold
+# and sold-but-undelivered units count as one person — until delivery the developer votes for the flat.
+UNDELIVERED_ZH = ("该房屋尚未交付。依照《最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》第九条，"
+                  "房屋交付前由开发建设单位参加表决，本房屋计入开发建设单位名下；您暂不能通过此链接表决。"
+                  "如有疑问，请联系社区工作人员。")
 
 class VoteRefused(Refused):
     """Why a token cannot vote; `reason` lets views pick a status page and count failed attempts."""
@@ -46,6 +52,7 @@ class EntryState(NamedTuple):
     household_id: int
     voter_key: str
     phones: str
+    status: str  # the unit's holding status on the frozen roll (owned / developer_unsold / developer_undelivered)
 
 
 @dataclass(frozen=True)
@@ -101,12 +108,18 @@ def resolve_token(token: str, to_vote: bool = False) -> TokenLookup | None:
 
 
 def usable_lookup(token: str, now: datetime, to_vote: bool = False) -> TokenLookup:
-    """The lookup of a token that may vote now; raises VoteRefused (404 unknown, 410 superseded, 409 closed)."""
+    """The lookup of a token that may vote now.
+
+    Raises VoteRefused: 404 unknown, 410 superseded, 403 a sold-but-undelivered flat (its developer
+    votes for it, SPC interpretation Art. 9: the buyer holding its slip cannot), 409 closed.
+    """
     lookup = resolve_token(token, to_vote)
     if lookup is None:
         raise VoteRefused(404, UNKNOWN_ZH, "unknown")
     if not lookup.live:
         raise VoteRefused(410, SUPERSEDED_ZH, "superseded")
+    if lookup.entry.status == UNDELIVERED:
+        raise VoteRefused(403, UNDELIVERED_ZH, "undelivered")
     if lookup.round.status != "open" or now >= lookup.round.closes_at:
         raise VoteRefused(409, CLOSED_ZH, "closed")
     return lookup

@@ -5,6 +5,12 @@ same facts from here: the estate, the household's units, the round's plain quest
 rule and what each choice means, the household's own cost, the plan, its current ballot, and
 after closing the result, its own counted choice, the answers to its opinions and its objections.
 Never another household's choice, never a name or a phone in clear.
+
+Developer-held flats (SPC interpretation Art. 9): every unsold and sold-but-undelivered flat is the
+developer's, one voter. A link of an unsold flat is the developer's link: it names 开发建设单位 and
+covers all its flats ("developer"). A link of a sold-but-undelivered flat is the buyer's slip: it
+says plainly that the developer votes for the flat until delivery ("undelivered"), cannot vote, and
+shows nothing of the developer's ballot — neither its choice nor that one was cast.
 """
 import json
 from datetime import datetime
@@ -30,7 +36,8 @@ from ..rounds.result_notice import result_notice, round_question
 from ..rounds.round_tally import round_rule
 from ..tally.choice_meanings import choice_meanings_zh, requirement_zh
 from ..tally.standing import effective
-from .link_lookup import TokenLookup
+from ..tally.tally import DEVELOPER
+from .link_lookup import UNDELIVERED, UNDELIVERED_ZH, TokenLookup
 from .online import voter_ballots
 
 
@@ -40,6 +47,22 @@ def _ballot(ballot: Ballot | None) -> dict | None:
     return {"choice": ballot.choice, "choice_zh": CHOICE_ZH[ballot.choice], "channel": ballot.channel,
             "channel_zh": CHANNEL_ZH[ballot.channel], "cast_at": ballot.cast_at, "cast_at_zh": format_cst(ballot.cast_at),
             "receipt": ballot.receipt}
+
+
+DEVELOPER_VOTER_ZH = "开发建设单位"
+UNDELIVERED_RESULT_ZH = "该房屋尚未交付，本轮由开发建设单位参加表决。"
+
+
+def developer_zh(covered: list[RollEntry]) -> dict:
+    """What a developer's link says of the flats it votes for (all of them one person, SPC interpretation Art. 9)."""
+    undelivered = sum(1 for e in covered if e.status == UNDELIVERED)
+    unsold = len(covered) - undelivered
+    parts = "，".join(part for part in (f"未售 {unsold} 套" if unsold else "",
+                                        f"已售未交付 {undelivered} 套" if undelivered else "") if part)
+    return {"units": len(covered), "unsold": unsold, "undelivered": undelivered,
+            "units_zh": f"开发商名下 {len(covered)} 套（{parts}）",
+            "basis_zh": "依照《最高人民法院关于审理建筑物区分所有权纠纷案件适用法律若干问题的解释》第九条，"
+                        "开发建设单位未出售和已出售但尚未交付的房屋合计为一人，由开发建设单位参加表决。"}
 
 
 def counted_zh(ballot: dict | None, state: str) -> str:
@@ -86,21 +109,27 @@ def link_view(lookup: TokenLookup, now: datetime, ballots: list[Ballot] | None =
     estate = db.session.get(Estate, round_.estate_id)
     covered = db.session.scalars(select(RollEntry).where(
         RollEntry.round_id == round_.id, RollEntry.voter_key == entry.voter_key).order_by(RollEntry.id)).all()
+    undelivered = entry.status == UNDELIVERED
+    if undelivered:  # the buyer's slip: this flat only, and nothing of the developer's ballot
+        covered, ballots = [entry], []
     household_ids = [e.household_id for e in covered]
     voter = db.session.scalar(select(RoundVoter).where(
         RoundVoter.round_id == round_.id, RoundVoter.voter_key == entry.voter_key))
     version = db.session.get(ProposalVersion, round_.proposal_version_id) if round_.proposal_version_id else None
     rule = round_rule(round_)
-    ballots = voter_ballots(round_.id, entry.voter_key) if ballots is None else ballots
+    if ballots is None:
+        ballots = voter_ballots(round_.id, entry.voter_key)
     current = _ballot(effective(ballots, round_.ballot_policy))
     state = result_state(round_)
     has_notices = db.session.scalar(select(Notice.id).where(Notice.estate_id == estate.id).limit(1))
-    cost = household_cost_in_round(estate, version, voter.area if voter else entry.area, round_.total_area)
+    area = voter.area if voter and not undelivered else entry.area
+    cost = household_cost_in_round(estate, version, area, round_.total_area)
     contact = contact_of(estate)
     view = {
         "estate": {"name": estate.name, "community": estate.community.name,
                    "board_url": url_for("board.estate_board", estate_id=estate.id) if has_notices else None},
-        "household": {"label": entry.label, "owner": mask_name(entry.owner_name),
+        "household": {"label": entry.label,
+                      "owner": DEVELOPER_VOTER_ZH if entry.voter_key == DEVELOPER else mask_name(entry.owner_name),
                       "units": [e.label for e in covered], "area": f"{cost.area}" if cost else None},
         "round": {
             "id": round_.id, "stage": round_.stage, "title": round_.title, "question": round_question(round_),
@@ -112,7 +141,9 @@ def link_view(lookup: TokenLookup, now: datetime, ballots: list[Ballot] | None =
                      "requirements_zh": [requirement_zh(c) for c in rule.checks]},
             "meanings_zh": choice_meanings_zh(rule),
         },
-        "voting_open": lookup.live and round_.status == "open" and now < round_.closes_at,
+        "voting_open": lookup.live and not undelivered and round_.status == "open" and now < round_.closes_at,
+        "developer": developer_zh(covered) if entry.voter_key == DEVELOPER and not undelivered else None,
+        "undelivered": {"explanation_zh": UNDELIVERED_ZH} if undelivered else None,
         "live": lookup.live,
         "cost": None if cost is None else {
             "area": cost.area, "resident": cost.resident, "resident_zh": cost.resident_zh,
@@ -140,10 +171,11 @@ def link_view(lookup: TokenLookup, now: datetime, ballots: list[Ballot] | None =
                                                        "not_voted")},
             "notice_id": notice.id if notice else None,
             "notice_url": url_for("board.notice_page", notice_id=notice.id) if notice else None,
-            "counted": current, "counted_zh": counted_zh(current, state),
+            "counted": current,
+            "counted_zh": UNDELIVERED_RESULT_ZH if undelivered else counted_zh(current, state),
             "finalised_at": round_.finalised_at,
         }
-        view["objection"] = None if period is None else {
+        view["objection"] = None if period is None or undelivered else {
             "starts_on": period[0].isoformat(), "ends_on": period[1].isoformat(),
             "open": lookup.live and objection_open(round_, cst_today(now))}
     return view

@@ -23,6 +23,12 @@ from .qr_masks import qr_matrix
 
 QUIET_ZONE = 4  # modules of white border the QR standard asks for
 INSTRUCTION_ZH = "请用手机扫码参加表决，也可向社区索取纸质表决票。"
+# Developer-held flats (SPC interpretation Art. 9): the developer is one voter for all of them. The slip of
+# an unsold flat is the developer's voting slip; that of a sold-but-undelivered flat is printed for the
+# developer too, and says to a buyer who finds it that the developer votes for the flat until delivery.
+DEVELOPER_INSTRUCTION_ZH = "表决人：开发建设单位。本码代表开发商名下全部{units}套房屋（计为一人），请扫码表决。"
+UNDELIVERED_INSTRUCTION_ZH = ("表决人：开发建设单位。本房屋尚未交付，依最高法院建筑物区分所有权司法解释第九条，"
+                              "交付前由开发建设单位表决，购房人不能扫码表决。")
 COLUMNS, ROWS = 2, 4  # eight slips on an A4 page, 105 × 74 mm each
 
 
@@ -35,6 +41,17 @@ class Slip:
     url: str
     question: str  # the round's plain question, "您是否同意…？"
     contact: tuple[str, ...]  # the community's own hotline and office lines; empty where nothing is set
+    instruction: str = INSTRUCTION_ZH  # who votes with this slip, and how
+    instruction_lines: int = 2  # a longer instruction takes lines from the question (6 lines between them)
+
+
+def holding_instruction(status: str, developer_units: int) -> tuple[str, int]:
+    """(instruction, its lines) of the slip of a flat held as `status` ("owned" or a developer status)."""
+    if status == "developer_unsold":
+        return DEVELOPER_INSTRUCTION_ZH.format(units=developer_units), 3
+    if status == "developer_undelivered":
+        return UNDELIVERED_INSTRUCTION_ZH, 4
+    return INSTRUCTION_ZH, 2
 
 
 def qr_png(data: str, box_size: int = 8) -> bytes:
@@ -91,8 +108,9 @@ def _draw_qr(pdf: canvas.Canvas, matrix: list[list[bool]], x: float, y: float, s
 def _slip_lines(slip: Slip, font: str, width: float) -> list[tuple[str, float]]:
     """(text, size) lines of a slip's text column, wrapped to `width` points."""
     # Caps keep the longest column inside the slip (tests/unit/test_qr_slips.py measures it).
-    blocks = [(slip.estate, 12, 2), (slip.unit_label, 20, 1), (slip.round_title, 8.5, 1), (slip.question, 9.5, 4),
-              (f"表决截止：{slip.closes_at}", 9.5, 1), (INSTRUCTION_ZH, 8.5, 2),
+    blocks = [(slip.estate, 12, 2), (slip.unit_label, 20, 1), (slip.round_title, 8.5, 1),
+              (slip.question, 9.5, 6 - slip.instruction_lines),
+              (f"表决截止：{slip.closes_at}", 9.5, 1), (slip.instruction, 8.5, slip.instruction_lines),
               *((line, 8, 2) for line in slip.contact)]
     lines = []
     for text, size, most in blocks:

@@ -26,7 +26,8 @@ from ..rounds.result_notice import round_question
 from ..tally.standing import effective
 from ..unit_labels import unit_label
 from .casting import ballot_standing
-from .link_lookup import NO_PHONE_ZH, SUPERSEDED_ZH, UNKNOWN_ZH, TokenLookup, VoteRefused, resolve_token
+from .link_lookup import (NO_PHONE_ZH, SUPERSEDED_ZH, UNDELIVERED, UNDELIVERED_ZH, UNKNOWN_ZH, TokenLookup,
+                          VoteRefused, resolve_token)
 from .link_view import link_view
 from .one_time_codes import phone_choices
 from .online import OPINION_MAX, check_before_casting, refused, valid_submission_key, voter_ballots
@@ -94,7 +95,8 @@ def _voting_now(lookup: TokenLookup) -> bool:
 def _context(lookup: TokenLookup) -> dict:
     round_ = lookup.round_row()
     entry = lookup.entry_row()
-    ballots = voter_ballots(round_.id, entry.voter_key)
+    # A sold-but-undelivered flat's link (the buyer's slip) shows nothing of the developer's ballots.
+    ballots = [] if entry.status == UNDELIVERED else voter_ballots(round_.id, entry.voter_key)
     # Held here, the rows link_view reads come from the session's identity map instead of twice from the
     # database (it keeps rows only while someone refers to them); the estate brings its community along.
     estate = db.session.get(Estate, round_.estate_id, options=[joinedload(Estate.community)])
@@ -171,6 +173,8 @@ def objection_submit(token):
     lookup, page = _lookup_or_page(token)
     if lookup is None:
         return page
+    if lookup.entry.status == UNDELIVERED:  # the developer holds the flat's vote, and its objections
+        return _gone(UNDELIVERED_ZH, 403, token)
     upload = request.files.get("photo")
     photo = (upload.filename, upload.read()) if upload is not None and upload.filename else None
     try:
@@ -219,6 +223,8 @@ def vote_receipt(token, receipt):
     if lookup is None:
         return _unknown_link()
     entry = lookup.entry
+    if entry.status == UNDELIVERED:  # the developer's receipts are not the buyer's to read
+        return _gone("找不到该回执。", 404, token)
     # The voter's ballots in the round, read once: the receipt is one of them or not this voter's.
     ballots = voter_ballots(lookup.round.id, entry.voter_key)
     ballot = next((b for b in ballots if b.receipt == receipt), None)

@@ -199,6 +199,18 @@ class _LinkObjectionPeriod(ma.Schema):
     open = ma.fields.Boolean(metadata={"description": "whether this link may object now"})
 
 
+class _LinkDeveloper(ma.Schema):
+    units = ma.fields.Integer(metadata={"description": "the developer's flats this link votes for (one person)"})
+    unsold = ma.fields.Integer()
+    undelivered = ma.fields.Integer()
+    units_zh = ma.fields.String(metadata={"description": "“开发商名下 N 套（…）”"})
+    basis_zh = ma.fields.String(metadata={"description": "SPC interpretation Art. 9, in words"})
+
+
+class _LinkUndelivered(ma.Schema):
+    explanation_zh = ma.fields.String(metadata={"description": "why the buyer cannot vote from this flat's link"})
+
+
 class LinkViewSchema(ma.Schema):
     """Everything the household's link shows (the same facts as the page /v/{token})."""
 
@@ -206,6 +218,11 @@ class LinkViewSchema(ma.Schema):
     household = ma.fields.Nested(_LinkHousehold)
     round = ma.fields.Nested(_LinkRound)
     voting_open = ma.fields.Boolean()
+    developer = ma.fields.Nested(_LinkDeveloper, allow_none=True, metadata={
+        "description": "a developer's link (an unsold flat): the developer's flats it votes for; else null"})
+    undelivered = ma.fields.Nested(_LinkUndelivered, allow_none=True, metadata={
+        "description": "a sold-but-undelivered flat: the developer votes for it until delivery (SPC interpretation "
+                       "Art. 9); this link cannot vote and shows nothing of the developer's ballot; else null"})
     cost = ma.fields.Nested(_LinkCost, allow_none=True, metadata={"description": "null without a plan or roll"})
     proposal = ma.fields.Nested(_LinkProposal, allow_none=True)
     ballot = ma.fields.Nested(_LinkBallot, allow_none=True,

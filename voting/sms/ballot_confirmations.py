@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..audit.log import record as audit
+from ..ballots.link_lookup import UNDELIVERED
 from ..china_time import to_cst
 from ..estates.community_contact import contact_of
 from ..extensions import db
@@ -100,6 +101,13 @@ def queue_round_confirmations(round_: Round, now: datetime) -> int:
     entries = {e.household_id: e for e in db.session.scalars(select(RollEntry).where(
         RollEntry.round_id == round_.id, RollEntry.household_id.in_([b.household_id for b in ballots])))}
     phones = {household_id: roll_phones(entry.phones) for household_id, entry in entries.items()}
+    if any(entry.status == UNDELIVERED for entry in entries.values()):
+        # A ballot through a sold-but-undelivered flat is the developer's (SPC interpretation Art. 9): it is
+        # confirmed to the developer's phones (those on its unsold flats' rows), never to the flat's buyer.
+        developer = list(dict.fromkeys(phone for entry in db.session.scalars(select(RollEntry).where(
+            RollEntry.round_id == round_.id, RollEntry.status == "developer_unsold")) for phone in roll_phones(entry.phones)))
+        phones.update({household_id: developer for household_id, entry in entries.items()
+                       if entry.status == UNDELIVERED})
     claimed = _claim(round_.id, ballots, phones, now)
     estate = db.session.get(Estate, round_.estate_id)
     hotline = contact_of(estate).hotline

@@ -36,7 +36,8 @@ def _render(estate, round_=None, rounds=None, status: int = 200):
 def _report_zh(report) -> str:
     parts = [f"已加入发送队列 {report.queued} 条"]
     for count, text in ((report.duplicate, "此前已加入、不重复发送"), (report.opted_out, "已退订"),
-                        (report.voted, "户已表决"), (report.no_phone, "户无手机号")):
+                        (report.voted, "户已表决"), (report.no_phone, "户无手机号"),
+                        (report.undelivered, "户已售未交付（由开发建设单位表决，不提醒购房人）")):
         if count:
             parts.append(f"{count} {text}")
     return "，".join(parts)

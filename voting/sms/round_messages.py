@@ -4,6 +4,11 @@ Operations: they flush, the view commits (and the worker sends after the commit)
 One message per owner and phone: an owner of several units votes once through any of
 their links, so their phone receives one reminder with the first unit's link.
 
+Developer-held flats (SPC interpretation Art. 9) are one voter, the developer: its reminder goes
+to the phones on its unsold flats' rows (the developer's own contact on the roster) with an
+unsold flat's link. A sold-but-undelivered flat's phones are the buyer's, who cannot vote for it
+until delivery: they get no reminder (counted in `undelivered`).
+
 Where links are not allowed (SMS_NO_LINK_PREFIXES, "+86" by default) a reminder names the
 flat, the closing time, the QR slip delivered to the door and the community's hotline, and
 a result text points to the estate's board without its URL; elsewhere the texts carry links.
@@ -14,6 +19,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
+from ..ballots.link_lookup import UNDELIVERED
 from ..ballots.links import HouseholdLink, LinkRefused, household_link, household_links, roll_entry
 from ..china_time import cst_today, to_cst
 from ..estates.community_contact import contact_of
@@ -43,6 +49,7 @@ class QueueReport:
     opted_out: int = 0
     voted: int = 0  # households skipped because their owner has a ballot
     no_phone: int = 0
+    undelivered: int = 0  # sold-but-undelivered flats: the developer votes for them, their buyers get no reminder
 
     def include(self, batch) -> None:
         self.queued, self.duplicate, self.opted_out = batch.queued, batch.duplicate, batch.opted_out
@@ -92,6 +99,9 @@ def queue_reminders(round_: Round, actor: str, actor_id: int | None, now: dateti
     for entry in roll_entries(round_.id):
         if entry.voter_key in voted:
             report.voted += 1
+            continue
+        if entry.status == UNDELIVERED:  # the buyer's phone: never a reminder to vote the developer's flat
+            report.undelivered += 1
             continue
         link = links.get(entry.household_id)
         # A link-free reminder needs the link issued (its slip is at the door), not its URL.

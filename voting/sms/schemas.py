@@ -59,6 +59,9 @@ class QueueReportSchema(ma.Schema):
     opted_out = ma.fields.Integer()
     voted = ma.fields.Integer(metadata={"description": "households whose owner has voted: no reminder"})
     no_phone = ma.fields.Integer()
+    undelivered = ma.fields.Integer(metadata={
+        "description": "sold-but-undelivered flats: the developer votes for them (SPC interpretation Art. 9), "
+                       "so their buyers' phones get no reminder"})
 
 
 class CodeRequestSchema(ma.Schema):
