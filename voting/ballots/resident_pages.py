@@ -115,6 +115,8 @@ def _context(lookup: TokenLookup) -> dict:
 def _confirm_context(lookup: TokenLookup) -> dict:
     """What the confirmation page shows around the choice: the header of the ballot page (estate, question,
     the household and the units its ballot covers), without the plan, cost, answers and result below it."""
+    if lookup.entry.status != "owned":  # the developer's header names all its flats: the full view says how
+        return _context(lookup)
     round_ = lookup.round_row()
     entry = lookup.entry_row()
     estate = db.session.get(Estate, round_.estate_id)
