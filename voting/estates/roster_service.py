@@ -74,6 +74,12 @@ class Correction:
     result: RosterSyncResult
 
 
+def household_form(h: Household) -> dict:
+    """The CORRECTABLE cells of a flat as the correction form shows them (the full roster's text, in Chinese)."""
+    cells = dict(zip(COLUMNS, roster_cells(_ExportRow(h, True, {}), "zh")))
+    return {c: cells[c] for c in CORRECTABLE}
+
+
 def _private_view(h: Household) -> dict:
     """A household's roster values as the audit chain may hold them: names and numbers masked, no owner key."""
     voter = h.voter
