@@ -155,3 +155,50 @@ def test_the_contact_form_keeps_what_was_typed(client, db):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'value="社区服务中心一楼"' in html and 'value="0571-' + "8" * 40 + '"' in html
+
+
+def test_the_proposal_and_round_forms_keep_what_was_typed(client, db, clock):
+    from tests.rounds_helpers import estate_with_roster
+
+    estate_id, _ = estate_with_roster(client, username="sq2")
+    page_login(client, "sq2")
+    page = f"/estates/{estate_id}/proposal"
+    token = csrf_token(client, page)
+    bad = client.post(page, data={"csrf_token": token, "title": "和睦新村改造方案", "summary": "屋面与管网",
+                                  "estimated_cost": "1.234", "resident_mode": "per_m2", "resident_amount": "20.00",
+                                  "items": ["R-B-01", "R-P-01"]})
+    assert bad.status_code == 422
+    html = bad.get_data(as_text=True)
+    assert 'value="和睦新村改造方案"' in html and "屋面与管网</textarea>" in html and 'value="1.234"' in html
+    assert 'value="20.00"' in html and '<option value="per_m2" selected>' in html
+    assert html.count("checked>") == 2 and 'value="R-B-01" checked' in html and 'value="R-P-01" checked' in html
+    assert client.post(page, data={"csrf_token": token, "title": "方案", "summary": "说明", "estimated_cost": "1000.00",
+                                   "items": ["R-B-01"]}).status_code == 302
+    response = client.post(f"{page}/rounds", data={
+        "csrf_token": token, "stage": "2", "rule": "double-two-thirds", "ballot_policy": "last",
+        "verification": "phone4", "question": "您是否同意加装电梯？", "opens_at": "2026-09-01T09:00",
+        "closes_at": "2026-09-03T09:00", "objection_working_days": "7"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for kept in ('value="您是否同意加装电梯？"', 'value="2026-09-01T09:00"', 'value="2026-09-03T09:00"', 'value="7"',
+                 '<option value="2" selected>', '<option value="double-two-thirds" selected>',
+                 '<option value="last" selected>', '<option value="phone4" selected>'):
+        assert kept in html, kept
+
+
+def test_the_notice_form_keeps_what_was_typed(client, db, clock):
+    from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
+
+    estate_id, h = estate_with_roster(client, username="sq3")
+    round_id = create_round(client, create_proposal(client, estate_id, h), h, clock, stage=1)
+    page_login(client, "sq3")
+    url = f"/rounds/{round_id}"
+    token = csrf_token(client, url)
+    response = client.post(f"{url}/notices", data={"csrf_token": token, "kind": "announcement", "title": "加装电梯说明会",
+                                                   "body": "周六上午在社区活动室", "starts_on": "2026-08-01",
+                                                   "working_days": "3"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for kept in ('value="加装电梯说明会"', "周六上午在社区活动室</textarea>", 'value="2026-08-01"', 'value="3"',
+                 '<option value="announcement" selected>'):
+        assert kept in html, kept

@@ -27,8 +27,9 @@ from .schemas import CommunityContactSchema, EstateCreateSchema, EstateSchema
 
 bp = Blueprint("estate_pages", __name__)
 # The estate form's fields as its labels name them, for the list of errors above the form.
-ESTATE_FIELD_ZH = {"name": "小区名称", "street": "街道", "community": "社区", "address": "地址",
-                   "built_year": "建成年份", "affordable_housing": "保障性安居工程"}
+# (Form labels, not a concept's codes: "street" here is the field, not the street office's role.)
+ESTATE_FIELD_ZH = dict(name="小区名称", street="街道", community="社区", address="地址", built_year="建成年份",
+                       affordable_housing="保障性安居工程")
 
 
 @bp.route("/")
