@@ -39,6 +39,7 @@ from .db_liveness import configure_liveness
 from .demo import demo_cli
 from .errors import register_errorhandlers
 from .estates.api import blp as estates_api
+from .estates.api import roster_blp as roster_api
 from .estates.pages import bp as estate_pages
 from .evidence.api import blp as evidence_api
 from .evidence.cli import evidence_cli
@@ -111,8 +112,8 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RecordIdConverter  # before any rule: ids past the database's range are 404
-    for blp in (auth_api, estates_api, proposals_api, rounds_api, notices_api, calendar_api, links_api, ballots_api,
-                link_view_api, paper_api, progress_api, reissue_api, slip_jobs_api, sms_api, sms_codes_api,
+    for blp in (auth_api, estates_api, roster_api, proposals_api, rounds_api, notices_api, calendar_api, links_api,
+                ballots_api, link_view_api, paper_api, progress_api, reissue_api, slip_jobs_api, sms_api, sms_codes_api,
                 audit_api):
         ext.api.register_blueprint(blp)
         ext.csrf.exempt(blp)  # bearer tokens, no cookies: CSRF does not apply

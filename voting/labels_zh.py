@@ -40,7 +40,9 @@ Notices, estates, rosters, staff, SMS
 - ATTACHMENT_PURPOSE_ZH: upload forms of notices and milestones, paper-entry photos.
 - MILESTONE_STEP_ZH: milestone form and flash, street dashboard, API error message.
 - ERA_ZH: estate list and detail pages and API (`era_zh`); ELIGIBILITY_ZH: estate detail page.
-- AREA_SOURCE_ZH, HOLDING_STATUS_ZH: roster page; roster import accepts these words.
+- AREA_SOURCE_ZH, HOLDING_STATUS_ZH: roster page; roster import accepts these words and the
+  roster export and template write them.
+- PHONE_KIND_ZH: a roll phone's kind (a landline is kept and shown, never texted): roster page.
 - RESIDENT_MODE_ZH: what residents pay under a plan version: the proposal page's form.
 - ITEM_KIND_ZH, ITEM_AREA_ZH: the renovation menu (`CatalogueItem.label_zh`), proposal page.
 - ROLE_ZH: the staff header (`StaffUser.role_zh`).
@@ -90,6 +92,7 @@ ELIGIBILITY_ZH = {"pre_2000": "2000年（含）以前建成，市级财政补助
                   "affordable_post_2000": "2000年以后建成的保障性安居工程，由原责任主体负责改造"}
 AREA_SOURCE_ZH = {"register": "不动产登记", "survey": "实测", "contract": "合同"}
 HOLDING_STATUS_ZH = {"owned": "已售", "developer_unsold": "开发商未售", "developer_undelivered": "已售未交付"}
+PHONE_KIND_ZH = {"mobile": "手机", "landline": "座机"}
 ITEM_KIND_ZH = {"required": "必改", "upgrade": "提升"}
 ITEM_AREA_ZH = {"building": "居民住宅建筑", "public": "小区公共区域"}  # the plan's two parts, 三(二)1 and 2
 ROLE_ZH = {"district": "区住建局", "street": "街道办事处", "community": "社区工作者"}

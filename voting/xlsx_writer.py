@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet.datavalidation import DataValidation
 
 # What spreadsheet programs read as the start of a formula (or, for tab and CR, what
 # they strip before reading one).
@@ -27,14 +28,32 @@ def looks_like_formula(text: str) -> bool:
     return text[:1] in FORMULA_START
 
 
-def xlsx_bytes(sheets: list[tuple[str, list[list]]]) -> bytes:
+def xlsx_bytes(sheets: list[tuple[str, list[list]]], choices: dict[str, list[tuple[str, tuple[str, ...]]]] | None = None,
+               decimals: dict[str, list[tuple[str, Decimal, Decimal]]] | None = None) -> bytes:
     """A workbook of (sheet title, rows): numbers as number cells, everything else as string cells.
 
     Write-only mode: a 10,000-row sheet streams instead of building a cell tree.
+    choices: sheet title → [(cell range like "E2:E2000", allowed texts)], a drop-down list that
+    refuses anything else (Excel's data validation; the texts may hold no comma or quote).
+    decimals: sheet title → [(cell range, least, most)], a number between the two.
+    Data validation is a rule on cells, not a formula in one: no cell becomes a formula.
     """
     book = Workbook(write_only=True)
     for title, rows in sheets:
         sheet = book.create_sheet(title)
+        for cells, options in (choices or {}).get(title, []):
+            if any(ch in option for option in options for ch in ',"'):
+                raise ValueError(f"a drop-down choice holds a comma or quote: {options!r}")
+            rule = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True,
+                                  showErrorMessage=True, error="请从下拉列表中选择", errorTitle="填写有误")
+            rule.add(cells)
+            sheet.data_validations.append(rule)
+        for cells, least, most in (decimals or {}).get(title, []):
+            rule = DataValidation(type="decimal", operator="between", formula1=str(least), formula2=str(most),
+                                  allow_blank=True, showErrorMessage=True, errorTitle="填写有误",
+                                  error=f"请填写 {least} 到 {most} 之间的数字，最多两位小数")
+            rule.add(cells)
+            sheet.data_validations.append(rule)
         for row in rows:
             sheet.append([_cell(sheet, value) for value in row])
     out = io.BytesIO()

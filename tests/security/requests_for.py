@@ -22,6 +22,7 @@ API_BODIES = {
     "rounds.RoundCancel": lambda ids: {"json": {"reason": "时间填错"}},
     "rounds.RoundItem": lambda ids: {"json": {"title": "第一次征询：改造意愿"}},
     "rounds.ObjectionAnswerItem": lambda ids: {"json": {"answer": "答复"}},
+    "estates.HouseholdItem": lambda ids: {"json": {"area": "81.00", "reason": "面积更正"}},
     "estates.CommunityContact": lambda ids: {"json": {"hotline": "0571-88001234", "office": "社区服务中心"}},
     "notices_api.RoundNotices": lambda ids: {"json": NOTICE},
     "notices_api.ProposalNotices": lambda ids: {"json": NOTICE},

@@ -44,6 +44,7 @@ OWN_SCOPE = {
     "estate_pages.estate_list", "estate_pages.estate_create", "estates.Estates", "proposals.Catalogue",
     "calendar_api.WorkingDays", "calendar_api.CalendarYears", "evidence.Streets", "account_pages.logout",
     "staff_pages.own_account", "staff_pages.own_password", "staff_pages.staff_list", "staff_pages.staff_create",
+    "roster.RosterTemplate", "estate_pages.roster_template",  # the blank roster template: nobody's data
 }
 # Street overview: a street office is sent on to its own street, a community worker gets 404.
 ROLE_ROUTED = {"evidence_pages.street_index"}

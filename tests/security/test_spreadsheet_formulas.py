@@ -88,3 +88,13 @@ def test_no_other_module_writes_a_workbook():
                for path in (root / package).rglob("*.py")
                if "Workbook(" in path.read_text(encoding="utf-8")]
     assert writers == ["voting/xlsx_writer.py"]
+
+
+def test_the_roster_template_has_drop_downs_but_no_formula_cell(client, db):
+    from tests.factories import make_user
+
+    make_user("district", username="qu-template")
+    headers = api_token(client, "qu-template")
+    response = client.get("/api/v1/roster/template.xlsx", headers=headers)
+    assert response.status_code == 200
+    assert_no_formula("roster template.xlsx", response.data, ("楼幢",))

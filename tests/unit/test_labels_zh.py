@@ -26,6 +26,7 @@ from voting.models.slip_jobs import STATUSES as SLIP_JOB_STATUSES
 from voting.models.sms import KINDS as SMS_KINDS, STATES as SMS_STATES
 from voting.proposals.catalogue import AREAS as ITEM_AREAS, KINDS as ITEM_KINDS
 from voting.proposals.funding import RESIDENT_MODES
+from voting.phone_numbers import PHONE_KINDS
 from voting.roster.roster_import import AREA_SOURCES, HOLDING_STATUSES
 from voting.rounds.objections import RESULT_STATES
 from voting.tally.rules import DENOMINATORS, MEASURES, NUMERATORS, PRESETS, get_rule
@@ -98,6 +99,7 @@ CODES = {  # each table → the codes the service stores, computes or writes
                                             for affordable in (False, True)} - {None},
     "AREA_SOURCE_ZH": set(AREA_SOURCES),
     "HOLDING_STATUS_ZH": set(HOLDING_STATUSES),
+    "PHONE_KIND_ZH": set(PHONE_KINDS),
     "ITEM_KIND_ZH": set(ITEM_KINDS),
     "ITEM_AREA_ZH": set(ITEM_AREAS),
     "ROLE_ZH": set(ROLES),

@@ -114,6 +114,11 @@ def test_phones_are_normalised_split_and_deduplicated():
     assert result.rows == [row(2, phones=("13812345678", "13900001111", "13700002222"))]
 
 
+def test_landlines_are_accepted_beside_mobiles_and_stored_with_one_dash():
+    result = parse_en("3,1,101,86.5,register,K1,张三,\"(0571) 8765 4321；13812345678;87654321/057187654321\",owned")
+    assert result.rows == [row(2, phones=("0571-87654321", "13812345678", "87654321"))]
+
+
 def test_co_owners_are_split_stripped_and_empties_dropped():
     data = csv_bytes(EN_HEADER + ",co_owners", GOOD + ",\" 李四 ;; 王五/赵六、 \"")
     assert parse_roster(data, "a.csv").rows == [row(2, co_owners=("李四", "王五", "赵六"))]
@@ -201,7 +206,8 @@ def test_area_at_the_limit_is_accepted():
     ("area_source", "3,1,101,86.5,,K1,张三,13812345678,owned", "未填写"),
     ("status", "3,1,101,86.5,register,K1,张三,13812345678,出租", "出租"),
     ("status", "3,1,101,86.5,register,K1,张三,13812345678,", "未填写"),
-    ("phone", "3,1,101,86.5,register,K1,张三,0571-88888888,owned", "0571-88888888"),
+    ("phone", "3,1,101,86.5,register,K1,张三,0571-888,owned", "0571-888"),
+    ("phone", "3,1,101,86.5,register,K1,张三,12345,owned", "座机号"),
     ("phone", "3,1,101,86.5,register,K1,张三,13812345678;1381234567,owned", "1381234567"),
     ("phone", "3,1,101,86.5,register,K1,张三,12812345678,owned", "手机号"),
     ("building", ",1,101,86.5,register,K1,张三,13812345678,owned", "楼幢未填写"),

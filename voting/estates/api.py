@@ -11,12 +11,26 @@ from ..refusal_answers import abort_refused
 from .community_contact import ContactRefused, set_contact
 from .operations import EstateError, active_households, create_estate, estate_summaries, estate_summary
 from .phone_secrecy import keep_digits_secret_in_response
-from .roster_service import RosterRefused, export_roster, import_roster
+from .roster_service import RosterRefused, correct_household, export_roster, import_roster, roster_template
 from .schemas import (CommunityContactSchema, EstateCreatedSchema, EstateCreateSchema, EstateSchema,
-                      HouseholdQuerySchema, HouseholdSchema, RosterExportQuerySchema, RosterResultSchema,
-                      RosterUploadSchema)
+                      HouseholdCorrectedSchema, HouseholdCorrectionSchema, HouseholdQuerySchema, HouseholdSchema,
+                      RosterExportQuerySchema, RosterResultSchema, RosterUploadSchema)
 
 blp = Blueprint("estates", __name__, url_prefix="/api/v1/estates", description="小区与名册")
+roster_blp = Blueprint("roster", __name__, url_prefix="/api/v1/roster", description="名册模板")
+
+
+@roster_blp.route("/template.xlsx")
+class RosterTemplate(MethodView):
+    decorators = [api_login_required]
+
+    @roster_blp.response(200, {"type": "string", "format": "binary"},
+                         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    def get(self):
+        """A blank roster (Excel) to fill in: Chinese headers, drop-down lists, one example row to delete."""
+        body, filename = roster_template()
+        return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
 
 
 @blp.route("")
@@ -75,7 +89,7 @@ class Roster(MethodView):
     @blp.arguments(RosterUploadSchema, location="files")
     @blp.response(200, RosterResultSchema)
     @blp.alt_response(409, description="有轮次正在表决，名册已冻结")
-    @blp.alt_response(422, description="每一行的问题：[{row, column, message}]，什么也没有写入")
+    @blp.alt_response(422, description="每一行的问题：[{row, column, column_zh, message}]，什么也没有写入")
     def post(self, files, estate_id):
         """Replace the estate's roll with an uploaded CSV/XLSX roster (all or nothing)."""
         estate = estate_or_404(current_staff(), estate_id)
@@ -95,10 +109,13 @@ class RosterExport(MethodView):
     @blp.arguments(RosterExportQuerySchema, location="query")
     @blp.response(200, {"type": "string", "format": "binary"}, content_type="text/csv")
     def get(self, query, estate_id):
-        """The roll as CSV (UTF-8 with BOM); names and phones masked unless full=true."""
+        """The roll as CSV (UTF-8 with BOM); names and phones masked unless full=true.
+
+        Chinese header row and words by default; headers=en gives the column and value codes.
+        """
         estate = estate_or_404(current_staff(), estate_id)
         try:
-            body, filename = export_roster(estate, current_staff(), full=query["full"])
+            body, filename = export_roster(estate, current_staff(), full=query["full"], headers=query["headers"])
         except RosterRefused as exc:
             abort_refused(exc)
         db.session.commit()
@@ -117,3 +134,30 @@ class Households(MethodView):
         estate = estate_or_404(current_staff(), estate_id)
         keep_digits_secret_in_response(estate.id, current_staff())
         return active_households(estate.id, query.get("building"))
+
+
+@blp.route("/<int:estate_id>/households/<int:household_id>")
+class HouseholdItem(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(HouseholdCorrectionSchema)
+    @blp.response(200, HouseholdCorrectedSchema)
+    @blp.alt_response(404, description="名册中没有这套房屋")
+    @blp.alt_response(409, description="有轮次正在表决，名册已冻结")
+    @blp.alt_response(422, description="与导入相同的检查未通过：[{row, column, column_zh, message}]，什么也没有写入")
+    def patch(self, data, estate_id, household_id):
+        """Correct one flat between rounds (audited), with the same checks as a roster import.
+
+        Fields are roster cells as text; a field left out keeps its value. The owner's name and
+        phones change on every flat of that owner.
+        """
+        estate = estate_or_404(current_staff(), estate_id)
+        reason = data.pop("reason", "")
+        try:
+            done = correct_household(estate, household_id, current_staff(), data, reason, now())
+        except RosterRefused as exc:
+            abort_refused(exc)
+        db.session.commit()
+        keep_digits_secret_in_response(estate.id, current_staff())
+        household = next(h for h in active_households(estate.id) if h.id == done.household_id)
+        return {"household": household, "import_id": done.result.import_id, "changed": done.result.changed}

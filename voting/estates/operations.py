@@ -16,7 +16,7 @@ from ..models.accounts import StaffUser
 from ..models.audit import AuditChain
 from ..models.estates import Building, Community, Estate, Household, Street, Voter
 from ..refusals import Refused
-from ..tally.tally import RollUnit, voter_key
+from ..tally.tally import DEVELOPER, RollUnit, voter_key
 from ..unit_labels import natural_key
 from .eras import eligibility, era_for
 
@@ -150,3 +150,45 @@ def estate_summaries(query) -> list[EstateSummary]:
     estates = db.session.scalars(query.options(contains_eager(Estate.community).contains_eager(Community.street))).all()
     totals = roll_totals_of([estate.id for estate in estates])
     return [estate_summary(estate, totals[estate.id]) for estate in estates]
+
+
+@dataclass(frozen=True)
+class VoterGroup:
+    """The flats of one voter as the tally counts them (SPC interpretation Art. 9), for the roster page."""
+
+    key: str                      # tally.voter_key: "owner:K001", "developer", "unit:12"
+    name: str                     # the owner's name; the developer's as the roster gives it
+    is_developer: bool
+    households: list[Household]   # the flats shown (a building filter may leave some out)
+    flats: int                    # all the voter's flats on the roll
+    area: Decimal                 # their exclusive area together, m²
+
+
+def group_by_voter(households: list[Household], shown: list[Household] | None = None) -> list[VoterGroup]:
+    """`shown` (default: all of `households`) grouped by voter, groups in the order of their first flat.
+
+    `households` is the whole current roll, so "名下 3 套" counts flats outside a filter too. The
+    developer's unsold and sold-but-undelivered flats are one voter, named by the holder names the
+    roster gave its flats (a buyer waiting for delivery stays named on the flat, not as the voter).
+    """
+    def key(h: Household) -> str:
+        return voter_key(RollUnit(household_id=h.id, label="", area=h.area, status=h.status,
+                                  owner_key=h.voter.owner_key if h.voter else ""))
+
+    every: dict[str, list[Household]] = {}
+    for h in households:
+        every.setdefault(key(h), []).append(h)
+    groups: dict[str, list[Household]] = {}
+    for h in (households if shown is None else shown):
+        groups.setdefault(key(h), []).append(h)
+    result = []
+    for k, flats in groups.items():
+        mine = every.get(k, flats)
+        developer = k == DEVELOPER
+        if developer:
+            names = list(dict.fromkeys(h.holder_name for h in mine if h.holder_name))
+            name = "、".join(names) or "开发商（名册未填名称）"
+        else:
+            name = flats[0].owner_name or "（名册未填姓名）"
+        result.append(VoterGroup(k, name, developer, flats, len(mine), sum((h.area for h in mine), Decimal("0.00"))))
+    return result

@@ -2,6 +2,7 @@
 import json
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_smorest import abort
 from flask_login import login_required
 from sqlalchemy import select
 
@@ -11,15 +12,24 @@ from ..clock import now
 from ..extensions import db
 from ..labels_zh import ELIGIBILITY_ZH
 from ..models.estates import RosterImport
+from ..phone_numbers import phone_kind
 from ..privacy import mask_phone_digits
 from ..refusal_answers import abort_refused, show_refusal
-from .operations import EstateError, active_households, create_estate, estate_summaries, estate_summary
+from ..roster.roster_export import HEADER_FORMS
+from ..roster.roster_import import COLUMN_ZH
+from .operations import (EstateError, active_households, create_estate, estate_summaries, estate_summary,
+                         group_by_voter)
 from .phone_secrecy import digits_hidden
-from .roster_service import RosterRefused, export_roster, import_roster
+from .roster_service import (CORRECTABLE, RosterRefused, correct_household, export_roster, household_form,
+                             import_roster, open_round_blocking_roster, roster_template)
 from .community_contact import ContactRefused, set_contact
 from .schemas import CommunityContactSchema, EstateCreateSchema, EstateSchema
 
 bp = Blueprint("estate_pages", __name__)
+# The estate form's fields as its labels name them, for the list of errors above the form.
+# (Form labels, not a concept's codes: "street" here is the field, not the street office's role.)
+ESTATE_FIELD_ZH = dict(name="小区名称", street="街道", community="社区", address="地址", built_year="建成年份",
+                       affordable_housing="保障性安居工程")
 
 
 @bp.route("/")
@@ -52,7 +62,8 @@ def estate_create():
             flash(f"已创建小区：{estate.name}")
             return redirect(url_for("estate_pages.estate_detail", estate_id=estate.id))
     estates = EstateSchema(many=True).dump(estate_summaries(visible_estates(current_staff())))
-    return render_template("estates/list.html", estates=estates, form=form, errors=errors), 422
+    return render_template("estates/list.html", estates=estates, form=form, errors=errors,
+                           field_zh=ESTATE_FIELD_ZH), 422
 
 
 def _detail(estate_id: int, status: int = 200, **extra):
@@ -114,12 +125,44 @@ def roster_upload(estate_id):
 @bp.route("/estates/<int:estate_id>/households")
 @login_required
 def roster_table(estate_id):
+    """The roll grouped by voter: an owner's flats together ("名下 3 套"), the developer as one voter with its name."""
     estate = estate_or_404(current_staff(), estate_id)
     building = request.args.get("building") or None
-    households = active_households(estate.id, building)
+    everything = active_households(estate.id)
+    households = [h for h in everything if h.building.name == building] if building else everything
     return render_template("estates/roster.html", estate=EstateSchema().dump(estate_summary(estate)),
-                           households=households, building=building,
-                           hide_digits=digits_hidden(estate.id, current_staff()))
+                           households=households, groups=group_by_voter(everything, households), building=building,
+                           hide_digits=digits_hidden(estate.id, current_staff()),
+                           blocked=open_round_blocking_roster(estate.id))
+
+
+def _household_page(estate, household, form: dict, status: int = 200, message: str = "", errors=()):
+    return render_template("estates/household_edit.html", estate=estate, household=household, form=form,
+                           message=message, errors=errors, COLUMN_ZH=COLUMN_ZH), status
+
+
+@bp.route("/estates/<int:estate_id>/households/<int:household_id>/edit", methods=["GET", "POST"])
+@login_required
+def household_edit(estate_id, household_id):
+    """Correct one flat between rounds: the import's checks; on a refusal the form shows what was typed."""
+    estate = estate_or_404(current_staff(), estate_id)
+    household = next((h for h in active_households(estate.id) if h.id == household_id), None)
+    if household is None:
+        abort(404, message="名册中没有这套房屋")
+    if request.method == "GET":
+        return _household_page(estate, household, {**household_form(household), "reason": ""},
+                               message=open_round_blocking_roster(estate.id) or "")
+    form = {c: request.form.get(c, "") for c in (*CORRECTABLE, "reason")}
+    typed = {c: form[c] for c in CORRECTABLE}
+    try:
+        done = correct_household(estate, household.id, current_staff(), typed, form["reason"][:200], now())
+    except RosterRefused as exc:
+        rows = exc.errors if isinstance(exc.errors, list) else []
+        return show_refusal(exc, lambda status, message: _household_page(estate, household, form, status, message,
+                                                                         rows))
+    db.session.commit()
+    flash(f"已更正 {done.label}：变更 {len(done.result.changed)} 套（记入导入记录和审计日志）")
+    return redirect(url_for("estate_pages.roster_table", estate_id=estate_id))
 
 
 @bp.app_template_filter("phone_digits_hidden")
@@ -127,12 +170,28 @@ def _phone_digits_hidden(phone: str) -> str:
     return mask_phone_digits(phone)
 
 
+@bp.app_template_global("phone_kind")
+def _phone_kind(phone: str) -> str:
+    return phone_kind(phone)
+
+
+@bp.route("/roster-template.xlsx", endpoint="roster_template")
+@login_required
+def roster_template_download():
+    """The blank roster template (the same file as GET /api/v1/roster/template.xlsx)."""
+    body, filename = roster_template()
+    return Response(body, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"})
+
+
 @bp.route("/estates/<int:estate_id>/roster.csv")
 @login_required
 def roster_download(estate_id):
     estate = estate_or_404(current_staff(), estate_id)
     try:
-        body, filename = export_roster(estate, current_staff(), full=request.args.get("full") == "1")
+        headers = request.args.get("headers", "zh")
+        body, filename = export_roster(estate, current_staff(), full=request.args.get("full") == "1",
+                                       headers=headers if headers in HEADER_FORMS else "zh")
     except RosterRefused as exc:
         abort_refused(exc)
     db.session.commit()

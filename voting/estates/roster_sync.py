@@ -47,7 +47,7 @@ def _current_values(household: Household) -> dict:
     voter = household.voter
     return {
         "area": household.area, "area_source": household.area_source, "status": household.status,
-        "owner_key": voter.owner_key if voter else "", "owner_name": voter.name if voter else "",
+        "owner_key": voter.owner_key if voter else "", "owner_name": household.owner_name,
         "phones": voter.phone_list if voter else (), "co_owners": household.co_owner_list,
     }
 
@@ -72,6 +72,8 @@ def apply_roster(estate: Estate, rows: list[RosterRow], *, actor_id: int | None,
         )
     }
 
+    # What each flat was before any owner below is renamed: a changed name or phone changes every flat of its owner.
+    was = {key: _current_values(h) for key, h in existing.items() if h.removed_at is None}
     for row in rows:
         if row.owner_key:
             voter = voters.get(row.owner_key)
@@ -99,11 +101,12 @@ def apply_roster(estate: Estate, rows: list[RosterRow], *, actor_id: int | None,
             added.append(unit_label(*key))
         elif household.removed_at is not None:
             added.append(unit_label(*key))
-        elif _current_values(household) != values:
+        elif was[key] != values:
             changed.append(unit_label(*key))
         household.removed_at = None
         household.area, household.area_source, household.status = row.area, row.area_source, row.status
         household.voter = voters[row.owner_key] if row.owner_key else None
+        household.holder_name = "" if row.owner_key else row.owner_name  # the developer's name, kept
         household.co_owners = ";".join(row.co_owners)
 
     removed = []

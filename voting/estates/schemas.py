@@ -2,6 +2,8 @@
 import marshmallow as ma
 from flask_smorest.fields import Upload
 
+from ..phone_numbers import phone_kind
+from ..roster.roster_export import HEADER_FORMS
 from ..schema_fields import AreaField
 from .eras import EARLIEST_PLAUSIBLE_YEAR
 from .phone_secrecy import shown_phones
@@ -83,11 +85,42 @@ class HouseholdSchema(ma.Schema):
     status = ma.fields.String()
     # A unit without a registered owner (a developer's) has no voter: blank owner fields.
     owner_key = ma.fields.String(attribute="voter.owner_key", dump_default="")
-    owner_name = ma.fields.String(attribute="voter.name", dump_default="")
+    # The developer's units have no voter; their owner_name is the developer's name as the roster gave it.
+    owner_name = ma.fields.String()
     # In full for staff, but without the last digits while they verify an open phone4 round (phone_secrecy).
     phones = ma.fields.Function(lambda h: shown_phones(h.voter.phone_list if h.voter else []),
                                 metadata={"type": "array", "items": {"type": "string"}})
+    phone_kinds = ma.fields.Function(lambda h: [phone_kind(p) for p in (h.voter.phone_list if h.voter else [])],
+                                     metadata={"type": "array", "items": {"type": "string", "enum": ["mobile", "landline"]},
+                                               "description": "each phone's kind, in order: a landline is never texted"})
     co_owners = ma.fields.List(ma.fields.String(), attribute="co_owner_list")
+
+
+class HouseholdCorrectionSchema(ma.Schema):
+    """One flat corrected between rounds: roster cells as text, checked exactly as an import checks them.
+
+    A field left out keeps its value. The flat itself (building, unit, room) is not corrected here:
+    re-import the roster to move or rename a flat.
+    """
+
+    area = ma.fields.String(validate=ma.validate.Length(max=100), metadata={"example": "86.50"})
+    area_source = ma.fields.String(validate=ma.validate.Length(max=100),
+                                   metadata={"description": "register / survey / contract, or 不动产登记 / 实测 / 合同"})
+    owner_key = ma.fields.String(validate=ma.validate.Length(max=100))
+    owner_name = ma.fields.String(validate=ma.validate.Length(max=100))
+    phone = ma.fields.String(validate=ma.validate.Length(max=200),
+                             metadata={"description": "mobiles and landlines separated by ';'", "example": "13812345678;0571-87654321"})
+    status = ma.fields.String(validate=ma.validate.Length(max=100),
+                              metadata={"description": "owned / developer_unsold / developer_undelivered, or 已售 / 开发商未售 / 已售未交付"})
+    co_owners = ma.fields.String(validate=ma.validate.Length(max=500), metadata={"description": "names separated by ';'"})
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=200, error="更正原因不超过200字"),
+                              metadata={"description": "why (kept in the audit chain)"})
+
+
+class HouseholdCorrectedSchema(ma.Schema):
+    household = ma.fields.Nested(HouseholdSchema)
+    import_id = ma.fields.Integer(metadata={"description": "the roster import that recorded the correction"})
+    changed = ma.fields.List(ma.fields.String(), metadata={"description": "flats changed (the owner's other flats too)"})
 
 
 class HouseholdQuerySchema(ma.Schema):
@@ -96,3 +129,5 @@ class HouseholdQuerySchema(ma.Schema):
 
 class RosterExportQuerySchema(ma.Schema):
     full = ma.fields.Boolean(load_default=False, metadata={"description": "完整名册（不脱敏），用于修改后重新导入"})
+    headers = ma.fields.String(load_default="zh", validate=ma.validate.OneOf(HEADER_FORMS),
+                               metadata={"description": "zh: 中文表头和取值（默认）; en: the machine form, column and value codes"})

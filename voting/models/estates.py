@@ -79,7 +79,7 @@ class Voter(db.Model):
     estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
     owner_key: Mapped[str] = mapped_column(String(100))
     name: Mapped[str] = mapped_column(String(100))
-    phones: Mapped[str] = mapped_column(String(200), default="")  # ';'-joined mainland mobiles
+    phones: Mapped[str] = mapped_column(String(200), default="")  # ';'-joined, as phone_numbers.roster_phone stores them
 
     @property
     def phone_list(self) -> tuple[str, ...]:
@@ -107,6 +107,8 @@ class Household(db.Model):
     status: Mapped[str] = mapped_column(String(30))  # owned / developer_unsold / developer_undelivered
     voter_id: Mapped[int | None] = mapped_column(ForeignKey("voters.id"), index=True)
     co_owners: Mapped[str] = mapped_column(String(400), default="")  # ';'-joined names
+    # The name a roster row gives a unit without an owner key: the developer's (开发商) name.
+    holder_name: Mapped[str] = mapped_column(String(100), default="", server_default="")
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     building: Mapped[Building] = relationship()
     voter: Mapped[Voter | None] = relationship()
@@ -114,6 +116,11 @@ class Household(db.Model):
     @property
     def co_owner_list(self) -> tuple[str, ...]:
         return tuple(n for n in self.co_owners.split(";") if n)
+
+    @property
+    def owner_name(self) -> str:
+        """The voter's name, or for a unit without one the holder's as the roster gives it (the developer's)."""
+        return self.voter.name if self.voter else self.holder_name
 
     @property
     def provisional_area(self) -> bool:

@@ -69,14 +69,15 @@ def proposal_save(estate_id):
     proposal = db.session.scalar(select(Proposal).where(Proposal.estate_id == estate.id))
     data, errors = _proposal_form(RevisionCreateSchema if proposal else ProposalCreateSchema)
     if errors:
-        return proposal_page(estate, 422, errors=errors)
+        return proposal_page(estate, 422, errors=errors, typed=request.form)
     try:
         if proposal is None:
             version = create_proposal(estate, data, current_staff().id, now())
         else:
             version = revise_proposal(proposal, data, current_staff().id, now())
     except ProposalError as exc:
-        return show_refusal(exc, lambda status, message: proposal_page(estate, status, errors={"_": [message]}))
+        return show_refusal(exc, lambda status, message: proposal_page(estate, status, errors={"_": [message]},
+                                                                       typed=request.form))
     db.session.commit()
     flash(f"已保存方案第 {version.version} 版")
     return redirect(url_for("proposal_pages.proposal_detail", estate_id=estate.id))

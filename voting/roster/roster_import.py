@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from voting.hundredths import two_places
 
 from ..labels_zh import AREA_SOURCE_ZH, HOLDING_STATUS_ZH
+from ..phone_numbers import PhoneNumberError, roster_phone
 from .flat_keys import flat_key
 
 AREA_SOURCES = ("register", "survey", "contract")  # survey and contract are provisional
@@ -38,6 +39,8 @@ MAX_CO_OWNERS_LEN = 500  # the co-owner cell holds several names of up to MAX_FI
 
 COLUMNS = ("building", "unit", "room", "area", "area_source", "owner_key", "owner_name", "phone", "status", "co_owners")
 OPTIONAL_COLUMNS = frozenset({"unit", "phone", "co_owners"})
+# The roster's header words (part of the file format, like ballots_file.CHINESE): exports and the
+# template write them, the import accepts them beside the codes, error tables name columns by them.
 COLUMN_ZH = dict(zip(COLUMNS, ("楼幢", "单元", "室号", "专有部分面积", "面积依据", "业主标识", "业主姓名", "联系电话", "产权状态", "共有人")))
 _HEADER_ALIASES = {
     **{c: c for c in COLUMNS},
@@ -55,9 +58,6 @@ _SEPARATORS = re.compile(r"[;；/、,，]")
 _EDGE_SPACE = re.compile(r"^[\s\ufeff\u200b]+|[\s\ufeff\u200b]+$")
 _NUMBER = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]*))?")
 _AREA_UNIT = re.compile(r"(平方米|平米|m2)$", re.IGNORECASE)  # NFKC has already turned ㎡ and m² into m2
-_PHONE_NOISE = re.compile(r"[\s\-－—–()]")
-_PHONE_PREFIX = re.compile(r"^(?:\+86|0086|86)(?=1[0-9]{10}$)")
-_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _ID_CARD = re.compile(r"[0-9]{17}[0-9Xx]")
 # Typed into a spreadsheet an ID number picks up spaces, hyphens and full-width digits
 # (１２３…, NFKC makes them ASCII): none of them makes it any less an ID number.
@@ -67,6 +67,9 @@ _HEADER_SCAN = 10  # a title row like "某某小区业主名册" may sit above t
 _AREA_HINT = "面积必须是大于0的数字，最多两位小数（如 86.50）"
 
 _EMPTY = "文件是空的：没有表头，也没有住户"
+# The owner key of the template's example row (roster_export.EXAMPLE_ROW): a row carrying it is refused,
+# so a template filled in below its example does not import a made-up household.
+EXAMPLE_OWNER_KEY = "示例-请删除本行"
 
 
 @dataclass(frozen=True)
@@ -79,7 +82,7 @@ class RosterRow:
     area_source: str         # one of AREA_SOURCES
     owner_key: str           # may be "" only for developer_* statuses
     owner_name: str          # may be "" only for developer_* statuses
-    phones: tuple[str, ...]  # 11-digit mainland mobiles, e.g. "13812345678"
+    phones: tuple[str, ...]  # as phone_numbers.roster_phone stores them: "13812345678", "0571-87654321"
     status: str              # one of HOLDING_STATUSES
     co_owners: tuple[str, ...]
 
@@ -368,6 +371,8 @@ def _check_cells(n: int, record: dict, errors: list[RowError]) -> dict:
 def _parse_text(column: str, text: str) -> tuple[str, str | None]:
     if text == "" and column in ("building", "room"):
         return "", f"{COLUMN_ZH[column]}未填写"
+    if column == "owner_key" and text == EXAMPLE_OWNER_KEY:
+        return "", "这是名册模板中的示例行，请删除这一行后重新上传"
     if column == "owner_key" and _ID_CARD.fullmatch(_ID_SEPARATORS.sub("", unicodedata.normalize("NFKC", text))):
         # PIPL: ID numbers must never be stored in clear; owner_key is meant to be opaque
         return "", "业主标识不能直接使用身份证号（个人信息保护），请改用编号"
@@ -409,13 +414,16 @@ def _parse_phones(column: str, text: str) -> tuple[tuple[str, ...] | None, str |
     for part in (p.strip() for p in _SEPARATORS.split(text)):
         if not part:
             continue
-        number = _PHONE_PREFIX.sub("", _PHONE_NOISE.sub("", unicodedata.normalize("NFKC", part)))
-        if not _MOBILE.fullmatch(number):
+        try:
+            number, _kind = roster_phone(part)
+        except PhoneNumberError:
             bad.append(part)
-        elif number not in phones:
+            continue
+        if number not in phones:
             phones.append(number)
     if bad:
-        return None, f"联系电话“{'、'.join(bad)}”不是有效的手机号：应为11位、以1开头，多个号码用“;”分开，座机号请勿填写"
+        return None, (f"联系电话“{'、'.join(bad)}”不是有效的电话号码：手机号为11位、以1开头；"
+                      "座机号写区号和号码（如 0571-87654321）；多个号码用“;”分开")
     return tuple(phones), None
 
 

@@ -85,9 +85,13 @@ class _ExportRow:
 
 
 def frozen_roster_csv(entries: list[RollEntry]) -> bytes:
-    """The frozen roll in the roster format: names masked, no phones, owner keys pseudonymised."""
+    """The frozen roll in the roster format: names masked, no phones, owner keys pseudonymised.
+
+    Always the machine form (headers="en"): its SHA-256 is the round's roll_sha256, fixed when the
+    round opened and checked by every evidence bundle since, so its bytes must never change.
+    """
     names = round_pseudonyms(entries)
-    return write_roster_csv([_ExportRow(e, names) for e in entries])
+    return write_roster_csv([_ExportRow(e, names) for e in entries], headers="en")
 
 
 NOT_ON_ROLL_ZH = "该房屋不在本轮表决名册中"

@@ -51,8 +51,11 @@ def _back(round_id: int, message: str):
     return redirect(url_for("round_pages.round_detail", round_id=round_id) + "#notices")
 
 
-def _refused(round_id: int, exc):
-    return show_refusal(exc, lambda status, message: render_round_page(round_or_404(round_id), status, error=message))
+def _refused(round_id: int, exc, typed_for: int | None = None, typed=None):
+    """The round page again with the refusal; `typed` (the submitted form) refills the notice form it came from:
+    the new notice's (typed_for None) or notice `typed_for`'s correction."""
+    return show_refusal(exc, lambda status, message: render_round_page(
+        round_or_404(round_id), status, error=message, notice_typed=typed, notice_typed_for=typed_for))
 
 
 @bp.route("/rounds/<int:round_id>/notices", methods=["POST"])
@@ -63,7 +66,7 @@ def publish(round_id):
         notice = publish_round_notice(round_, _terms_from_form(), current_staff().id, clock.now(), load_calendar(),
                                       _min_days())
     except NoticeError as exc:
-        return _refused(round_id, exc)
+        return _refused(round_id, exc, typed=request.form)
     db.session.commit()
     return _back(round_id, f"已发布公示：{period_zh(notice)}")
 
@@ -77,7 +80,7 @@ def correct(notice_id):
                                    _min_days())
         db.session.flush()
     except NoticeError as exc:
-        return _refused(notice.round_id, exc)
+        return _refused(notice.round_id, exc, typed_for=notice.id, typed=request.form)
     except IntegrityError:  # two corrections of one version at once: the unique supersedes_id keeps one
         return _refused(notice.round_id, NoticeError(409, "该公示刚刚已被更正，请刷新后更正最新版本"))
     db.session.commit()

@@ -245,11 +245,12 @@ def round_create(estate_id):
         data = RoundCreateSchema().load({k: v for k, v in raw.items() if v != ""})
         round_ = create_round(proposal, data, current_staff().id, now())
     except ValueError as exc:  # a malformed date from an old browser without a picker
-        return proposal_page(estate, 422, round_errors={"_": [f"时间格式不正确：{exc}"]})
+        return proposal_page(estate, 422, round_errors={"_": [f"时间格式不正确：{exc}"]}, round_typed=request.form)
     except ValidationError as exc:
-        return proposal_page(estate, 422, round_errors=exc.messages)
+        return proposal_page(estate, 422, round_errors=exc.messages, round_typed=request.form)
     except RoundRefused as exc:
-        return show_refusal(exc, lambda status, message: proposal_page(estate, status, round_errors={"_": [message]}))
+        return show_refusal(exc, lambda status, message: proposal_page(estate, status, round_errors={"_": [message]},
+                                                                       round_typed=request.form))
     db.session.commit()
     flash(f"已创建：{round_.title}")
     return redirect(url_for("round_pages.round_detail", round_id=round_.id))
