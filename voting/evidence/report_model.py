@@ -247,7 +247,9 @@ class RoundReport:
 
     @property
     def audit_fact(self) -> str:
-        return f"{self.audit_chain} 共 {self.audit_length} 条记录，链头哈希 {self.audit_head}" if self.audit_chain else ""
+        if not self.audit_chain:
+            return ""
+        return f"本小区审计链（{self.audit_chain}）共 {self.audit_length} 条记录，链头哈希 {self.audit_head}"
 
     @property
     def paper_rows(self) -> list[tuple[str, ...]]:
