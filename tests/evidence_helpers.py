@@ -11,10 +11,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 from sqlalchemy import select
 
-from tests.factories import SMALL_ROSTER, api_token, make_estate, roster_csv
+from tests.factories import SMALL_ROSTER, api_token, make_estate, make_user, roster_csv
 from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from voting.audit.keys import private_key_pem
 from voting.ballots.casting import cast_ballot
+from voting.ballots.paper import Upload, confirm_paper_entry, enter_paper_ballot
+from voting.models.accounts import StaffUser
 from voting.models.estates import Street
 from voting.models.rounds import Round
 
@@ -67,8 +69,41 @@ def households(client, estate_id, headers) -> dict:
             for h in client.get(f"/api/v1/estates/{estate_id}/households", headers=headers).get_json()}
 
 
+ENTERER, CHECKER = "sq", "sq-check"  # the community workers who enter and who confirm paper ballots
+STAFF_ZH = {ENTERER: ("陈红", "社区书记"), CHECKER: ("刘伟", "社区工作者")}
+
+
+def name_staff(db) -> None:
+    """Give the enterer a name and post, and make the colleague who confirms paper ballots."""
+    if db.session.scalar(select(StaffUser).where(StaffUser.username == CHECKER)) is None:
+        make_user("community", "和睦街道", "和睦社区", username=CHECKER)
+    for login, (name, post) in STAFF_ZH.items():
+        user = db.session.scalar(select(StaffUser).where(StaffUser.username == login))
+        user.display_name, user.post = name, post
+    db.session.commit()
+
+
+def photo_bytes(colour: tuple[int, int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), colour).save(out, "PNG")
+    return out.getvalue()
+
+
 def vote(db, round_id, household_id, choice, clock, channel="online"):
-    cast_ballot(db.session.get(Round, round_id), household_id, choice, channel, clock.now)
+    """A ballot; paper and proxy ones as the service takes them: entered with photos by one worker,
+    confirmed by another (name_staff first)."""
+    round_ = db.session.get(Round, round_id)
+    if channel == "online":
+        cast_ballot(round_, household_id, choice, channel, clock.now)
+    else:
+        users = {u.username: u for u in db.session.scalars(select(StaffUser).where(
+            StaffUser.username.in_([ENTERER, CHECKER])))}
+        colour = (household_id * 37 % 256, 90, 200)
+        entry = enter_paper_ballot(
+            round_, household_id, choice, channel, Upload("表决票.png", photo_bytes(colour)),
+            Upload("委托书.png", photo_bytes((10, colour[0], 60))) if channel == "proxy" else None,
+            users[ENTERER], clock.now)
+        confirm_paper_entry(entry, users[CHECKER], clock.now)
     db.session.commit()
     clock.advance(minutes=7)
 
@@ -76,6 +111,7 @@ def vote(db, round_id, household_id, choice, clock, channel="online"):
 def run_round(client, db, clock, close=True, policy="first", **round_extra) -> Scenario:
     """Estate, roll, proposal, a stage-1 round with a corrected notice and a photo, ballots; closed if `close`."""
     estate_id, h = estate_with_roster(client, ROSTER)
+    name_staff(db)
     units = households(client, estate_id, h)
     proposal_id = create_proposal(client, estate_id, h)
     round_id = create_round(client, proposal_id, h, clock, policy=policy, **round_extra)

@@ -214,6 +214,7 @@ def test_objections_answers_opinions_and_the_provisional_result_travel_in_the_bu
     (opinion,) = json.loads(members["opinions.json"])["opinions"]
     assert opinion["unit"] == "1-2-202" and opinion["text"] == "希望加装电梯，我家3楼，电话***********"
     assert opinion["answers"][0] == {"text": "加装电梯列入第二阶段方案征询", "summary": "有业主希望加装电梯",
+                                     "answered_by": "陈红（社区书记）",  # a person, not a login name
                                      "created_at": opinion["answers"][0]["created_at"]}
     for name, data in members.items():
         assert_no_personal_data(name, data, tmp_path)

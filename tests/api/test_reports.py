@@ -14,7 +14,8 @@ from tests.evidence_helpers import (MASKED, assert_no_personal_data, evidence_ke
                                     round_with_objections, run_round)
 from tests.factories import api_token, make_user
 from tests.rounds_helpers import create_round
-from voting.models.audit import AuditEvent
+from voting.models.audit import AuditChain, AuditEvent
+from voting.models.rounds import Round
 from voting.pdf_fonts import FALLBACK_FONT, embedded_or_fallback_font
 
 
@@ -68,7 +69,8 @@ def test_pdf_renders_and_its_chinese_text_carries_the_tally(client, closed, tmp_
 def test_xlsx_has_the_summary_notices_timeline_and_households(client, closed, tmp_path):
     response = get_report(client, closed, "xlsx")
     book = load_workbook(io.BytesIO(response.data), read_only=True)
-    assert book.sheetnames == ["计票结果", "公示", "过程记录", "结果状态", "异议及答复", "意见及答复", "逐户明细"]
+    assert book.sheetnames == ["计票结果", "表决方案", "公示", "过程记录", "结果状态", "异议及答复", "意见及答复",
+                               "纸质表决票", "逐户明细", "签字盖章"]
     summary = [list(row) for row in book["计票结果"].iter_rows(values_only=True)]
     tally = tally_of(client, closed)
     facts = {row[0]: row[1] for row in summary if row and row[0]}
@@ -143,7 +145,7 @@ def test_the_report_carries_the_result_state_objections_opinions_and_their_answe
     assert "异议及答复（1 条）" in text and "书面提交" in text and "1-2-201" in text
     # Cells wrap within their column, and pdftotext reads a table row line by line across columns.
     assert "1-2-***的纸质票没有计入" in flat and "电话***********" in flat and "13999887766" not in flat
-    assert "经核实，该户纸质票" in flat and "（共答复2次，此为最新）" in flat
+    assert "经核实，该户纸质票" in flat and "（答复人：陈红（社区书记））（共答" in flat
     assert "意见及答复（1 条）" in text and "有业主希望加装电梯" in flat and "加装电梯列入第二阶段方案征询" in flat
     book = load_workbook(io.BytesIO(get_report(client, scenario, "xlsx").data), read_only=True)
     state = {row[0]: row[1] for row in book["结果状态"].iter_rows(values_only=True)}
@@ -151,6 +153,7 @@ def test_the_report_carries_the_result_state_objections_opinions_and_their_answe
     objections = [list(row) for row in book["异议及答复"].iter_rows(values_only=True)]
     assert objections[0] == ["房屋", "提出方式", "提出时间", "异议内容", "答复", "答复时间"] and len(objections) == 2
     assert objections[1][:2] == ["1-2-201", "书面提交"] and objections[1][3].endswith("***********")
+    assert objections[1][4] == "经核实，该户纸质票已按首次有效表决计入（答复人：陈红（社区书记））（共答复2次，此为最新）"
     opinions = [list(row) for row in book["意见及答复"].iter_rows(values_only=True)]
     assert opinions[1][0] == "1-2-202" and opinions[1][3] == "有业主希望加装电梯"
     for fmt in ("pdf", "xlsx", "csv"):
@@ -159,3 +162,42 @@ def test_the_report_carries_the_result_state_objections_opinions_and_their_answe
     assert client.post(f"/api/v1/rounds/{scenario.round_id}/finalise", headers=scenario.headers).status_code == 200
     final = pdf_text(get_report(client, scenario, "pdf").data, tmp_path)
     assert "最终结果" in final and "尚未确认" not in final
+
+
+def test_the_report_names_the_plan_the_people_the_chain_and_ends_with_the_signature_block(
+        client, db, closed, tmp_path):
+    chain = db.session.get(AuditChain, f"estate:{closed.estate_id}")
+    head, length = chain.head_hash, chain.length  # the download itself is logged after the report is made
+    response = get_report(client, closed, "pdf")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(response.data)
+    first = subprocess.run([needs_tool("pdftotext"), "-enc", "UTF-8", "-f", "1", "-l", "1", str(path), "-"],
+                           check=True, capture_output=True).stdout.decode("utf-8").replace("\n", "")
+    roll = db.session.scalar(select(Round.roll_sha256).where(Round.id == closed.round_id))
+    assert roll in first and head in first and f"共 {length} 条记录" in first  # on the first page
+    assert "表决的改造方案" in first and "和睦新村综合改造方案（第1版）" in first and "1000000.00 元" in first
+    text = pdf_text(response.data, tmp_path)
+    flat = text.replace("\n", "")
+    assert "屋面修缮" in flat and "R-B-01" in flat and "市级财政补助" in flat
+    assert "纸质表决票及委托表决（2 张）" in text and "陈红（社区书记）" in flat and "刘伟（社区工作者）" in flat
+    assert flat.rfind("社区居民委员会（盖章）") > flat.find("逐户明细") and "街道办事处（盖章）" in flat
+    assert flat.count("经办人（签字）") == 2 and flat.count("负责人（签字）") == 2
+    assert not any(word in flat for word in ("paper_entry", "scan", "authorisation", "pending", "counted"))
+
+    db.session.expire_all()
+    head = db.session.get(AuditChain, f"estate:{closed.estate_id}").head_hash  # the PDF's download moved it
+    book = load_workbook(io.BytesIO(get_report(client, closed, "xlsx").data), read_only=True)
+    plan = [list(row) for row in book["表决方案"].iter_rows(values_only=True)]
+    facts = {row[0]: row[1] for row in plan if row and row[0]}
+    assert facts["估算总费用"] == "1000000.00 元" and "市级财政补助50%" in facts["资金测算依据"]
+    assert ["R-B-01", "必改", "居民住宅建筑", "屋面修缮"] in plan
+    paper = [list(row) for row in book["纸质表决票"].iter_rows(values_only=True)]
+    assert paper[0][:4] == ["房屋", "方式", "意见", "录入人"] and len(paper) == 3
+    assert paper[2][:2] == ["1-2-202", "委托"] and paper[2][3] == "陈红（社区书记）" and paper[2][5] == "刘伟（社区工作者）"
+    assert "授权委托书" in paper[2][9]
+    steps = [list(row) for row in book["过程记录"].iter_rows(values_only=True)]
+    assert any(row[3] == "陈红（社区书记）" for row in steps[1:])  # operators as people, not logins
+    signatures = [row[0] for row in book["签字盖章"].iter_rows(values_only=True) if row and row[0]]
+    assert "社区居民委员会（盖章）" in signatures and "街道办事处（盖章）" in signatures
+    summary = {row[0]: row[1] for row in book["计票结果"].iter_rows(values_only=True) if row and row[0]}
+    assert head in summary["审计链"]

@@ -11,6 +11,7 @@ creates them) are set up outside the browser. Every page is screenshotted under
 test-artifacts/journeys/, and no request may leave 127.0.0.1.
 """
 import io
+import json
 import re
 import subprocess
 from datetime import datetime, timezone
@@ -20,7 +21,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.browser.conftest import off_host
-from tests.evidence_helpers import needs_tool
+from tests.evidence_helpers import needs_tool, zip_members
 from tests.factories import PASSWORD, make_user
 from tests.rounds_helpers import ITEMS, Clock
 from tests.unit.test_images import jpeg_with_gps
@@ -348,6 +349,11 @@ def test_every_role_through_the_real_pages(journey, app, tmp_path):
         args=["evidence", "verify", str(bundle), "--public-key", str(tmp_path / "evidence-public.pem")])
     assert result.exit_code == 0, result.output
     assert f"校验通过：{ESTATE} · 第一次征询：改造意愿（轮次 {round_id}）" in result.output
+    members = zip_members(bundle.read_bytes())  # what was decided, on which plan, and the paper original
+    assert [i["code"] for i in json.loads(members["plan.json"])["items"]] == ITEMS
+    (paper,) = json.loads(members["paper_ballots.json"])["paper_ballots"]
+    assert paper["unit"] == "1-2-201" and paper["status"] == "counted" and paper["files"][0]["purpose"] == "scan"
+    assert paper["files"][0]["file"] in members and paper["entered_by"] != paper["decided_by"]
 
     assert trip.shots >= 12
     assert any(u.endswith("/static/app.css") for u in trip.requests)

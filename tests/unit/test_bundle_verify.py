@@ -26,13 +26,25 @@ BALLOTS = ("\ufeffbuilding,unit,room,choice,channel,cast_at,status,receipt\r\n"
            "1,1,102,disagree,online,2026-09-01T09:05:00+08:00,duplicate,DDDD-EEEE-FFFF\r\n"
            "1,2,201,agree,paper,2026-09-01T10:00:00+08:00,counted,GGGG-HHHH-JJJJ\r\n").encode()
 PHOTO = bytes(range(256)) * 3
+SCAN = bytes(range(255, -1, -1)) * 2  # the photo of the signed paper ballot of 1-2-201
+SCAN_SHA = hashlib.sha256(SCAN).hexdigest()
+SCAN_FILE = f"scans/{SCAN_SHA}.jpg"
 
 
-def chain(n: int) -> list[dict]:
+def paper_record(kind="paper", receipt="GGGG-HHHH-JJJJ", files=None) -> bytes:
+    files = [{"file": SCAN_FILE, "purpose": "scan", "sha256": SCAN_SHA}] if files is None else files
+    return canonical_json({"paper_ballots": [{"id": 5, "unit": "1-2-201", "kind": kind, "receipt": receipt,
+                                              "files": files}]})
+
+
+def chain(n: int, photos: dict | None = None) -> list[dict]:
+    """n ballot events; then, with `photos`, entry 5's `paper_entered` event recording their hashes."""
     events, previous = [], GENESIS
-    for seq in range(1, n + 1):
+    for seq in range(1, n + 1 + (photos is not None)):
         event = {"chain": "estate:1", "seq": seq, "at": f"2026-09-01T0{seq % 10}:00:00+00:00", "actor": "sq",
                  "action": "ballot_cast", "subject": "round:1", "data": {"seq": seq}, "prev_hash": previous}
+        if seq > n:
+            event.update(action="paper_entered", subject="paper_entry:5", data={"files": photos, "kind": "paper"})
         event["hash"] = previous = event_hash(event)
         events.append(event)
     return events
@@ -40,14 +52,16 @@ def chain(n: int) -> list[dict]:
 
 def make_bundle(key, *, rule=None, events=None, files=None, fields=None) -> bytes:
     rule = rule or get_rule("double-two-thirds")
-    events = chain(4) if events is None else events
+    events = chain(4, {"scan": SCAN_SHA}) if events is None else events
     notice = canonical_json({"id": 7, "version": 1, "attachments": [
         {"file": "notices/notice-7-attachment-3.png", "sha256": hashlib.sha256(PHOTO).hexdigest()}]})
     content = {"roster.csv": ROSTER, "ballots.csv": BALLOTS,
                "tally.json": tally_json(recount(ROSTER, BALLOTS, rule, "first")),
                "report.pdf": b"%PDF-1.4 stand-in", "audit.jsonl": audit_jsonl(events),
-               "notices/notice-7-v1.json": notice, "notices/notice-7-attachment-3.png": PHOTO}
+               "notices/notice-7-v1.json": notice, "notices/notice-7-attachment-3.png": PHOTO,
+               "paper_ballots.json": paper_record(), SCAN_FILE: SCAN}
     content.update(files or {})
+    content = {name: data for name, data in content.items() if data is not None}  # None: leave the file out
     manifest = {"format": FORMAT, "rule": rule.to_dict(), "policy": "first",
                 "roll_sha256": hashlib.sha256(ROSTER).hexdigest(),
                 "audit": {"chain": "estate:1", "length": len(events),
@@ -175,3 +189,55 @@ def test_damage_to_the_archive_itself_never_crashes_and_never_hides_changed_cont
         problems = verify_bundle(bytes(damaged), key.public_key())  # never raises
         if not problems:  # a timestamp or attribute: what the files say must be untouched
             assert members(bytes(damaged)) == original, position
+
+
+def test_every_paper_ballot_needs_its_photo_with_the_hash_the_record_and_the_chain_hold(key):
+    """Signed bundles (the signer's own mistakes or a key holder's edits): the originals must still add up."""
+    without_photo = make_bundle(key, files={SCAN_FILE: None})
+    assert verify_bundle(without_photo, key.public_key()) == [
+        f"{SCAN_FILE}：paper_ballots.json 第5号（1-2-201）的签字表决票照片不在证据包中"]
+    swapped = make_bundle(key, files={SCAN_FILE: PHOTO})  # same name, other bytes, manifest re-signed
+    assert verify_bundle(swapped, key.public_key()) == [
+        f"{SCAN_FILE}：与 paper_ballots.json 第5号（1-2-201） 记录的签字表决票照片 SHA-256 不符（文件被改动过）"]
+    # Photo and record both replaced consistently: the audit chain still holds the hash taken at entry.
+    other = hashlib.sha256(PHOTO).hexdigest()
+    replaced = make_bundle(key, files={SCAN_FILE: None, f"scans/{other}.jpg": PHOTO, "paper_ballots.json": paper_record(
+        files=[{"file": f"scans/{other}.jpg", "purpose": "scan", "sha256": other}])})
+    assert verify_bundle(replaced, key.public_key()) == [
+        "paper_ballots.json 第5号（1-2-201）：照片的 SHA-256 与 audit.jsonl 录入时记录的不符（照片被替换过）"]
+    no_record = make_bundle(key, files={"paper_ballots.json": canonical_json({"paper_ballots": []}), SCAN_FILE: None})
+    assert verify_bundle(no_record, key.public_key()) == [
+        "ballots.csv 第4行：1-2-201 的纸质表决票（回执码 GGGG-HHHH-JJJJ）在 paper_ballots.json 中没有原件记录"]
+    missing = make_bundle(key, files={"paper_ballots.json": None})
+    assert verify_bundle(missing, key.public_key()) == ["paper_ballots.json：证据包中缺少纸质表决票及委托书记录"]
+
+
+def test_a_proxy_ballot_needs_the_authorisation_and_the_kinds_must_agree(key):
+    proxy_ballots = BALLOTS.replace(b"agree,paper,", b"agree,proxy,")
+    bundle = make_bundle(key, files={"ballots.csv": proxy_ballots, "paper_ballots.json": paper_record(kind="proxy"),
+                                     "tally.json": tally_json(recount(ROSTER, proxy_ballots,
+                                                                      get_rule("double-two-thirds"), "first"))})
+    assert verify_bundle(bundle, key.public_key()) == ["paper_ballots.json 第5号（1-2-201）：没有授权委托书照片"]
+    mismatch = make_bundle(key, files={"paper_ballots.json": paper_record(kind="proxy")})
+    problems = verify_bundle(mismatch, key.public_key())
+    assert "ballots.csv 第4行：渠道与 paper_ballots.json 第5号的表决方式不符" in problems
+    stray = make_bundle(key, files={"paper_ballots.json": paper_record(receipt="ZZZZ-ZZZZ-ZZZZ")})
+    assert "paper_ballots.json 第5号：回执码 ZZZZ-ZZZZ-ZZZZ 不在 ballots.csv 中" in verify_bundle(stray, key.public_key())
+
+
+def test_the_plan_voted_on_must_be_there_and_be_that_version(key):
+    named = {"round": {"proposal_version_id": 3}}
+    plan = canonical_json({"version_id": 3, "title": "综合改造方案", "attachments": []})
+    assert verify_bundle(make_bundle(key, fields=named, files={"plan.json": plan}), key.public_key()) == []
+    assert verify_bundle(make_bundle(key, fields=named), key.public_key()) == [
+        "plan.json：清单写明本轮表决的方案版本 3，但证据包中没有方案文件"]
+    other = canonical_json({"version_id": 2, "attachments": []})
+    assert verify_bundle(make_bundle(key, fields=named, files={"plan.json": other}), key.public_key()) == [
+        "plan.json：方案版本 2 与清单中本轮表决的方案版本 3 不符"]
+
+
+def test_a_bundle_of_format_1_verifies_without_the_originals(key):
+    """Made before plan and paper originals were bundled: its own promises are still checked, no new ones."""
+    old = make_bundle(key, fields={"format": "hz-renovation-evidence/1"},
+                      files={"paper_ballots.json": None, SCAN_FILE: None})
+    assert verify_bundle(old, key.public_key()) == []

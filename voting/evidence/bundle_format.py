@@ -5,6 +5,7 @@ Shared by the builder (evidence_bundle, which reads the database) and the verifi
 """
 import hashlib
 import json
+import re
 import zipfile
 from datetime import datetime
 from io import BytesIO
@@ -12,9 +13,13 @@ from io import BytesIO
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from ..china_time import CST
-from .report_model import RemarkLine, ResultStatus
+from .report_model import FileRef, PaperRecord, PlanText, RemarkLine, ResultStatus
 
-FORMAT = "hz-renovation-evidence/1"
+# /2 adds plan.json, paper_ballots.json with every photo under scans/, and staff.json; a /1 bundle
+# (made before) still verifies, without the checks of those files.
+FORMAT = "hz-renovation-evidence/2"
+FORMATS = ("hz-renovation-evidence/1", FORMAT)
+PLAN, PAPER_BALLOTS, STAFF = "plan.json", "paper_ballots.json", "staff.json"
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
 
 
@@ -37,8 +42,58 @@ def notice_file_name(notice_id: int, version: int) -> str:
     return f"notices/notice-{notice_id}-v{version}.json"
 
 
+def member_name(folder: str, sha256: str, filename: str) -> str:
+    """folder/<sha256>.<ext>: a stored file by its content; the suffix only (ASCII) from the user's file name."""
+    suffix = filename.rsplit(".", 1)[-1] if "." in filename else "bin"
+    return f"{folder}/{sha256}.{re.sub(r'[^A-Za-z0-9]', '', suffix)[:8].lower() or 'bin'}"
+
+
+def _file(ref: FileRef) -> dict:
+    return {"file": ref.file, "filename": ref.filename, "content_type": ref.content_type, "purpose": ref.purpose,
+            "sha256": ref.sha256, "size": ref.size}
+
+
+def plan_json(plan: PlanText) -> bytes:
+    """plan.json: the proposal version voted on — text, items (code and Chinese name), costs and the
+    funding calculation, every amount an exact string (元, ㎡) — and its attachments under plan/."""
+    f = plan.funding
+    return canonical_json({
+        "proposal_id": plan.proposal_id, "version_id": plan.version_id, "version": plan.version,
+        "title": plan.title, "summary": plan.summary,
+        "items": [{"code": i.code, "name_zh": i.name_zh, "kind_zh": i.kind_zh, "area_zh": i.area_zh}
+                  for i in plan.items],
+        "estimated_cost": plan.estimated_cost, "resident_mode": plan.resident_mode,
+        "resident_mode_zh": plan.resident_mode_zh, "resident_amount": plan.resident_amount,
+        "created_at": plan.created_at.isoformat(), "created_by": plan.created_by,
+        "funding": None if f is None else {
+            "total_area": f.total_area, "built_year": f.built_year, "affordable_housing": f.affordable_housing,
+            "total_cost": f.total_cost, "cost_per_m2": f.cost_per_m2, "capped_base_per_m2": f.capped_base_per_m2,
+            "city_share": f.city_share, "responsible_party_share": f.responsible_party_share,
+            "remaining": f.remaining, "basis_zh": f.basis_zh},
+        "funding_note": plan.funding_note,
+        "attachments": [_file(a) for a in plan.attachments],
+    })
+
+
+def paper_ballots_json(records: list[PaperRecord]) -> bytes:
+    """paper_ballots.json: every paper and proxy entry — who entered and who confirmed it (as people,
+    and the login the audit chain names), its outcome and receipt — with its photos under scans/."""
+    return canonical_json({"paper_ballots": [{
+        "id": r.id, "unit": r.unit, "household_id": r.household_id, "kind": r.kind, "choice": r.choice,
+        "entered_by": r.entered_by, "entered_by_login": r.entered_by_login, "entered_at": r.entered_at.isoformat(),
+        "status": r.status, "decided_by": r.decided_by, "decided_by_login": r.decided_by_login,
+        "decided_at": r.decided_at.isoformat() if r.decided_at else None, "receipt": r.receipt,
+        "files": [_file(f) for f in r.files]} for r in records]})
+
+
+def staff_json(staff: list[dict]) -> bytes:
+    """staff.json: each staff login that appears in audit.jsonl or the records, with the person and post."""
+    return canonical_json({"staff": sorted(staff, key=lambda s: s["login"])})
+
+
 def _remark(line: RemarkLine, with_summary: bool) -> dict:
-    answers = [{"text": a.text, "created_at": a.at.isoformat(), **({"summary": a.summary} if with_summary else {})}
+    answers = [{"text": a.text, "created_at": a.at.isoformat(), "answered_by": a.by,
+                **({"summary": a.summary} if with_summary else {})}
                for a in line.answers]
     return {"id": line.id, "unit": line.unit, "channel": line.channel, "text": line.text,
             "created_at": line.at.isoformat(), "answers": answers}

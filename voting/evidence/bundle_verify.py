@@ -14,6 +14,9 @@ An empty list means everything holds:
 - notice attachments have the SHA-256 their notice records;
 - objections.json (objections, their answers, the result's state) states the manifest's
   result state, and quotes its 结果公告 exactly as the notice's file in notices/ holds it;
+- (format /2) plan.json is the plan version the manifest names, and every paper or proxy
+  ballot of ballots.csv has its photos (and a proxy's authorisation) under scans/, each with
+  the SHA-256 paper_ballots.json and the audit chain record (bundle_records);
 - recounting roster.csv + ballots.csv with the manifest's rule and policy, by the same
   tally module the service uses, gives exactly tally.json.
 Every problem is a Chinese line that starts with the name of the file concerned.
@@ -33,7 +36,8 @@ from ..tally.ballots_file import BallotsFileError, parse_ballots_csv
 from ..tally.recount import RecountError, recount
 from ..tally.rules import rule_from_dict
 from .bundle_checkpoints import bundle_checkpoint_problems, kept_checkpoint_problems
-from .bundle_format import FORMAT, MANIFEST, SIGNATURE
+from .bundle_format import FORMAT, FORMATS, MANIFEST, SIGNATURE
+from .bundle_records import paper_problems, plan_problems
 
 
 def read_members(data: bytes) -> tuple[dict[str, bytes], list[str]]:
@@ -249,7 +253,7 @@ def verify_bundle(data: bytes, public_key: Ed25519PublicKey, checkpoint: dict | 
         manifest = json.loads(manifest_bytes)
     except (json.JSONDecodeError, UnicodeDecodeError):
         return problems + [f"{MANIFEST}：不是有效的 JSON"]
-    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+    if not isinstance(manifest, dict) or manifest.get("format") not in FORMATS:
         return problems + [f"{MANIFEST}：不是本系统的证据包清单（format 应为 {FORMAT}）"]
     # A manifest signed by the key it was checked with must also name that key; else it was re-signed.
     problems += [] if signature_problems else _check_key(manifest, public_key)
@@ -261,5 +265,8 @@ def verify_bundle(data: bytes, public_key: Ed25519PublicKey, checkpoint: dict | 
     problems += _check_roll(files.get("roster.csv"), manifest.get("roll_sha256"))
     problems += _check_attachments(files)
     problems += _check_objections(files, manifest)
+    if manifest.get("format") == FORMAT:  # plan and paper originals: bundles made since format /2
+        problems += plan_problems(files, manifest)
+        problems += paper_problems(files, events)
     problems += _check_recount(files, manifest)
     return problems

@@ -16,7 +16,13 @@ evidence.zip holds
   objections.json the result's state (provisional/final), its 结果公告 and objection period,
                   and every objection (异议) with every answer (texts with digits hidden,
                   flats by label, never names or phones; objection photos are not included);
-  opinions.json   every opinion (意见建议) with every answer and its public paraphrase.
+  opinions.json   every opinion (意见建议) with every answer, who answered and its public paraphrase;
+  plan.json       the proposal version voted on: text, items, costs, the funding calculation
+                  (exact strings), and its attachments under plan/<sha256>.<ext>;
+  paper_ballots.json  every paper and proxy entry: who entered and confirmed it, its outcome and
+                  receipt, and its photos (the signed ballot, a proxy's authorisation), each
+                  bundled as scans/<sha256>.<ext>;
+  staff.json      each staff login found in audit.jsonl and the records, with name and post.
 `bundle_verify.verify_bundle` checks all of it; the layout is in bundle_format (pure).
 """
 import hashlib
@@ -44,9 +50,11 @@ from ..models.rounds import Round
 from ..rounds.cast_gate import enter_exclusive
 from ..rounds.frozen_roll import frozen_roster_csv, roll_entries
 from ..rounds.round_tally import round_rule, round_tally
-from .bundle_format import (FORMAT, audit_jsonl, canonical_json, notice_file_name, objections_json, opinions_json,
-                            pack, tally_json)
-from .report_data import round_notices_with_plan, round_report
+from .bundle_format import (FORMAT, PAPER_BALLOTS, PLAN, STAFF, audit_jsonl, canonical_json, member_name,
+                            notice_file_name, objections_json, opinions_json, pack, paper_ballots_json, plan_json,
+                            staff_json, tally_json)
+from .report_data import PAPER_OWNER, PLAN_OWNER, round_notices_with_plan, round_report, staff_names
+from .report_model import RoundReport
 from .report_pdf import report_pdf
 from .report_tables import report_xlsx
 
@@ -59,8 +67,7 @@ def _safe_name(filename: str) -> str:
 
 def notice_files(notices: list[Notice]) -> dict[str, bytes]:
     """notices/notice-<id>-v<version>.json for each notice, and its attachments beside it."""
-    users = dict(db.session.execute(select(StaffUser.id, StaffUser.username).where(
-        StaffUser.id.in_({n.published_by_id for n in notices if n.published_by_id}))).all())
+    users = staff_names({n.published_by_id for n in notices})
     attachments: dict[int, list[Attachment]] = {}
     if notices:
         for a in db.session.scalars(select(Attachment).where(
@@ -80,8 +87,28 @@ def notice_files(notices: list[Notice]) -> dict[str, bytes]:
             "proposal_version_id": n.proposal_version_id, "kind": n.kind, "title": n.title, "body": n.body,
             "starts_on": n.starts_on.isoformat(), "working_days": n.working_days, "ends_on": n.ends_on.isoformat(),
             "version": n.version, "supersedes_id": n.supersedes_id, "published_at": n.published_at.isoformat(),
-            "published_by": users.get(n.published_by_id), "attachments": listed})
+            "published_by": users[n.published_by_id].username if n.published_by_id in users else None,
+            "published_by_zh": users[n.published_by_id].person_zh if n.published_by_id in users else None,
+            "attachments": listed})
     return files
+
+
+def stored_files(owner_type: str, owner_ids: list[int], folder: str) -> dict[str, bytes]:
+    """The owners' stored files, by content: folder/<sha256>.<ext> (as report_data names them)."""
+    if not owner_ids:
+        return {}
+    return {member_name(folder, a.sha256, a.filename): a.data for a in db.session.scalars(
+        select(Attachment).where(Attachment.owner_type == owner_type, Attachment.owner_id.in_(owner_ids))
+        .options(undefer(Attachment.data)))}
+
+
+def staff_listing(events: list[dict], report: RoundReport) -> list[dict]:
+    """Every staff login of the chain and the records, with the person behind it (staff.json)."""
+    logins = {e.get("actor") for e in events} | {p.entered_by_login for p in report.paper} | {
+        p.decided_by_login for p in report.paper}
+    users = db.session.scalars(select(StaffUser).where(StaffUser.username.in_({x for x in logins if x})))
+    return [{"login": u.username, "name": u.display_name or "", "post": u.post or "", "person_zh": u.person_zh,
+             "role": u.role, "role_zh": u.role_zh} for u in users]
 
 
 @dataclass(frozen=True)
@@ -108,8 +135,10 @@ def build_bundle(round_: Round, now: datetime, key: Ed25519PrivateKey) -> Bundle
         db.session.execute(update(Round).where(Round.id == round_.id).values(status=Round.status))
     estate = db.session.get(Estate, round_.estate_id)
     entries = roll_entries(round_.id)
-    report = round_report(round_, now, entries)
     events = chain_events(chain_name(estate.id))
+    # The head as read with the events themselves, so the report, the manifest and audit.jsonl agree.
+    chain = (chain_name(estate.id), len(events), events[-1]["hash"] if events else GENESIS)
+    report = round_report(round_, now, entries, chain)
     files = {
         "roster.csv": frozen_roster_csv(entries),
         "ballots.csv": ballots_csv(round_),
@@ -122,22 +151,27 @@ def build_bundle(round_: Round, now: datetime, key: Ed25519PrivateKey) -> Bundle
         **notice_files(round_notices_with_plan(round_)),
         "objections.json": objections_json(report.result, report.objections),
         "opinions.json": opinions_json(report.opinions),
+        PAPER_BALLOTS: paper_ballots_json(report.paper),
+        **stored_files(PAPER_OWNER, [p.id for p in report.paper], "scans"),
+        STAFF: staff_json(staff_listing(events, report)),
     }
+    if report.plan is not None:
+        files[PLAN] = plan_json(report.plan)
+        files.update(stored_files(PLAN_OWNER, [report.plan.version_id], "plan"))
     fields = {
         "format": FORMAT,
         "generated_at": now.isoformat(),
         "round": {"id": round_.id, "stage": round_.stage, "title": round_.title, "status": round_.status,
                   "opens_at": round_.opens_at.isoformat(), "closes_at": round_.closes_at.isoformat(),
                   "passed": round_.passed, "result_state": report.result.state,
+                  "proposal_version_id": round_.proposal_version_id,
                   "finalised_at": round_.finalised_at.isoformat() if round_.finalised_at else None},
         "estate": {"id": estate.id, "name": estate.name, "community": estate.community.name,
                    "street": estate.community.street.name},
         "rule": round_rule(round_).to_dict(),
         "policy": round_.ballot_policy,
         "roll_sha256": round_.roll_sha256,
-        # The head as read with the events themselves, so the two always agree.
-        "audit": {"chain": chain_name(estate.id), "length": len(events),
-                  "head": events[-1]["hash"] if events else GENESIS},
+        "audit": {"chain": chain[0], "length": chain[1], "head": chain[2]},
         "signing_key_sha256": key_fingerprint(key.public_key()),
     }
     data, manifest = pack(files, fields, key, now)

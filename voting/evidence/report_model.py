@@ -3,11 +3,12 @@
 `report_data` fills a RoundReport from the database; `report_pdf` and `report_tables`
 render it and know nothing of the database or the web framework.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..china_time import CST
-from ..labels_zh import MEASURE_UNIT_ZH, OBJECTION_CHANNEL_ZH, RESULT_STATE_ZH, check_title_zh
+from ..labels_zh import (ATTACHMENT_PURPOSE_ZH, CHANNEL_ZH, CHOICE_ZH, MEASURE_UNIT_ZH, OBJECTION_CHANNEL_ZH,
+                         PAPER_ENTRY_STATUS_ZH, RESULT_STATE_ZH, check_title_zh)
 from ..tally.rules import Rule
 
 
@@ -59,6 +60,7 @@ class AnswerLine:
     text: str  # staff's answer as given: it is published to the owner or on the board
     at: datetime
     summary: str = ""  # an opinion's public paraphrase (意见答复 notice); "" for objections and when none
+    by: str = ""  # who answered, as a person: "张三（社区书记）" (StaffUser.person_zh); "" when unknown
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,8 @@ def _answer_text(remark: RemarkLine) -> str:
     if remark.answer is None:
         return "尚未答复"
     earlier = len(remark.answers) - 1
-    return remark.answer.text + (f"（共答复{earlier + 1}次，此为最新）" if earlier else "")
+    by = f"（答复人：{remark.answer.by}）" if remark.answer.by else ""
+    return remark.answer.text + by + (f"（共答复{earlier + 1}次，此为最新）" if earlier else "")
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,112 @@ class ResultStatus:
 
 
 @dataclass(frozen=True)
+class FileRef:
+    """A stored file the bundle carries itself: where in the zip, what it was called, its SHA-256."""
+
+    file: str  # the member name in evidence.zip
+    filename: str  # as uploaded (user input: shown, never used as a path)
+    content_type: str
+    purpose: str  # code (ATTACHMENT_PURPOSE_ZH)
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    code: str  # catalogue code, e.g. R-B-01
+    name_zh: str
+    kind_zh: str  # 必改 / 提升
+    area_zh: str  # 居民住宅建筑 / 小区公共区域
+
+
+@dataclass(frozen=True)
+class PlanFunding:
+    """The plan's funding rule applied to the version's cost over the frozen roll's area: exact strings (元, ㎡)."""
+
+    total_area: str
+    built_year: int
+    affordable_housing: bool
+    total_cost: str
+    cost_per_m2: str
+    capped_base_per_m2: str
+    city_share: str
+    responsible_party_share: str
+    remaining: str
+    basis_zh: str
+
+
+@dataclass(frozen=True)
+class PlanText:
+    """The proposal version the round put to the vote (fixed when it opened), as it was then."""
+
+    proposal_id: int
+    version_id: int
+    version: int
+    title: str
+    summary: str
+    items: tuple[PlanItem, ...]
+    estimated_cost: str  # 元, 2 places
+    resident_mode: str | None  # per_m2 / total / none; None while undecided
+    resident_mode_zh: str
+    resident_amount: str | None  # 元/㎡ (per_m2) or 元 (total)
+    created_at: datetime
+    created_by: str  # person_zh, "" when unknown
+    funding: PlanFunding | None  # None: the estate is outside the plan's subsidy, or the roll has no area
+    funding_note: str  # why there is no funding calculation ("" when there is one)
+    attachments: tuple[FileRef, ...] = ()
+
+    @property
+    def facts(self) -> list[tuple[str, str]]:
+        """The plan as label/value pairs, for the report."""
+        amount = "" if self.resident_amount is None else (
+            f"，{self.resident_amount} 元" + ("/㎡" if self.resident_mode == "per_m2" else ""))
+        pairs = [("方案", f"{self.title}（第{self.version}版，方案编号 {self.proposal_id}）"),
+                 ("方案说明", self.summary), ("估算总费用", f"{self.estimated_cost} 元"),
+                 ("居民出资", self.resident_mode_zh + amount),
+                 ("方案提交", f"{seconds_cst(self.created_at)} {self.created_by}".strip())]
+        f = self.funding
+        if f is None:
+            return pairs + [("资金测算", self.funding_note)]
+        return pairs + [
+            ("资金测算依据", f.basis_zh),
+            ("测算面积", f"{f.total_area} ㎡（冻结名册的专有部分面积合计）"),
+            ("每平方米费用", f"{f.cost_per_m2} 元（补助基数 {f.capped_base_per_m2} 元/㎡）"),
+            ("市级财政补助", f"{f.city_share} 元"), ("原责任主体承担", f"{f.responsible_party_share} 元"),
+            ("其余渠道筹集", f"{f.remaining} 元（区级财政、居民出资等）"),
+        ]
+
+    @property
+    def item_rows(self) -> list[tuple[str, str, str, str]]:
+        """编号, 类别, 部位, 项目."""
+        return [(i.code, i.kind_zh, i.area_zh, i.name_zh) for i in self.items]
+
+
+@dataclass(frozen=True)
+class PaperRecord:
+    """A paper (入户签字) or proxy (委托) ballot as entered and decided, with its photos in the bundle."""
+
+    id: int
+    unit: str  # 幢-单元-室
+    household_id: int
+    kind: str  # paper / proxy
+    choice: str  # agree / disagree / abstain
+    entered_by: str  # person_zh
+    entered_by_login: str  # machine field: the audit chain's actor
+    entered_at: datetime
+    status: str  # pending_confirmation / counted / duplicate / rejected
+    decided_by: str  # person_zh, "" while pending
+    decided_by_login: str
+    decided_at: datetime | None
+    receipt: str  # of the ballot it became; "" unless confirmed
+    files: tuple[FileRef, ...]
+
+
+# Who signs the printed report, and where it is stamped: the two offices that answer for it.
+SIGNATORIES = ("社区居民委员会", "街道办事处")
+
+
+@dataclass(frozen=True)
 class RoundReport:
     round_id: int
     estate_id: int
@@ -130,6 +239,25 @@ class RoundReport:
     result: ResultStatus
     objections: list[RemarkLine]
     opinions: list[RemarkLine]
+    plan: PlanText | None = None  # the version voted on; None for a round without one
+    paper: list[PaperRecord] = field(default_factory=list)
+    audit_chain: str = ""  # "estate:12"
+    audit_length: int = 0
+    audit_head: str = ""  # the chain's head hash when the report was made
+
+    @property
+    def audit_fact(self) -> str:
+        if not self.audit_chain:
+            return ""
+        return f"本小区审计链（{self.audit_chain}）共 {self.audit_length} 条记录，链头哈希 {self.audit_head}"
+
+    @property
+    def paper_rows(self) -> list[tuple[str, ...]]:
+        """房屋, 方式, 表决意见, 录入人, 录入时间, 确认人, 确认时间, 状态, 回执码, 原件 (photos' SHA-256 prefixes)."""
+        return [(p.unit, CHANNEL_ZH[p.kind], CHOICE_ZH[p.choice], p.entered_by, seconds_cst(p.entered_at),
+                 p.decided_by, seconds_cst(p.decided_at), PAPER_ENTRY_STATUS_ZH[p.status], p.receipt,
+                 "；".join(f"{ATTACHMENT_PURPOSE_ZH.get(f.purpose, f.purpose)} {f.sha256[:12]}…" for f in p.files))
+                for p in self.paper]
 
     @property
     def check_rows(self) -> list[dict]:

@@ -15,7 +15,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..labels_zh import FIGURE_ZH
 from ..pdf_fonts import embedded_or_fallback_font
-from .report_model import RoundReport
+from .report_model import SIGNATORIES, RoundReport
 
 PAGE_W, PAGE_H = A4
 MARGIN = 42
@@ -26,6 +26,10 @@ OBJECTION_COLUMNS = ("房屋", "提出方式", "提出时间", "异议内容", "
 OBJECTION_WIDTHS = (50, 44, 58, 152, 150, 57)
 OPINION_COLUMNS = ("房屋", "提出时间", "意见", "公示的转述", "答复", "答复时间")
 OPINION_WIDTHS = (50, 58, 120, 90, 136, 57)
+PLAN_ITEM_COLUMNS = ("编号", "类别", "部位", "改造项目")
+PLAN_ITEM_WIDTHS = (60, 40, 90, 321)
+PAPER_COLUMNS = ("房屋", "方式", "意见", "录入人", "录入时间", "确认人", "确认时间", "状态", "回执码", "原件 SHA-256")
+PAPER_WIDTHS = (44, 26, 26, 56, 50, 56, 50, 46, 72, 85)
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -97,6 +101,29 @@ class _Pages:
                 self.y -= size * 1.45
                 self.c.drawString(MARGIN + label_width, self.y, line)
 
+    def signatures(self, offices: tuple[str, ...]) -> None:
+        """The block the printed report is signed and stamped in: one column per office, each with
+        its stamp, 经办人 and 负责人 signature lines and a date line."""
+        height = 190
+        self.need(height)
+        top = self.y - 20
+        column = (PAGE_W - 2 * MARGIN) / len(offices)
+        for i, office in enumerate(offices):
+            x = MARGIN + i * column
+            self.c.setFont(self.font, 11)
+            self.c.drawString(x, top, f"{office}（盖章）")
+            self.c.setLineWidth(0.5)
+            self.c.setDash(3, 3)
+            self.c.circle(x + column / 2 - 10, top - 55, 38)  # where the round stamp goes
+            self.c.setDash()
+            self.c.setFont(self.font, 10)
+            for n, label in enumerate(("经办人（签字）：", "负责人（签字）：", "日期：")):
+                y = top - 115 - n * 24
+                self.c.drawString(x, y, label)
+                self.c.line(x + 88, y - 2, x + column - 16, y - 2)
+            self.c.drawString(x + column - 118, top - 163, "年      月      日")
+        self.y -= height
+
     def table(self, header, rows, widths, numeric=(), wrapped=(), size: float = 9) -> None:
         """Rows of cells; `numeric` columns right-aligned, `wrapped` columns wrapped (others drawn as is)."""
         leading = size * 1.35
@@ -137,9 +164,23 @@ def _two_line_times(row: tuple[str, ...], columns: tuple[int, ...]) -> tuple[str
     return tuple(cell.replace(" ", "\n", 1) if i in columns else cell for i, cell in enumerate(row))
 
 
+def _plan(pages: _Pages, report: RoundReport) -> None:
+    """表决的改造方案: the version voted on, its items, costs and funding calculation."""
+    pages.heading("表决的改造方案")
+    plan = report.plan
+    if plan is None:
+        pages.paragraph("本轮次没有关联的方案版本。", 10)
+        return
+    pages.facts(plan.facts, size=9.5, label_width=84)
+    pages.y -= 4
+    pages.table(PLAN_ITEM_COLUMNS, plan.item_rows, PLAN_ITEM_WIDTHS, wrapped=(3,), size=8.5)
+
+
 def report_pdf(report: RoundReport) -> bytes:
-    """The report as PDF bytes: facts, totals, checks and verdict, notices, timeline, the result's state,
-    objections and opinions with their answers, households."""
+    """The report as PDF bytes: facts (with the roll's hash and the audit chain's head), totals, checks and
+    verdict, the plan voted on, notices, timeline, the result's state, objections and opinions with their
+    answers, paper and proxy ballots with who entered and confirmed them, households, and the block
+    where the community and the street office sign and stamp."""
     font = embedded_or_fallback_font()
     out = io.BytesIO()
     # invariant: no creation timestamp or random id, so equal reports give equal bytes.
@@ -156,8 +197,12 @@ def report_pdf(report: RoundReport) -> bytes:
         ("小区", report.place), ("征询轮次", f"{report.stage_zh}（轮次编号 {report.round_id}）"),
         ("状态", report.status_zh), ("表决期间", report.period), ("表决规则", report.rule.title_zh),
         ("法律依据", report.rule.legal_basis or "（自定义规则，未填写依据）"), ("计票口径", report.policy_zh),
-        ("冻结名册", f"SHA-256 {report.roll_sha256}"), ("生成时间", report.generated_at),
+        ("冻结名册", f"SHA-256 {report.roll_sha256}"), ("审计链", report.audit_fact),
+        ("生成时间", report.generated_at),
     ])
+    if report.plan is not None:
+        pages.facts([("表决的方案", f"{report.plan.title}（第{report.plan.version}版）"),
+                     ("估算总费用", f"{report.plan.estimated_cost} 元")])
     pages.heading("名册与表决情况")
     pages.table(("", "人数", "专有部分面积 ㎡"),
                 [(label, str(tally[kind]["heads"]), tally[kind]["area"]) for kind, label in FIGURE_ZH.items()],
@@ -170,6 +215,7 @@ def report_pdf(report: RoundReport) -> bytes:
     pages.paragraph(f"结论：{report.verdict_zh}", 14)
     if tally["conflicts"]:
         pages.paragraph(f"同一业主通过不同房屋表决、意见不一致：{len(tally['conflicts'])} 人（按计票口径只计一票）", 9)
+    _plan(pages, report)
     pages.heading("公示")
     if report.notices:
         pages.table(("版本", "类型", "标题", "起始日", "工作日", "截止日", "状态"),
@@ -197,12 +243,24 @@ def report_pdf(report: RoundReport) -> bytes:
                     OPINION_WIDTHS, wrapped=(0, 1, 2, 3, 4, 5), size=8)
     else:
         pages.paragraph("本轮次没有收到意见建议。", 10)
+    pages.heading(f"纸质表决票及委托表决（{len(report.paper)} 张）")
+    if report.paper:
+        pages.paragraph("每张均由一位工作人员录入、另一位核对原件后确认；原件照片（签字表决票、授权委托书）"
+                        "随证据包提供，文件名即其 SHA-256。", 8.5)
+        pages.table(PAPER_COLUMNS, [_two_line_times(row, (4, 6)) for row in report.paper_rows], PAPER_WIDTHS,
+                    wrapped=(0, 3, 4, 5, 6, 7, 8, 9), size=7)
+    else:
+        pages.paragraph("本轮次没有纸质或委托表决票。", 10)
     pages.heading(f"逐户明细（{len(report.households)} 户）")
     pages.paragraph("同一业主的各套房屋均按该业主的有效表决显示；开发商未售、已售未交付的房屋合计为一人。", 8.5)
     pages.table(HOUSEHOLD_COLUMNS,
                 [(h.label, h.area, h.voter, h.name, h.choice, h.channel, h.cast_at, h.receipt)
                  for h in report.households],
                 HOUSEHOLD_WIDTHS, numeric=(1,), wrapped=(0,), size=8)
+    pages.heading("签字盖章")
+    pages.paragraph(f"以上为{report.place}{report.title}（轮次 {report.round_id}）的计票报告，"
+                    f"审计链 {report.audit_chain} 第 {report.audit_length} 条记录的链头哈希为 {report.audit_head}。", 9)
+    pages.signatures(SIGNATORIES)
     pages.finish_page()
     canvas.save()
     return out.getvalue()

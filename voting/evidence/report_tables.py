@@ -12,8 +12,8 @@ from decimal import Decimal
 
 from ..labels_zh import FIGURE_ZH, MEASURE_UNIT_ZH, MEASURE_ZH
 from ..xlsx_writer import xlsx_bytes
-from .report_model import RoundReport
-from .report_pdf import HOUSEHOLD_COLUMNS, OBJECTION_COLUMNS, OPINION_COLUMNS
+from .report_model import SIGNATORIES, RoundReport
+from .report_pdf import HOUSEHOLD_COLUMNS, OBJECTION_COLUMNS, OPINION_COLUMNS, PAPER_COLUMNS, PLAN_ITEM_COLUMNS
 
 _FORMULA_START = ("=", "+", "-", "@")
 CHECK_COLUMNS = ("条件", "口径", "分子", "分母", "比例", "百分比", "要求", "结果", "差额")
@@ -44,8 +44,29 @@ def _facts(report: RoundReport) -> list[list]:
         ["小区", report.place], ["征询轮次", f"{report.stage_zh}（轮次编号 {report.round_id}）"],
         ["轮次标题", report.title], ["状态", report.status_zh], ["表决期间", report.period],
         ["表决规则", report.rule.title_zh], ["法律依据", report.rule.legal_basis], ["计票口径", report.policy_zh],
-        ["冻结名册 SHA-256", report.roll_sha256], ["生成时间", report.generated_at], ["结论", report.verdict_zh],
+        ["冻结名册 SHA-256", report.roll_sha256], ["审计链", report.audit_fact],
+        ["生成时间", report.generated_at], ["结论", report.verdict_zh],
     ]
+
+
+def _plan(report: RoundReport) -> list[list]:
+    """The plan voted on: its facts and funding calculation, then its items."""
+    if report.plan is None:
+        return [["本轮次没有关联的方案版本"]]
+    return [list(pair) for pair in report.plan.facts] + [[], list(PLAN_ITEM_COLUMNS)] + [
+        list(row) for row in report.plan.item_rows]
+
+
+def _paper(report: RoundReport) -> list[list]:
+    return [list(PAPER_COLUMNS)] + [list(row) for row in report.paper_rows]
+
+
+def _signatures(report: RoundReport) -> list[list]:
+    """Where the printed sheet is signed and stamped, office by office."""
+    rows = [[f"{report.place} · {report.title}（轮次 {report.round_id}）"], ["审计链", report.audit_fact], []]
+    for office in SIGNATORIES:
+        rows += [[f"{office}（盖章）"], ["经办人（签字）", ""], ["负责人（签字）", ""], ["日期", "    年    月    日"], []]
+    return rows
 
 
 def _figures(report: RoundReport) -> list[list]:
@@ -96,11 +117,14 @@ def _opinions(report: RoundReport) -> list[list]:
 
 
 def report_xlsx(report: RoundReport) -> bytes:
-    """Sheets 计票结果 (facts, totals, checks), 公示, 过程记录, 结果状态, 异议及答复, 意见及答复, 逐户明细."""
+    """Sheets 计票结果 (facts, totals, checks), 表决方案, 公示, 过程记录, 结果状态, 异议及答复, 意见及答复,
+    纸质表决票, 逐户明细, 签字盖章."""
     summary = _facts(report) + [[]] + _figures(report) + [[]] + _checks(report, typed=True)
-    return xlsx_bytes([("计票结果", summary), ("公示", _notices(report)), ("过程记录", _steps(report)),
-                       ("结果状态", _result(report)), ("异议及答复", _objections(report)), ("意见及答复", _opinions(report)),
-                       ("逐户明细", _households(report))])
+    return xlsx_bytes([("计票结果", summary), ("表决方案", _plan(report)), ("公示", _notices(report)),
+                       ("过程记录", _steps(report)), ("结果状态", _result(report)),
+                       ("异议及答复", _objections(report)), ("意见及答复", _opinions(report)),
+                       ("纸质表决票", _paper(report)), ("逐户明细", _households(report)),
+                       ("签字盖章", _signatures(report))])
 
 
 def report_csv(report: RoundReport) -> bytes:
@@ -115,5 +139,7 @@ def report_csv(report: RoundReport) -> bytes:
         [["结果状态"]] + _result(report),
         [["异议及答复"]] + _objections(report),
         [["意见及答复"]] + _opinions(report),
+        [["表决的改造方案"]] + _plan(report),
+        [["纸质表决票及委托表决"]] + _paper(report),
         [[f"逐户明细（{len(report.households)} 户）"]] + _households(report),
     ])
