@@ -249,7 +249,9 @@ class RoundReport:
     def audit_fact(self) -> str:
         if not self.audit_chain:
             return ""
-        return f"本小区审计链（{self.audit_chain}）共 {self.audit_length} 条记录，链头哈希 {self.audit_head}"
+        # The chain's machine name (estate:N) stays in the bundle's manifest and checkpoints; the head hash
+        # is what a reader matches against them.
+        return f"本小区审计链共 {self.audit_length} 条记录，链头哈希 {self.audit_head}"
 
     @property
     def paper_rows(self) -> list[tuple[str, ...]]:

@@ -259,7 +259,7 @@ def report_pdf(report: RoundReport) -> bytes:
                 HOUSEHOLD_WIDTHS, numeric=(1,), wrapped=(0,), size=8)
     pages.heading("签字盖章")
     pages.paragraph(f"以上为{report.place}{report.title}（轮次 {report.round_id}）的计票报告，"
-                    f"审计链 {report.audit_chain} 第 {report.audit_length} 条记录的链头哈希为 {report.audit_head}。", 9)
+                    f"本小区审计链第 {report.audit_length} 条记录的链头哈希为 {report.audit_head}。", 9)
     pages.signatures(SIGNATORIES)
     pages.finish_page()
     canvas.save()
