@@ -89,6 +89,8 @@ def create_account(actor: StaffUser, data: dict, now: datetime, client: str) -> 
     community = db.session.get(Community, data["community_id"]) if role == "community" else None
     street = db.session.get(Street, data["street_id"]) if role == "street" else None
     user = StaffUser(username=data["username"], role=role, street=street, community=community,
+                     display_name=data.get("display_name"), post=data.get("post"),
+                     office_phone=data.get("office_phone"),
                      password_hash="!")  # replaced below, once the password is checked
     if (role == "community" and community is None) or (role == "street" and street is None) \
             or role not in ("street", "community") or not may_manage(actor, user):
@@ -103,8 +105,39 @@ def create_account(actor: StaffUser, data: dict, now: datetime, client: str) -> 
     except IntegrityError:
         raise AccountRefused(409, "该用户名已被使用", {"username": ["该用户名已被使用"]}) from None
     audit(None, "staff_created", f"staff:{user.id}", actor=actor.username, at=now,
-          data={"role": role, "street_id": user.street_id, "community_id": user.community_id, "address": client})
+          data={"role": role, "street_id": user.street_id, "community_id": user.community_id,
+                **{field: getattr(user, field) for field in PROFILE_FIELDS if getattr(user, field)},
+                "address": client})
     return user
+
+
+PROFILE_FIELDS = ("display_name", "post", "office_phone")
+OWN_PROFILE_FIELDS = ("display_name", "office_phone")  # the post (职务) is set by the account's manager
+
+
+def _set_profile(user: StaffUser, data: dict, fields: tuple, by: str, actor: str, now: datetime,
+                 client: str) -> dict:
+    """Write the `fields` present in `data` (None clears one); audit what changed, old and new."""
+    changed = {f: [getattr(user, f), data[f]] for f in fields if f in data and getattr(user, f) != data[f]}
+    for field, (_, new) in changed.items():
+        setattr(user, field, new)
+    if changed:
+        db.session.flush()
+        audit(None, "staff_profile_changed", f"staff:{user.id}", actor=actor, at=now,
+              data={"by": by, "changed": changed, "address": client})
+    return changed
+
+
+def set_profile(user: StaffUser, data: dict, actor: StaffUser | None, now: datetime, client: str) -> dict:
+    """The manager (or the CLI) sets an account's display name, post and office phone; returns what changed."""
+    _managed(actor, user)
+    return _set_profile(user, data, PROFILE_FIELDS, "cli" if actor is None else "manager", _actor_name(actor),
+                        now, client)
+
+
+def set_own_profile(user: StaffUser, data: dict, now: datetime, client: str) -> dict:
+    """The account holder's own display name and office phone (not the post: that is the manager's)."""
+    return _set_profile(user, data, OWN_PROFILE_FIELDS, "self", user.username, now, client)
 
 
 def account_named(username: str) -> StaffUser | None:

@@ -1,10 +1,75 @@
-"""The forms of the staff account pages (the CLI checks passwords with the same rule, passwords.py)."""
+"""The forms and API bodies of staff accounts and of the places they belong to (streets, communities).
+
+The CLI checks passwords with the same rule (passwords.py) and the profile fields with `profile_problems`.
+"""
+import re
+
 import marshmallow as ma
 
 from ..models.accounts import ROLES
+from ..record_ids import ID_RANGE
 
 # Names people type and read aloud: letters, digits, ". _ -" (and CJK letters), no spaces.
 USERNAME_PATTERN = r"^[\w.\-]{1,80}$"
+# An office phone as printed on a door or a letterhead: digits with hyphens, 7–20 characters,
+# e.g. 0571-87654321, 87654321, 0571-8765-4321 or a mobile. (Not voting.phone_numbers, which
+# keeps the residents' mobiles that texts go to.)
+OFFICE_PHONE_PATTERN = re.compile(r"^[0-9](?:[0-9\-]{5,18})[0-9]$")
+OFFICE_PHONE_ZH = "办公电话只能是7至20位数字和连字符，如 0571-87654321"
+DISPLAY_NAME_MAX = POST_MAX = 40
+PLACE_NAME_MAX = 100
+
+
+def clean_text(value: str | None) -> str | None:
+    """Outer spaces off; "" (nothing typed) is None: the field is cleared."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def profile_problems(data: dict) -> dict:
+    """Field errors of display_name, post and office_phone as cleaned by `clean_text` (absent: fine)."""
+    errors = {}
+    for field, limit, label in (("display_name", DISPLAY_NAME_MAX, "姓名"), ("post", POST_MAX, "职务")):
+        value = data.get(field)
+        if value is not None and (len(value) > limit or any(ch.isspace() and ch != " " for ch in value)):
+            errors[field] = [f"{label}不超过{limit}个字，不含换行"]
+    phone = data.get("office_phone")
+    if phone is not None and ("--" in phone or not OFFICE_PHONE_PATTERN.match(phone)):
+        errors["office_phone"] = [OFFICE_PHONE_ZH]
+    return errors
+
+
+class _Text(ma.fields.String):
+    """A profile text: outer spaces stripped, "" or null meaning "not set" (left out: unchanged)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_none=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return clean_text(super()._deserialize(value, attr, data, **kwargs))
+
+
+class ProfileSchema(ma.Schema):
+    """Display name, post (职务) and office phone of an account; "" or null clears one."""
+
+    display_name = _Text(metadata={"example": "张三", "description": "姓名，最多40字"})
+    post = _Text(metadata={"example": "社区书记", "description": "职务，最多40字"})
+    office_phone = _Text(metadata={"example": "0571-87654321", "description": "办公电话：7–20位数字和连字符"})
+
+    @ma.validates_schema
+    def _profile(self, data, **kwargs):
+        problems = profile_problems(data)
+        if problems:
+            raise ma.ValidationError(problems)
+
+
+class OwnProfileSchema(ProfileSchema):
+    """What the account holder edits on /account: name and office phone (the post is the manager's)."""
+
+    class Meta:
+        exclude = ("post",)
 
 
 def _same_new_passwords(data, **kwargs):
@@ -26,14 +91,14 @@ class PasswordSetSchema(ma.Schema):
     password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
 
 
-class AccountFormSchema(ma.Schema):
+class AccountFormSchema(ProfileSchema):
     username = ma.fields.String(required=True, validate=ma.validate.Regexp(
         USERNAME_PATTERN, error="用户名为1至80个字母、数字或 . _ -，不含空格"))
     role = ma.fields.String(required=True, validate=ma.validate.OneOf(
         [r for r in ROLES if r != "district"], error="只能创建街道或社区账号"))
-    street_id = ma.fields.Integer(load_default=None, allow_none=True, strict=False)
-    community_id = ma.fields.Integer(load_default=None, allow_none=True, strict=False)
-    password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200))
+    street_id = ma.fields.Integer(load_default=None, allow_none=True, strict=False, validate=ID_RANGE)
+    community_id = ma.fields.Integer(load_default=None, allow_none=True, strict=False, validate=ID_RANGE)
+    password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200), load_only=True)
 
     @ma.validates_schema
     def _scope(self, data, **kwargs):
@@ -41,3 +106,59 @@ class AccountFormSchema(ma.Schema):
             raise ma.ValidationError("请选择街道", "street_id")
         if data.get("role") == "community" and data.get("community_id") is None:
             raise ma.ValidationError("请选择社区", "community_id")
+
+
+class AccountUpdateSchema(ProfileSchema):
+    """PATCH of an account by its manager: any of the profile fields, and `active` to disable or enable it.
+    A field left out stays as it is."""
+
+    active = ma.fields.Boolean(metadata={"description": "false 停用（其登录全部失效），true 启用"})
+
+
+class AccountSchema(ma.Schema):
+    id = ma.fields.Integer()
+    username = ma.fields.String()
+    role = ma.fields.String(metadata={"description": "district | street | community"})
+    street_id = ma.fields.Integer(allow_none=True)
+    community_id = ma.fields.Integer(allow_none=True)
+    display_name = ma.fields.String(allow_none=True)
+    post = ma.fields.String(allow_none=True)
+    office_phone = ma.fields.String(allow_none=True)
+    person_zh = ma.fields.String(metadata={"description": "如：张三（社区书记）；未填姓名时为用户名"})
+    scope_zh = ma.fields.String()
+    active = ma.fields.Boolean()
+
+
+class PlaceNameSchema(ma.Schema):
+    """A new street or community, named once and then picked from lists."""
+
+    name = ma.fields.String(required=True, metadata={"example": "和睦街道"})
+
+    @ma.pre_load
+    def _strip(self, data, **kwargs):
+        if isinstance(data, dict) and isinstance(data.get("name"), str):
+            data = {**data, "name": data["name"].strip()}
+        return data
+
+    @ma.validates("name")
+    def _name(self, value, **kwargs):
+        if not value or len(value) > PLACE_NAME_MAX or any(ch.isspace() for ch in value):
+            raise ma.ValidationError(f"名称为1至{PLACE_NAME_MAX}个字，不含空格")
+
+
+class CommunityFormSchema(PlaceNameSchema):
+    """The page's form: a community under the street picked from the list."""
+
+    street_id = ma.fields.Integer(required=True, strict=False, validate=ID_RANGE,
+                                  error_messages={"required": "请选择街道", "invalid": "请选择街道"})
+
+
+class StreetOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    name = ma.fields.String()
+
+
+class CommunityOutSchema(ma.Schema):
+    id = ma.fields.Integer()
+    street_id = ma.fields.Integer()
+    name = ma.fields.String()
