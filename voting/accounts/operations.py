@@ -106,8 +106,7 @@ def create_account(actor: StaffUser, data: dict, now: datetime, client: str) -> 
         raise AccountRefused(409, "该用户名已被使用", {"username": ["该用户名已被使用"]}) from None
     audit(None, "staff_created", f"staff:{user.id}", actor=actor.username, at=now,
           data={"role": role, "street_id": user.street_id, "community_id": user.community_id,
-                **{field: getattr(user, field) for field in PROFILE_FIELDS if getattr(user, field)},
-                "address": client})
+                "profile": [field for field in PROFILE_FIELDS if getattr(user, field)], "address": client})
     return user
 
 
@@ -116,11 +115,12 @@ OWN_PROFILE_FIELDS = ("display_name", "office_phone")  # the post (职务) is se
 
 
 def _set_profile(user: StaffUser, data: dict, fields: tuple, by: str, actor: str, now: datetime,
-                 client: str) -> dict:
-    """Write the `fields` present in `data` (None clears one); audit what changed, old and new."""
-    changed = {f: [getattr(user, f), data[f]] for f in fields if f in data and getattr(user, f) != data[f]}
-    for field, (_, new) in changed.items():
-        setattr(user, field, new)
+                 client: str) -> list:
+    """Write the `fields` present in `data` (None clears one); audit which changed. The audit log
+    keeps no names or phones (it is never purged): the fields' names, not their values."""
+    changed = [f for f in fields if f in data and getattr(user, f) != data[f]]
+    for field in changed:
+        setattr(user, field, data[field])
     if changed:
         db.session.flush()
         audit(None, "staff_profile_changed", f"staff:{user.id}", actor=actor, at=now,
@@ -128,14 +128,14 @@ def _set_profile(user: StaffUser, data: dict, fields: tuple, by: str, actor: str
     return changed
 
 
-def set_profile(user: StaffUser, data: dict, actor: StaffUser | None, now: datetime, client: str) -> dict:
+def set_profile(user: StaffUser, data: dict, actor: StaffUser | None, now: datetime, client: str) -> list:
     """The manager (or the CLI) sets an account's display name, post and office phone; returns what changed."""
     _managed(actor, user)
     return _set_profile(user, data, PROFILE_FIELDS, "cli" if actor is None else "manager", _actor_name(actor),
                         now, client)
 
 
-def set_own_profile(user: StaffUser, data: dict, now: datetime, client: str) -> dict:
+def set_own_profile(user: StaffUser, data: dict, now: datetime, client: str) -> list:
     """The account holder's own display name and office phone (not the post: that is the manager's)."""
     return _set_profile(user, data, OWN_PROFILE_FIELDS, "self", user.username, now, client)
 

@@ -11,10 +11,10 @@ from ..models.accounts import StaffUser
 from ..models.estates import Street
 from ..refusal_answers import show_refusal
 from .client_address import client_address
-from .jurisdiction import manageable_accounts, manageable_places, may_manage
+from .jurisdiction import manageable_accounts, manageable_places, may_create_places, may_manage
 from .operations import (AccountRefused, change_own_password, create_account, set_active, set_own_profile,
                          set_password, set_profile)
-from .places import PlaceRefused, all_streets, create_community, create_street, street_communities
+from .places import NOT_DISTRICT_ZH, PlaceRefused, all_streets, create_community, create_street, street_communities
 from .schemas import (AccountFormSchema, CommunityFormSchema, OwnProfileSchema, PasswordChangeSchema,
                       PasswordSetSchema, PlaceNameSchema, ProfileSchema)
 
@@ -157,11 +157,19 @@ def staff_password(user_id):
     return redirect(url_for("staff_pages.staff_list"))
 
 
+def _place_maker() -> StaffUser:
+    """The district; anyone else is refused before the form is read."""
+    me = _me()
+    if not may_create_places(me):
+        abort(403, description=NOT_DISTRICT_ZH)
+    return me
+
+
 @bp.route("/staff/streets", methods=["POST"])
 @login_required
 def street_create():
     """A new street, named once (district only); accounts and estates then pick it from lists."""
-    me = _manager()
+    me = _place_maker()
     schema = PlaceNameSchema()
     form = _form(schema)
     errors = schema.validate(form)
@@ -181,7 +189,7 @@ def street_create():
 @login_required
 def community_create():
     """A new community under the street picked from the list (district only)."""
-    me = _manager()
+    me = _place_maker()
     schema = CommunityFormSchema()
     form = _form(schema)
     errors = schema.validate(form)
