@@ -9,6 +9,7 @@ otherwise make a second street), unless `--create-places` says to create it.
 import sys
 
 import click
+import marshmallow as ma
 from flask.cli import AppGroup
 from sqlalchemy import select
 
@@ -20,7 +21,7 @@ from .operations import AccountRefused, account_named, set_active, set_password,
 from .passwords import hash_password, password_problem
 from .places import (PlaceRefused, all_streets, community_named, create_community, create_street, street_communities,
                      street_named)
-from .schemas import PlaceNameSchema, clean_text, profile_problems
+from .schemas import PlaceNameSchema, ProfileSchema, typed_profile
 
 users_cli = AppGroup("users", help="Staff accounts.")
 
@@ -56,12 +57,12 @@ def find_or_create_scope(street_name: str | None, community_name: str | None) ->
 
 def _profile(display_name: str | None, post: str | None, office_phone: str | None) -> dict:
     """The profile options as given (an option left out is absent; "" clears), checked as the pages check them."""
-    data = {field: clean_text(value) for field, value in
-            (("display_name", display_name), ("post", post), ("office_phone", office_phone)) if value is not None}
-    problems = profile_problems(data)
-    if problems:
-        raise click.UsageError("；".join(m for messages in problems.values() for m in messages))
-    return data
+    given = {field: value for field, value in
+             (("display_name", display_name), ("post", post), ("office_phone", office_phone)) if value is not None}
+    try:
+        return ProfileSchema().load(typed_profile(given))
+    except ma.ValidationError as exc:
+        raise click.UsageError("；".join(m for messages in exc.messages.values() for m in messages)) from None
 
 
 def create_user(username: str, password: str, role: str, street_name: str | None = None,
@@ -158,7 +159,7 @@ def places_command():
 
 
 def _place_name(name: str) -> str:
-    errors = PlaceNameSchema().validate({"name": name})
+    errors = PlaceNameSchema().validate({"name": name.strip()})
     if errors:
         raise click.UsageError(errors["name"][0])
     return name.strip()

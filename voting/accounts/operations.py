@@ -17,6 +17,7 @@ from ..models.estates import Community, Street
 from ..refusals import Refused
 from .jurisdiction import may_manage
 from .passwords import hash_password, password_problem, verify_password
+from .schemas import PROFILE_FIELDS
 
 USERNAME_MAX = 80
 
@@ -86,6 +87,11 @@ def set_active(user: StaffUser, active: bool, actor: StaffUser | None, now: date
 def create_account(actor: StaffUser, data: dict, now: datetime, client: str) -> StaffUser:
     """A street or community account made on the staff page; `data` as AccountFormSchema loads it."""
     role = data["role"]
+    # Which of street_id / community_id is needed depends on the role: checked here, not by the schema.
+    if role == "street" and data.get("street_id") is None:
+        raise AccountRefused(422, "请选择街道", {"street_id": ["请选择街道"]})
+    if role == "community" and data.get("community_id") is None:
+        raise AccountRefused(422, "请选择社区", {"community_id": ["请选择社区"]})
     community = db.session.get(Community, data["community_id"]) if role == "community" else None
     street = db.session.get(Street, data["street_id"]) if role == "street" else None
     user = StaffUser(username=data["username"], role=role, street=street, community=community,
@@ -110,7 +116,6 @@ def create_account(actor: StaffUser, data: dict, now: datetime, client: str) -> 
     return user
 
 
-PROFILE_FIELDS = ("display_name", "post", "office_phone")
 OWN_PROFILE_FIELDS = ("display_name", "office_phone")  # the post (职务) is set by the account's manager
 
 

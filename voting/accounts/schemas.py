@@ -1,9 +1,7 @@
 """The forms and API bodies of staff accounts and of the places they belong to (streets, communities).
 
-The CLI checks passwords with the same rule (passwords.py) and the profile fields with `profile_problems`.
+The CLI checks passwords with the same rule (passwords.py) and the profile fields with ProfileSchema.
 """
-import re
-
 import marshmallow as ma
 
 from ..models.accounts import ROLES
@@ -14,10 +12,12 @@ USERNAME_PATTERN = r"^[\w.\-]{1,80}$"
 # An office phone as printed on a door or a letterhead: digits with hyphens, 7–20 characters,
 # e.g. 0571-87654321, 87654321, 0571-8765-4321 or a mobile. (Not voting.phone_numbers, which
 # keeps the residents' mobiles that texts go to.)
-OFFICE_PHONE_PATTERN = re.compile(r"^[0-9](?:[0-9\-]{5,18})[0-9]$")
+OFFICE_PHONE_PATTERN = r"^(?:[0-9][0-9\-]{5,18}[0-9])?$"  # "" clears it
 OFFICE_PHONE_ZH = "办公电话只能是7至20位数字和连字符，如 0571-87654321"
 DISPLAY_NAME_MAX = POST_MAX = 40
 PLACE_NAME_MAX = 100
+ONE_LINE = r"^[^\r\n\t]*$"
+PROFILE_FIELDS = ("display_name", "post", "office_phone")
 
 
 def clean_text(value: str | None) -> str | None:
@@ -28,41 +28,33 @@ def clean_text(value: str | None) -> str | None:
     return value or None
 
 
-def profile_problems(data: dict) -> dict:
-    """Field errors of display_name, post and office_phone as cleaned by `clean_text` (absent: fine)."""
-    errors = {}
-    for field, limit, label in (("display_name", DISPLAY_NAME_MAX, "姓名"), ("post", POST_MAX, "职务")):
-        value = data.get(field)
-        if value is not None and (len(value) > limit or any(ch.isspace() and ch != " " for ch in value)):
-            errors[field] = [f"{label}不超过{limit}个字，不含换行"]
-    phone = data.get("office_phone")
-    if phone is not None and ("--" in phone or not OFFICE_PHONE_PATTERN.match(phone)):
-        errors["office_phone"] = [OFFICE_PHONE_ZH]
-    return errors
-
-
-class _Text(ma.fields.String):
-    """A profile text: outer spaces stripped, "" or null meaning "not set" (left out: unchanged)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(allow_none=True, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        return clean_text(super()._deserialize(value, attr, data, **kwargs))
+def _line(label: str, limit: int, example: str) -> ma.fields.String:
+    """A one-line profile text of at most `limit` characters; "" or null clears it (outer spaces are dropped)."""
+    message = f"{label}不超过{limit}个字，不含换行"
+    return ma.fields.String(allow_none=True, validate=[ma.validate.Length(max=limit, error=message),
+                                                       ma.validate.Regexp(ONE_LINE, error=message)],
+                            metadata={"example": example, "description": f"{label}；\"\" 或 null 清除"})
 
 
 class ProfileSchema(ma.Schema):
-    """Display name, post (职务) and office phone of an account; "" or null clears one."""
+    """Display name, post (职务) and office phone of an account; "" or null clears one, a field
+    left out stays as it is."""
 
-    display_name = _Text(metadata={"example": "张三", "description": "姓名，最多40字"})
-    post = _Text(metadata={"example": "社区书记", "description": "职务，最多40字"})
-    office_phone = _Text(metadata={"example": "0571-87654321", "description": "办公电话：7–20位数字和连字符"})
+    display_name = _line("姓名", DISPLAY_NAME_MAX, "张三")
+    post = _line("职务", POST_MAX, "社区书记")
+    office_phone = ma.fields.String(allow_none=True, validate=ma.validate.Regexp(OFFICE_PHONE_PATTERN,
+                                                                                 error=OFFICE_PHONE_ZH),
+                                    metadata={"example": "0571-87654321",
+                                              "description": "办公电话：7至20位数字和连字符；\"\" 或 null 清除"})
 
-    @ma.validates_schema
-    def _profile(self, data, **kwargs):
-        problems = profile_problems(data)
-        if problems:
-            raise ma.ValidationError(problems)
+    @ma.post_load
+    def _clean(self, data, **kwargs):
+        return {k: clean_text(v) if k in PROFILE_FIELDS else v for k, v in data.items()}
+
+
+def typed_profile(form: dict) -> dict:
+    """A page form's profile fields as typed, without the outer spaces a browser keeps."""
+    return {k: v.strip() if k in PROFILE_FIELDS and isinstance(v, str) else v for k, v in form.items()}
 
 
 class OwnProfileSchema(ProfileSchema):
@@ -100,13 +92,6 @@ class AccountFormSchema(ProfileSchema):
     community_id = ma.fields.Integer(load_default=None, allow_none=True, strict=False, validate=ID_RANGE)
     password = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200), load_only=True)
 
-    @ma.validates_schema
-    def _scope(self, data, **kwargs):
-        if data.get("role") == "street" and data.get("street_id") is None:
-            raise ma.ValidationError("请选择街道", "street_id")
-        if data.get("role") == "community" and data.get("community_id") is None:
-            raise ma.ValidationError("请选择社区", "community_id")
-
 
 class AccountUpdateSchema(ProfileSchema):
     """PATCH of an account by its manager: any of the profile fields, and `active` to disable or enable it.
@@ -130,20 +115,11 @@ class AccountSchema(ma.Schema):
 
 
 class PlaceNameSchema(ma.Schema):
-    """A new street or community, named once and then picked from lists."""
+    """A new street or community, named once and then picked from lists (pages drop outer spaces first)."""
 
-    name = ma.fields.String(required=True, metadata={"example": "和睦街道"})
-
-    @ma.pre_load
-    def _strip(self, data, **kwargs):
-        if isinstance(data, dict) and isinstance(data.get("name"), str):
-            data = {**data, "name": data["name"].strip()}
-        return data
-
-    @ma.validates("name")
-    def _name(self, value, **kwargs):
-        if not value or len(value) > PLACE_NAME_MAX or any(ch.isspace() for ch in value):
-            raise ma.ValidationError(f"名称为1至{PLACE_NAME_MAX}个字，不含空格")
+    name = ma.fields.String(required=True, metadata={"example": "和睦街道"}, validate=[
+        ma.validate.Length(min=1, max=PLACE_NAME_MAX, error=f"名称为1至{PLACE_NAME_MAX}个字，不含空格"),
+        ma.validate.Regexp(r"^\S+$", error=f"名称为1至{PLACE_NAME_MAX}个字，不含空格")])
 
 
 class CommunityFormSchema(PlaceNameSchema):

@@ -16,7 +16,7 @@ from .operations import (AccountRefused, change_own_password, create_account, se
                          set_password, set_profile)
 from .places import NOT_DISTRICT_ZH, PlaceRefused, all_streets, create_community, create_street, street_communities
 from .schemas import (AccountFormSchema, CommunityFormSchema, OwnProfileSchema, PasswordChangeSchema,
-                      PasswordSetSchema, PlaceNameSchema, ProfileSchema)
+                      PasswordSetSchema, PlaceNameSchema, ProfileSchema, typed_profile)
 
 bp = Blueprint("staff_pages", __name__)
 
@@ -64,7 +64,7 @@ def own_password():
 @login_required
 def own_profile():
     schema = OwnProfileSchema()
-    form = _form(schema)
+    form = typed_profile(_form(schema))
     errors = schema.validate(form)
     if errors:
         return _own_page(422, form=form, profile_errors=errors)
@@ -110,7 +110,7 @@ def staff_list():
 def staff_create():
     me = _manager()
     schema = AccountFormSchema()
-    form = _form(schema)
+    form = typed_profile(_form(schema))
     form = {k: (v if v != "" else None) if k in ("street_id", "community_id") else v for k, v in form.items()}
     errors = schema.validate(form)
     if errors:
@@ -171,7 +171,7 @@ def street_create():
     """A new street, named once (district only); accounts and estates then pick it from lists."""
     me = _place_maker()
     schema = PlaceNameSchema()
-    form = _form(schema)
+    form = {k: v.strip() for k, v in _form(schema).items()}
     errors = schema.validate(form)
     if errors:
         return _staff_page(422, form, errors, "street")
@@ -191,7 +191,7 @@ def community_create():
     """A new community under the street picked from the list (district only)."""
     me = _place_maker()
     schema = CommunityFormSchema()
-    form = _form(schema)
+    form = {k: v.strip() for k, v in _form(schema).items()}
     errors = schema.validate(form)
     if errors:
         return _staff_page(422, form, errors, "community")
@@ -224,7 +224,7 @@ def staff_edit(user_id):
 def staff_profile(user_id):
     user = _managed_or_404(user_id)
     schema = ProfileSchema()
-    form = _form(schema)
+    form = typed_profile(_form(schema))
     errors = schema.validate(form)
     if errors:
         return _edit_page(user, 422, form, errors)
