@@ -89,13 +89,16 @@ def test_accounts_are_created_with_name_post_and_phone_within_jurisdiction(clien
     assert outside.status_code == 422 and "本辖区" in outside.get_json()["message"]
     street_account = client.post("/api/v1/accounts", headers=jd, json={
         "username": "jd2", "role": "street", "street_id": _id(db, Street, "和睦街道"), "password": INITIAL})
-    assert street_account.status_code == 422
+    assert street_account.status_code == 403 and "区住建局" in street_account.get_json()["message"]
     taken = client.post("/api/v1/accounts", headers=jd, json={
         "username": "zhang", "role": "community", "community_id": hemu_c, "password": INITIAL})
     assert taken.status_code == 409 and "已被使用" in taken.get_json()["message"]
     listed = {a["username"] for a in client.get("/api/v1/accounts", headers=jd).get_json()}
     assert listed == {"hemu", "huafeng", "zhang"}
     assert client.get("/api/v1/accounts", headers=staff["hemu"]).get_json() == []
+    by_worker = client.post("/api/v1/accounts", headers=staff["hemu"], json={
+        "username": "wu", "role": "community", "community_id": hemu_c, "password": INITIAL})
+    assert by_worker.status_code == 403 and _user(db, "wu") is None
     created = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "staff_created",
                                                          AuditEvent.actor == "jd"))
     # the audit log names which fields were set, never the person's name or phone

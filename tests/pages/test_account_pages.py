@@ -73,7 +73,7 @@ def test_a_street_office_manages_only_the_community_accounts_of_its_street(clien
     assert foreign.status_code == 422 and "本辖区" in foreign.get_data(as_text=True)
     street = _post(client, "/staff", {"username": "jd-2", "role": "street", "street_id": hemu.street_id,
                                       "password": INITIAL})
-    assert street.status_code == 422
+    assert street.status_code == 403 and "只有区住建局可以创建街道账号" in street.get_data(as_text=True)
     other = db.session.scalar(select(StaffUser).where(StaffUser.username == "huafeng"))
     assert _post(client, f"/staff/{other.id}/active", {"active": "0"}).status_code == 404
     assert _post(client, f"/staff/{other.id}/password", {"password": "reset-password-22"}).status_code == 404

@@ -87,6 +87,10 @@ def set_active(user: StaffUser, active: bool, actor: StaffUser | None, now: date
 def create_account(actor: StaffUser, data: dict, now: datetime, client: str) -> StaffUser:
     """A street or community account made on the staff page; `data` as AccountFormSchema loads it."""
     role = data["role"]
+    if actor.role == "community":
+        raise AccountRefused(403, "社区账号不能管理其他账号")
+    if role == "street" and actor.role != "district":
+        raise AccountRefused(403, "只有区住建局可以创建街道账号")
     # Which of street_id / community_id is needed depends on the role: checked here, not by the schema.
     if role == "street" and data.get("street_id") is None:
         raise AccountRefused(422, "请选择街道", {"street_id": ["请选择街道"]})

@@ -86,6 +86,7 @@ class Accounts(MethodView):
 
     @blp.arguments(AccountFormSchema)
     @blp.response(201, AccountSchema)
+    @blp.alt_response(403, description="社区账号不能创建账号；只有区住建局可以创建街道账号")
     @blp.alt_response(409, description="该用户名已被使用")
     def post(self, data):
         """Create a street account (`street_id`) or community account (`community_id`) within the caller's
