@@ -29,7 +29,7 @@ SMALL_ROSTER = roster_csv([
 
 def make_user(role: str, street: str | None = None, community: str | None = None, username: str | None = None):
     username = username or f"{role}-{secrets.token_hex(3)}"
-    user = create_user(username, PASSWORD, role, street, community)
+    user = create_user(username, PASSWORD, role, street, community, create_places=True)
     db.session.commit()
     return user
 

@@ -15,6 +15,7 @@ from .accounts import auth  # noqa: F401  (flask-login user loader)
 from .accounts.api import blp as auth_api
 from .accounts.cli import users_cli
 from .accounts.pages import bp as account_pages
+from .accounts.staff_api import blp as staff_accounts_api
 from .accounts.staff_pages import bp as staff_pages
 from .api_docs import ErrorSchema, SharedResponses
 from .audit.api import blp as audit_api
@@ -114,7 +115,7 @@ def register_blueprints(app: Flask) -> None:
     app.url_map.converters["int"] = RecordIdConverter  # before any rule: ids past the database's range are 404
     for blp in (auth_api, estates_api, roster_api, proposals_api, rounds_api, notices_api, calendar_api, links_api,
                 ballots_api, link_view_api, paper_api, progress_api, reissue_api, slip_jobs_api, sms_api, sms_codes_api,
-                audit_api):
+                audit_api, staff_accounts_api):
         ext.api.register_blueprint(blp)
         ext.csrf.exempt(blp)  # bearer tokens, no cookies: CSRF does not apply
     app.register_blueprint(account_pages)

@@ -47,7 +47,7 @@ def seed_demo() -> tuple[Estate, dict[str, str]]:
     for username, role, street, community in DEMO_USERS:
         if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is None:
             known[username] = secrets.token_urlsafe(9)
-            create_user(username, known[username], role, street, community)
+            create_user(username, known[username], role, street, community, create_places=True)
     estate = db.session.scalar(select(Estate).join(Community).where(Estate.name == ESTATE,
                                                                        Community.name == COMMUNITY))
     district = db.session.scalar(select(StaffUser).where(StaffUser.username == "quzhujian"))

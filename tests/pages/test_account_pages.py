@@ -73,7 +73,7 @@ def test_a_street_office_manages_only_the_community_accounts_of_its_street(clien
     assert foreign.status_code == 422 and "本辖区" in foreign.get_data(as_text=True)
     street = _post(client, "/staff", {"username": "jd-2", "role": "street", "street_id": hemu.street_id,
                                       "password": INITIAL})
-    assert street.status_code == 422
+    assert street.status_code == 403 and "只有区住建局可以创建街道账号" in street.get_data(as_text=True)
     other = db.session.scalar(select(StaffUser).where(StaffUser.username == "huafeng"))
     assert _post(client, f"/staff/{other.id}/active", {"active": "0"}).status_code == 404
     assert _post(client, f"/staff/{other.id}/password", {"password": "reset-password-22"}).status_code == 404
@@ -105,3 +105,94 @@ def test_bad_account_forms_are_422_or_409_in_chinese(client, db):
         response = _post(client, "/staff", form)
         assert response.status_code == status, (form, response.status_code)
         assert text in response.get_data(as_text=True)
+
+
+def test_the_district_creates_streets_and_communities_on_the_page_and_accounts_pick_them(client, db):
+    make_user("district", username="qu")
+    page_login(client, "qu")
+    page = client.get("/staff").get_data(as_text=True)
+    assert "街道和社区" in page and "还没有街道" in page
+    assert _post(client, "/staff/streets", {"name": "拱宸桥街道"}).status_code == 302
+    street = db.session.scalar(select(Street).where(Street.name == "拱宸桥街道"))
+    duplicate = _post(client, "/staff/streets", {"name": "拱宸桥街道"})
+    assert duplicate.status_code == 409 and "已有名为“拱宸桥街道”的街道" in duplicate.get_data(as_text=True)
+    assert 'value="拱宸桥街道"' in duplicate.get_data(as_text=True)  # what was typed is kept
+    assert _post(client, "/staff/communities", {"street_id": street.id, "name": "桥西社区"}).status_code == 302
+    twice = _post(client, "/staff/communities", {"street_id": street.id, "name": "桥西社区"})
+    assert twice.status_code == 409 and "已有名为“桥西社区”的社区" in twice.get_data(as_text=True)
+    unpicked = _post(client, "/staff/communities", {"street_id": "", "name": "桥东社区"})
+    assert unpicked.status_code == 422 and "请选择街道" in unpicked.get_data(as_text=True)
+    assert 'value="桥东社区"' in unpicked.get_data(as_text=True)
+    assert _post(client, "/staff/communities", {"street_id": 999999, "name": "桥东社区"}).status_code == 422
+    community = db.session.scalar(select(Community).where(Community.name == "桥西社区"))
+    page = client.get("/staff").get_data(as_text=True)
+    assert f'<option value="{community.id}" >拱宸桥街道 · 桥西社区</option>' in page
+    made = _post(client, "/staff", {"username": "zhang", "role": "community", "community_id": community.id,
+                                    "display_name": "张三", "post": "社区书记", "office_phone": "0571-87654321",
+                                    "password": INITIAL})
+    assert made.status_code == 302
+    listing = client.get("/staff").get_data(as_text=True)
+    assert "张三（社区书记）" in listing and "0571-87654321" in listing
+    assert db.session.scalars(select(Street.name)).all() == ["拱宸桥街道"]  # nothing made from typed names
+
+
+def test_place_forms_are_the_districts_only(client, db):
+    hemu, _ = _places(db)
+    make_user("street", "和睦街道", username="jd")
+    page_login(client, "jd")
+    page = client.get("/staff").get_data(as_text=True)
+    assert "新建街道" not in page and "新建社区" not in page
+    assert _post(client, "/staff/streets", {"name": "新街道"}).status_code == 403
+    assert _post(client, "/staff/communities", {"street_id": hemu.street_id, "name": "新社区"}).status_code == 403
+    assert db.session.scalar(select(Street.id).where(Street.name == "新街道")) is None
+
+
+def test_a_bad_account_form_keeps_what_was_typed_but_not_the_password(client, db):
+    hemu, _ = _places(db)
+    make_user("district", username="qu")
+    page_login(client, "qu")
+    refused = _post(client, "/staff", {"username": "zhang", "role": "community", "community_id": hemu.id,
+                                       "display_name": "张三", "post": "社区书记", "office_phone": "电话",
+                                       "password": INITIAL})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "办公电话只能是" in html
+    assert 'value="zhang"' in html and 'value="张三"' in html and 'value="社区书记"' in html
+    assert f'<option value="{hemu.id}" selected>' in html and INITIAL not in html
+
+
+def test_managers_edit_name_post_and_phone_within_jurisdiction(client, db):
+    hemu, _ = _places(db)
+    make_user("street", "和睦街道", username="jd")
+    page_login(client, "jd")
+    worker = db.session.scalar(select(StaffUser).where(StaffUser.username == "hemu"))
+    other = db.session.scalar(select(StaffUser).where(StaffUser.username == "huafeng"))
+    form = client.get(f"/staff/{worker.id}")
+    assert form.status_code == 200 and 'name="post"' in form.get_data(as_text=True)
+    bad = _post(client, f"/staff/{worker.id}/profile", {"display_name": "李四", "post": "社区主任",
+                                                        "office_phone": "12"})
+    assert bad.status_code == 422 and 'value="李四"' in bad.get_data(as_text=True)
+    ok = _post(client, f"/staff/{worker.id}/profile", {"display_name": "李四", "post": "社区主任",
+                                                       "office_phone": "0571-88001234"})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert worker.person_zh == "李四（社区主任）" and worker.office_phone == "0571-88001234"
+    assert "李四（社区主任）" in client.get("/staff").get_data(as_text=True)
+    assert client.get(f"/staff/{other.id}").status_code == 404
+    assert _post(client, f"/staff/{other.id}/profile", {"display_name": "x"}).status_code == 404
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "staff_profile_changed"))
+    assert event.actor == "jd" and "李四" not in event.data
+
+
+def test_one_edits_ones_own_name_and_phone_but_not_ones_post(client, db):
+    make_user("community", "和睦街道", "和睦社区", username="sq")
+    page_login(client, "sq")
+    page = client.get("/account").get_data(as_text=True)
+    assert "姓名和办公电话" in page and 'name="post"' not in page
+    bad = _post(client, "/account/profile", {"display_name": "王五", "office_phone": "x"})
+    assert bad.status_code == 422 and 'value="王五"' in bad.get_data(as_text=True)
+    assert _post(client, "/account/profile", {"display_name": "王五", "office_phone": "0571-88001234",
+                                              "post": "书记"}).status_code == 302
+    user = db.session.scalar(select(StaffUser).where(StaffUser.username == "sq"))
+    assert (user.display_name, user.office_phone, user.post) == ("王五", "0571-88001234", None)
+    page = client.get("/account").get_data(as_text=True)
+    assert "王五" in page and "0571-88001234" in page

@@ -40,6 +40,12 @@ API_BODIES = {
     "paper_ballots.PaperReject": lambda ids: {"json": {"reason": "照片不清"}},
     "sms.RoundReminders": lambda ids: {"json": {}},
     "sms.RoundConfirmationTexts": lambda ids: {"json": {"enabled": False, "reason": "业主大会决定不发短信"}},
+    "staff_accounts.Streets": lambda ids: {"json": {"name": "新街道"}},
+    "staff_accounts.StreetCommunities": lambda ids: {"json": {"name": "新社区"}},
+    "staff_accounts.Accounts": lambda ids: {"json": {"username": "new-worker", "role": "community",
+                                                     "community_id": 1, "password": "a-long-password-1"}},
+    "staff_accounts.AccountItem": lambda ids: {"json": {"display_name": "张三", "post": "社区书记"}},
+    "staff_accounts.OwnAccount": lambda ids: {"json": {"office_phone": "0571-87654321"}},
 }
 # Page endpoint → form fields besides csrf_token (pages check jurisdiction before reading the form;
 # where one reads a file first, it is given one).

@@ -37,7 +37,8 @@ PUBLIC = {
     "audit.EstateCheckpoint": "an estate chain's latest signed checkpoint (length, head hash, signature)",
 }
 # Staff endpoints that only the district may use: others get 403, not 404 (nothing is hidden).
-DISTRICT_ONLY = {"calendar_pages.calendar_page", "calendar_pages.calendar_load", "calendar_api.CalendarYearItem"}
+DISTRICT_ONLY = {"calendar_pages.calendar_page", "calendar_pages.calendar_load", "calendar_api.CalendarYearItem",
+                 "staff_accounts.Streets", "staff_pages.street_create", "staff_pages.community_create"}
 # Staff endpoints without ids that answer within the caller's own scope (lists, creation, own
 # account): staff of another place may use them, and see only their own.
 OWN_SCOPE = {
@@ -45,6 +46,7 @@ OWN_SCOPE = {
     "calendar_api.WorkingDays", "calendar_api.CalendarYears", "evidence.Streets", "account_pages.logout",
     "staff_pages.own_account", "staff_pages.own_password", "staff_pages.staff_list", "staff_pages.staff_create",
     "roster.RosterTemplate", "estate_pages.roster_template",  # the blank roster template: nobody's data
+    "staff_pages.own_profile", "staff_accounts.Accounts", "staff_accounts.OwnAccount",
 }
 # Street overview: a street office is sent on to its own street, a community worker gets 404.
 ROLE_ROUTED = {"evidence_pages.street_index"}

@@ -17,6 +17,7 @@ from ..models.estates import Community, Street
 from ..refusals import Refused
 from .jurisdiction import may_manage
 from .passwords import hash_password, password_problem, verify_password
+from .schemas import PROFILE_FIELDS
 
 USERNAME_MAX = 80
 
@@ -86,9 +87,20 @@ def set_active(user: StaffUser, active: bool, actor: StaffUser | None, now: date
 def create_account(actor: StaffUser, data: dict, now: datetime, client: str) -> StaffUser:
     """A street or community account made on the staff page; `data` as AccountFormSchema loads it."""
     role = data["role"]
+    if actor.role == "community":
+        raise AccountRefused(403, "社区账号不能管理其他账号")
+    if role == "street" and actor.role != "district":
+        raise AccountRefused(403, "只有区住建局可以创建街道账号")
+    # Which of street_id / community_id is needed depends on the role: checked here, not by the schema.
+    if role == "street" and data.get("street_id") is None:
+        raise AccountRefused(422, "请选择街道", {"street_id": ["请选择街道"]})
+    if role == "community" and data.get("community_id") is None:
+        raise AccountRefused(422, "请选择社区", {"community_id": ["请选择社区"]})
     community = db.session.get(Community, data["community_id"]) if role == "community" else None
     street = db.session.get(Street, data["street_id"]) if role == "street" else None
     user = StaffUser(username=data["username"], role=role, street=street, community=community,
+                     display_name=data.get("display_name"), post=data.get("post"),
+                     office_phone=data.get("office_phone"),
                      password_hash="!")  # replaced below, once the password is checked
     if (role == "community" and community is None) or (role == "street" and street is None) \
             or role not in ("street", "community") or not may_manage(actor, user):
@@ -103,8 +115,38 @@ def create_account(actor: StaffUser, data: dict, now: datetime, client: str) -> 
     except IntegrityError:
         raise AccountRefused(409, "该用户名已被使用", {"username": ["该用户名已被使用"]}) from None
     audit(None, "staff_created", f"staff:{user.id}", actor=actor.username, at=now,
-          data={"role": role, "street_id": user.street_id, "community_id": user.community_id, "address": client})
+          data={"role": role, "street_id": user.street_id, "community_id": user.community_id,
+                "profile": [field for field in PROFILE_FIELDS if getattr(user, field)], "address": client})
     return user
+
+
+OWN_PROFILE_FIELDS = ("display_name", "office_phone")  # the post (职务) is set by the account's manager
+
+
+def _set_profile(user: StaffUser, data: dict, fields: tuple, by: str, actor: str, now: datetime,
+                 client: str) -> list:
+    """Write the `fields` present in `data` (None clears one); audit which changed. The audit log
+    keeps no names or phones (it is never purged): the fields' names, not their values."""
+    changed = [f for f in fields if f in data and getattr(user, f) != data[f]]
+    for field in changed:
+        setattr(user, field, data[field])
+    if changed:
+        db.session.flush()
+        audit(None, "staff_profile_changed", f"staff:{user.id}", actor=actor, at=now,
+              data={"by": by, "changed": changed, "address": client})
+    return changed
+
+
+def set_profile(user: StaffUser, data: dict, actor: StaffUser | None, now: datetime, client: str) -> list:
+    """The manager (or the CLI) sets an account's display name, post and office phone; returns what changed."""
+    _managed(actor, user)
+    return _set_profile(user, data, PROFILE_FIELDS, "cli" if actor is None else "manager", _actor_name(actor),
+                        now, client)
+
+
+def set_own_profile(user: StaffUser, data: dict, now: datetime, client: str) -> list:
+    """The account holder's own display name and office phone (not the post: that is the manager's)."""
+    return _set_profile(user, data, OWN_PROFILE_FIELDS, "self", user.username, now, client)
 
 
 def account_named(username: str) -> StaffUser | None:

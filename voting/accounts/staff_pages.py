@@ -1,16 +1,22 @@
-"""Staff account pages: everyone's own password; the district (and a street office, for its
-communities) manages street and community accounts. Every change ends the account's sessions."""
+"""Staff account pages: everyone's own password, name and office phone; the district (and a street
+office, for its communities) manages street and community accounts — their names, posts and office
+phones — and the district creates the streets and communities that accounts are picked into.
+Disabling an account or setting its password ends the account's sessions."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user
 
 from ..clock import now
 from ..extensions import db
 from ..models.accounts import StaffUser
+from ..models.estates import Street
 from ..refusal_answers import show_refusal
 from .client_address import client_address
-from .jurisdiction import manageable_accounts, manageable_places, may_manage
-from .operations import AccountRefused, change_own_password, create_account, set_active, set_password
-from .schemas import AccountFormSchema, PasswordChangeSchema, PasswordSetSchema
+from .jurisdiction import manageable_accounts, manageable_places, may_create_places, may_manage
+from .operations import (AccountRefused, change_own_password, create_account, set_active, set_own_profile,
+                         set_password, set_profile)
+from .places import NOT_DISTRICT_ZH, PlaceRefused, all_streets, create_community, create_street, street_communities
+from .schemas import (AccountFormSchema, CommunityFormSchema, OwnProfileSchema, PasswordChangeSchema,
+                      PasswordSetSchema, PlaceNameSchema, ProfileSchema, typed_profile)
 
 bp = Blueprint("staff_pages", __name__)
 
@@ -23,8 +29,10 @@ def _form(schema) -> dict:
     return {k: v for k, v in request.form.items() if k in schema.fields}
 
 
-def _own_page(status: int = 200, errors: dict | None = None):
-    return render_template("accounts/own.html", errors=errors or {}), status
+def _own_page(status: int = 200, errors: dict | None = None, form: dict | None = None,
+              profile_errors: dict | None = None):
+    return render_template("accounts/own.html", errors=errors or {}, form=form,
+                           profile_errors=profile_errors or {}), status
 
 
 @bp.route("/account")
@@ -52,6 +60,20 @@ def own_password():
     return redirect(url_for("staff_pages.own_account"))
 
 
+@bp.route("/account/profile", methods=["POST"])
+@login_required
+def own_profile():
+    schema = OwnProfileSchema()
+    form = typed_profile(_form(schema))
+    errors = schema.validate(form)
+    if errors:
+        return _own_page(422, form=form, profile_errors=errors)
+    changed = set_own_profile(_me(), schema.load(form), now(), client_address())
+    db.session.commit()
+    flash("已保存姓名和办公电话" if changed else "没有改动")
+    return redirect(url_for("staff_pages.own_account"))
+
+
 def _manager() -> StaffUser:
     me = _me()
     if me.role == "community":
@@ -59,12 +81,15 @@ def _manager() -> StaffUser:
     return me
 
 
-def _staff_page(status: int = 200, form: dict | None = None, errors: dict | None = None):
+def _staff_page(status: int = 200, form: dict | None = None, errors: dict | None = None, form_for: str = "account"):
+    """The page; after a refusal, `form` (what was typed) fills the form named by `form_for`
+    ("account", "street" or "community") again."""
     me = _manager()
     streets, communities = manageable_places(me)
     accounts = db.session.scalars(manageable_accounts(me)).all()
+    places = [(street, street_communities(street)) for street in all_streets()] if me.role == "district" else []
     return render_template("accounts/staff.html", accounts=accounts, streets=streets, communities=communities,
-                           form=form or {}, errors=errors or {}), status
+                           places=places, form=form or {}, form_for=form_for, errors=errors or {}), status
 
 
 def _managed_or_404(user_id: int) -> StaffUser:
@@ -85,17 +110,18 @@ def staff_list():
 def staff_create():
     me = _manager()
     schema = AccountFormSchema()
-    form = _form(schema)
+    form = typed_profile(_form(schema))
     form = {k: (v if v != "" else None) if k in ("street_id", "community_id") else v for k, v in form.items()}
     errors = schema.validate(form)
     if errors:
         return _staff_page(422, form, errors)
+    data = schema.load(form)
     try:
-        user = create_account(me, schema.load(form), now(), client_address())
+        user = create_account(me, data, now(), client_address())
     except AccountRefused as exc:
         return show_refusal(exc, lambda status, message: _staff_page(status, form, exc.errors or {"_": [message]}))
     db.session.commit()
-    flash(f"已创建账号：{user.username}（{user.role_zh}：{user.scope_zh}）")
+    flash(f"已创建账号：{user.username}，{user.person_zh}（{user.role_zh}：{user.scope_zh}）")
     return redirect(url_for("staff_pages.staff_list"))
 
 
@@ -128,4 +154,84 @@ def staff_password(user_id):
         return show_refusal(exc, lambda status, message: _staff_page(status, errors=exc.errors or {"_": [message]}))
     db.session.commit()
     flash(f"已为 {user.username} 设置新密码（其登录已全部失效，请当面或电话告知新密码）")
+    return redirect(url_for("staff_pages.staff_list"))
+
+
+def _place_maker() -> StaffUser:
+    """The district; anyone else is refused before the form is read."""
+    me = _me()
+    if not may_create_places(me):
+        abort(403, description=NOT_DISTRICT_ZH)
+    return me
+
+
+@bp.route("/staff/streets", methods=["POST"])
+@login_required
+def street_create():
+    """A new street, named once (district only); accounts and estates then pick it from lists."""
+    me = _place_maker()
+    schema = PlaceNameSchema()
+    form = {k: v.strip() for k, v in _form(schema).items()}
+    errors = schema.validate(form)
+    if errors:
+        return _staff_page(422, form, errors, "street")
+    try:
+        street = create_street(me, schema.load(form)["name"], now(), client_address())
+    except PlaceRefused as exc:
+        return show_refusal(exc, lambda status, message: _staff_page(status, form, exc.errors or {"_": [message]},
+                                                                     "street"))
+    db.session.commit()
+    flash(f"已新建街道：{street.name}")
+    return redirect(url_for("staff_pages.staff_list"))
+
+
+@bp.route("/staff/communities", methods=["POST"])
+@login_required
+def community_create():
+    """A new community under the street picked from the list (district only)."""
+    me = _place_maker()
+    schema = CommunityFormSchema()
+    form = {k: v.strip() for k, v in _form(schema).items()}
+    errors = schema.validate(form)
+    if errors:
+        return _staff_page(422, form, errors, "community")
+    data = schema.load(form)
+    street = db.session.get(Street, data["street_id"])
+    try:
+        if street is None:
+            raise PlaceRefused(422, "请选择街道", {"street_id": ["请选择街道"]})
+        community = create_community(me, street, data["name"], now(), client_address())
+    except PlaceRefused as exc:
+        return show_refusal(exc, lambda status, message: _staff_page(status, form, exc.errors or {"_": [message]},
+                                                                     "community"))
+    db.session.commit()
+    flash(f"已新建社区：{street.name} · {community.name}")
+    return redirect(url_for("staff_pages.staff_list"))
+
+
+def _edit_page(user: StaffUser, status: int = 200, form: dict | None = None, errors: dict | None = None):
+    return render_template("accounts/staff_edit.html", account=user, form=form, errors=errors or {}), status
+
+
+@bp.route("/staff/<int:user_id>")
+@login_required
+def staff_edit(user_id):
+    return _edit_page(_managed_or_404(user_id))
+
+
+@bp.route("/staff/<int:user_id>/profile", methods=["POST"])
+@login_required
+def staff_profile(user_id):
+    user = _managed_or_404(user_id)
+    schema = ProfileSchema()
+    form = typed_profile(_form(schema))
+    errors = schema.validate(form)
+    if errors:
+        return _edit_page(user, 422, form, errors)
+    try:
+        changed = set_profile(user, schema.load(form), _me(), now(), client_address())
+    except AccountRefused as exc:
+        return show_refusal(exc, lambda status, message: _edit_page(user, status, form, {"_": [message]}))
+    db.session.commit()
+    flash(f"已保存：{user.username}，{user.person_zh}" if changed else "没有改动")
     return redirect(url_for("staff_pages.staff_list"))
