@@ -15,8 +15,8 @@ from voting.models.notices import Notice
 from ..china_time import CST, format_cst
 from ..extensions import db
 from ..hundredths import two_places_str
-from ..labels_zh import (BALLOT_POLICY_ZH, CHANNEL_ZH, CHOICE_ZH, DIRECTION_ZH, FIGURE_ZH, ROUND_STATUS_ZH,
-                         notice_kind_zh, round_action_zh)
+from ..labels_zh import (BALLOT_POLICY_ZH, CHANNEL_ZH, DIRECTION_ZH, FIGURE_ZH, ROUND_STATUS_ZH,
+                         answer_zh, notice_kind_zh, round_action_zh)
 from ..models.accounts import StaffUser
 from ..models.estates import Estate
 from ..models.rounds import Objection, ObjectionAnswer, Opinion, OpinionAnswer, RollEntry, Round
@@ -49,7 +49,7 @@ def _household_lines(round_: Round, entries: list[RollEntry]) -> list[HouseholdL
         lines.append(HouseholdLine(
             label=entry.label, area=two_places_str(entry.area), voter="开发商" if key == DEVELOPER else unit.owner_key,
             name=mask_name(entry.owner_name),
-            choice=CHOICE_ZH[ballot.choice] if ballot else FIGURE_ZH["not_voted"],
+            choice=answer_zh(ballot.choice) if ballot else FIGURE_ZH["not_voted"],
             channel=CHANNEL_ZH[ballot.channel] if ballot else "",
             cast_at=ballot.cast_at.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S") if ballot else "",
             receipt=ballot.ballot_id if ballot else ""))

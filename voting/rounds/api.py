@@ -30,7 +30,11 @@ class ProposalRounds(MethodView):
     @blp.arguments(RoundCreateSchema)
     @blp.response(201, IdSchema)
     def post(self, data, proposal_id):
-        """A draft round for stage 1, 2 or 3, with its rule, ballot policy and voting period."""
+        """A draft round for stage 1, 2 or 3, with its rule, ballot policy and voting period.
+
+        With kind "satisfaction": a satisfaction survey (满意度调查), allowed once the proposal's stage-3
+        decision closed and passed; no stage, no rule, verification by the link.
+        """
         proposal = proposal_or_404(proposal_id)
         try:
             round_ = create_round(proposal, data, current_staff().id, now())
