@@ -50,3 +50,32 @@ def open_survey(client, clock, policy: str = "first", username: str = "sq") -> S
     opened = client.post(f"/api/v1/rounds/{round_id}/open", headers=headers)
     assert opened.status_code == 200, opened.get_json()
     return Survey(estate_id, proposal_id, stage3, round_id, headers, fetch_links(client, round_id, headers))
+
+
+@dataclass
+class AfterWorks:
+    """A survey opened after the household's earlier round closed: that round's links answer the survey."""
+
+    survey: Survey
+    old_round_id: int
+    old_links: dict  # the earlier (closed) round's links: the residents' QR codes
+
+
+def survey_after_a_closed_round(client, clock, policy: str = "first") -> AfterWorks:
+    """A decision round with links, voted and closed; then the stage-3 decision passed; then the survey opened."""
+    from tests.ballots_helpers import open_round_with_links
+
+    opened = open_round_with_links(client, clock)
+    assert client.post("/api/v1/ballots", json={"token": opened.links["1-1-101"]["token"],
+                                                "choice": "agree"}).status_code == 201
+    clock.advance(days=7, minutes=1)
+    assert client.post(f"/api/v1/rounds/{opened.round_id}/close", headers=opened.headers).status_code == 200
+    proposal_id = db.session.get(Round, opened.round_id).proposal_id
+    stage3 = passed_stage_three(proposal_id, clock)
+    created = create_survey(client, proposal_id, opened.headers, clock, ballot_policy=policy)
+    assert created.status_code == 201, created.get_json()
+    round_id = created.get_json()["id"]
+    assert client.post(f"/api/v1/rounds/{round_id}/open", headers=opened.headers).status_code == 200
+    survey = Survey(opened.estate_id, proposal_id, stage3, round_id, opened.headers,
+                    fetch_links(client, round_id, opened.headers))
+    return AfterWorks(survey, opened.round_id, opened.links)

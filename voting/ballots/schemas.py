@@ -309,3 +309,24 @@ class SlipJobSchema(ma.Schema):
     error = ma.fields.String(allow_none=True)
     url = ma.fields.String(metadata={"description": "this job, to poll"})
     download_url = ma.fields.String(allow_none=True, metadata={"description": "the PDF, once status is done"})
+
+
+class SurveyAnswerSchema(ma.Schema):
+    """A satisfaction answer from any live link of the household (the estate's open survey)."""
+
+    token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200),
+                             metadata={"description": "the token of any of the household's links (/v/{token})"})
+    choice = ma.fields.String(required=True, validate=ma.validate.OneOf(
+        SATISFACTION_CHOICES, error="请选择 " + "、".join(f"{c}（{SATISFACTION_ZH[c]}）" for c in SATISFACTION_CHOICES)))
+    comment = ma.fields.String(load_default=None, validate=ma.validate.Length(max=OPINION_MAX))
+    unhappy_items = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=60)), load_default=None,
+                                   validate=ma.validate.Length(max=50))
+
+
+class AftercareReportSchema(ma.Schema):
+    token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200),
+                             metadata={"description": "the token of the household's link (/v/{token})"})
+    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000,
+                                                                       error="问题描述不能为空，且不超过1000字"))
+    item = ma.fields.String(load_default="", validate=ma.validate.Length(max=60),
+                            metadata={"description": "catalogue code of the item concerned, or empty"})

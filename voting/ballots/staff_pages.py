@@ -116,6 +116,8 @@ def progress_page(round_id):
     round_ = round_or_404(round_id)
     estate = estate_or_404(current_staff(), round_.estate_id)
     building = request.args.get("building", "").strip() or None
+    if round_.kind == "satisfaction":  # no rule, no gap to pass: the round page shows the survey's figures
+        return redirect(url_for("round_pages.round_detail", round_id=round_.id))
     progress = round_progress(round_, building, canvass_limit=50) if round_.status == "open" else None
     all_buildings = list(dict.fromkeys(e.building for e in roll_entries(round_.id)))
     html = render_template("ballots/progress.html", round_obj=round_, estate=estate, progress=progress,

@@ -242,3 +242,36 @@ class ObjectionSchema(ma.Schema):
     answer = ma.fields.String(attribute="answer.text", allow_none=True, dump_default=None)
     answered_at = ma.fields.DateTime(attribute="answer.created_at", allow_none=True, dump_default=None)
     photos = ma.fields.Function(lambda row: len(row["photos"]), metadata={"type": "integer"})
+
+
+class AftercareStatusSchema(ma.Schema):
+    """A new status for an after-care problem (appended; the newest stands)."""
+
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(
+        ("pending", "in_progress", "resolved"), error="状态只能是 pending（待处理）、in_progress（处理中）或 resolved（已解决）"))
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=500, error="处理说明不超过500字"),
+                            metadata={"description": "required to resolve: what was done; the resident sees it"})
+
+
+class AftercareHistorySchema(ma.Schema):
+    status = ma.fields.String()
+    status_zh = ma.fields.String()
+    note = ma.fields.String()
+    at = ma.fields.DateTime()
+
+
+class AftercareProblemSchema(ma.Schema):
+    """An after-care problem (rounds.aftercare.problems) with its current status and history."""
+
+    id = ma.fields.Integer()
+    household_id = ma.fields.Integer()
+    round_id = ma.fields.Integer(metadata={"description": "the round whose link reported it"})
+    text = ma.fields.String()
+    item = ma.fields.String(metadata={"description": "catalogue code, or empty"})
+    item_zh = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    status = ma.fields.String(metadata={"description": "pending / in_progress / resolved"})
+    status_zh = ma.fields.String()
+    updated_at = ma.fields.DateTime()
+    note = ma.fields.String()
+    history = ma.fields.List(ma.fields.Nested(AftercareHistorySchema))
