@@ -1,12 +1,16 @@
 """A satisfaction round (issue 17 item 6) opened after a passed stage-3 decision, for API, page and browser tests."""
+import json
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from tests.ballots_helpers import fetch_links
 from tests.rounds_helpers import create_proposal, estate_with_roster
 from voting.extensions import db
 from voting.models.proposals import Proposal
 from voting.models.rounds import Round
+from voting.tally.rules import get_rule
+from voting.tally.tally import assemble
 
 
 @dataclass
@@ -25,10 +29,14 @@ def passed_stage_three(proposal_id: int, clock) -> int:
     Written directly: how a decision round passes is the rounds tests' business, not the survey's.
     """
     proposal = db.session.get(Proposal, proposal_id)
+    # Everyone agreed (the small roster: 3 owners, 395.75 m²): the frozen result a close would have kept.
+    result = assemble(get_rule("civil-code-278-major"), "first",
+                      {"all": (3, 39575), "agree": (3, 39575), "disagree": (0, 0), "abstain": (0, 0)}, [])
     round_ = Round(estate_id=proposal.estate_id, proposal_id=proposal_id, stage=3, title="第三次征询：正式方案",
                    rule="civil-code-278-major", ballot_policy="first", verification="link",
                    opens_at=clock.now - timedelta(days=40), closes_at=clock.now - timedelta(days=30),
-                   status="closed", passed=True, total_heads=1, kind="decision")
+                   status="closed", passed=result["passed"], total_heads=3, total_area=Decimal("395.75"),
+                   result_json=json.dumps(result), kind="decision")
     db.session.add(round_)
     db.session.commit()
     return round_.id

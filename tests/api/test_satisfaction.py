@@ -116,3 +116,21 @@ def test_survey_answers_are_refused_in_a_decision_round(client, db, clock):
     items = _answer(client, token, "agree", unhappy_items=["R-B-01"])
     assert items.status_code == 422 and "只有满意度调查" in items.get_json()["message"]
     assert _answer(client, token, "agree").status_code == 201
+
+
+def test_reports_and_bundles_are_refused_for_a_survey_and_the_street_dashboard_keeps_the_decision(client, db, clock):
+    s = open_survey(client, clock)
+    assert _answer(client, s.links["1-1-101"]["token"], "satisfied").status_code == 201
+    clock.advance(days=8)
+    assert client.post(f"/api/v1/rounds/{s.round_id}/close", headers=s.headers).status_code == 200
+    for suffix in ("report.pdf", "report.xlsx", "report.csv", "evidence.zip"):
+        refused = client.get(f"/api/v1/rounds/{s.round_id}/{suffix}", headers=s.headers)
+        assert refused.status_code == 409 and "满意度调查不是表决" in refused.get_json()["message"], suffix
+    from tests.factories import make_user, api_token
+    make_user("street", "和睦街道", None, username="jd")
+    street = api_token(client, "jd")
+    street_id = client.get("/api/v1/streets", headers=street).get_json()[0]["id"]
+    summary = client.get(f"/api/v1/streets/{street_id}/summary", headers=street)
+    assert summary.status_code == 200, summary.get_json()
+    row = summary.get_json()["estates"][0]
+    assert row["round_id"] == s.stage3_id and row["passed"] is True
