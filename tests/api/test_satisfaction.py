@@ -9,6 +9,8 @@ from tests.ballots_helpers import second_worker
 from tests.rounds_helpers import create_proposal, create_round, estate_with_roster
 from tests.satisfaction_helpers import create_survey, open_survey, passed_stage_three
 from tests.unit.test_images import jpeg_with_gps
+from voting.audit.cli import verify_chain, verify_ledger
+from voting.audit.log import chain_name
 from voting.models.audit import AuditEvent
 from voting.models.ballots import Ballot, SatisfactionItems
 from voting.models.notices import Notice
@@ -102,6 +104,8 @@ def test_answers_through_link_api_and_paper_tallied_by_heads_and_area_without_a_
     after = client.get(f"/api/v1/links/{links['1-1-101']['token']}").get_json()
     assert after["result"]["kind"] == "satisfaction" and after["result"]["verdict_zh"] == "调查结束（不设通过条件）"
     assert after["result"]["figures"]["dissatisfied"]["heads"] == 1 and after["objection"] is None
+    # The chain holds: every survey answer (online and paper) is its ballot_cast event, items beside it.
+    assert verify_chain(chain_name(s.estate_id)) is None and verify_ledger(s.estate_id) == []
 
 
 def test_survey_answers_are_refused_in_a_decision_round(client, db, clock):
