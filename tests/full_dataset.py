@@ -23,6 +23,7 @@ from voting.accounts.passwords import hash_password
 from voting.ballots.slip_jobs import queue_slip_job
 from voting.extensions import db as _db
 from voting.models.accounts import StaffUser
+from voting.models.aftercare import AftercareEvent, AftercareProblem
 from voting.models.attachments import Attachment
 from voting.models.ballots import PaperEntry
 from voting.models.estates import Street
@@ -142,6 +143,12 @@ def build_dataset(client, db, clock) -> Dataset:
     # An objection row (objections are filed after closing; this round stays open for the other routes).
     objection = Objection(round_id=round_id, household_id=households["1-1-101"], text="计票有误", channel="paper")
     db.session.add(objection)
+    # An after-care problem (reported from a link once the works are decided), for its status routes.
+    problem = AftercareProblem(estate_id=estate.id, household_id=households["1-1-101"], round_id=round_id,
+                               text="楼道灯不亮", created_at=clock.now)
+    db.session.add(problem)
+    db.session.flush()
+    db.session.add(AftercareEvent(problem_id=problem.id, status="pending", created_at=clock.now))
     db.session.commit()
     slip_job = queue_slip_job(db.session.get(Round, round_id), None, len(links), users["a-worker"], clock.now,
                               "api", "127.0.0.1")
@@ -160,7 +167,7 @@ def build_dataset(client, db, clock) -> Dataset:
         "household_id": households["1-1-101"], "milestone_id": milestone["id"], "entry_id": entry.id,
         "message_id": message.id, "street_id": street_id, "receipt": ballot["receipt"], "token": token,
         "year": 2026, "draft_estate_id": draft_estate.id, "request_id": reissue["id"],
-        "objection_id": objection.id,
+        "objection_id": objection.id, "problem_id": problem.id,
         "job_id": slip_job.id,
         "user_id": users["a-worker"].id,  # a community A account, which its street and the district manage
         # The attachment id depends on the owner named by the rule's other parameters.

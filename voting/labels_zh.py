@@ -32,6 +32,11 @@ Rounds and the tally
 - MEASURE_ZH, MEASURE_UNIT_ZH: check titles, units on the progress page, report, CLI summary.
 - CHECK_PART_ZH: the two sides of a check, through `check_title_zh` (round, progress
   pages and the progress API's `label_zh`, report).
+- ROUND_KIND_ZH: a decision round or a satisfaction survey: round and proposal pages, board.
+- SATISFACTION_ZH: a satisfaction round's answers (the link's survey, paper entry, receipt,
+  the result notice); `answer_zh(code)` names a ledger choice of either kind.
+- SATISFACTION_FIGURE_ZH: the satisfaction count's figures (round page, result notice).
+- AFTERCARE_STATUS_ZH: an after-care problem's status: the link page and the community's list.
 
 Notices, estates, rosters, staff, SMS
 - NOTICE_KIND_ZH: public board (公示栏), staff notice list and form, report.
@@ -79,6 +84,10 @@ RESIDENT_MODE_ZH = {"per_m2": "按每平方米出资", "total": "出资总额按
 FIGURE_ZH = {"total": "名册合计", "participating": "参与表决", **CHOICE_ZH, "not_voted": "未表决"}
 MEASURE_ZH = {"heads": "人数", "area": "专有部分面积"}  # the law's words (民法典第二百七十八条)
 MEASURE_UNIT_ZH = {"heads": "人", "area": "㎡"}
+ROUND_KIND_ZH = {"decision": "表决（三上三下）", "satisfaction": "满意度调查"}
+SATISFACTION_ZH = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+SATISFACTION_FIGURE_ZH = {"total": "名册合计", "answered": "已作答", **SATISFACTION_ZH, "not_answered": "未作答"}
+AFTERCARE_STATUS_ZH = {"pending": "待处理", "in_progress": "处理中", "resolved": "已解决"}
 CHECK_PART_ZH = {"agree": CHOICE_ZH["agree"], "participating": FIGURE_ZH["participating"], "all": "总"}
 
 NOTICE_KIND_ZH = {"plan": "方案公示", "result": "结果公告", "answers": "意见答复", "announcement": "公告"}
@@ -101,6 +110,11 @@ SMS_STATE_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发�
 SMS_KIND_ZH = {"reminder": "表决提醒", "result": "结果通知", "otp": "验证码", "confirmation": "表决确认"}
 SMS_PROVIDER_STATUS_ZH = {"queued": "排队中", "accepted": "已接受", "sending": "发送中", "sent": "已发出",
                           "delivered": "已送达", "undelivered": "未送达", "failed": "失败", "read": "已读"}
+
+
+def answer_zh(code: str) -> str:
+    """A ledger choice in words, of a decision round (同意…) or a satisfaction survey (满意…)."""
+    return CHOICE_ZH.get(code) or SATISFACTION_ZH[code]
 
 
 def check_title_zh(measure: str, numerator: str, denominator: str) -> str:

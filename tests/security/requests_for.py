@@ -39,6 +39,7 @@ API_BODIES = {
                  "scan": (io.BytesIO(jpeg_bytes()), "scan.jpg")}, "content_type": "multipart/form-data"},
     "paper_ballots.PaperReject": lambda ids: {"json": {"reason": "照片不清"}},
     "sms.RoundReminders": lambda ids: {"json": {}},
+    "rounds.AftercareProblemStatus": lambda ids: {"json": {"status": "in_progress"}},
     "sms.RoundConfirmationTexts": lambda ids: {"json": {"enabled": False, "reason": "业主大会决定不发短信"}},
     "staff_accounts.Streets": lambda ids: {"json": {"name": "新街道"}},
     "staff_accounts.StreetCommunities": lambda ids: {"json": {"name": "新社区"}},

@@ -21,7 +21,8 @@ from voting.estates.eras import ELIGIBILITIES, ERAS, eligibility, era_for
 from voting.models.accounts import ROLES
 from voting.models.ballots import PaperConfirmation
 from voting.models.notices import MILESTONE_STEPS, NOTICE_KINDS
-from voting.models.rounds import OBJECTION_CHANNELS, STATUSES as ROUND_STATUSES, VERIFICATIONS
+from voting.models.aftercare import AFTERCARE_STATUSES
+from voting.models.rounds import KINDS as ROUND_KINDS, OBJECTION_CHANNELS, STATUSES as ROUND_STATUSES, VERIFICATIONS
 from voting.models.slip_jobs import STATUSES as SLIP_JOB_STATUSES
 from voting.models.sms import KINDS as SMS_KINDS, STATES as SMS_STATES
 from voting.proposals.catalogue import AREAS as ITEM_AREAS, KINDS as ITEM_KINDS
@@ -30,6 +31,7 @@ from voting.phone_numbers import PHONE_KINDS
 from voting.roster.roster_import import AREA_SOURCES, HOLDING_STATUSES
 from voting.rounds.objections import RESULT_STATES
 from voting.tally.rules import DENOMINATORS, MEASURES, NUMERATORS, PRESETS, get_rule
+from voting.tally.satisfaction import SATISFACTION_CHOICES, satisfaction_tally
 from voting.tally.standing import POLICIES
 from voting.tally.tally import CHANNELS, CHOICES, assemble
 
@@ -105,6 +107,11 @@ CODES = {  # each table → the codes the service stores, computes or writes
     "ROLE_ZH": set(ROLES),
     "SMS_STATE_ZH": set(SMS_STATES),
     "SMS_KIND_ZH": set(SMS_KINDS),
+    "ROUND_KIND_ZH": set(ROUND_KINDS),
+    "SATISFACTION_ZH": set(SATISFACTION_CHOICES),
+    "SATISFACTION_FIGURE_ZH": {key for key, value in satisfaction_tally([], []).items()
+                               if isinstance(value, dict) and "heads" in value},
+    "AFTERCARE_STATUS_ZH": set(AFTERCARE_STATUSES),
 }
 EXTERNAL = {"SMS_PROVIDER_STATUS_ZH"}  # Twilio's message statuses: its codes, not ours
 

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from .link_lookup import RoundState
 
 RECEIPT_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud over the phone
-CHOICE_BITS = {"agree": 1, "disagree": 2, "abstain": 4}
+CHOICE_BITS = {"agree": 1, "disagree": 2, "abstain": 4,
+               "satisfied": 8, "basically_satisfied": 16, "dissatisfied": 32}  # a survey's answers
 
 
 class CastRefused(Refused):

@@ -11,11 +11,14 @@ from ..accounts.auth import staff_in_request
 from ..clock import now
 from ..extensions import db
 from ..refusal_answers import abort_refused
+from ..rounds.aftercare import AftercareRefused, problems, report_problem
 from ..rounds.objections import ObjectionRefused, file_objection, objection_period
 from .link_lookup import SUPERSEDED_ZH, UNDELIVERED, UNDELIVERED_ZH, UNKNOWN_ZH, VoteRefused, resolve_token
 from .link_view import link_view
 from .online import refused
-from .schemas import LinkViewSchema, ObjectionFiledSchema, ObjectionFileSchema
+from .schemas import (AftercareReportSchema, BallotCreatedSchema, LinkViewSchema, ObjectionFiledSchema,
+                      ObjectionFileSchema, SurveyAnswerSchema, _LinkProblem)
+from .survey import answer_survey
 from .vote_requests import client_address
 
 blp = Blueprint("links_public", __name__, url_prefix="/api/v1", description="居民链接：表决前后看到的一切（移动端）")
@@ -70,3 +73,45 @@ class Objections(MethodView):
                   "ends_on": objection_period(round_)[1].isoformat()}
         db.session.commit()
         return answer
+
+
+@blp.route("/survey-answers")
+class SurveyAnswers(MethodView):
+    @blp.arguments(SurveyAnswerSchema)
+    @blp.response(201, BallotCreatedSchema)
+    @blp.alt_response(403, description="请求带有工作人员的登录状态或访问令牌")
+    @blp.alt_response(404, description="表决链接无效")
+    @blp.alt_response(409, description="本小区没有进行中的满意度调查")
+    @blp.alt_response(410, description="该链接已被重新发放的链接取代")
+    def post(self, data):
+        """Answer the estate's open satisfaction survey with any live link of the household (the same link as before)."""
+        lookup = _live_lookup(data["token"])
+        try:
+            ballot = answer_survey(lookup, data["choice"], data["comment"], data["unhappy_items"], now())
+        except VoteRefused as exc:
+            db.session.rollback()
+            abort(exc.status, message=exc.message,
+                  errors={"json": {exc.field: [exc.message]}} if exc.field else None)
+        answer = {"receipt": ballot.receipt, "cast_at": ballot.cast_at, "counted": ballot.counted_at_cast}
+        db.session.commit()
+        return answer
+
+
+@blp.route("/aftercare-reports")
+class AftercareReports(MethodView):
+    @blp.arguments(AftercareReportSchema)
+    @blp.response(201, _LinkProblem)
+    @blp.alt_response(403, description="请求带有工作人员的登录状态或访问令牌")
+    @blp.alt_response(404, description="表决链接无效")
+    @blp.alt_response(409, description="本小区尚未进入后续管理阶段")
+    @blp.alt_response(429, description="每户每天报告的问题数已达上限")
+    def post(self, data):
+        """An after-care problem from the household's link; its status shows in GET /links/{token}."""
+        lookup = _live_lookup(data["token"])
+        try:
+            problem = report_problem(lookup.round_row(), lookup.entry.household_id, data["text"], data["item"], now())
+        except AftercareRefused as exc:
+            abort_refused(exc)
+        shown = next(p for p in problems(problem.estate_id, [problem.household_id]) if p["id"] == problem.id)
+        db.session.commit()
+        return shown

@@ -44,6 +44,7 @@ class RoundState(NamedTuple):
     closes_at: datetime
     ballot_policy: str
     verification: str
+    kind: str  # decision / satisfaction: which answers the round takes
 
 
 class EntryState(NamedTuple):

@@ -21,8 +21,7 @@ from sqlalchemy import select
 from ..china_time import cst_today, format_cst
 from ..estates.community_contact import contact_of
 from ..extensions import db
-from ..labels_zh import (BALLOT_POLICY_ZH, CHANNEL_ZH, CHOICE_ZH, OBJECTION_CHANNEL_ZH, RESULT_STATE_ZH,
-                         VERIFICATION_ZH)
+from ..labels_zh import BALLOT_POLICY_ZH, CHANNEL_ZH, OBJECTION_CHANNEL_ZH, RESULT_STATE_ZH, VERIFICATION_ZH, answer_zh
 from ..models.ballots import Ballot
 from ..models.estates import Estate
 from ..models.notices import Notice
@@ -31,20 +30,24 @@ from ..models.rounds import Opinion, OpinionAnswer, RollEntry, RoundVoter
 from ..privacy import mask_name
 from ..proposals.catalogue import get_item
 from ..proposals.operations import household_cost_in_round
+from ..rounds.aftercare import aftercare_open, problems
 from ..rounds.objections import objection_open, objection_period, result_state, round_objections
 from ..rounds.result_notice import result_notice, round_question
 from ..rounds.round_tally import round_rule
 from ..tally.choice_meanings import choice_meanings_zh, requirement_zh
+from ..tally.result_notice_zh import SURVEY_VERDICT_ZH
+from ..tally.satisfaction import answers_of
 from ..tally.standing import effective
 from ..tally.tally import DEVELOPER
 from .link_lookup import UNDELIVERED, UNDELIVERED_ZH, TokenLookup
-from .online import voter_ballots
+from .online import survey_item_codes, voter_ballots
+from .survey import open_survey
 
 
 def _ballot(ballot: Ballot | None) -> dict | None:
     if ballot is None:
         return None
-    return {"choice": ballot.choice, "choice_zh": CHOICE_ZH[ballot.choice], "channel": ballot.channel,
+    return {"choice": ballot.choice, "choice_zh": answer_zh(ballot.choice), "channel": ballot.channel,
             "channel_zh": CHANNEL_ZH[ballot.channel], "cast_at": ballot.cast_at, "cast_at_zh": format_cst(ballot.cast_at),
             "receipt": ballot.receipt}
 
@@ -65,8 +68,10 @@ def developer_zh(covered: list[RollEntry]) -> dict:
                         "开发建设单位未出售和已出售但尚未交付的房屋合计为一人，由开发建设单位参加表决。"}
 
 
-def counted_zh(ballot: dict | None, state: str) -> str:
+def counted_zh(ballot: dict | None, state: str, kind: str = "decision") -> str:
     """'您的表决已计入：同意' — or why nothing of this household counts."""
+    if kind == "satisfaction":
+        return f"您的回答已计入：{ballot['choice_zh']}" if ballot else "您没有参加本次调查。"
     if ballot is None:
         return "您没有参加本轮表决，未计入参与表决的人数和面积。"
     via = "（纸质表决票）" if ballot["channel"] == "paper" else "（委托表决）" if ballot["channel"] == "proxy" else ""
@@ -140,6 +145,8 @@ def link_view(lookup: TokenLookup, now: datetime, ballots: list[Ballot] | None =
             "rule": {"id": rule.id, "title_zh": rule.title_zh, "legal_basis": rule.legal_basis,
                      "requirements_zh": [requirement_zh(c) for c in rule.checks]},
             "meanings_zh": choice_meanings_zh(rule),
+            "kind": round_.kind,
+            "answers": [{"choice": c, "label_zh": answer_zh(c)} for c in answers_of(round_.kind)],
         },
         "voting_open": lookup.live and not undelivered and round_.status == "open" and now < round_.closes_at,
         "developer": developer_zh(covered) if entry.voter_key == DEVELOPER and not undelivered else None,
@@ -159,13 +166,29 @@ def link_view(lookup: TokenLookup, now: datetime, ballots: list[Ballot] | None =
         # An objection needs the published result (objections.file_objection): none exists before closing.
         "objections": _objections(round_.id, household_ids) if state != "none" else [],
         "objection": None,
+        "survey": _survey(lookup, now),
+        "aftercare": {"open": aftercare_open(estate.id),
+                      "problems": [_problem(p) for p in problems(estate.id, household_ids)]},
     }
-    if state != "none":
+    if state != "none" and round_.kind == "satisfaction":
+        result = json.loads(round_.result_json)
+        notice = result_notice(round_)
+        view["result"] = {
+            "kind": "satisfaction", "state": state, "state_zh": RESULT_STATE_ZH[state], "passed": None,
+            "verdict_zh": SURVEY_VERDICT_ZH,
+            "figures": {k: result[k] for k in ("total", "answered", "satisfied", "basically_satisfied", "dissatisfied",
+                                               "not_answered")},
+            "notice_id": notice.id if notice else None,
+            "notice_url": url_for("board.notice_page", notice_id=notice.id) if notice else None,
+            "counted": current, "counted_zh": counted_zh(current, state, "satisfaction"),
+            "finalised_at": round_.finalised_at,
+        }
+    elif state != "none":
         result = json.loads(round_.result_json)
         notice = result_notice(round_)
         period = objection_period(round_)
         view["result"] = {
-            "state": state, "state_zh": RESULT_STATE_ZH[state], "passed": result["passed"],
+            "kind": "decision", "state": state, "state_zh": RESULT_STATE_ZH[state], "passed": result["passed"],
             "verdict_zh": "通过" if result["passed"] else "未通过",
             "figures": {kind: result[kind] for kind in ("total", "participating", "agree", "disagree", "abstain",
                                                        "not_voted")},
@@ -179,3 +202,27 @@ def link_view(lookup: TokenLookup, now: datetime, ballots: list[Ballot] | None =
             "starts_on": period[0].isoformat(), "ends_on": period[1].isoformat(),
             "open": lookup.live and objection_open(round_, cst_today(now))}
     return view
+
+
+def _problem(problem: dict) -> dict:
+    return {key: problem[key] for key in ("id", "text", "item", "item_zh", "status", "status_zh", "created_at",
+                                          "updated_at", "note")} | {
+        "created_at_zh": format_cst(problem["created_at"]), "updated_at_zh": format_cst(problem["updated_at"])}
+
+
+def _survey(lookup: TokenLookup, now: datetime) -> dict | None:
+    """The estate's open satisfaction survey this link may answer (None if there is none or the link is stale)."""
+    if not lookup.live:
+        return None
+    found = open_survey(lookup.round.estate_id, lookup.entry.household_id, now)
+    if found is None:
+        return None
+    survey, entry = found
+    answered = _ballot(effective(voter_ballots(survey.id, entry.voter_key), survey.ballot_policy))
+    return {"round_id": survey.id, "title": survey.title, "question": round_question(survey),
+            "closes_at": survey.closes_at, "closes_at_zh": format_cst(survey.closes_at),
+            "ballot_policy": survey.ballot_policy, "ballot_policy_zh": BALLOT_POLICY_ZH[survey.ballot_policy],
+            "answers": [{"choice": c, "label_zh": answer_zh(c)} for c in answers_of("satisfaction")],
+            "items": [{"code": code, "label_zh": get_item(code).label_zh} for code in survey_item_codes(survey)],
+            "answered": answered,
+            "may_answer": answered is None or survey.ballot_policy == "last"}

@@ -4,6 +4,7 @@ Both call `vote_with_token`, which checks the token, the round and the round's
 verification, records the opinion (if any) and hands the ballot to
 `casting.cast_ballot` — the single home of the one-ballot rule. It only flushes.
 """
+import json
 import unicodedata
 from datetime import datetime
 from typing import NamedTuple
@@ -11,11 +12,14 @@ from typing import NamedTuple
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from ..audit.log import record as audit
 from ..extensions import db
-from ..models.ballots import Ballot
-from ..models.rounds import Opinion
+from ..models.ballots import Ballot, SatisfactionItems
+from ..models.proposals import ProposalVersion
+from ..models.rounds import Opinion, Round
+from ..proposals.catalogue import CATALOGUE
 from ..rounds.operations import RoundRefused, add_opinion
-from ..tally.tally import CHOICES
+from ..tally.satisfaction import answers_of
 from . import attempt_limits
 from .casting import AppendedBallot, CastRefused, cast_ballot
 from .link_lookup import NO_PHONE_ZH, EntryState, TokenLookup, VoteRefused, usable_lookup
@@ -56,10 +60,47 @@ def check_verification(lookup: "TokenLookup", answer: str | None, client: str) -
     judged_answer(lookup.token_id, round_.id, client, judge)
 
 
-def check_choice(choice: str | None) -> str:
-    if choice not in CHOICES:
-        raise VoteRefused(422, "请选择“同意”“不同意”或“弃权”", "choice", "choice")
+SURVEY_CHOICE_ZH = "请选择“满意”“基本满意”或“不满意”"
+ITEMS_MAX = 50
+
+
+def check_choice(choice: str | None, kind: str = "decision") -> str:
+    """The choice if the round's kind takes it (a survey: satisfied / basically_satisfied / dissatisfied)."""
+    if choice not in answers_of(kind):
+        raise VoteRefused(422, SURVEY_CHOICE_ZH if kind == "satisfaction" else "请选择“同意”“不同意”或“弃权”",
+                          "choice", "choice")
     return choice
+
+
+def survey_item_codes(round_: Round) -> list[str]:
+    """The items a resident may say they are unhappy with: the plan's items as voted, else the whole menu."""
+    version = db.session.get(ProposalVersion, round_.proposal_version_id) if round_.proposal_version_id else None
+    return json.loads(version.items) if version is not None else [item.code for item in CATALOGUE]
+
+
+def check_items(round_: Round, items: list[str] | None) -> list[str]:
+    """The unhappy items sent with an answer, checked: only in a survey, only the plan's items; in the plan's order."""
+    items = [code for code in (items or []) if code]
+    if not items:
+        return []
+    if round_.kind != "satisfaction":
+        raise VoteRefused(422, "只有满意度调查可以勾选不满意的改造内容", "items", "unhappy_items")
+    allowed = survey_item_codes(round_)
+    unknown = sorted({code for code in items if code not in allowed})
+    if unknown or len(items) > ITEMS_MAX:
+        raise VoteRefused(422, f"不满意的改造内容不在本小区方案中：{'、'.join(unknown)[:200]}" if unknown
+                          else f"不满意的改造内容最多 {ITEMS_MAX} 项", "items", "unhappy_items")
+    return [code for code in allowed if code in set(items)]
+
+
+def record_items(round_: Round, ballot: AppendedBallot, items: list[str], actor: str, now: datetime) -> None:
+    """Keep the unhappy items with the answer's ballot, and in the chain beside its ballot_cast; flushes."""
+    if not items:
+        return
+    db.session.add(SatisfactionItems(ballot_id=ballot.id, items=json.dumps(items)))
+    db.session.flush()
+    audit(round_.estate_id, "satisfaction_items", f"round:{round_.id}", actor=actor, at=ballot.cast_at,
+          data={"receipt": ballot.receipt, "items": items})
 
 
 def check_before_casting(token: str, choice: str | None, verification: str | None, now: datetime, client: str,
@@ -69,7 +110,7 @@ def check_before_casting(token: str, choice: str | None, verification: str | Non
     `client`: the caller's network address, which the budgets of wrong answers count by.
     """
     lookup = usable_lookup(token, now, to_vote)
-    check_choice(choice)
+    check_choice(choice, lookup.round.kind)
     check_verification(lookup, verification, client)
     return lookup, lookup.entry
 
@@ -87,7 +128,8 @@ class SubmissionFailed(Exception):
 
 
 def vote_with_token(token: str, choice: str | None, opinion: str | None, verification: str | None,
-                    now: datetime, client: str, submission_key: str | None = None) -> AppendedBallot:
+                    now: datetime, client: str, submission_key: str | None = None,
+                    items: list[str] | None = None) -> AppendedBallot:
     """Cast an online ballot for the token's household; flushes. Raises VoteRefused.
 
     `client` is the caller's network address (wrong verification answers are counted by it).
@@ -99,7 +141,7 @@ def vote_with_token(token: str, choice: str | None, opinion: str | None, verific
     """
     lookup = usable_lookup(token, now, to_vote=True)
     try:
-        return _cast_online(lookup, choice, opinion, verification, now, client, submission_key)
+        return _cast_online(lookup, choice, opinion, verification, now, client, submission_key, items)
     except (VoteRefused, IntegrityError) as exc:
         if submission_key is None:
             raise
@@ -107,9 +149,10 @@ def vote_with_token(token: str, choice: str | None, opinion: str | None, verific
 
 
 def _cast_online(lookup: TokenLookup, choice: str | None, opinion: str | None, verification: str | None,
-                 now: datetime, client: str, submission_key: str | None) -> AppendedBallot:
+                 now: datetime, client: str, submission_key: str | None, items: list[str] | None = None) -> AppendedBallot:
     entry = lookup.entry
-    check_choice(choice)
+    check_choice(choice, lookup.round.kind)
+    items = check_items(lookup.round_row(), items) if items else []
     check_verification(lookup, verification, client)
     opinion_id = None
     text = (opinion or "").strip()
@@ -120,9 +163,11 @@ def _cast_online(lookup: TokenLookup, choice: str | None, opinion: str | None, v
     try:
         if text:
             opinion_id = add_opinion(lookup.round_row(), text, "online", entry.household_id, None, now).id
-        return cast_ballot(lookup.round, entry.household_id, choice, "online", now,
-                           token_id=lookup.token_id, opinion_id=opinion_id, voter_key=entry.voter_key,
-                           gate_held=True, submission_key=submission_key)
+        ballot = cast_ballot(lookup.round, entry.household_id, choice, "online", now,
+                             token_id=lookup.token_id, opinion_id=opinion_id, voter_key=entry.voter_key,
+                             gate_held=True, submission_key=submission_key)
+        record_items(lookup.round_row(), ballot, items, "resident", now)
+        return ballot
     except (CastRefused, RoundRefused) as exc:
         raise VoteRefused(exc.status, exc.message, "closed" if exc.status == 409 else "cast") from exc
 

@@ -22,14 +22,14 @@ from ..attachments.images import UploadRefused, clean_upload
 from ..attachments.operations import attachments_of
 from ..audit.log import record as audit
 from ..extensions import db
-from ..labels_zh import CHANNEL_ZH, CHOICE_ZH, PAPER_ENTRY_STATUS_ZH
+from ..labels_zh import CHANNEL_ZH, PAPER_ENTRY_STATUS_ZH, answer_zh
 from ..models.accounts import StaffUser
 from ..models.attachments import Attachment
 from ..models.ballots import Ballot, PaperConfirmation, PaperEntry
 from ..models.rounds import RollEntry, Round
 from ..refusals import Refused
 from ..rounds.frozen_roll import roll_entries
-from ..tally.tally import CHOICES
+from ..tally.satisfaction import answers_of
 from .casting import CastRefused, ballot_event_data, cast_ballot
 
 OWNER_TYPE = "paper_entry"
@@ -68,8 +68,9 @@ def enter_paper_ballot(round_: Round, household_id: int, choice: str, kind: str,
                        authorisation: Upload | None, user: StaffUser, now: datetime) -> PaperEntry:
     """Record a paper or proxy ballot pending confirmation, with its images; flushes. Raises PaperRefused."""
     _require_open(round_, now)
-    if choice not in CHOICES:
-        raise PaperRefused(422, "请选择“同意”“不同意”或“弃权”", {"form": {"choice": ["未知选项"]}})
+    if choice not in answers_of(round_.kind):
+        message = "请选择“满意”“基本满意”或“不满意”" if round_.kind == "satisfaction" else "请选择“同意”“不同意”或“弃权”"
+        raise PaperRefused(422, message, {"form": {"choice": ["本轮不接受该选项"]}})
     if kind not in KINDS:
         raise PaperRefused(422, "表决方式只能是纸质表决票或委托表决", {"form": {"kind": ["未知方式"]}})
     on_roll = db.session.scalar(select(RollEntry.id).where(
@@ -211,7 +212,7 @@ def paper_entries(round_: Round, status: str | None = None, viewer_id: int | Non
         views.append({
             "id": e.id, "round_id": e.round_id, "household_id": e.household_id, "unit": unit.label,
             "building": unit.building, "owner_name": unit.owner_name, "choice": e.choice,
-            "choice_zh": CHOICE_ZH[e.choice], "kind": e.kind, "kind_zh": CHANNEL_ZH[e.kind],
+            "choice_zh": answer_zh(e.choice), "kind": e.kind, "kind_zh": CHANNEL_ZH[e.kind],
             "entered_by_id": e.entered_by_id, "entered_by": users.get(e.entered_by_id), "entered_at": e.entered_at,
             "status": entry_status(decision), "status_zh": PAPER_ENTRY_STATUS_ZH[entry_status(decision)],
             "decided_by": users.get(decision.confirmed_by_id) if decision else None,

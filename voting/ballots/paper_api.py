@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models.ballots import PaperEntry
 from ..record_ids import ID_RANGE
 from ..refusal_answers import abort_refused
+from ..tally.satisfaction import SATISFACTION_CHOICES
 from ..tally.tally import CHOICES
 from .paper import (KINDS, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry, enter_paper_ballot, entry_status,
                     paper_entries, receipt_of, reject_paper_entry)
@@ -23,7 +24,9 @@ blp = Blueprint("paper_ballots", __name__, url_prefix="/api/v1", description="็บ
 
 class PaperFormSchema(ma.Schema):
     household_id = ma.fields.Integer(required=True, validate=ID_RANGE)
-    choice = ma.fields.String(required=True, validate=ma.validate.OneOf(CHOICES))
+    choice = ma.fields.String(required=True, validate=ma.validate.OneOf((*CHOICES, *SATISFACTION_CHOICES)),
+                              metadata={"description": "agree / disagree / abstain; a satisfaction round's answers "
+                                        "satisfied / basically_satisfied / dissatisfied"})
     kind = ma.fields.String(load_default="paper", validate=ma.validate.OneOf(KINDS))
 
 

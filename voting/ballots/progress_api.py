@@ -42,6 +42,9 @@ class ProgressSchema(ma.Schema):
     buildings = ma.fields.List(ma.fields.Dict())
 
 
+SURVEY_NO_PROGRESS_ZH = "满意度调查不设通过条件，没有“距离通过”的进度；请查看调查结果（GET /api/v1/rounds/{id}/tally）"
+
+
 @blp.route("/rounds/<int:round_id>/progress")
 class RoundProgress(MethodView):
     decorators = [api_login_required]
@@ -58,6 +61,8 @@ class RoundProgress(MethodView):
         round_ = round_or_404(round_id)
         if round_.status != "open":
             abort(409, message="只有表决中的轮次才有实时进度；已截止的请查看计票结果")
+        if round_.kind == "satisfaction":
+            abort(409, message=SURVEY_NO_PROGRESS_ZH)
         return round_progress(round_, query["building"], query["limit"] or None)
 
 

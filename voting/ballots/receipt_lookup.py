@@ -7,7 +7,7 @@ which the answer is 429 like an unknown link's.
 from sqlalchemy import select
 
 from ..extensions import db
-from ..labels_zh import BALLOT_STANDING_ZH, CHANNEL_ZH, CHOICE_ZH
+from ..labels_zh import BALLOT_STANDING_ZH, CHANNEL_ZH, answer_zh
 from ..models.ballots import Ballot
 from ..models.estates import Estate
 from ..models.rounds import Round, RoundVoter
@@ -45,4 +45,4 @@ def find_receipt(code: str, client: str) -> dict:
     return {"receipt": ballot.receipt, "round_id": round_.id, "round_title": round_.title, "estate": estate,
             "cast_at": ballot.cast_at, "channel": ballot.channel, "channel_zh": CHANNEL_ZH[ballot.channel],
             "status": status, "status_zh": BALLOT_STANDING_ZH[status], "counts": status == "counted",
-            "choice": ballot.choice, "choice_zh": CHOICE_ZH[ballot.choice], "round_status": round_.status}
+            "choice": ballot.choice, "choice_zh": answer_zh(ballot.choice), "round_status": round_.status}

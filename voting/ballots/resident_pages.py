@@ -15,22 +15,23 @@ from ..accounts.auth import staff_in_request
 from ..attachments.images import UploadRefused
 from ..clock import now
 from ..extensions import db
-from ..labels_zh import BALLOT_STANDING_ZH, CHOICE_ZH
-from ..models.ballots import Ballot
+from ..labels_zh import BALLOT_STANDING_ZH, CHOICE_ZH, SATISFACTION_ZH
 from ..models.estates import Estate
 from ..models.proposals import ProposalVersion
 from ..models.rounds import RollEntry
 from ..privacy import mask_name
+from ..rounds.aftercare import AftercareRefused, report_problem
 from ..rounds.objections import ObjectionRefused, file_objection
 from ..rounds.result_notice import round_question
 from ..tally.standing import effective
 from ..unit_labels import unit_label
 from .casting import ballot_standing
-from .link_lookup import (NO_PHONE_ZH, SUPERSEDED_ZH, UNDELIVERED, UNDELIVERED_ZH, UNKNOWN_ZH, TokenLookup,
-                          VoteRefused, resolve_token)
+from .link_lookup import (NO_PHONE_ZH, SUPERSEDED_ZH, UNDELIVERED, UNDELIVERED_ZH, UNKNOWN_ZH, TokenLookup, VoteRefused,
+                          resolve_token)
 from .link_view import link_view
 from .one_time_codes import phone_choices
 from .online import OPINION_MAX, check_before_casting, refused, valid_submission_key, voter_ballots
+from .survey import answer_survey
 from .vote_requests import STAFF_CANNOT_VOTE_ZH, cast_once, client_address
 
 bp = Blueprint("resident_ballot", __name__)
@@ -107,7 +108,7 @@ def _context(lookup: TokenLookup) -> dict:
         "owner": view["household"]["owner"], "covered": view["household"]["units"], "version": version,
         "items": view["proposal"]["items"] if view["proposal"] else [], "board_url": view["estate"]["board_url"],
         "ballots": ballots, "effective": effective(ballots, round_.ballot_policy),
-        "choices": CHOICE_ZH, "token": request.view_args["token"], "opinion_max": OPINION_MAX,
+        "choices": dict(CHOICE_ZH, **SATISFACTION_ZH), "token": request.view_args["token"], "opinion_max": OPINION_MAX,
         "blocked": _sms_blocked(round_, entry),
     }
 
@@ -139,7 +140,7 @@ def _vote_page(lookup: TokenLookup, status: int = 200, error: VoteRefused | None
     context = _context(lookup)
     if context["blocked"]:
         status = 409
-    return render_template("ballots/vote.html", error=error, form=form or {}, **context), status
+    return render_template("ballots/vote.html", error=error, form=form or {}, **_sent_flags(), **context), status
 
 
 def _refusal(exc: VoteRefused, token: str):
@@ -153,10 +154,23 @@ def _refusal(exc: VoteRefused, token: str):
     return _gone(exc.message, status, headers=exc.headers)
 
 
-def _result_page(lookup: TokenLookup, status: int = 200, error: str | None = None, form=None, sent: bool = False):
+def _result_page(lookup: TokenLookup, status: int = 200, error: str | None = None, form=None, sent: bool = False,
+                 **extra):
     """After the vote: the result, this household's counted choice, the answers, its objections."""
     return render_template("ballots/vote_result.html", error=error, form=form or {}, objection_sent=sent,
-                           **_context(lookup)), status
+                           **_sent_flags(), **extra, **_context(lookup)), status
+
+
+def _sent_flags() -> dict:
+    return {"survey_sent": request.args.get("survey") == "sent", "aftercare_sent": request.args.get("aftercare") == "sent"}
+
+
+def _page_after(lookup: TokenLookup, status: int, **extra):
+    """The link's page again (ballot or result, as now), with an error of the survey or after-care form."""
+    if not _voting_now(lookup):
+        return _result_page(lookup, status, **extra)
+    context = _context(lookup)
+    return render_template("ballots/vote.html", error=None, form={}, **_sent_flags(), **extra, **context), status
 
 
 @bp.route("/v/<token>")
@@ -167,6 +181,38 @@ def vote_page(token):
     if not _voting_now(lookup):
         return _result_page(lookup, sent=request.args.get("objection") == "sent")
     return _vote_page(lookup)
+
+
+@bp.route("/v/<token>/survey", methods=["POST"])
+def survey_submit(token):
+    """The satisfaction survey answered on this link (the survey's own, or any live link of the household)."""
+    lookup, page = _lookup_or_page(token)
+    if lookup is None:
+        return page
+    form = request.form
+    try:
+        answer_survey(lookup, form.get("choice"), form.get("comment"), form.getlist("items"), now())
+    except VoteRefused as exc:
+        db.session.rollback()
+        return _page_after(resolve_token(token), exc.status, survey_error=exc.message, survey_form=form)
+    db.session.commit()
+    return redirect(url_for("resident_ballot.vote_page", token=token, survey="sent") + "#survey", 303)
+
+
+@bp.route("/v/<token>/aftercare", methods=["POST"])
+def aftercare_submit(token):
+    """An after-care problem reported from the household's link; its status shows here afterwards."""
+    lookup, page = _lookup_or_page(token)
+    if lookup is None:
+        return page
+    try:
+        report_problem(lookup.round_row(), lookup.entry.household_id, request.form.get("text", ""),
+                       request.form.get("item", ""), now())
+    except AftercareRefused as exc:
+        db.session.rollback()
+        return _page_after(resolve_token(token), exc.status, aftercare_error=exc.message, aftercare_form=request.form)
+    db.session.commit()
+    return redirect(url_for("resident_ballot.vote_page", token=token, aftercare="sent") + "#aftercare", 303)
 
 
 @bp.route("/v/<token>/objection", methods=["POST"])
@@ -234,7 +280,8 @@ def vote_receipt(token, receipt):
         return _gone("找不到该回执。", 404, token)
     standing = ballot_standing(ballot, lookup.round.ballot_policy, len(ballots))
     return render_template("ballots/vote_receipt.html", ballot=ballot, standing=standing,
-                           standing_zh=BALLOT_STANDING_ZH[standing], round=lookup.round_row(), choices=CHOICE_ZH,
+                           standing_zh=BALLOT_STANDING_ZH[standing], round=lookup.round_row(),
+                           choices=dict(CHOICE_ZH, **SATISFACTION_ZH),
                            effective=effective(ballots, lookup.round.ballot_policy),
                            estate=db.session.get(Estate, lookup.round.estate_id), token=token,
                            live=lookup.live and lookup.round.status == "open" and now() < lookup.round.closes_at)

@@ -1,8 +1,9 @@
 """Schemas for voting links and online ballots."""
 import marshmallow as ma
 
-from ..labels_zh import CHOICE_ZH
+from ..labels_zh import CHOICE_ZH, SATISFACTION_ZH
 from ..schema_fields import AreaField, MoneyField
+from ..tally.satisfaction import SATISFACTION_CHOICES
 from ..tally.tally import CHOICES
 from .online import OPINION_MAX
 
@@ -47,8 +48,17 @@ class BallotCreateSchema(ma.Schema):
     token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200),
                              metadata={"description": "the token of the resident's link (/v/{token})"})
     choice = ma.fields.String(required=True, validate=ma.validate.OneOf(
-        CHOICES, error="请选择 " + "、".join(f"{c}（{CHOICE_ZH[c]}）" for c in CHOICES)))
-    opinion = ma.fields.String(load_default=None, validate=ma.validate.Length(max=OPINION_MAX))
+        (*CHOICES, *SATISFACTION_CHOICES), error="请选择 " + "、".join(f"{c}（{CHOICE_ZH[c]}）" for c in CHOICES)
+        + "；满意度调查请选择 " + "、".join(f"{c}（{SATISFACTION_ZH[c]}）" for c in SATISFACTION_CHOICES)),
+        metadata={"description": "agree / disagree / abstain; in a satisfaction round satisfied / "
+                  "basically_satisfied / dissatisfied (the other kind's answers are refused, 422)"})
+    opinion = ma.fields.String(load_default=None, validate=ma.validate.Length(max=OPINION_MAX),
+                               metadata={"description": "意见建议; in a satisfaction round the optional comment"})
+    unhappy_items = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(max=60)), load_default=None,
+        validate=ma.validate.Length(max=50),
+        metadata={"description": "satisfaction rounds only: catalogue codes of the plan's items the resident is "
+                  "unhappy with"})
     verification = ma.fields.String(load_default=None, validate=ma.validate.Length(max=20), metadata={
         "description": "phone4 rounds: the last four digits of a phone on the roll"})
 
@@ -80,6 +90,18 @@ class ReceiptStatusSchema(ma.Schema):
 class _Figures(ma.Schema):
     heads = ma.fields.Integer()
     area = ma.fields.String(metadata={"description": "m², 2 decimals"})
+
+
+class _SurveyFigures(_Figures):
+    heads_ratio = ma.fields.String(metadata={"description": "share of the roll's heads, reduced \"a/b\""})
+    heads_percent = ma.fields.String()
+    area_ratio = ma.fields.String()
+    area_percent = ma.fields.String()
+
+
+class _Answer(ma.Schema):
+    choice = ma.fields.String()
+    label_zh = ma.fields.String()
 
 
 class _LinkEstate(ma.Schema):
@@ -123,6 +145,8 @@ class _LinkRound(ma.Schema):
     verification_zh = ma.fields.String()
     rule = ma.fields.Nested(_LinkRule)
     meanings_zh = ma.fields.Nested(_Meanings, metadata={"description": "what each choice, and not voting, means"})
+    kind = ma.fields.String(metadata={"description": "decision / satisfaction"})
+    answers = ma.fields.List(ma.fields.Nested(_Answer), metadata={"description": "the choices this round takes"})
 
 
 class _LinkCost(ma.Schema):
@@ -166,12 +190,19 @@ class _LinkFigures(ma.Schema):
     disagree = ma.fields.Nested(_Figures)
     abstain = ma.fields.Nested(_Figures)
     not_voted = ma.fields.Nested(_Figures)
+    # A satisfaction round's figures instead (with their shares of the roll).
+    answered = ma.fields.Nested(_SurveyFigures)
+    satisfied = ma.fields.Nested(_SurveyFigures)
+    basically_satisfied = ma.fields.Nested(_SurveyFigures)
+    dissatisfied = ma.fields.Nested(_SurveyFigures)
+    not_answered = ma.fields.Nested(_SurveyFigures)
 
 
 class _LinkResult(ma.Schema):
+    kind = ma.fields.String(metadata={"description": "decision / satisfaction (then passed is null)"})
     state = ma.fields.String(metadata={"description": "provisional (objection period) / final"})
     state_zh = ma.fields.String()
-    passed = ma.fields.Boolean()
+    passed = ma.fields.Boolean(allow_none=True)
     verdict_zh = ma.fields.String()
     figures = ma.fields.Nested(_LinkFigures)
     notice_id = ma.fields.Integer(allow_none=True)
@@ -209,6 +240,34 @@ class _LinkDeveloper(ma.Schema):
 
 class _LinkUndelivered(ma.Schema):
     explanation_zh = ma.fields.String(metadata={"description": "why the buyer cannot vote from this flat's link"})
+class _LinkSurvey(ma.Schema):
+    round_id = ma.fields.Integer()
+    title = ma.fields.String()
+    question = ma.fields.String()
+    closes_at = ma.fields.DateTime()
+    ballot_policy = ma.fields.String()
+    answers = ma.fields.List(ma.fields.Nested(_Answer))
+    items = ma.fields.List(ma.fields.Nested(_LinkItem), metadata={"description": "items one may be unhappy with"})
+    answered = ma.fields.Nested(_LinkBallot, allow_none=True)
+    may_answer = ma.fields.Boolean()
+
+
+class _LinkProblem(ma.Schema):
+    id = ma.fields.Integer()
+    text = ma.fields.String()
+    item = ma.fields.String()
+    item_zh = ma.fields.String()
+    status = ma.fields.String(metadata={"description": "pending / in_progress / resolved"})
+    status_zh = ma.fields.String()
+    note = ma.fields.String(metadata={"description": "the community's note with the newest status"})
+    created_at = ma.fields.DateTime()
+    updated_at = ma.fields.DateTime()
+
+
+class _LinkAftercare(ma.Schema):
+    open = ma.fields.Boolean(metadata={"description": "whether problems may be reported (after the stage-3 "
+                                       "decision passed, or once there is a satisfaction survey)"})
+    problems = ma.fields.List(ma.fields.Nested(_LinkProblem))
 
 
 class LinkViewSchema(ma.Schema):
@@ -233,6 +292,9 @@ class LinkViewSchema(ma.Schema):
     opinions = ma.fields.List(ma.fields.Nested(_LinkOpinion))
     objections = ma.fields.List(ma.fields.Nested(_LinkObjection))
     objection = ma.fields.Nested(_LinkObjectionPeriod, allow_none=True)
+    survey = ma.fields.Nested(_LinkSurvey, allow_none=True, metadata={
+        "description": "the estate's open satisfaction survey, answered from this same link (POST /api/v1/survey-answers)"})
+    aftercare = ma.fields.Nested(_LinkAftercare)
 
 
 class ObjectionFileSchema(ma.Schema):
@@ -262,3 +324,24 @@ class SlipJobSchema(ma.Schema):
     error = ma.fields.String(allow_none=True)
     url = ma.fields.String(metadata={"description": "this job, to poll"})
     download_url = ma.fields.String(allow_none=True, metadata={"description": "the PDF, once status is done"})
+
+
+class SurveyAnswerSchema(ma.Schema):
+    """A satisfaction answer from any live link of the household (the estate's open survey)."""
+
+    token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200),
+                             metadata={"description": "the token of any of the household's links (/v/{token})"})
+    choice = ma.fields.String(required=True, validate=ma.validate.OneOf(
+        SATISFACTION_CHOICES, error="请选择 " + "、".join(f"{c}（{SATISFACTION_ZH[c]}）" for c in SATISFACTION_CHOICES)))
+    comment = ma.fields.String(load_default=None, validate=ma.validate.Length(max=OPINION_MAX))
+    unhappy_items = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=60)), load_default=None,
+                                   validate=ma.validate.Length(max=50))
+
+
+class AftercareReportSchema(ma.Schema):
+    token = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=200),
+                             metadata={"description": "the token of the household's link (/v/{token})"})
+    text = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=1000,
+                                                                       error="问题描述不能为空，且不超过1000字"))
+    item = ma.fields.String(load_default="", validate=ma.validate.Length(max=60),
+                            metadata={"description": "catalogue code of the item concerned, or empty"})

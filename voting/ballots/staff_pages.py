@@ -8,7 +8,7 @@ from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..attachments.operations import attachment_of, attachment_response
 from ..clock import now
 from ..extensions import db
-from ..labels_zh import CHANNEL_ZH, CHOICE_ZH, PAPER_ENTRY_STATUS_ZH
+from ..labels_zh import CHANNEL_ZH, CHOICE_ZH, PAPER_ENTRY_STATUS_ZH, SATISFACTION_ZH
 from ..models.ballots import PaperConfirmation, PaperEntry
 from ..models.rounds import Round
 from ..record_ids import parse_record_id
@@ -44,7 +44,7 @@ def _paper_page(round_: Round, status: int = 200, error: str | None = None, form
         "ballots/paper.html", round_obj=round_, estate=estate, entries=entries, buildings=buildings,
         pending=[e for e in entries if e["status"] == "pending_confirmation"],
         done=[e for e in entries if e["status"] != "pending_confirmation"],
-        me=current_staff(), choices_zh=CHOICE_ZH, kinds_zh={k: CHANNEL_ZH[k] for k in KINDS},
+        me=current_staff(), choices_zh=SATISFACTION_ZH if round_.kind == "satisfaction" else CHOICE_ZH, kinds_zh={k: CHANNEL_ZH[k] for k in KINDS},
         status_zh=PAPER_ENTRY_STATUS_ZH,
         error=error, form=form or {}, is_open=round_.status == "open" and now() < round_.closes_at)
     return _private(make_response(html, status))
@@ -116,6 +116,8 @@ def progress_page(round_id):
     round_ = round_or_404(round_id)
     estate = estate_or_404(current_staff(), round_.estate_id)
     building = request.args.get("building", "").strip() or None
+    if round_.kind == "satisfaction":  # no rule, no gap to pass: the round page shows the survey's figures
+        return redirect(url_for("round_pages.round_detail", round_id=round_.id))
     progress = round_progress(round_, building, canvass_limit=50) if round_.status == "open" else None
     all_buildings = list(dict.fromkeys(e.building for e in roll_entries(round_.id)))
     html = render_template("ballots/progress.html", round_obj=round_, estate=estate, progress=progress,

@@ -19,11 +19,20 @@ blp = Blueprint("evidence", __name__, url_prefix="/api/v1", description="计票�
 BINARY = {"type": "string", "format": "binary"}
 
 
+SURVEY_NOT_EXPORTED_ZH = ("满意度调查不是表决，不出具表决报告和证据包；调查结果见轮次页、"
+                          "GET /api/v1/rounds/{id}/tally 和公示栏上的结果公告")
+
+
 def exportable_round(round_id: int) -> Round:
-    """The round if the caller may see it (404 otherwise) and its roll is frozen (409 if a draft)."""
+    """The round if the caller may see it (404 otherwise) and its roll is frozen (409 if a draft).
+
+    A satisfaction survey is refused (409): the report and bundle are written for a decision's rule.
+    """
     round_ = round_or_404(round_id)
     if round_.status == "draft":
         abort(409, message=NOT_FROZEN_ZH)
+    if round_.kind == "satisfaction":
+        abort(409, message=SURVEY_NOT_EXPORTED_ZH)
     return round_
 
 

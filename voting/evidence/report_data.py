@@ -13,13 +13,12 @@ from sqlalchemy import or_, select
 from voting.models.notices import Notice
 
 from ..audit.chain import GENESIS
+from ..audit.log import chain_name
 from ..china_time import CST, format_cst
 from ..extensions import db
 from ..hundredths import two_places_str
-from ..labels_zh import (BALLOT_POLICY_ZH, CHANNEL_ZH, CHOICE_ZH, DIRECTION_ZH, FIGURE_ZH, ROUND_STATUS_ZH,
-                         notice_kind_zh, round_action_zh)
-from ..audit.log import chain_name
-from ..labels_zh import ITEM_AREA_ZH, ITEM_KIND_ZH, RESIDENT_MODE_ZH
+from ..labels_zh import (BALLOT_POLICY_ZH, CHANNEL_ZH, DIRECTION_ZH, FIGURE_ZH, ITEM_AREA_ZH, ITEM_KIND_ZH,
+                         RESIDENT_MODE_ZH, ROUND_STATUS_ZH, answer_zh, notice_kind_zh, round_action_zh)
 from ..models.accounts import StaffUser
 from ..models.attachments import Attachment
 from ..models.audit import AuditChain
@@ -37,8 +36,8 @@ from ..rounds.result_notice import result_notice
 from ..rounds.round_tally import cast_ballots, round_rule, round_tally
 from ..tally.tally import DEVELOPER, effective_ballots, voter_key
 from .bundle_format import member_name
-from .report_model import (AnswerLine, FileRef, HouseholdLine, NoticeLine, PaperRecord, PlanFunding, PlanItem,
-                           PlanText, RemarkLine, ResultNoticeText, ResultStatus, RoundReport, StepLine)
+from .report_model import (AnswerLine, FileRef, HouseholdLine, NoticeLine, PaperRecord, PlanFunding, PlanItem, PlanText,
+                           RemarkLine, ResultNoticeText, ResultStatus, RoundReport, StepLine)
 
 PAPER_OWNER = "paper_entry"  # voting.ballots.paper.OWNER_TYPE
 PLAN_OWNER = "proposal_version"
@@ -153,7 +152,7 @@ def _household_lines(round_: Round, entries: list[RollEntry]) -> list[HouseholdL
         lines.append(HouseholdLine(
             label=entry.label, area=two_places_str(entry.area), voter="开发商" if key == DEVELOPER else unit.owner_key,
             name=mask_name(entry.owner_name),
-            choice=CHOICE_ZH[ballot.choice] if ballot else FIGURE_ZH["not_voted"],
+            choice=answer_zh(ballot.choice) if ballot else FIGURE_ZH["not_voted"],
             channel=CHANNEL_ZH[ballot.channel] if ballot else "",
             cast_at=ballot.cast_at.astimezone(CST).strftime("%Y-%m-%d %H:%M:%S") if ballot else "",
             receipt=ballot.ballot_id if ballot else ""))

@@ -127,7 +127,8 @@ def street_summary(street: Street, today: date) -> dict:
         .where(Community.street_id == street.id).order_by(Community.name, Estate.name)))
     ids = [e.id for e in estates]
     rounds: dict[int, list[Round]] = {}
-    for r in db.session.scalars(select(Round).where(Round.estate_id.in_(ids))):
+    # The decision rounds (三上三下): a later satisfaction survey does not change where the project stands.
+    for r in db.session.scalars(select(Round).where(Round.estate_id.in_(ids), Round.kind == "decision")):
         rounds.setdefault(r.estate_id, []).append(r)
     notices: dict[int, tuple[date, date]] = {}  # estate → (ends_on, starts_on) of its latest-ending notice
     for estate_id, ends_on, starts_on in db.session.execute(

@@ -5,9 +5,10 @@ features (a round's tally reads ballots, a roster import checks for open rounds)
 rows are the shared vocabulary and only foundation modules are imported from here.
 """
 from .accounts import StaffUser  # noqa: F401
+from .aftercare import AftercareEvent, AftercareProblem  # noqa: F401
 from .attachments import Attachment  # noqa: F401
 from .audit import AuditChain, AuditCheckpoint, AuditEvent  # noqa: F401
-from .ballots import Ballot, PaperConfirmation, PaperEntry, VotingToken  # noqa: F401
+from .ballots import Ballot, PaperConfirmation, PaperEntry, SatisfactionItems, VotingToken  # noqa: F401
 from .calendar import CalendarYear  # noqa: F401
 from .estates import Building, Community, Estate, Household, RosterImport, Street, Voter  # noqa: F401
 from .link_reissues import LinkReissueConfirmation, LinkReissueRequest  # noqa: F401

@@ -12,6 +12,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..db_types import UTCDateTime, utcnow
 from ..extensions import db
 
+# A decision round's choices, and a satisfaction round's answers (满意 / 基本满意 / 不满意).
+CHOICE_CHECK = ("choice IN ('agree','disagree','abstain','satisfied','basically_satisfied','dissatisfied')")
+
 
 class VotingToken(db.Model):
     __tablename__ = "voting_tokens"
@@ -30,7 +33,7 @@ class Ballot(db.Model):
     __table_args__ = (
         # The database, not Python, guarantees one ballot per sequence number per voter.
         UniqueConstraint("round_id", "voter_key", "seq"),
-        CheckConstraint("choice IN ('agree','disagree','abstain')", name="choice_known"),
+        CheckConstraint(CHOICE_CHECK, name="choice_known"),
         CheckConstraint("channel IN ('online','paper','proxy')", name="channel_known"),
         # A repeated submission (double tap, retried request) is the ballot it already made.
         Index("uq_ballots_submission", "round_id", "voter_key", "submission_key", unique=True,
@@ -41,7 +44,7 @@ class Ballot(db.Model):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
     voter_key: Mapped[str] = mapped_column(String(120))
     seq: Mapped[int]  # 1 for the voter's first ballot in the round, 2 for the next…
-    choice: Mapped[str] = mapped_column(String(10))
+    choice: Mapped[str] = mapped_column(String(20))
     channel: Mapped[str] = mapped_column(String(10))
     cast_at: Mapped[datetime] = mapped_column(UTCDateTime)
     receipt: Mapped[str] = mapped_column(String(32), unique=True)
@@ -58,13 +61,13 @@ class PaperEntry(db.Model):
 
     __tablename__ = "paper_entries"
     __table_args__ = (
-        CheckConstraint("choice IN ('agree','disagree','abstain')", name="choice_known"),
+        CheckConstraint(CHOICE_CHECK, name="choice_known"),
         CheckConstraint("kind IN ('paper','proxy')", name="kind_known"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
-    choice: Mapped[str] = mapped_column(String(10))
+    choice: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(10))
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -81,3 +84,12 @@ class PaperConfirmation(db.Model):
     confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     outcome: Mapped[str] = mapped_column(String(20))
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+class SatisfactionItems(db.Model):
+    """The plan's items a resident is unhappy with, sent with a satisfaction answer; one row per ballot."""
+
+    __tablename__ = "satisfaction_items"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"), unique=True)
+    items: Mapped[str] = mapped_column(Text)  # JSON list of catalogue codes

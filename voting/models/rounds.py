@@ -14,6 +14,8 @@ from .accounts import StaffUser
 STATUSES = ("draft", "open", "closed", "published", "cancelled")
 STAGES = (1, 2, 3)
 VERIFICATIONS = ("link", "phone4", "sms")
+# A round decides (三上三下, a rule to pass) or asks residents' satisfaction after joint acceptance (no rule).
+KINDS = ("decision", "satisfaction")
 
 
 class Round(db.Model):
@@ -24,6 +26,7 @@ class Round(db.Model):
         CheckConstraint("ballot_policy IN ('first','last')", name="policy_known"),
         CheckConstraint("verification IN ('link','phone4','sms')", name="verification_known"),
         CheckConstraint("closes_at > opens_at", name="closes_after_opens"),
+        CheckConstraint("kind IN ('decision','satisfaction')", name="kind_known"),
         # One open round per estate at a time: the database refuses a second, whatever races.
         Index("uq_rounds_one_open_per_estate", "estate_id", unique=True,
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
@@ -61,6 +64,9 @@ class Round(db.Model):
     # every objection answered); set once, like the status.
     finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # "decision" (a stage of 三上三下, judged by its rule) or "satisfaction" (满意度调查 after joint
+    # acceptance: answers satisfied / basically_satisfied / dissatisfied, tallied with no pass rule).
+    kind: Mapped[str] = mapped_column(String(20), default="decision", server_default="decision")
     transitions: Mapped[list["RoundTransition"]] = relationship(order_by="RoundTransition.id")
 
 

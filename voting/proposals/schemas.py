@@ -84,6 +84,7 @@ class VersionSchema(ma.Schema):
 class RoundBriefSchema(ma.Schema):
     id = ma.fields.Integer()
     stage = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "decision / satisfaction"})
     title = ma.fields.String()
     status = ma.fields.String()
     passed = ma.fields.Boolean(allow_none=True)

@@ -4,17 +4,19 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
 from ..accounts.auth import api_login_required, current_staff
-from ..accounts.jurisdiction import round_or_404
+from ..accounts.jurisdiction import estate_or_404, record_or_404, round_or_404
 from ..clock import now
 from ..extensions import db
+from ..models.aftercare import AftercareProblem
 from ..models.rounds import Objection, Opinion, OpinionAnswer
 from ..proposals.api import proposal_or_404
 from ..refusal_answers import abort_refused
+from .aftercare import AftercareRefused, problems, set_status
 from .objections import ObjectionRefused, answer_objection, file_objection, round_objections
 from .operations import (RoundRefused, add_opinion, cancel_round, close_round, create_round, edit_round, finalise_round,
                          open_round, publish_result)
 from .round_tally import round_tally
-from .schemas import (CancelSchema, IdSchema, ObjectionAnswerCreateSchema, ObjectionCreateSchema, ObjectionSchema,
+from .schemas import (AftercareProblemSchema, AftercareStatusSchema, CancelSchema, IdSchema, ObjectionAnswerCreateSchema, ObjectionCreateSchema, ObjectionSchema,
                       OpinionCreateSchema, OpinionSchema, ResultPublishSchema, RoundCreateSchema, RoundEditSchema,
                       RoundSchema, TallySchema)
 
@@ -30,7 +32,11 @@ class ProposalRounds(MethodView):
     @blp.arguments(RoundCreateSchema)
     @blp.response(201, IdSchema)
     def post(self, data, proposal_id):
-        """A draft round for stage 1, 2 or 3, with its rule, ballot policy and voting period."""
+        """A draft round for stage 1, 2 or 3, with its rule, ballot policy and voting period.
+
+        With kind "satisfaction": a satisfaction survey (满意度调查), allowed once the proposal's stage-3
+        decision closed and passed; no stage, no rule, verification by the link.
+        """
         proposal = proposal_or_404(proposal_id)
         try:
             round_ = create_round(proposal, data, current_staff().id, now())
@@ -216,3 +222,32 @@ class RoundOpinions(MethodView):
             abort_refused(exc)
         db.session.commit()
         return {"id": opinion.id}
+
+
+@blp.route("/estates/<int:estate_id>/aftercare-problems")
+class AftercareProblems(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, AftercareProblemSchema(many=True))
+    def get(self, estate_id):
+        """After-care problems residents reported from their links, newest first, with status and history."""
+        estate = estate_or_404(current_staff(), estate_id)
+        return problems(estate.id)
+
+
+@blp.route("/aftercare-problems/<int:problem_id>/status")
+class AftercareProblemStatus(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(AftercareStatusSchema)
+    @blp.response(201, AftercareProblemSchema)
+    @blp.alt_response(409, description="该问题已经是这个状态")
+    def post(self, data, problem_id):
+        """Move a problem to pending / in_progress / resolved (a new event, audited; a note required to resolve)."""
+        problem = record_or_404(AftercareProblem, problem_id, "找不到该问题")
+        try:
+            set_status(problem, data["status"], data["note"], current_staff().id, now())
+        except AftercareRefused as exc:
+            abort_refused(exc)
+        db.session.commit()
+        return next(p for p in problems(problem.estate_id, [problem.household_id]) if p["id"] == problem_id)

@@ -44,6 +44,8 @@ def result_state(round_: Round) -> str:
 
 
 def objection_open(round_: Round, today: date) -> bool:
+    if round_.kind == "satisfaction":  # a survey decides nothing: nothing to object to
+        return False
     period = objection_period(round_)
     return round_.finalised_at is None and period is not None and period[0] <= today <= period[1]
 
@@ -62,6 +64,8 @@ def file_objection(round_: Round, household_id: int | None, text: str, channel: 
     text = (text or "").strip()
     if not text or len(text) > OBJECTION_MAX:
         raise ObjectionRefused(422, f"异议内容不能为空，且不超过{OBJECTION_MAX}字", {"text": ["不能为空，且不超过2000字"]})
+    if round_.kind == "satisfaction":
+        raise ObjectionRefused(409, "满意度调查不是表决，没有异议期；改造后的问题请通过“报告问题”反映")
     period = objection_period(round_)
     if period is None:
         raise ObjectionRefused(409, "本轮表决结果尚未公告，暂不能提出异议")

@@ -21,7 +21,9 @@ from ..models.estates import Estate
 from ..models.proposals import Proposal, ProposalVersion
 from ..models.rounds import Opinion, OpinionAnswer, Round
 from ..refusals import Refused
+from ..tally.result_notice_zh import SURVEY_VERDICT_ZH
 from ..tally.rules import PRESETS, rule_from_dict
+from ..tally.satisfaction import SATISFACTION_RULE_ID
 from .answers_notice import post_answers_notice
 from .cast_gate import enter_exclusive
 from .frozen_roll import check_on_roll, freeze_roll
@@ -41,9 +43,45 @@ class RoundRefused(Refused):
     """A transition or request that is not allowed now; status 409 or 422."""
 
 
+SATISFACTION_TITLE = "改造满意度调查"
+SATISFACTION_QUESTION = "{estate}综合改造已完成联合验收，您对改造的成效是否满意？"
+
+
+def _survey_terms(proposal: Proposal, data: dict, now: datetime) -> dict:
+    """A satisfaction round's terms: no rule (nothing passes), held by its link alone, after stage 3."""
+    if (data.get("rule") or SATISFACTION_RULE_ID) not in (SATISFACTION_RULE_ID, DEFAULT_RULE) or data.get("custom_rule"):
+        raise RoundRefused(422, "满意度调查不设表决规则，请不要选择规则", {"rule": ["满意度调查不设表决规则"]})
+    if (data.get("verification") or "link") != "link":
+        raise RoundRefused(422, "满意度调查凭本户二维码作答，不另设核验", {"verification": ["只能凭二维码"]})
+    terms = _terms(proposal, data | {"stage": 3, "rule": DEFAULT_RULE, "custom_rule": None}, now)
+    question = (data.get("question") or "").strip() or SATISFACTION_QUESTION.format(
+        estate=db.session.get(Estate, proposal.estate_id).name)
+    return terms | {"kind": "satisfaction", "rule": SATISFACTION_RULE_ID, "rule_json": None,
+                    "title": data.get("title") or SATISFACTION_TITLE, "question": question, "verification": "link"}
+
+
+def _survey_allowed(proposal: Proposal, except_id: int | None = None) -> None:
+    """A survey after the works: the proposal's stage-3 decision closed and passed; one live survey at a time.
+
+    Joint acceptance (联合验收) itself is a milestone staff record; the service does not wait
+    for it, since milestones are entered after the fact — the closed, passed stage 3 is the
+    earliest a survey can make sense, and the 1→2→3 order does not apply to it.
+    """
+    if not _stage_passed(proposal.id, 3):
+        raise RoundRefused(409, "第三次征询尚未截止并通过，不能创建满意度调查", {"kind": ["需要已通过的第三次征询"]})
+    live = db.session.scalar(select(Round).where(
+        Round.proposal_id == proposal.id, Round.kind == "satisfaction", Round.status.in_(("draft", "open")),
+        Round.id != (except_id or 0)).limit(1))
+    if live is not None:
+        raise RoundRefused(409, f"本方案已有“{live.title}”（{ROUND_STATUS_ZH[live.status]}），请修改或取消它",
+                           {"kind": ["已有满意度调查"]})
+
+
 def _terms(proposal: Proposal, data: dict, now: datetime) -> dict:
     """The round's terms as stored, checked: rule (preset or custom), policy, verification, period, question."""
-    stage = data["stage"]
+    stage = data.get("stage")
+    if stage is None:
+        raise RoundRefused(422, "请选择征询轮次（第一、二、三次征询）", {"stage": ["必填"]})
     rule_id = data.get("rule") or DEFAULT_RULE
     rule_json = None
     if rule_id == "custom":
@@ -72,7 +110,7 @@ def _stage_order(proposal: Proposal, stage: int, except_id: int | None = None) -
     """The plan's order (三(三)): one live round per stage, and a stage only after the previous one passed."""
     live = db.session.scalar(select(Round).where(
         Round.proposal_id == proposal.id, Round.stage == stage, Round.status.in_(("draft", "open")),
-        Round.id != (except_id or 0)).limit(1))
+        Round.kind == "decision", Round.id != (except_id or 0)).limit(1))
     if live is not None:
         raise RoundRefused(409, f"本方案已有“{live.title}”（{ROUND_STATUS_ZH[live.status]}），"
                                 "请修改或取消它，不要另建同一轮次", {"stage": [f"已有第{stage}次征询"]})
@@ -82,9 +120,13 @@ def _stage_order(proposal: Proposal, stage: int, except_id: int | None = None) -
 
 
 def create_round(proposal: Proposal, data: dict, actor_id: int | None, now: datetime) -> Round:
-    """A draft round for a stage of the proposal; the rule and policy are fixed when it opens."""
-    terms = _terms(proposal, data, now)
-    _stage_order(proposal, terms["stage"])
+    """A draft round for a stage of the proposal (or a satisfaction survey); the terms are fixed when it opens."""
+    if data.get("kind") == "satisfaction":
+        terms = _survey_terms(proposal, data, now)
+        _survey_allowed(proposal)
+    else:
+        terms = _terms(proposal, data, now)
+        _stage_order(proposal, terms["stage"])
     round_ = Round(estate_id=proposal.estate_id, proposal_id=proposal.id, status="draft", created_at=now,
                    created_by_id=actor_id, **terms)
     db.session.add(round_)
@@ -111,7 +153,14 @@ def edit_round(round_: Round, data: dict, actor_id: int | None, now: datetime) -
                "ballot_policy": round_.ballot_policy, "verification": round_.verification,
                "opens_at": round_.opens_at, "closes_at": round_.closes_at,
                "objection_working_days": round_.objection_working_days}
-    terms = _terms(proposal, current | {k: v for k, v in data.items() if k in EDITABLE and v is not None}, now)
+    asked = current | {k: v for k, v in data.items() if k in EDITABLE and v is not None}
+    if round_.kind == "satisfaction":
+        if asked["rule"] == SATISFACTION_RULE_ID:
+            asked["rule"] = None
+        terms = _survey_terms(proposal, asked, now)
+        terms.pop("kind")
+    else:
+        terms = _terms(proposal, asked, now)
     changed = [name for name, value in terms.items() if getattr(round_, name) != value]
     for name in changed:
         setattr(round_, name, terms[name])
@@ -137,11 +186,13 @@ def cancel_round(round_: Round, reason: str, actor_id: int | None, now: datetime
 
 def _stage_passed(proposal_id: int, stage: int) -> bool:
     return db.session.scalar(select(Round.id).where(
-        Round.proposal_id == proposal_id, Round.stage == stage,
+        Round.proposal_id == proposal_id, Round.stage == stage, Round.kind == "decision",
         Round.status.in_(("closed", "published")), Round.passed.is_(True))) is not None
 
 
 def _previous_stage_passed(round_: Round) -> bool:
+    if round_.kind == "satisfaction":
+        return _stage_passed(round_.proposal_id, 3)
     return round_.stage == 1 or _stage_passed(round_.proposal_id, round_.stage - 1)
 
 
@@ -165,7 +216,8 @@ def open_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
     if round_.status != "draft":
         raise RoundRefused(409, f"只有草稿状态的轮次可以开始表决（当前：{ROUND_STATUS_ZH[round_.status]}）")
     if not _previous_stage_passed(round_):
-        raise RoundRefused(409, f"第{round_.stage - 1}次征询尚未通过，不能开始第{round_.stage}次征询")
+        raise RoundRefused(409, "第三次征询尚未通过，不能开始满意度调查" if round_.kind == "satisfaction"
+                           else f"第{round_.stage - 1}次征询尚未通过，不能开始第{round_.stage}次征询")
     if now < round_.opens_at:
         raise RoundRefused(409, "未到设定的开始时间，不能提前开始表决")
     if now >= round_.closes_at:
@@ -199,10 +251,11 @@ def close_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
         raise RoundRefused(409, "公示期尚未结束，不能截止表决")
     rule = round_rule(round_)
     result = live_tally(round_)
-    round_.status, round_.passed = "closed", result["passed"]
+    round_.status, round_.passed = "closed", result["passed"]  # a survey's is None: nothing passes
     round_.result_json = json.dumps(result, ensure_ascii=False, sort_keys=True)
+    verdict = SURVEY_VERDICT_ZH if round_.kind == "satisfaction" else "通过" if result["passed"] else "未通过"
     record_step(round_, "closed", "closed", "up", actor_id, now, from_status="open",
-           note=("通过" if result["passed"] else "未通过") + f"（{rule.title_zh}）")
+           note=f"{verdict}（{rule.title_zh}）")
     # The result goes down to residents at once: the notice (and its objection period) starts today.
     post_result_notice(round_, result, rule, actor_id, now)
     db.session.flush()

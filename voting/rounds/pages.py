@@ -7,16 +7,19 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from ..accounts.auth import current_staff
-from ..accounts.jurisdiction import estate_or_404, round_or_404
+from ..accounts.jurisdiction import estate_or_404, record_or_404, round_or_404
 from ..china_time import CST, cst_today
 from ..clock import now
 from ..extensions import db
-from ..labels_zh import FIGURE_ZH, ROUND_STATUS_ZH, check_title_zh
+from ..labels_zh import AFTERCARE_STATUS_ZH, FIGURE_ZH, ROUND_STATUS_ZH, check_title_zh
+from ..models.aftercare import AftercareProblem
+from ..models.estates import Household
 from ..models.proposals import Proposal
 from ..models.rounds import Objection, Opinion, OpinionAnswer, Round
 from ..proposals.pages import proposal_page
 from ..refusal_answers import show_refusal
 from ..tally.rules import PRESETS
+from .aftercare import AftercareRefused, aftercare_open, item_label, problems, set_status
 from .objections import (ObjectionRefused, answer_objection, file_objection, objection_open, objection_period,
                          result_state, round_objections)
 from .operations import (DEFAULT_RULE, STAGE_TITLES, RoundRefused, add_opinion, cancel_round, close_round, create_round,
@@ -46,7 +49,7 @@ def render_round_page(round_: Round, status: int = 200, **extra):
         "opinions": opinions, "answers": answers, "error": None,
         "question": round_question(round_), "result_state": result_state(round_), "period": objection_period(round_),
         "result_notice": result_notice(round_), "objections": round_objections(round_.id),
-        "objection_open": objection_open(round_, cst_today(now())),
+        "objection_open": objection_open(round_, cst_today(now())), "item_label": item_label,
     }
     context.update(extra)
     return render_template("rounds/detail.html", **context), status
@@ -237,8 +240,8 @@ def round_create(estate_id):
     proposal = db.session.scalar(select(Proposal).where(Proposal.estate_id == estate.id))
     if proposal is None:
         return proposal_page(estate, 409, round_errors={"_": ["请先填写改造方案"]})
-    raw = {k: request.form.get(k, "").strip() for k in ("stage", "rule", "ballot_policy", "verification", "question",
-                                                      "objection_working_days")}
+    raw = {k: request.form.get(k, "").strip() for k in ("kind", "stage", "rule", "ballot_policy", "verification",
+                                                      "question", "objection_working_days")}
     try:
         raw["opens_at"] = _cst_input(request.form.get("opens_at", ""))
         raw["closes_at"] = _cst_input(request.form.get("closes_at", ""))
@@ -254,3 +257,32 @@ def round_create(estate_id):
     db.session.commit()
     flash(f"已创建：{round_.title}")
     return redirect(url_for("round_pages.round_detail", round_id=round_.id))
+
+
+def _aftercare_page(estate, status: int = 200, error: str | None = None):
+    found = problems(estate.id)
+    labels = {h.id: h.label for h in db.session.scalars(select(Household).where(
+        Household.id.in_({p["household_id"] for p in found})))} if found else {}
+    return render_template("rounds/aftercare.html", estate=estate, problems=found, labels=labels,
+                           statuses=AFTERCARE_STATUS_ZH, open=aftercare_open(estate.id), error=error), status
+
+
+@bp.route("/estates/<int:estate_id>/aftercare")
+@login_required
+def aftercare_list(estate_id):
+    """The community's list of after-care problems reported from residents' links, with their status."""
+    return _aftercare_page(estate_or_404(current_staff(), estate_id))
+
+
+@bp.route("/aftercare/<int:problem_id>/status", methods=["POST"])
+@login_required
+def aftercare_status(problem_id):
+    problem = record_or_404(AftercareProblem, problem_id, "找不到该问题")
+    estate = estate_or_404(current_staff(), problem.estate_id)
+    try:
+        set_status(problem, request.form.get("status", ""), request.form.get("note", ""), current_staff().id, now())
+    except AftercareRefused as exc:
+        return show_refusal(exc, lambda status, message: _aftercare_page(estate, status, message))
+    db.session.commit()
+    flash(f"问题 {problem_id} 已更新为：{AFTERCARE_STATUS_ZH[request.form['status']]}")
+    return redirect(url_for("round_pages.aftercare_list", estate_id=estate.id) + f"#problem-{problem_id}", 303)

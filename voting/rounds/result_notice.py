@@ -18,7 +18,9 @@ from ..models.notices import Notice
 from ..models.proposals import ProposalVersion
 from ..models.rounds import Round
 from ..refusals import Refused
-from ..tally.result_notice_zh import ResultNoticeFacts, result_notice_body, result_notice_title
+from ..proposals.catalogue import get_item
+from ..tally.result_notice_zh import (ResultNoticeFacts, result_notice_body, result_notice_title, survey_notice_body,
+                                      survey_notice_title)
 from ..tally.rules import Rule
 from .plain_question import plain_question
 
@@ -46,12 +48,24 @@ def post_result_notice(round_: Round, result: dict, rule: Rule, actor_id: int | 
         opens_at=format_cst(round_.opens_at), closes_at=format_cst(round_.closes_at),
         objection_days=round_.objection_working_days, objection_ends_on=ends_on.isoformat(),
         contact=contact_of(estate).line_zh())
-    terms = NoticeTerms(result_notice_title(estate.name, round_.title), result_notice_body(facts, result, rule),
-                        today, round_.objection_working_days, "result")
+    if round_.kind == "satisfaction":
+        labels = {code: _item_label(code) for code in result["unhappy_items"]}
+        terms = NoticeTerms(survey_notice_title(estate.name, round_.title), survey_notice_body(facts, result, labels),
+                            today, round_.objection_working_days, "result")
+    else:
+        terms = NoticeTerms(result_notice_title(estate.name, round_.title), result_notice_body(facts, result, rule),
+                            today, round_.objection_working_days, "result")
     notice = publish_round_notice(round_, terms, actor_id, now, calendar, min_days=1)
     round_.result_notice_id = notice.id
     db.session.flush()
     return notice
+
+
+def _item_label(code: str) -> str:
+    try:
+        return get_item(code).label_zh
+    except KeyError:
+        return code
 
 
 def result_notice(round_: Round) -> Notice | None:

@@ -6,14 +6,18 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models.ballots import Ballot
 from ..models.rounds import Round
+from ..models.ballots import SatisfactionItems
 from ..tally.rules import Rule, get_rule, rule_from_dict
+from ..tally.satisfaction import NO_RULE, satisfaction_tally
 from ..tally.tally import CastBallot, gap_to_pass, tally
 from .frozen_roll import roll_entries, roll_units
 from .sql_tally import sql_tally
 
 
 def round_rule(round_: Round) -> Rule:
-    """The rule fixed on the round: a preset id, or the stored custom definition."""
+    """The rule fixed on the round: a preset id, or the stored custom definition (a survey: no rule)."""
+    if round_.kind == "satisfaction":
+        return NO_RULE
     if round_.rule_json:
         return rule_from_dict(json.loads(round_.rule_json))
     return get_rule(round_.rule)
@@ -32,13 +36,32 @@ def live_tally(round_: Round) -> dict:
     """The tally of the round as it stands now (frozen roll, all ballots so far).
 
     Aggregated in SQL (sql_tally) and judged by the tally module; tests prove it
-    equal to module_tally, the pure module over the same rows.
+    equal to module_tally, the pure module over the same rows. A satisfaction round is
+    counted by the pure survey count (no rule; surveys are small and rare).
     """
+    if round_.kind == "satisfaction":
+        return survey_tally(round_)
     return sql_tally(round_, round_rule(round_))
+
+
+def unhappy_items(round_id: int) -> dict[str, list[str]]:
+    """receipt → the catalogue codes sent with that satisfaction answer."""
+    rows = db.session.execute(select(Ballot.receipt, SatisfactionItems.items)
+                              .join(SatisfactionItems, SatisfactionItems.ballot_id == Ballot.id)
+                              .where(Ballot.round_id == round_id)).all()
+    return {receipt: json.loads(items) for receipt, items in rows}
+
+
+def survey_tally(round_: Round) -> dict:
+    """A satisfaction round's count (tally.satisfaction) over its frozen roll and ledger."""
+    return satisfaction_tally(roll_units(roll_entries(round_.id)), cast_ballots(round_.id), round_.ballot_policy,
+                              unhappy_items(round_.id))
 
 
 def module_tally(round_: Round) -> dict:
     """The pure tally module over the round's frozen roll and ledger (the reference)."""
+    if round_.kind == "satisfaction":
+        return survey_tally(round_)
     return tally(roll_units(roll_entries(round_.id)), cast_ballots(round_.id), round_rule(round_),
                  round_.ballot_policy)
 

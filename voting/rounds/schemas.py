@@ -4,7 +4,7 @@ import json
 import marshmallow as ma
 
 from ..china_time import CST
-from ..models.rounds import STAGES, VERIFICATIONS
+from ..models.rounds import KINDS, STAGES, VERIFICATIONS
 from ..record_ids import ID_RANGE
 from ..schema_fields import AreaField
 from ..tally.rules import PRESETS
@@ -20,7 +20,12 @@ class AwareDateTime(ma.fields.AwareDateTime):
 
 
 class RoundCreateSchema(ma.Schema):
-    stage = ma.fields.Integer(required=True, validate=ma.validate.OneOf(STAGES))
+    kind = ma.fields.String(load_default="decision", validate=ma.validate.OneOf(KINDS, error="轮次类型只能是 decision（表决）或 satisfaction（满意度调查）"),
+                            metadata={"description": "decision (a stage of 三上三下, the default) or satisfaction "
+                                      "(满意度调查 after the stage-3 decision passed: no rule, no stage order, "
+                                      "answers satisfied / basically_satisfied / dissatisfied)"})
+    stage = ma.fields.Integer(load_default=None, validate=ma.validate.OneOf(STAGES),
+                              metadata={"description": "1, 2 or 3; required for a decision round, ignored for a survey"})
     rule = ma.fields.String(load_default="civil-code-278-major",
                             validate=ma.validate.OneOf([*PRESETS, "custom"]),
                             metadata={"description": "preset id or 'custom' (then custom_rule); renovation decisions "
@@ -88,8 +93,9 @@ class RoundSchema(ma.Schema):
     proposal_id = ma.fields.Integer()
     proposal_version_id = ma.fields.Integer(allow_none=True)
     stage = ma.fields.Integer()
+    kind = ma.fields.String(metadata={"description": "decision / satisfaction"})
     title = ma.fields.String()
-    rule = ma.fields.String()
+    rule = ma.fields.String(metadata={"description": "a preset id, 'custom', or 'satisfaction' (a survey: no rule)"})
     custom_rule = ma.fields.Function(lambda round_: json.loads(round_.rule_json) if round_.rule_json else None,
                                      allow_none=True, metadata={"type": "object", "additionalProperties": {}})
     ballot_policy = ma.fields.String()
@@ -168,12 +174,35 @@ class TallyCheckSchema(ma.Schema):
     margin = ma.fields.String()
 
 
-class TallySchema(ma.Schema):
-    """Exactly the tally module's output (the same shape in the API, the CLI and the exports)."""
+class SurveyFigureSchema(TallyCountSchema):
+    """A satisfaction figure: heads and area, and their shares of the roll ("a/b" reduced; percent, 4 places)."""
 
+    heads_ratio = ma.fields.String()
+    heads_percent = ma.fields.String()
+    area_ratio = ma.fields.String()
+    area_percent = ma.fields.String()
+
+
+class TallySchema(ma.Schema):
+    """Exactly the tally module's output (the same shape in the API, the CLI and the exports).
+
+    A decision round: rule, policy, passed, total, participating, agree, disagree, abstain,
+    not_voted, checks, conflicts. A satisfaction round (kind "satisfaction", tally.satisfaction):
+    policy, passed null, total, answered, satisfied, basically_satisfied, dissatisfied,
+    not_answered, unhappy_items, conflicts.
+    """
+
+    kind = ma.fields.String(metadata={"description": "'satisfaction' for a survey; absent for a decision round"})
     rule = ma.fields.String()
     policy = ma.fields.String()
-    passed = ma.fields.Boolean()
+    passed = ma.fields.Boolean(allow_none=True, metadata={"description": "null for a satisfaction survey"})
+    answered = ma.fields.Nested(SurveyFigureSchema)
+    satisfied = ma.fields.Nested(SurveyFigureSchema)
+    basically_satisfied = ma.fields.Nested(SurveyFigureSchema)
+    dissatisfied = ma.fields.Nested(SurveyFigureSchema)
+    not_answered = ma.fields.Nested(SurveyFigureSchema)
+    unhappy_items = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Integer(),
+                                   metadata={"description": "catalogue code → owners whose counted answer named it"})
     total = ma.fields.Nested(TallyCountSchema)
     participating = ma.fields.Nested(TallyCountSchema)
     agree = ma.fields.Nested(TallyCountSchema)
@@ -213,3 +242,36 @@ class ObjectionSchema(ma.Schema):
     answer = ma.fields.String(attribute="answer.text", allow_none=True, dump_default=None)
     answered_at = ma.fields.DateTime(attribute="answer.created_at", allow_none=True, dump_default=None)
     photos = ma.fields.Function(lambda row: len(row["photos"]), metadata={"type": "integer"})
+
+
+class AftercareStatusSchema(ma.Schema):
+    """A new status for an after-care problem (appended; the newest stands)."""
+
+    status = ma.fields.String(required=True, validate=ma.validate.OneOf(
+        ("pending", "in_progress", "resolved"), error="状态只能是 pending（待处理）、in_progress（处理中）或 resolved（已解决）"))
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=500, error="处理说明不超过500字"),
+                            metadata={"description": "required to resolve: what was done; the resident sees it"})
+
+
+class AftercareHistorySchema(ma.Schema):
+    status = ma.fields.String()
+    status_zh = ma.fields.String()
+    note = ma.fields.String()
+    at = ma.fields.DateTime()
+
+
+class AftercareProblemSchema(ma.Schema):
+    """An after-care problem (rounds.aftercare.problems) with its current status and history."""
+
+    id = ma.fields.Integer()
+    household_id = ma.fields.Integer()
+    round_id = ma.fields.Integer(metadata={"description": "the round whose link reported it"})
+    text = ma.fields.String()
+    item = ma.fields.String(metadata={"description": "catalogue code, or empty"})
+    item_zh = ma.fields.String()
+    created_at = ma.fields.DateTime()
+    status = ma.fields.String(metadata={"description": "pending / in_progress / resolved"})
+    status_zh = ma.fields.String()
+    updated_at = ma.fields.DateTime()
+    note = ma.fields.String()
+    history = ma.fields.List(ma.fields.Nested(AftercareHistorySchema))

@@ -7,7 +7,7 @@ the legal basis in words. Nothing here names a household or an owner.
 """
 from dataclasses import dataclass
 
-from ..labels_zh import BALLOT_POLICY_ZH, FIGURE_ZH, MEASURE_UNIT_ZH, check_title_zh
+from ..labels_zh import BALLOT_POLICY_ZH, FIGURE_ZH, MEASURE_UNIT_ZH, SATISFACTION_FIGURE_ZH, check_title_zh
 from .choice_meanings import threshold_zh
 from .rules import Rule
 
@@ -74,3 +74,43 @@ def result_notice_body(facts: ResultNoticeFacts, result: dict, rule: Rule) -> st
         lines.append(facts.contact)
     return "\n".join(lines)
 
+
+
+# A satisfaction survey decides nothing: where a decision round says 通过/未通过, a survey says this.
+SURVEY_VERDICT_ZH = "调查结束（不设通过条件）"
+
+
+def survey_notice_title(estate: str, round_title: str) -> str:
+    return f"{estate}{round_title}结果公告"
+
+
+def survey_notice_body(facts: ResultNoticeFacts, result: dict, item_labels: dict[str, str]) -> str:
+    """A satisfaction survey's notice: each answer's heads and area with their shares of the roll; no verdict.
+
+    `item_labels`: catalogue code → its Chinese name, for the items owners said they were unhappy with.
+    """
+    lines = [
+        f"{facts.estate}全体业主：",
+        "",
+        f"{facts.round_title}已于 {facts.closes_at}（北京时间）结束，现将调查结果公告如下。",
+        "",
+        f"调查事项：{facts.question}",
+        f"调查时间：{facts.opens_at} 至 {facts.closes_at}",
+        f"计票口径：{BALLOT_POLICY_ZH[result['policy']]}",
+        "本调查是改造完成后的居民满意度测评，不是业主共同决定事项的表决，不设通过条件。",
+        "",
+        "一、调查情况（占名册合计的比例）",
+    ]
+    for kind, label in SATISFACTION_FIGURE_ZH.items():
+        figure = result[kind]
+        share = "" if kind == "total" else f"，占人数 {figure['heads_percent']}、占面积 {figure['area_percent']}"
+        lines.append(f"{label}：{figure['heads']} 人，专有部分面积 {figure['area']} ㎡{share}")
+    if result["unhappy_items"]:
+        lines += ["", "二、业主表示不满意的改造内容（人数）"]
+        lines += [f"{item_labels.get(code, code)}：{heads} 人" for code, heads in result["unhappy_items"].items()]
+    if result["conflicts"]:
+        lines.append(f"同一业主通过名下不同房屋作答不一致的 {len(result['conflicts'])} 人，已按计票口径计入。")
+    lines += ["", "改造后如发现问题，可以扫本户二维码报告，也可以向社区反映，社区将跟进处理并反馈进度。"]
+    if facts.contact:
+        lines.append(facts.contact)
+    return "\n".join(lines)

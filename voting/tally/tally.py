@@ -130,19 +130,20 @@ def _tie_key(b: CastBallot) -> tuple:
     return (str(b.ballot_id), str(b.household_id), b.choice, b.channel)
 
 
-def _scan(roll: _Roll, ballots: Iterable[CastBallot], policy: str):
+def _scan(roll: _Roll, ballots: Iterable[CastBallot], policy: str, choices: frozenset = _CHOICE_SET):
     """One pass: the effective ballot per voter, and every (unit, choice) of
-    voters who cast more than one ballot (for conflicts)."""
+    voters who cast more than one ballot (for conflicts). `choices`: the answers
+    the round's kind admits (a satisfaction survey's are its own)."""
     later_wins = later_ballot_counts(policy)
     unit_voter = roll.unit_voter
-    choices, channels = _CHOICE_SET, _CHANNEL_SET
+    channels = _CHANNEL_SET
     best: dict[str, CastBallot] = {}
     multi: dict[str, set] = {}
     for b in ballots:
         key = unit_voter.get(b.household_id)
         at = b.cast_at
         if key is None or b.choice not in choices or b.channel not in channels or at.tzinfo is None:
-            _reject(b, unit_voter)
+            _reject(b, unit_voter, choices)
         cur = best.get(key)
         if cur is None:
             best[key] = b
@@ -163,12 +164,12 @@ def _scan(roll: _Roll, ballots: Iterable[CastBallot], policy: str):
     return best, multi
 
 
-def _reject(b: CastBallot, unit_voter: dict) -> None:
+def _reject(b: CastBallot, unit_voter: dict, choices: frozenset = _CHOICE_SET) -> None:
     """Raise the ValueError that explains why ``b`` cannot be counted."""
     ref = b.ballot_id or b.household_id
     if b.household_id not in unit_voter:
         raise ValueError(f"选票 {ref!r}：户号 {b.household_id!r} 不在名册中")
-    if b.choice not in _CHOICE_SET:
+    if b.choice not in choices:
         raise ValueError(f"选票 {ref!r}：未知的表决意见 {b.choice!r}")
     if b.channel not in _CHANNEL_SET:
         raise ValueError(f"选票 {ref!r}：未知的渠道 {b.channel!r}")
