@@ -12,6 +12,8 @@ from datetime import datetime
 from flask import url_for
 from sqlalchemy import select
 
+from notices.operations import public_progress
+
 from ..china_time import cst_today, format_cst
 from ..estates.community_contact import contact_of
 from ..extensions import db
@@ -123,6 +125,8 @@ def link_view(lookup: TokenLookup, now: datetime, ballots: list[Ballot] | None =
         "opinions": _opinions(round_.id, household_ids),
         "objections": _objections(round_.id, household_ids),
         "objection": None,
+        # The project after the vote (notices.operations.public_progress): steps, next step, published photos.
+        "project": public_progress(estate.id, cst_today(now)),
     }
     if state != "none":
         result = json.loads(round_.result_json)

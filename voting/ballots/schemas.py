@@ -1,6 +1,8 @@
 """Schemas for voting links and online ballots."""
 import marshmallow as ma
 
+from notices.schemas import ProjectProgressSchema
+
 from ..labels_zh import CHOICE_ZH
 from ..schema_fields import AreaField, MoneyField
 from ..tally.tally import CHOICES
@@ -216,6 +218,8 @@ class LinkViewSchema(ma.Schema):
     opinions = ma.fields.List(ma.fields.Nested(_LinkOpinion))
     objections = ma.fields.List(ma.fields.Nested(_LinkObjection))
     objection = ma.fields.Nested(_LinkObjectionPeriod, allow_none=True)
+    project = ma.fields.Nested(ProjectProgressSchema, allow_none=True,
+                               metadata={"description": "the project after the vote; null before any step is recorded"})
 
 
 class ObjectionFileSchema(ma.Schema):
