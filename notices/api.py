@@ -145,6 +145,7 @@ class EstateMilestones(MethodView):
 
     @blp.arguments(MilestoneCreateSchema)
     @blp.response(201, MilestoneSchema)
+    @blp.alt_response(409, description="该工程节点刚被他人更新")
     def post(self, data, estate_id):
         """Record a project step (申报 … 长效管理): its planned date and/or its actual date (not in the future).
 

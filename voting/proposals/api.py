@@ -104,6 +104,7 @@ class ProposalFinalCost(MethodView):
 
     @blp.arguments(FinalCostCreateSchema)
     @blp.response(201, FinalCostSchema)
+    @blp.alt_response(409, description="联合竣工验收尚未记录实际日期，或同时有人更正")
     def post(self, data, proposal_id):
         """Record the audited final cost (决算) after the joint acceptance; a second record corrects the first.
 
