@@ -345,8 +345,8 @@ def public_progress(estate_id: int, today: date) -> dict | None:
     upcoming = next_step(states)
     attachments = db.session.scalars(select(Attachment).where(Attachment.id.in_(list(photos)))
                                      .order_by(Attachment.id)).all() if photos else []
-    steps_of = dict(db.session.execute(select(Milestone.id, Milestone.step).where(
-        Milestone.id.in_([a.owner_id for a in attachments])))) if attachments else {}
+    steps_of = {row.id: row.step for row in db.session.execute(select(Milestone.id, Milestone.step).where(
+        Milestone.id.in_([a.owner_id for a in attachments])))} if attachments else {}
     public_id = db.session.scalar(select(Estate.public_id).where(Estate.id == estate_id))
     return {
         "steps": [{"step": s.step, "step_zh": MILESTONE_STEP_ZH[s.step], "planned_on": s.planned_on,
