@@ -74,7 +74,7 @@ def test_staff_publish_a_site_photo_and_the_board_and_the_link_show_the_progress
 
     board = client.get(board_path(estate_id))
     text = text_of(board)
-    assert "改造工程进度" in text and "申报 ： 已完成（2026-08-20）" in text
+    assert "改造工程进度" in text and "申报 ：已完成（2026-08-20）" in text
     assert "下一步： 设计委托 ，计划 2026-10-01" in text
     assert "IMG_0042" not in text and "sq" not in text  # no file names, no staff
     thumb = re.search(r'<img src="(/board/estates/[^"]+/photos/(\d+)/thumbnail)"', board.get_data(as_text=True))
