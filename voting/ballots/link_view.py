@@ -3,7 +3,8 @@
 The page `/v/{token}` and `GET /api/v1/links/{token}` (for a mini-program or an app) show the
 same facts from here: the estate, the household's units, the round's plain question, its times,
 rule and what each choice means, the household's own cost, the plan, its current ballot, and
-after closing the result, its own counted choice, the answers to its opinions and its objections.
+after closing the result, its own counted choice, the answers to its opinions and its objections, and
+the project after the vote (steps done, the next step, photos staff published: notices.public_progress).
 Never another household's choice, never a name or a phone in clear.
 """
 import json
