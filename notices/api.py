@@ -16,16 +16,17 @@ from voting.attachments.images import MAX_UPLOAD_BYTES, UploadRefused
 from voting.attachments.operations import ATTACHMENT_RESPONSES, add_attachment, attachment_of, attachment_response
 from voting.attachments.schemas import AttachmentSchema
 from voting.calendar.calendar_store import load_calendar
+from voting.china_time import cst_today
 from voting.extensions import db
 from voting.models.notices import Milestone, Notice
 from voting.models.proposals import Proposal
 from voting.models.rounds import Round
 from voting.refusal_answers import abort_refused
 
-from .operations import (NoticeError, NoticeTerms, add_milestone, attach_to_notice, correct_notice, estate_milestones,
-                         publish_proposal_notice, publish_round_notice)
+from .operations import (NoticeError, NoticeTerms, attach_to_notice, correct_notice, estate_milestones, publish_photo,
+                         publish_proposal_notice, publish_round_notice, record_milestone)
 from .schemas import (AttachmentFormSchema, AttachmentMultipartSchema, AttachmentUploadSchema, MilestoneCreateSchema,
-                      MilestoneSchema, NoticeCreateSchema, NoticeSchema)
+                      MilestoneSchema, NoticeCreateSchema, NoticeSchema, PhotoPublicationSchema)
 
 blp = Blueprint("notices_api", __name__, url_prefix="/api/v1", description="公示、附件与工程节点")
 MULTIPART_ATTACHMENT = {"content": {"multipart/form-data": {"schema": AttachmentMultipartSchema}}}
@@ -144,22 +145,26 @@ class EstateMilestones(MethodView):
 
     @blp.arguments(MilestoneCreateSchema)
     @blp.response(201, MilestoneSchema)
+    @blp.alt_response(409, description="该工程节点刚被他人更新")
     def post(self, data, estate_id):
-        """Record a project step (申报 … 长效管理) with its date."""
+        """Record a project step (申报 … 长效管理): its planned date and/or its actual date (not in the future).
+
+        A new record of a step supersedes its last one; out of order or late steps are recorded and flagged."""
         estate = estate_or_404(current_staff(), estate_id)
+        now = clock.now()
         try:
-            milestone = add_milestone(estate.id, data["step"], data["on_date"], data["note"],
-                                      current_staff().id, clock.now())
+            milestone = record_milestone(estate.id, data["step"], data["planned_on"], data["actual_on"], data["note"],
+                                         current_staff().id, now)
         except NoticeError as exc:
             abort_refused(exc)
         db.session.commit()
-        return milestone
+        return next(m for m in estate_milestones(estate.id, cst_today(now)) if m["id"] == milestone.id)
 
     @blp.response(200, MilestoneSchema(many=True))
     def get(self, estate_id):
-        """The estate's milestones in date order, with their documents."""
+        """The steps recorded so far in the plan's order (the record in force of each), with flags and files."""
         estate = estate_or_404(current_staff(), estate_id)
-        return estate_milestones(estate.id)
+        return estate_milestones(estate.id, cst_today(clock.now()))
 
 
 @blp.route("/milestones/<int:milestone_id>/attachments")
@@ -184,6 +189,27 @@ class MilestoneAttachments(MethodView):
             abort_refused(exc)
         db.session.commit()
         return attachment
+
+
+@blp.route("/milestones/<int:milestone_id>/attachments/<int:attachment_id>/publication")
+class MilestonePhotoPublication(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(PhotoPublicationSchema)
+    @blp.response(200, PhotoPublicationSchema)
+    def post(self, data, milestone_id, attachment_id):
+        """Publish a site photo of the step on the public board and every household's link (published: false withdraws it)."""
+        milestone = record_or_404(Milestone, milestone_id, "找不到该工程节点")
+        attachment = attachment_of("milestone", milestone.id, attachment_id)
+        if attachment is None:
+            abort(404, message="找不到该附件")
+        try:
+            row = publish_photo(milestone, attachment, data["published"], data["caption"], current_staff().id,
+                                clock.now())
+        except NoticeError as exc:
+            abort_refused(exc)
+        db.session.commit()
+        return row
 
 
 @blp.route("/milestones/<int:milestone_id>/attachments/<int:attachment_id>")

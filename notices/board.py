@@ -17,11 +17,12 @@ from voting.calendar.calendar_store import load_calendar
 from voting.china_time import cst_today
 from voting.extensions import db
 from voting.labels_zh import notice_kind_zh
+from voting.models.attachments import Attachment
 from voting.models.estates import Estate
 from voting.models.notices import Notice
 
-from .operations import (chain_of, has_published, notice_phase, period_zh, public_notices, remaining_working_days,
-                         withdrawn)
+from .operations import (chain_of, has_published, notice_phase, period_zh, public_notices, public_progress,
+                         published_photo_ids, remaining_working_days, withdrawn)
 
 bp = Blueprint("board", __name__)
 
@@ -61,7 +62,7 @@ def estate_board(public_id):
     entries = [_summary(n, today, calendar) for n in newest_versions(public_notices(estate.id))]
     groups = {phase: [e for e in entries if e["phase"] == phase] for phase in ("current", "upcoming", "ended")}
     return render_template("notices/board_estate.html", estate=estate, groups=groups, today=today,
-                           checkpoints=estate_checkpoints(estate.id))
+                           checkpoints=estate_checkpoints(estate.id), project=public_progress(estate.id, today))
 
 
 @bp.route("/board/notices/<int:notice_id>")
@@ -94,4 +95,29 @@ def notice_thumbnail(notice_id, attachment_id):
     response = attachment_response(_attachment_or_404(notice_id, attachment_id), thumbnail=True)
     if response is None:
         abort(404, description="该附件没有缩略图")
+    return response
+
+
+def _published_photo_or_404(public_id: str, attachment_id: int):
+    """A site photo staff published for residents, of this estate; 404 otherwise (or once withdrawn)."""
+    estate = db.session.scalar(select(Estate).where(Estate.public_id == public_id))
+    if estate is None or attachment_id not in published_photo_ids(estate.id):
+        abort(404, description="找不到该照片")
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment.estate_id != estate.id:
+        abort(404, description="找不到该照片")
+    return attachment
+
+
+@bp.route("/board/estates/<public_id>/photos/<int:attachment_id>")
+def project_photo(public_id, attachment_id):
+    """A published photo of the works (the same cleaned file staff uploaded: no location or camera data)."""
+    return attachment_response(_published_photo_or_404(public_id, attachment_id))
+
+
+@bp.route("/board/estates/<public_id>/photos/<int:attachment_id>/thumbnail")
+def project_photo_thumbnail(public_id, attachment_id):
+    response = attachment_response(_published_photo_or_404(public_id, attachment_id), thumbnail=True)
+    if response is None:
+        abort(404, description="该照片没有缩略图")
     return response

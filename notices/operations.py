@@ -5,20 +5,26 @@ No clock is read here: views pass `now` (an aware UTC instant) or `today` (a CST
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from flask import url_for
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.exc import IntegrityError
 
-from voting.attachments.operations import add_attachment
+from voting.attachments.operations import add_attachment, attachments_of
 from voting.audit.log import record as audit
 from voting.audit.process_record import record_step
 from voting.calendar.working_days import UnknownYearError, WorkingCalendar, format_period_zh
 from voting.china_time import cst_today
 from voting.extensions import db
+from voting.labels_zh import MILESTONE_FLAG_ZH, MILESTONE_STEP_ZH
 from voting.models.accounts import StaffUser
-from voting.models.notices import MILESTONE_STEPS, Milestone, Notice
+from voting.models.attachments import Attachment
+from voting.models.estates import Estate
+from voting.models.notices import MILESTONE_STEPS, Milestone, Notice, PhotoPublication
 from voting.models.proposals import Proposal
 from voting.models.rounds import Round
 from voting.refusals import Refused
+
+from .project_steps import StepState, next_step, step_states
 
 
 def actor_name(user_id: int | None) -> str:
@@ -214,24 +220,146 @@ def remaining_working_days(notice: Notice, today: date, calendar: WorkingCalenda
         return None
 
 
-def add_milestone(estate_id: int, step: str, on_date: date, note: str, user_id: int | None,
-                  now: datetime) -> Milestone:
-    """Record a step of the procedure after the consultations (申报 … 长效管理)."""
+def current_milestones(estate_id: int) -> dict[str, Milestone]:
+    """Each step's record in force (the one no later record supersedes), by step code."""
+    superseded = select(Milestone.supersedes_id).where(Milestone.supersedes_id.is_not(None))
+    rows = db.session.scalars(select(Milestone).where(Milestone.estate_id == estate_id,
+                                                      Milestone.id.not_in(superseded)).order_by(Milestone.id))
+    return {m.step: m for m in rows}  # the newest wins should two chains exist
+
+
+def record_milestone(estate_id: int, step: str, planned_on: date | None, actual_on: date | None, note: str,
+                     user_id: int | None, now: datetime) -> Milestone:
+    """Record a step's planned date and/or its actual date; a new record supersedes the step's last one.
+
+    A date left out keeps its previous value (a planned date is never taken for done). The actual
+    date may not be after today (CST): 422. Out of order or late is recorded and flagged
+    (project_steps), not refused. Two concurrent records of one step: the unique supersedes_id
+    refuses the second (409).
+    """
     if step not in MILESTONE_STEPS:
         raise NoticeError(422, "未知的工程节点", {"step": ["未知的工程节点"]})
-    milestone = Milestone(estate_id=estate_id, step=step, on_date=on_date, note=note,
-                          created_at=now, created_by_id=user_id)
+    if planned_on is None and actual_on is None:
+        raise NoticeError(422, "请填写计划日期或实际完成日期", {"planned_on": ["请填写日期"]})
+    today = cst_today(now)
+    if actual_on is not None and actual_on > today:
+        raise NoticeError(422, f"实际完成日期 {actual_on.isoformat()} 晚于今天（{today.isoformat()}）："
+                               "尚未发生的日期请填在计划日期", {"actual_on": ["不能晚于今天"]})
+    previous = current_milestones(estate_id).get(step)
+    milestone = Milestone(
+        estate_id=estate_id, step=step, note=note, created_at=now, created_by_id=user_id,
+        planned_on=planned_on if planned_on is not None else (previous.planned_on if previous else None),
+        actual_on=actual_on if actual_on is not None else (previous.actual_on if previous else None),
+        supersedes_id=previous.id if previous else None)
     db.session.add(milestone)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError:  # another record of this step superseded the same one first; the view rolls back
+        raise NoticeError(409, "该工程节点刚被他人更新，请刷新后再试") from None
+    states = {s.step: s for s in project_states(estate_id, today)}
     audit(estate_id, "milestone_added", f"milestone:{milestone.id}", actor=actor_name(user_id), at=now,
-          data={"step": step, "on_date": on_date.isoformat()})
+          data={"step": step, "planned_on": milestone.planned_on.isoformat() if milestone.planned_on else None,
+                "actual_on": milestone.actual_on.isoformat() if milestone.actual_on else None,
+                "supersedes": milestone.supersedes_id, "flags": list(states[step].flags)})
     return milestone
 
 
-def estate_milestones(estate_id: int) -> list[Milestone]:
-    return list(db.session.scalars(
-        select(Milestone).where(Milestone.estate_id == estate_id).order_by(Milestone.on_date, Milestone.id)
-        .options(selectinload(Milestone.attachments))))
+def project_states(estate_id: int, today: date) -> list[StepState]:
+    """Every step of the plan in order, with its dates in force and its flags (project_steps)."""
+    records = {step: (m.planned_on, m.actual_on) for step, m in current_milestones(estate_id).items()}
+    return step_states(MILESTONE_STEPS, records, today)
+
+
+def flags_zh(flags: tuple[str, ...]) -> list[str]:
+    return [MILESTONE_FLAG_ZH[flag] for flag in flags]
+
+
+def estate_milestones(estate_id: int, today: date) -> list[dict]:
+    """The steps recorded so far, in the plan's order: the record in force, its flags, and the
+    documents and photos of every record of the step (for staff: the API and the progress page)."""
+    current = current_milestones(estate_id)
+    rows = db.session.execute(select(Milestone.id, Milestone.step).where(Milestone.estate_id == estate_id)).all()
+    files = attachments_of("milestone", [row.id for row in rows])
+    by_step: dict[str, list] = {}
+    for row in sorted(rows, key=lambda r: r.id):
+        by_step.setdefault(row.step, []).extend(files[row.id])
+    published = published_photo_ids(estate_id)
+    out = []
+    for state in project_states(estate_id, today):
+        m = current.get(state.step)
+        if m is None:
+            continue
+        out.append({"id": m.id, "estate_id": estate_id, "step": m.step, "step_zh": MILESTONE_STEP_ZH[m.step],
+                    "planned_on": m.planned_on, "actual_on": m.actual_on, "on_date": m.actual_on,
+                    "done": state.done, "flags": list(state.flags), "flags_zh": flags_zh(state.flags),
+                    "note": m.note, "created_at": m.created_at, "supersedes_id": m.supersedes_id,
+                    "attachments": by_step.get(m.step, []),
+                    "published_ids": [a.id for a in by_step.get(m.step, []) if a.id in published]})
+    return out
+
+
+def milestone_of_estate(milestone_id: int, estate_id: int) -> Milestone | None:
+    milestone = db.session.get(Milestone, milestone_id)
+    return milestone if milestone is not None and milestone.estate_id == estate_id else None
+
+
+def published_photo_ids(estate_id: int) -> dict[int, str]:
+    """The estate's site photos published now, attachment id → caption (the newest row of each decides)."""
+    latest: dict[int, PhotoPublication] = {}
+    for row in db.session.scalars(select(PhotoPublication).where(PhotoPublication.estate_id == estate_id)
+                                  .order_by(PhotoPublication.id)):
+        latest[row.attachment_id] = row
+    return {aid: row.caption for aid, row in latest.items() if row.published}
+
+
+def publish_photo(milestone: Milestone, attachment: Attachment, published: bool, caption: str,
+                  user_id: int | None, now: datetime) -> PhotoPublication:
+    """Publish (or withdraw) a milestone's site photo on the public board and the households' links.
+
+    Only an image uploaded as a site photo (现场照片) may be published: documents (approvals,
+    contracts) stay with staff. Uploaded images are re-encoded without their metadata
+    (attachments.images), so nothing private travels with them.
+    """
+    if attachment.owner_type != "milestone" or attachment.purpose != "site_photo" or not attachment.is_image:
+        raise NoticeError(422, "只能公开工程节点的现场照片（图片），文件类附件不公开", {"attachment": ["不是现场照片"]})
+    row = PhotoPublication(estate_id=milestone.estate_id, attachment_id=attachment.id, published=published,
+                           caption=caption, created_at=now, created_by_id=user_id)
+    db.session.add(row)
+    db.session.flush()
+    audit(milestone.estate_id, "photo_published" if published else "photo_withdrawn",
+          f"milestone:{milestone.id}", actor=actor_name(user_id), at=now,
+          data={"attachment": attachment.id, "sha256": attachment.sha256})
+    return row
+
+
+def public_progress(estate_id: int, today: date) -> dict | None:
+    """What residents see of the project after the vote (board and household links); None before any step.
+
+    Steps done (actual dates), the next step (its planned date), flags in plain Chinese and the
+    photos staff published — nothing about who recorded them.
+    """
+    states = project_states(estate_id, today)
+    photos = published_photo_ids(estate_id)
+    if not any(s.planned_on or s.actual_on for s in states) and not photos:
+        return None
+    upcoming = next_step(states)
+    attachments = db.session.scalars(select(Attachment).where(Attachment.id.in_(list(photos)))
+                                     .order_by(Attachment.id)).all() if photos else []
+    steps_of = {row.id: row.step for row in db.session.execute(select(Milestone.id, Milestone.step).where(
+        Milestone.id.in_([a.owner_id for a in attachments])))} if attachments else {}
+    public_id = db.session.scalar(select(Estate.public_id).where(Estate.id == estate_id))
+    return {
+        "steps": [{"step": s.step, "step_zh": MILESTONE_STEP_ZH[s.step], "planned_on": s.planned_on,
+                   "actual_on": s.actual_on, "done": s.done, "flags": list(s.flags), "flags_zh": flags_zh(s.flags)}
+                  for s in states],
+        "done": [s.step for s in states if s.done],
+        "next": None if upcoming is None else {"step": upcoming.step, "step_zh": MILESTONE_STEP_ZH[upcoming.step],
+                                               "planned_on": upcoming.planned_on},
+        "photos": [{"id": a.id, "caption": photos[a.id], "step_zh": MILESTONE_STEP_ZH.get(steps_of.get(a.owner_id), ""),
+                    "url": url_for("board.project_photo", public_id=public_id, attachment_id=a.id),
+                    "thumbnail_url": url_for("board.project_photo_thumbnail", public_id=public_id, attachment_id=a.id)}
+                   for a in attachments],
+    }
 
 
 def attach_to_notice(notice: Notice, filename: str, data: bytes, purpose: str, user_id: int | None,

@@ -78,22 +78,89 @@ class AttachmentMultipartSchema(AttachmentUploadSchema, AttachmentFormSchema):
 
 
 class MilestoneCreateSchema(_Stripped):
+    """A step's planned date and/or actual date; a date left out keeps its recorded value.
+
+    `on_date` is the older clients' single date: it is the actual date (what it always meant on the
+    pages: the step was done on that day), so it may not be in the future either."""
+
     step = ma.fields.String(required=True, validate=ma.validate.OneOf(
         MILESTONE_STEPS, error="工程节点只能是：" + "、".join(f"{k}（{MILESTONE_STEP_ZH[k]}）" for k in MILESTONE_STEPS)),
         error_messages=REQUIRED)
-    on_date = ma.fields.Date(required=True, error_messages=DATE_ERRORS)
+    planned_on = ma.fields.Date(load_default=None, allow_none=True, error_messages=DATE_ERRORS,
+                                metadata={"description": "计划日期 (CST)"})
+    actual_on = ma.fields.Date(load_default=None, allow_none=True, error_messages=DATE_ERRORS,
+                               metadata={"description": "实际完成日期 (CST), not after today"})
+    on_date = ma.fields.Date(load_default=None, allow_none=True, error_messages=DATE_ERRORS,
+                             metadata={"description": "deprecated: the actual date (use actual_on)"})
     note = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000, error="备注最多 2000 字"))
+
+    @ma.pre_load
+    def blanks_are_none(self, data, **kwargs):
+        if isinstance(data, dict):
+            return {k: (None if k in ("planned_on", "actual_on", "on_date") and isinstance(v, str) and not v.strip() else v) for k, v in data.items()}
+        return data
+
+    @ma.post_load
+    def on_date_is_actual(self, data, **kwargs):
+        on_date = data.pop("on_date", None)
+        if data.get("actual_on") is None:
+            data["actual_on"] = on_date
+        return data
 
 
 class MilestoneSchema(ma.Schema):
-    """A Milestone row, with its documents."""
+    """A step's record in force (operations.estate_milestones), with its flags and its files."""
 
     id = ma.fields.Integer()
     estate_id = ma.fields.Integer()
     step = ma.fields.String()
-    step_zh = ma.fields.Function(lambda milestone: MILESTONE_STEP_ZH.get(milestone.step, milestone.step),
-                                 metadata={"type": "string"})
-    on_date = ma.fields.Date()
+    step_zh = ma.fields.String()
+    planned_on = ma.fields.Date(allow_none=True)
+    actual_on = ma.fields.Date(allow_none=True)
+    on_date = ma.fields.Date(allow_none=True, metadata={"description": "deprecated: actual_on"})
+    done = ma.fields.Boolean()
+    flags = ma.fields.List(ma.fields.String(), metadata={"description": "out_of_order, late, overdue, after_deadline"})
+    flags_zh = ma.fields.List(ma.fields.String())
     note = ma.fields.String()
+    supersedes_id = ma.fields.Integer(allow_none=True)
     created_at = ma.fields.AwareDateTime()
     attachments = ma.fields.List(ma.fields.Nested(AttachmentSchema))
+    published_ids = ma.fields.List(ma.fields.Integer(), metadata={"description": "attachments published to residents"})
+
+
+class PhotoPublicationSchema(ma.Schema):
+    published = ma.fields.Boolean(load_default=True)
+    caption = ma.fields.String(load_default="", validate=ma.validate.Length(max=200, error="说明最多 200 字"))
+
+
+class _ProgressStep(ma.Schema):
+    step = ma.fields.String()
+    step_zh = ma.fields.String()
+    planned_on = ma.fields.Date(allow_none=True)
+    actual_on = ma.fields.Date(allow_none=True)
+    done = ma.fields.Boolean()
+    flags = ma.fields.List(ma.fields.String(), metadata={"description": "out_of_order, late, overdue, after_deadline"})
+    flags_zh = ma.fields.List(ma.fields.String())
+
+
+class _ProgressNext(ma.Schema):
+    step = ma.fields.String()
+    step_zh = ma.fields.String()
+    planned_on = ma.fields.Date(allow_none=True)
+
+
+class _ProgressPhoto(ma.Schema):
+    id = ma.fields.Integer()
+    caption = ma.fields.String()
+    step_zh = ma.fields.String()
+    url = ma.fields.String()
+    thumbnail_url = ma.fields.String()
+
+
+class ProjectProgressSchema(ma.Schema):
+    """operations.public_progress: the plan's steps (done with actual dates, flags), the next one, published photos."""
+
+    steps = ma.fields.List(ma.fields.Nested(_ProgressStep))
+    done = ma.fields.List(ma.fields.String())
+    next = ma.fields.Nested(_ProgressNext, allow_none=True, metadata={"description": "null when every step is done"})
+    photos = ma.fields.List(ma.fields.Nested(_ProgressPhoto))

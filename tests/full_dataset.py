@@ -3,7 +3,7 @@
 Staff accounts are made directly (one Argon2 hash per run, tokens issued without logging in);
 the rest through the API, as a worker would, so every id the url_map can ask for exists:
 estate, households, proposal, an open round with voting links, an online ballot (receipt),
-a notice with a photo, a milestone with a document, a pending paper ballot with its scan,
+a notice with a photo, a milestone with a document and a published site photo, a pending paper ballot with its scan,
 queued SMS reminders, a pending link reissue request, an opinion. Community B (same street) and 大关街道 (another street)
 exist with an estate each, so their staff are real users of real places.
 """
@@ -128,6 +128,11 @@ def build_dataset(client, db, clock) -> Dataset:
     document = _ok(client.post(f"/api/v1/milestones/{milestone['id']}/attachments", headers=worker,
                                data={"file": (io.BytesIO(jpeg_bytes()), "批复.jpg"), "purpose": "document"},
                                content_type="multipart/form-data"), 201)
+    site = _ok(client.post(f"/api/v1/milestones/{milestone['id']}/attachments", headers=worker,
+                           data={"file": (io.BytesIO(jpeg_bytes()), "现场.jpg"), "purpose": "site_photo"},
+                           content_type="multipart/form-data"), 201)
+    _ok(client.post(f"/api/v1/milestones/{milestone['id']}/attachments/{site['id']}/publication", headers=worker,
+                    json={"published": True, "caption": "申报材料已报送"}), 200)  # on the public board
     _ok(client.post(f"/api/v1/rounds/{round_id}/open", headers=worker), 200)
     links = fetch_links(client, round_id, worker)
     ballot = _ok(client.post("/api/v1/ballots", json={"token": links["1-1-101"]["token"], "choice": "agree"}), 201)
@@ -171,7 +176,8 @@ def build_dataset(client, db, clock) -> Dataset:
         "job_id": slip_job.id,
         "user_id": users["a-worker"].id,  # a community A account, which its street and the district manage
         # The attachment id depends on the owner named by the rule's other parameters.
-        "attachment_id": {"notice_id": photo["id"], "milestone_id": document["id"], "entry_id": scan.id},
+        "attachment_id": {"notice_id": photo["id"], "milestone_id": document["id"], "entry_id": scan.id,
+                          "public_id": site["id"]},  # a published site photo on the board
     }
     return Dataset(headers=headers, user_ids={name: user.id for name, user in users.items()}, ids=ids,
                    links=links)

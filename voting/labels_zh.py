@@ -44,6 +44,9 @@ Notices, estates, rosters, staff, SMS
   the street dashboard's 公示状态; NOTICE_BOARD_SECTION_ZH: the public board's headings.
 - ATTACHMENT_PURPOSE_ZH: upload forms of notices and milestones, paper-entry photos.
 - MILESTONE_STEP_ZH: milestone form and flash, street dashboard, API error message.
+- MILESTONE_FLAG_ZH: the project's steps out of order or late (notices/project_steps.py): progress
+  page, public board, household link, street dashboard.
+- FUNDING_STAGE_ZH: whether money figures are the estimate (估算) or the audited final cost (决算).
 - ERA_ZH: estate list and detail pages and API (`era_zh`); ELIGIBILITY_ZH: estate detail page.
 - AREA_SOURCE_ZH, HOLDING_STATUS_ZH: roster page; roster import accepts these words and the
   roster export and template write them.
@@ -96,6 +99,9 @@ NOTICE_BOARD_SECTION_ZH = {"current": "正在公示", "upcoming": "即将公示"
 ATTACHMENT_PURPOSE_ZH = {"document": "文件", "site_photo": "现场照片", "scan": "签字表决票", "authorisation": "授权委托书"}
 MILESTONE_STEP_ZH = {"application": "申报", "design": "设计委托", "joint_review": "联合审查", "tendering": "招投标",
                      "construction": "施工与监理", "acceptance": "联合验收", "aftercare": "长效管理"}
+MILESTONE_FLAG_ZH = {"out_of_order": "顺序异常（前一步骤尚未完成或晚于本步骤）", "late": "逾期（晚于计划日期完成）",
+                     "overdue": "逾期未完成（已过计划日期）", "after_deadline": "逾期（超过当年8月底申报期限）"}
+FUNDING_STAGE_ZH = {"estimate": "估算", "final": "决算"}
 ERA_ZH = {"before_1980s": "80年代及以前", "1980s_1990s": "80-90年代", "1990s_and_later": "90年后"}
 ELIGIBILITY_ZH = {"pre_2000": "2000年（含）以前建成，市级财政补助50%",
                   "affordable_post_2000": "2000年以后建成的保障性安居工程，由原责任主体负责改造"}

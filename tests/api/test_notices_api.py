@@ -264,7 +264,7 @@ def test_attachments_only_on_the_newest_version_before_its_period_begins(client,
 
 def test_milestones_with_documents_visible_to_the_street_office(client, db, setup):
     path = f"/api/v1/estates/{setup['estate']}/milestones"
-    created = client.post(path, headers=setup["h"], json={"step": "design", "on_date": "2026-11-02",
+    created = client.post(path, headers=setup["h"], json={"step": "design", "planned_on": "2026-11-02",
                                                           "note": "委托杭州某设计院"})
     assert created.status_code == 201, created.get_json()
     milestone = created.get_json()
@@ -278,7 +278,8 @@ def test_milestones_with_documents_visible_to_the_street_office(client, db, setu
     make_user("street", "和睦街道", username="jd")
     street = api_token(client, "jd")
     listed = client.get(path, headers=street).get_json()
-    assert [(m["step"], m["on_date"], len(m["attachments"])) for m in listed] == [("design", "2026-11-02", 1)]
+    assert [(m["step"], m["planned_on"], m["actual_on"], len(m["attachments"])) for m in listed] == [
+        ("design", "2026-11-02", None, 1)]
     served = client.get(listed[0]["attachments"][0]["url"], headers=street)
     assert served.status_code == 200 and served.data == pdf_document(pdf())
     assert client.get(listed[0]["attachments"][0]["url"]).status_code == 401  # not public

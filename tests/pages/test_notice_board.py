@@ -127,7 +127,7 @@ def test_estate_page_links_to_board_and_progress_with_milestones(client, db, clo
 def test_milestone_documents_upload_on_the_progress_page(client, db, clock):
     estate_id, h = estate_with_roster(client)
     milestone = client.post(f"/api/v1/estates/{estate_id}/milestones", headers=h,
-                            json={"step": "acceptance", "on_date": "2027-03-01"}).get_json()
+                            json={"step": "acceptance", "planned_on": "2027-03-01"}).get_json()
     page_login(client, "sq")
     token = csrf_token(client, f"/estates/{estate_id}/progress")
     url = f"/estates/{estate_id}/milestones/{milestone['id']}/attachments"

@@ -14,6 +14,7 @@ API_BODIES = {
                                    "content_type": "multipart/form-data"},
     "proposals.EstateProposals": lambda ids: {"json": PROPOSAL},
     "proposals.ProposalVersions": lambda ids: {"json": PROPOSAL},
+    "proposals.ProposalFinalCost": lambda ids: {"json": {"total_cost": "1000.00", "audited_on": "2026-09-01"}},
     "rounds.ProposalRounds": lambda ids: {"json": {"stage": 1, "opens_at": "2026-09-10T09:00:00+08:00",
                                                    "closes_at": "2026-09-20T09:00:00+08:00"}},
     "rounds.RoundResult": lambda ids: {"json": {"answers": []}},
@@ -32,6 +33,7 @@ API_BODIES = {
     "notices_api.EstateMilestones": lambda ids: {"json": {"step": "application", "on_date": "2026-09-01"}},
     "notices_api.MilestoneAttachments": lambda ids: {"data": {"file": (io.BytesIO(jpeg_bytes()), "a.jpg")},
                                                      "content_type": "multipart/form-data"},
+    "notices_api.MilestonePhotoPublication": lambda ids: {"json": {"published": True, "caption": "施工现场"}},
     "calendar_api.CalendarYearItem": lambda ids: {"json": {"holidays": ["2026-01-01"], "source": "国务院办公厅通知"}},
     "links.LinkReissue": lambda ids: {"json": {"reason": "二维码遗失"}},
     "paper_ballots.RoundPaperBallots": lambda ids: {

@@ -19,6 +19,8 @@ PUBLIC = {
     "board.notice_page": "one public notice",
     "board.notice_attachment": "a public notice's attachment",
     "board.notice_thumbnail": "its thumbnail",
+    "board.project_photo": "a site photo of the works that staff published (404 unless published)",
+    "board.project_photo_thumbnail": "its thumbnail",
     "resident_ballot.vote_page": "resident ballot page: the link token is the credential",
     "resident_ballot.vote_confirm": "resident ballot: confirmation step (token, CSRF)",
     "resident_ballot.vote_submit": "resident ballot: casting (token, CSRF)",

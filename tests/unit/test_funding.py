@@ -147,7 +147,7 @@ def test_integers_are_accepted_as_exact():
 def test_estimate_fields_are_only_decimal_or_text():
     e = estimate_funding(D("123456.78"), D("987.65"), 1990, False)
     for f in fields(e):
-        assert type(getattr(e, f.name)) in (D, str)
+        assert type(getattr(e, f.name)) in (D, str, bool)  # no float anywhere
 
 
 # --- per_household ----------------------------------------------------------

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 
 from notices.operations import notice_phase
+from notices.project_steps import FLAGS as PROJECT_FLAGS
 from voting import labels_zh
 from voting.attachments.images import PURPOSES
 from voting.audit.checkpoints import DAILY
@@ -96,6 +97,8 @@ CODES = {  # each table → the codes the service stores, computes or writes
     "NOTICE_BOARD_SECTION_ZH": PHASES,
     "ATTACHMENT_PURPOSE_ZH": set(PURPOSES) | {"scan", "authorisation"},  # and a paper entry's two photos
     "MILESTONE_STEP_ZH": set(MILESTONE_STEPS),
+    "MILESTONE_FLAG_ZH": set(PROJECT_FLAGS),
+    "FUNDING_STAGE_ZH": {"estimate", "final"},
     "ERA_ZH": set(ERAS) | {era_for(year) for year in range(1900, 2030)},
     "ELIGIBILITY_ZH": set(ELIGIBILITIES) | {eligibility(year, affordable) for year in (1990, 2005)
                                             for affordable in (False, True)} - {None},

@@ -3,7 +3,8 @@
 The page `/v/{token}` and `GET /api/v1/links/{token}` (for a mini-program or an app) show the
 same facts from here: the estate, the household's units, the round's plain question, its times,
 rule and what each choice means, the household's own cost, the plan, its current ballot, and
-after closing the result, its own counted choice, the answers to its opinions and its objections.
+after closing the result, its own counted choice, the answers to its opinions and its objections, and
+the project after the vote (steps done, the next step, photos staff published: notices.public_progress).
 Never another household's choice, never a name or a phone in clear.
 
 Developer-held flats (SPC interpretation Art. 9): every unsold and sold-but-undelivered flat is the
@@ -17,6 +18,8 @@ from datetime import datetime
 
 from flask import url_for
 from sqlalchemy import select
+
+from notices.operations import public_progress
 
 from ..china_time import cst_today, format_cst
 from ..estates.community_contact import contact_of
@@ -169,6 +172,8 @@ def link_view(lookup: TokenLookup, now: datetime, ballots: list[Ballot] | None =
         "survey": _survey(lookup, now),
         "aftercare": {"open": aftercare_open(estate.id),
                       "problems": [_problem(p) for p in problems(estate.id, household_ids)]},
+        # The project after the vote (notices.operations.public_progress): steps, next step, published photos.
+        "project": public_progress(estate.id, cst_today(now)),
     }
     if state != "none" and round_.kind == "satisfaction":
         result = json.loads(round_.result_json)

@@ -1,6 +1,8 @@
 """Schemas for voting links and online ballots."""
 import marshmallow as ma
 
+from notices.schemas import ProjectProgressSchema
+
 from ..labels_zh import CHOICE_ZH, SATISFACTION_ZH
 from ..schema_fields import AreaField, MoneyField
 from ..tally.satisfaction import SATISFACTION_CHOICES
@@ -295,6 +297,8 @@ class LinkViewSchema(ma.Schema):
     survey = ma.fields.Nested(_LinkSurvey, allow_none=True, metadata={
         "description": "the estate's open satisfaction survey, answered from this same link (POST /api/v1/survey-answers)"})
     aftercare = ma.fields.Nested(_LinkAftercare)
+    project = ma.fields.Nested(ProjectProgressSchema, allow_none=True,
+                               metadata={"description": "the project after the vote; null before any step is recorded"})
 
 
 class ObjectionFileSchema(ma.Schema):

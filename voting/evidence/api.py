@@ -11,9 +11,9 @@ from ..china_time import cst_today
 from ..clock import now
 from ..extensions import db
 from ..models.rounds import Round
-from .exports import NOT_FROZEN_ZH, REPORT_FORMATS, export_bundle, export_report, street_export
-from .schemas import StreetSchema, StreetSummarySchema
-from .street_dashboard import street_or_404, street_summary, visible_streets
+from .exports import NOT_FROZEN_ZH, REPORT_FORMATS, district_export, export_bundle, export_report, street_export
+from .schemas import DistrictSummarySchema, StreetSchema, StreetSummarySchema
+from .street_dashboard import district_summary, street_or_404, street_summary, visible_streets
 
 blp = Blueprint("evidence", __name__, url_prefix="/api/v1", description="计票报告、证据包与验证公钥")
 BINARY = {"type": "string", "format": "binary"}
@@ -105,6 +105,37 @@ class Streets(MethodView):
     def get(self):
         """The streets whose dashboard the caller may open (district: all; street office: its own; community: none)."""
         return [{"id": s.id, "name": s.name} for s in visible_streets(current_staff())]
+
+
+def district_or_404() -> dict:
+    """The district's dashboard, for the district housing bureau only (404 for everyone else)."""
+    user = current_staff()
+    if user.role != "district":
+        abort(404, message="找不到该页面")
+    return district_summary([street_summary(s, cst_today(now())) for s in visible_streets(user)])
+
+
+@blp.route("/district/summary")
+class DistrictSummary(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, DistrictSummarySchema)
+    def get(self):
+        """Every street's totals and the district's: estates, rounds, and money (estimated and audited final
+        cost, subsidy, what residents pay). District housing bureau only."""
+        return district_or_404()
+
+
+@blp.route("/district/summary.xlsx")
+class DistrictSummaryXlsx(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, BINARY, content_type=REPORT_FORMATS["xlsx"][1])
+    def get(self):
+        """The district's dashboard as XLSX (Chinese headers)."""
+        export = district_export(district_or_404(), current_staff(), now())
+        db.session.commit()
+        return export.response()
 
 
 @blp.route("/streets/<int:street_id>/summary")

@@ -23,7 +23,7 @@ from .evidence_bundle import build_bundle
 from .report_data import round_report
 from .report_pdf import report_pdf
 from .report_tables import csv_bytes, report_csv, report_xlsx
-from .street_dashboard import summary_table
+from .street_dashboard import district_table, summary_table, totals_table
 
 REPORT_FORMATS = {
     "pdf": (report_pdf, "application/pdf"),
@@ -77,9 +77,17 @@ def export_bundle(round_: Round, actor: StaffUser, now: datetime) -> Export:
 def street_export(summary: dict, fmt: str, actor: StaffUser, now: datetime) -> Export:
     """The street summary as xlsx / csv; recorded on the global chain (it spans estates)."""
     table = summary_table(summary)
-    data = xlsx_bytes([("街道进度", table)]) if fmt == "xlsx" else csv_bytes([table])
+    data = xlsx_bytes([("街道进度", table), ("资金合计", totals_table(summary))]) if fmt == "xlsx" else csv_bytes([table])
     street = summary["street"]
     export = Export(data, REPORT_FORMATS[fmt][1], f"街道进度-{street['name']}-{summary['today']}.{fmt}",
                     f"street-{street['id']}-summary.{fmt}")
     record_export(None, f"street:{street['id']}", f"summary.{fmt}", export, actor, now)
+    return export
+
+
+def district_export(district: dict, actor: StaffUser, now: datetime) -> Export:
+    """The district's dashboard as xlsx: each street's totals and the district's; on the global chain."""
+    data = xlsx_bytes([("全区汇总", district_table(district))])
+    export = Export(data, REPORT_FORMATS["xlsx"][1], f"全区改造进度-{district['today']}.xlsx", "district-summary.xlsx")
+    record_export(None, "district", "summary.xlsx", export, actor, now)
     return export

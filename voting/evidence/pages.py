@@ -7,8 +7,8 @@ from ..china_time import cst_today
 from ..clock import now
 from ..extensions import db
 from .api import exportable_round
-from .exports import export_bundle, export_report, street_export
-from .street_dashboard import COLUMNS, street_or_404, street_summary, visible_streets
+from .exports import district_export, export_bundle, export_report, street_export
+from .street_dashboard import COLUMNS, district_summary, street_or_404, street_summary, visible_streets
 
 bp = Blueprint("evidence_pages", __name__)
 
@@ -24,7 +24,20 @@ def street_index():
         abort(404)
     today = cst_today(now())
     summaries = [street_summary(s, today) for s in visible_streets(user)]
-    return render_template("evidence/streets.html", summaries=summaries)
+    return render_template("evidence/streets.html", summaries=summaries, district=district_summary(summaries))
+
+
+@bp.route("/streets/district.xlsx")
+@login_required
+def district_download():
+    """The district's dashboard as XLSX: each street's totals and the district's."""
+    user = current_staff()
+    if user.role != "district":
+        abort(404)
+    today = cst_today(now())
+    export = district_export(district_summary([street_summary(s, today) for s in visible_streets(user)]), user, now())
+    db.session.commit()
+    return export.response()
 
 
 @bp.route("/streets/<int:street_id>")

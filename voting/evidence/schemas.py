@@ -1,7 +1,7 @@
 """Schemas of the street dashboard API (the reports and bundles are files)."""
 import marshmallow as ma
 
-from ..schema_fields import AreaField
+from ..schema_fields import AreaField, MoneyField
 
 F = ma.fields
 
@@ -42,6 +42,15 @@ class EstateProgressSchema(ma.Schema):
     notice_ends_on = F.String(allow_none=True, metadata={"description": "end of the estate's latest notice period"})
     notice_zh = F.String()
     milestone_zh = F.String()
+    milestone_flags_zh = F.String(metadata={"description": "steps out of order or late, in Chinese"})
+    funding_stage = F.String(allow_none=True, metadata={"description": "estimate or final (audited); null without a plan"})
+    funding_stage_zh = F.String()
+    estimated_cost = MoneyField(allow_none=True)
+    final_cost = MoneyField(allow_none=True, metadata={"description": "the audited final cost, null until recorded"})
+    excluded_cost = MoneyField(allow_none=True, metadata={"description": "lifts, secondary water supply: outside the base"})
+    subsidy = MoneyField(allow_none=True, metadata={"description": "on the final cost once audited, else the estimate"})
+    resident_share = MoneyField(allow_none=True, metadata={"description": "what the households pay together"})
+    funding_note = F.String()
 
 
 class StreetTotalsSchema(ma.Schema):
@@ -49,6 +58,22 @@ class StreetTotalsSchema(ma.Schema):
     open = F.Integer()
     passed = F.Integer()
     not_started = F.Integer()
+    final_estates = F.Integer(metadata={"description": "estates whose audited final cost is recorded"})
+    estimated_cost = MoneyField()
+    final_cost = MoneyField()
+    subsidy = MoneyField()
+    resident_share = MoneyField()
+
+
+class DistrictStreetSchema(StreetTotalsSchema):
+    id = F.Integer()
+    name = F.String()
+
+
+class DistrictSummarySchema(ma.Schema):
+    today = F.String(allow_none=True)
+    streets = F.List(F.Nested(DistrictStreetSchema))
+    totals = F.Nested(StreetTotalsSchema)
 
 
 class StreetSummarySchema(ma.Schema):

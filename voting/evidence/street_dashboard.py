@@ -17,13 +17,16 @@ from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from voting.models.notices import Milestone, Notice
+from voting.models.notices import MILESTONE_STEPS, Milestone, Notice
+from notices.project_steps import last_done, step_states
 
 from ..extensions import db
 from ..hundredths import to_hundredths
-from ..labels_zh import MILESTONE_STEP_ZH, NOTICE_PHASE_ZH, RESULT_STATE_ZH, ROUND_STATUS_ZH
+from ..labels_zh import FUNDING_STAGE_ZH, MILESTONE_FLAG_ZH, MILESTONE_STEP_ZH, NOTICE_PHASE_ZH, RESULT_STATE_ZH, ROUND_STATUS_ZH
 from ..models.accounts import StaffUser
-from ..models.estates import Community, Estate, Street
+from ..models.estates import Community, Estate, Household, Street
+from ..models.proposals import FinalCost, Proposal, ProposalVersion
+from ..proposals.operations import funding_figures, resident_total
 from ..models.rounds import Round
 from ..rounds.objections import result_state
 from ..rounds.operations import STAGE_TITLES
@@ -40,8 +43,14 @@ COLUMNS = (
     ("agree_heads", "同意人数"), ("agree_heads_pct", "同意人数占总人数"),
     ("agree_area", "同意面积 ㎡"), ("agree_area_pct", "同意面积占总面积"),
     ("verdict_zh", "结果"), ("result_state_zh", "结果状态"), ("notice_ends_on", "最近公示截止日"), ("notice_zh", "公示状态"),
-    ("milestone_zh", "工程节点"),
+    ("milestone_zh", "工程节点"), ("milestone_flags_zh", "工程提示"),
+    ("funding_stage_zh", "资金口径"), ("estimated_cost", "估算造价（元）"), ("final_cost", "决算造价（元）"),
+    ("excluded_cost", "不计入补助基数（元）"), ("subsidy", "财政补助（元）"), ("resident_share", "居民出资（元）"),
 )
+MONEY_KEYS = ("estimated_cost", "final_cost", "excluded_cost", "subsidy", "resident_share")
+# A street's (and the district's) money totals: sums of the estates' figures, 元.
+FUNDING_TOTALS = (("estimated_cost", "估算造价合计（元）"), ("final_cost", "决算造价合计（元）"),
+                  ("subsidy", "财政补助合计（元）"), ("resident_share", "居民出资合计（元）"))
 
 
 def visible_streets(user: StaffUser) -> list[Street]:
@@ -134,17 +143,21 @@ def street_summary(street: Street, today: date) -> dict:
     for estate_id, ends_on, starts_on in db.session.execute(
             select(Notice.estate_id, Notice.ends_on, Notice.starts_on).where(Notice.estate_id.in_(ids))):
         notices[estate_id] = max(notices.get(estate_id, (ends_on, starts_on)), (ends_on, starts_on))
-    milestones: dict[int, Milestone] = {}
-    for m in db.session.scalars(select(Milestone).where(Milestone.estate_id.in_(ids))
-                                .order_by(Milestone.on_date, Milestone.id)):
-        milestones[m.estate_id] = m  # the last one wins: the furthest step reached
+    records: dict[int, dict] = {}  # estate → step → (planned_on, actual_on) of the record in force
+    superseded = select(Milestone.supersedes_id).where(Milestone.supersedes_id.is_not(None))
+    for m in db.session.scalars(select(Milestone).where(Milestone.estate_id.in_(ids), Milestone.id.not_in(superseded))
+                                .order_by(Milestone.id)):
+        records.setdefault(m.estate_id, {})[m.step] = (m.planned_on, m.actual_on)
+    funding = estate_funding(estates)
     rows = []
     for estate in estates:
         round_ = current_round(rounds.get(estate.id, []))
         tally = _tally_of(round_) if round_ else None
         passed, verdict = _verdict(round_, tally)
         ends_on, starts_on = notices.get(estate.id, (None, None))
-        milestone = milestones.get(estate.id)
+        states = step_states(MILESTONE_STEPS, records.get(estate.id, {}), today)
+        milestone = last_done(states)
+        flags = [f"{MILESTONE_STEP_ZH[st.step]}{MILESTONE_FLAG_ZH[f]}" for st in states for f in st.flags]
         rows.append({
             "estate_id": estate.id, "estate": estate.name, "community": estate.community.name,
             "built_year": estate.built_year, "stage": round_.stage if round_ else None,
@@ -158,13 +171,93 @@ def street_summary(street: Street, today: date) -> dict:
             **progress_figures(tally),
             "notice_ends_on": ends_on.isoformat() if ends_on else None,
             "notice_zh": _notice_zh(ends_on, starts_on, today),
-            "milestone_zh": f"{MILESTONE_STEP_ZH[milestone.step]}（{milestone.on_date.isoformat()}）" if milestone else "",
+            "milestone_zh": f"{MILESTONE_STEP_ZH[milestone.step]}（{milestone.actual_on.isoformat()}）" if milestone else "",
+            "milestone_flags_zh": "；".join(flags),
+            **funding[estate.id],
         })
     totals = {"estates": len(rows), "open": sum(r["status"] == "open" for r in rows),
               "passed": sum(r["passed"] is True and not r["live"] for r in rows),
-              "not_started": sum(r["round_id"] is None for r in rows)}
+              "not_started": sum(r["round_id"] is None for r in rows), **funding_totals(rows)}
     return {"street": {"id": street.id, "name": street.name}, "today": today.isoformat(), "estates": rows,
             "totals": totals}
+
+
+_NO_FUNDING = {"funding_stage": None, "funding_stage_zh": "—", "estimated_cost": None, "final_cost": None,
+               "excluded_cost": None, "subsidy": None, "resident_share": None, "funding_note": ""}
+
+
+def estate_funding(estates: list[Estate]) -> dict[int, dict]:
+    """Each estate's money: the latest version's estimate, the audited final cost if recorded, the subsidy
+    on the figure in force (决算 once audited, else 估算; lifts and secondary water supply outside the
+    base) and what residents pay together. Three queries whatever the number of estates."""
+    ids = [e.id for e in estates]
+    versions: dict[int, ProposalVersion] = {}
+    for version, estate_id in db.session.execute(
+            select(ProposalVersion, Proposal.estate_id).join(Proposal).where(Proposal.estate_id.in_(ids))
+            .order_by(ProposalVersion.version)):
+        versions[estate_id] = version  # the latest version wins
+    superseded = select(FinalCost.supersedes_id).where(FinalCost.supersedes_id.is_not(None))
+    finals: dict[int, FinalCost] = {}
+    for final in db.session.scalars(select(FinalCost).where(
+            FinalCost.proposal_id.in_([v.proposal_id for v in versions.values()]), FinalCost.id.not_in(superseded))
+            .order_by(FinalCost.id)):
+        finals[final.proposal_id] = final
+    areas: dict[int, list[Decimal]] = {}
+    for estate_id, area in db.session.execute(select(Household.estate_id, Household.area).where(
+            Household.estate_id.in_(ids), Household.removed_at.is_(None))):
+        areas.setdefault(estate_id, []).append(area)
+    out = {}
+    for estate in estates:
+        version = versions.get(estate.id)
+        if version is None:
+            out[estate.id] = dict(_NO_FUNDING)
+            continue
+        final = finals.get(version.proposal_id)
+        row = dict(_NO_FUNDING, estimated_cost=version.estimated_cost,
+                   final_cost=final.total_cost if final else None,
+                   funding_stage="final" if final else "estimate",
+                   funding_stage_zh=FUNDING_STAGE_ZH["final" if final else "estimate"])
+        total_area = sum(areas.get(estate.id, []), Decimal("0.00"))
+        if total_area <= 0:
+            out[estate.id] = dict(row, funding_note="名册为空，无法测算补助")
+            continue
+        try:
+            in_force, _ = funding_figures(estate, version, final, total_area)
+        except ValueError as exc:  # outside the plan's subsidy: no government share
+            out[estate.id] = dict(row, funding_note=str(exc),
+                                  resident_share=resident_total(version, None, areas[estate.id], total_area))
+            continue
+        out[estate.id] = dict(row, excluded_cost=in_force.excluded_cost, subsidy=in_force.subsidy,
+                              resident_share=resident_total(version, in_force, areas[estate.id], total_area))
+    return out
+
+
+def funding_totals(rows: list[dict]) -> dict:
+    """Sums of the estates' money (元); estates without a figure add nothing."""
+    totals = {key: sum((r[key] for r in rows if r[key] is not None), Decimal("0.00")) for key, _ in FUNDING_TOTALS}
+    totals["final_estates"] = sum(r["final_cost"] is not None for r in rows)
+    return totals
+
+
+def district_summary(summaries: list[dict]) -> dict:
+    """The district's dashboard: each street's totals and the district's, summed from them."""
+    streets = [{"id": s["street"]["id"], "name": s["street"]["name"], **s["totals"]} for s in summaries]
+    keys = ("estates", "open", "passed", "not_started", "final_estates")
+    district = {key: sum(s[key] for s in streets) for key in keys}
+    district.update({key: sum((s[key] for s in streets), Decimal("0.00")) for key, _ in FUNDING_TOTALS})
+    return {"today": summaries[0]["today"] if summaries else None, "streets": streets, "totals": district}
+
+
+DISTRICT_COLUMNS = (("name", "街道"), ("estates", "小区数"), ("open", "表决中"), ("passed", "当前阶段已通过"),
+                    ("not_started", "未开始征询"), ("final_estates", "已录入决算的小区"), *FUNDING_TOTALS)
+
+
+def district_table(district: dict) -> list[list]:
+    """Header, one row per street and the district's total row, for the XLSX download."""
+    rows = [[title for _, title in DISTRICT_COLUMNS]]
+    rows += [[street[key] for key, _ in DISTRICT_COLUMNS] for street in district["streets"]]
+    rows.append(["全区合计"] + [district["totals"][key] for key, _ in DISTRICT_COLUMNS[1:]])
+    return rows
 
 
 def summary_table(summary: dict) -> list[list]:
@@ -174,3 +267,10 @@ def summary_table(summary: dict) -> list[list]:
 
     return [[title for _, title in COLUMNS]] + [[cell(key, row[key]) for key, _ in COLUMNS]
                                                 for row in summary["estates"]]
+
+
+def totals_table(summary: dict) -> list[list]:
+    """The street's money totals (a second sheet of the XLSX): one row per figure, 元."""
+    totals = summary["totals"]
+    return ([["项目", "金额（元）"]] + [[title, totals[key]] for key, title in FUNDING_TOTALS]
+            + [["已录入决算的小区", totals["final_estates"]]])

@@ -12,8 +12,8 @@ from .ballots import Ballot, PaperConfirmation, PaperEntry, SatisfactionItems, V
 from .calendar import CalendarYear  # noqa: F401
 from .estates import Building, Community, Estate, Household, RosterImport, Street, Voter  # noqa: F401
 from .link_reissues import LinkReissueConfirmation, LinkReissueRequest  # noqa: F401
-from .notices import Milestone, Notice  # noqa: F401
-from .proposals import Proposal, ProposalVersion  # noqa: F401
+from .notices import Milestone, Notice, PhotoPublication  # noqa: F401
+from .proposals import FinalCost, Proposal, ProposalVersion  # noqa: F401
 from .rounds import (Objection, ObjectionAnswer, Opinion, OpinionAnswer, RollEntry, Round, RoundTransition,  # noqa: F401
                      RoundVoter)
 from .slip_jobs import SlipJob  # noqa: F401

@@ -46,14 +46,39 @@ MILESTONE_STEPS = ("application", "design", "joint_review", "tendering", "constr
 
 
 class Milestone(db.Model):
+    """One record of a step: its planned date and, separately, its actual date (not in the future).
+
+    Append-only: a later record of the same step supersedes the previous one (supersedes_id is
+    unique, so two concurrent updates of one step cannot both stand); the step's state is the
+    record nobody supersedes. Rows from before planned dates existed carry their date as actual_on.
+    """
+
     __tablename__ = "milestones"
     id: Mapped[int] = mapped_column(primary_key=True)
     estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
     step: Mapped[str] = mapped_column(String(30))
-    on_date: Mapped[date] = mapped_column(Date)
+    planned_on: Mapped[date | None] = mapped_column(Date)
+    actual_on: Mapped[date | None] = mapped_column(Date)
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("milestones.id"), unique=True)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
     attachments: Mapped[list[Attachment]] = relationship(
         primaryjoin="and_(Attachment.owner_type == 'milestone', foreign(Attachment.owner_id) == Milestone.id)",
         order_by=Attachment.id, viewonly=True)
+
+
+class PhotoPublication(db.Model):
+    """Staff publish (or withdraw) a site photo of a milestone on the board and the households' links.
+
+    Append-only: the newest row of an attachment says whether it is published now.
+    """
+
+    __tablename__ = "photo_publications"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    estate_id: Mapped[int] = mapped_column(ForeignKey("estates.id"), index=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"), index=True)
+    published: Mapped[bool]
+    caption: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))

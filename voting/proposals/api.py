@@ -10,9 +10,9 @@ from ..extensions import db
 from ..models.proposals import Proposal
 from ..refusal_answers import abort_refused
 from .catalogue import CATALOGUE
-from .operations import ProposalError, create_proposal, proposal_funding, revise_proposal
-from .schemas import (CatalogueItemSchema, FundingSchema, ProposalCreatedSchema, ProposalCreateSchema, ProposalSchema,
-                      RevisionCreateSchema)
+from .operations import ProposalError, create_proposal, proposal_funding, record_final_cost, revise_proposal
+from .schemas import (CatalogueItemSchema, FinalCostCreateSchema, FinalCostSchema, FundingSchema,
+                      ProposalCreatedSchema, ProposalCreateSchema, ProposalSchema, RevisionCreateSchema)
 
 blp = Blueprint("proposals", __name__, url_prefix="/api/v1", description="改造方案")
 
@@ -96,3 +96,23 @@ class ProposalFunding(MethodView):
             return proposal_funding(estate, proposal.latest)
         except ProposalError as exc:
             abort_refused(exc)
+
+
+@blp.route("/proposals/<int:proposal_id>/final-cost")
+class ProposalFinalCost(MethodView):
+    decorators = [api_login_required]
+
+    @blp.arguments(FinalCostCreateSchema)
+    @blp.response(201, FinalCostSchema)
+    @blp.alt_response(409, description="联合竣工验收尚未记录实际日期，或同时有人更正")
+    def post(self, data, proposal_id):
+        """Record the audited final cost (决算) after the joint acceptance; a second record corrects the first.
+
+        The subsidy is then computed on it, lifts and secondary water supply left out of the base."""
+        proposal = proposal_or_404(proposal_id)
+        try:
+            row = record_final_cost(proposal, data, current_staff().id, now())
+        except ProposalError as exc:
+            abort_refused(exc)
+        db.session.commit()
+        return row

@@ -135,3 +135,30 @@ def validate_item_codes(codes: Iterable[str]) -> list[str]:
             continue
         seen.add(code)
     return errors
+
+
+# Cost lines a plan may price although they are not one of the 36 menu items. 二次供水 (secondary
+# water supply) is named by the plan's funding rule (四(三)1) but is not a menu item; a plan that
+# renovates it prices it here. Codes are stable like the menu's.
+COST_ONLY_LINES: dict[str, str] = {"X-01": "二次供水改造"}
+
+# The plan, 四(三)1: "市、区财政资金不包括加装电梯和二次供水等投入". Their costs are outside the
+# subsidy base (补助资金基数): the one home of this exclusion (funding.py applies it).
+SUBSIDY_EXCLUDED: frozenset[str] = frozenset({"U-B-06", "X-01"})  # 多层住宅加装电梯, 二次供水改造
+
+
+def is_cost_code(code: object) -> bool:
+    """Whether `code` may carry a cost: a menu item or a cost-only line."""
+    return isinstance(code, str) and (code in _BY_CODE or code in COST_ONLY_LINES)
+
+
+def cost_line_name_zh(code: str) -> str:
+    """The Chinese name of a priced line: a menu item's label, or the cost-only line's name."""
+    if code in COST_ONLY_LINES:
+        return COST_ONLY_LINES[code]
+    return get_item(code).label_zh
+
+
+def excluded_from_subsidy(code: str) -> bool:
+    """True for the costs the city and district subsidies do not cover (lifts, secondary water supply)."""
+    return code in SUBSIDY_EXCLUDED

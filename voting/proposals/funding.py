@@ -17,8 +17,10 @@ and 四(三)2: residents are expected to contribute (个人出资、单位捐资
 
 ``remaining`` is everything else: the district's part (区级财政统筹, amount not fixed
 by the plan), residents, maintenance funds and other channels. ``total_cost`` should
-be the audited (or, before completion, estimated) cost WITHOUT elevator installation
-and secondary water supply, which the city/district funds do not cover.
+be the whole cost; ``excluded_cost`` is its part for elevator installation and secondary
+water supply (catalogue.SUBSIDY_EXCLUDED), which the city/district funds do not cover:
+the cap and the shares apply to the rest. Before the works the figure is the 估算; after
+the audited completion accounts it is the 决算 (``final=True``), the plan's own base.
 
 Money is quantized to cents with ROUND_HALF_UP. ``cost_per_m2`` is total_cost /
 total_area rounded to cents for display; the shares are computed from
@@ -33,6 +35,8 @@ from fractions import Fraction
 from typing import Hashable, Mapping, TypeVar
 
 from ..hundredths import from_hundredths, to_hundredths, two_places
+from ..labels_zh import FUNDING_STAGE_ZH
+from .catalogue import excluded_from_subsidy, is_cost_code
 
 CENT = Decimal("0.01")
 CAP_PER_M2 = Decimal("400.00")   # 元/平方米, the plan's ceiling on the subsidy base
@@ -54,6 +58,21 @@ class FundingEstimate:
     responsible_party_share: Decimal
     remaining: Decimal
     basis_zh: str
+    # Costs outside the subsidy base (lifts, secondary water supply: catalogue.SUBSIDY_EXCLUDED);
+    # they are in total_cost and in remaining, never in the base.
+    excluded_cost: Decimal = Decimal("0.00")
+    final: bool = False          # True: the audited 决算 after the works; False: the 估算
+    stage_zh: str = "估算"        # "估算" or "决算", the word pages print before the figures
+
+    @property
+    def subsidy_base_cost(self) -> Decimal:
+        """total_cost less the excluded costs: what the per-m² cap is applied to."""
+        return self.total_cost - self.excluded_cost
+
+    @property
+    def subsidy(self) -> Decimal:
+        """What the government side pays: the city's 50% or the responsible party's share."""
+        return self.city_share + self.responsible_party_share
 
 
 def _money(value: Decimal) -> Decimal:
@@ -75,10 +94,35 @@ def _exact(value: object, what: str) -> Decimal:
     return value
 
 
+def cost_lines(item_costs: Mapping[str, Decimal]) -> tuple[Decimal, Decimal]:
+    """(total, excluded) of per-item costs (元): excluded are the lines outside the subsidy base.
+
+    Codes are the catalogue's (menu items and cost-only lines, catalogue.is_cost_code); each cost
+    is Decimal/int ≥ 0 with at most 2 decimals (ValueError, TypeError for float).
+    """
+    total = excluded = Decimal("0.00")
+    for code, cost in item_costs.items():
+        if not is_cost_code(code):
+            raise ValueError(f"未知的改造项目编号：{code}")
+        value = _exact(cost, f"项目 {code} 的费用")
+        if value < 0:
+            raise ValueError(f"项目 {code} 的费用不能为负数：{value}")
+        total += value
+        if excluded_from_subsidy(code):
+            excluded += value
+    return _money(total), _money(excluded)
+
+
 def estimate_funding(
-    total_cost: Decimal, total_area: Decimal, built_year: int, affordable_housing: bool
+    total_cost: Decimal, total_area: Decimal, built_year: int, affordable_housing: bool,
+    *, excluded_cost: Decimal = Decimal("0"), final: bool = False,
 ) -> FundingEstimate:
     """Split ``total_cost`` (元) over ``total_area`` (m² of the estate's buildings).
+
+    ``excluded_cost`` (元, part of ``total_cost``) is outside the subsidy base (lifts, secondary
+    water supply): the cap and the shares apply to ``total_cost - excluded_cost``, and the
+    excluded part stays in ``remaining``. ``final``: the figure is the audited 决算 (the plan's
+    base, 按核定的竣工财务决算数为准) rather than the 估算; only the words change.
 
     ``built_year`` ≤ 2000 → city rule (the ``affordable_housing`` flag does not
     matter); > 2000 and ``affordable_housing`` → responsible-party rule;
@@ -95,15 +139,22 @@ def estimate_funding(
         raise ValueError(f"总费用不能为负数：{cost}")
     if area <= 0:
         raise ValueError(f"总面积必须大于0：{area}")
+    excluded = _exact(excluded_cost, "不计入补助基数的费用")
+    if not 0 <= excluded <= cost:
+        raise ValueError(f"不计入补助基数的费用应在0至总费用之间：{excluded}")
+    stage = FUNDING_STAGE_ZH["final" if final else "estimate"]
 
-    cost_per_m2 = _money(cost / area)
-    over_cap = cost > CAP_PER_M2 * area
+    eligible = cost - excluded
+    cost_per_m2 = _money(eligible / area)
+    over_cap = eligible > CAP_PER_M2 * area
     capped_base_per_m2 = CAP_PER_M2 if over_cap else cost_per_m2
-    base = CAP_PER_M2 * area if over_cap else cost  # = min(cost per m², 400) × area, exact
+    base = CAP_PER_M2 * area if over_cap else eligible  # = min(cost per m², 400) × area, exact
     if over_cap:
-        base_text = f"决算每平方米{cost_per_m2}元，高于400元/平方米，按400元/平方米核定"
+        base_text = f"{stage}每平方米{cost_per_m2}元，高于400元/平方米，按400元/平方米核定"
     else:
-        base_text = f"决算每平方米{cost_per_m2}元，不高于400元/平方米，按实核定"
+        base_text = f"{stage}每平方米{cost_per_m2}元，不高于400元/平方米，按实核定"
+    if excluded:
+        base_text = f"加装电梯、二次供水等{_money(excluded)}元不计入补助基数；" + base_text
 
     city = responsible = Decimal("0.00")
     if built_year <= LAST_CITY_YEAR:
@@ -135,6 +186,9 @@ def estimate_funding(
         responsible_party_share=responsible,
         remaining=_money(cost - city - responsible),
         basis_zh=basis,
+        excluded_cost=_money(excluded),
+        final=final,
+        stage_zh=stage,
     )
 
 
