@@ -23,7 +23,8 @@ def open_round_with_links(app, username: str, password: str, roster: bytes, *, p
     token = call("POST", "/api/v1/auth/token", 200, json={"username": username, "password": password})
     headers["Authorization"] = f"Bearer {token['access_token']}"
     estate = call("POST", "/api/v1/estates", 201, json={
-        "name": f"{prefix}新村", "street": f"{prefix}街道", "community": f"{prefix}社区", "built_year": 1988})
+        "name": f"{prefix}新村", "street": f"{prefix}街道", "community": f"{prefix}社区", "built_year": 1988,
+        "create_places": True})  # a fresh district: its street and community are created explicitly
     call("POST", f"/api/v1/estates/{estate['id']}/roster", 200, content_type="multipart/form-data",
          data={"file": (io.BytesIO(roster), "roster.csv")})
     proposal = call("POST", f"/api/v1/estates/{estate['id']}/proposals", 201, json={

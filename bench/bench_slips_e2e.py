@@ -65,7 +65,8 @@ def seed(url: str, secret: str, households: int) -> int:
     headers["Authorization"] = "Bearer " + call("POST", "/api/v1/auth/token", 200,
                                                 json={"username": USER, "password": PASSWORD})["access_token"]
     estate = call("POST", "/api/v1/estates", 201, json={"name": "基准新村", "street": "基准街道",
-                                                        "community": "基准社区", "built_year": 1988})
+                                                        "community": "基准社区", "built_year": 1988,
+                                                        "create_places": True})
     call("POST", f"/api/v1/estates/{estate['id']}/roster", 200, content_type="multipart/form-data",
          data={"file": (io.BytesIO(roster(households)), "roster.csv")})
     proposal = call("POST", f"/api/v1/estates/{estate['id']}/proposals", 201, json={

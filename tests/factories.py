@@ -3,7 +3,8 @@ import re
 import secrets
 from decimal import Decimal
 
-from voting.accounts.cli import create_user
+from voting.accounts.cli import create_user, find_or_create_scope
+from voting.db_types import utcnow
 from voting.estates.operations import create_estate
 from voting.extensions import db
 from voting.models.estates import Estate
@@ -42,8 +43,10 @@ def make_estate(name="和睦新村", street="和睦街道", community="和睦社
     district = db.session.scalar(select(StaffUser).where(StaffUser.role == "district"))
     if district is None:
         district = make_user("district", username="factory-district")
+    find_or_create_scope(street, community)  # places are created explicitly, never by naming them on an estate
     estate = create_estate(district, {"name": name, "street": street, "community": community,
-                                      "address": "", "built_year": built_year, "affordable_housing": False})
+                                      "address": "", "built_year": built_year, "affordable_housing": False},
+                           utcnow(), "test")
     db.session.commit()
     return estate
 

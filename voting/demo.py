@@ -9,7 +9,7 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from .accounts.cli import create_user
+from .accounts.cli import create_user, find_or_create_scope
 from .ballots.links import household_links
 from .db_types import utcnow
 from .demo_roster import demo_rows
@@ -44,17 +44,18 @@ def seed_demo() -> tuple[Estate, dict[str, str]]:
     """Create the demo users and estate if missing; returns the estate and known passwords."""
     path = _credentials_file()
     known = dict(line.split(" ", 1) for line in path.read_text().splitlines() if " " in line) if path.exists() else {}
+    find_or_create_scope(STREET, COMMUNITY)  # the demo's places, created explicitly (audited) as /staff would
     for username, role, street, community in DEMO_USERS:
         if db.session.scalar(select(StaffUser.id).where(StaffUser.username == username)) is None:
             known[username] = secrets.token_urlsafe(9)
-            create_user(username, known[username], role, street, community, create_places=True)
+            create_user(username, known[username], role, street, community)
     estate = db.session.scalar(select(Estate).join(Community).where(Estate.name == ESTATE,
                                                                        Community.name == COMMUNITY))
     district = db.session.scalar(select(StaffUser).where(StaffUser.username == "quzhujian"))
     if estate is None:
         estate = create_estate(district, {
             "name": ESTATE, "street": STREET, "community": COMMUNITY, "address": "杭州市拱墅区和睦路",
-            "built_year": 1986, "affordable_housing": False})
+            "built_year": 1986, "affordable_housing": False}, utcnow(), "cli")
         import_roster(estate, district, "和睦新村名册.csv", write_roster_csv(demo_rows()))
     seed_demo_round(estate, district)
     db.session.commit()

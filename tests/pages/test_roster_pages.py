@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from tests.factories import csrf_token, make_estate, make_user, page_login, roster_csv
 from voting.models.audit import AuditEvent
-from voting.models.estates import Household
+from voting.models.estates import Community, Household
 
 ROSTER = roster_csv([
     "1,1,101,80.50,register,K001,张三明,13812341234;0571-87654321,owned",
@@ -136,14 +136,17 @@ def test_a_refused_correction_keeps_what_was_typed(client, db):
 
 def test_the_estate_form_keeps_what_was_typed_and_names_fields_in_chinese(client, db):
     make_user("district", username="qu")
+    make_user("community", "大关街道", "西一社区", username="sq")
     page_login(client, "qu")
     token = csrf_token(client, "/estates")
-    response = client.post("/estates", data={"csrf_token": token, "name": "大关西苑", "street": "大关街道",
-                                              "community": "西一社区", "address": "大关路 1 号", "built_year": "19x"})
+    xiyi = db.session.scalar(select(Community.id).where(Community.name == "西一社区"))
+    response = client.post("/estates", data={"csrf_token": token, "name": "大关西苑", "community_id": str(xiyi),
+                                              "address": "大关路 1 号", "built_year": "19x"})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    for value in ("大关西苑", "大关街道", "西一社区", "大关路 1 号", "19x"):
+    for value in ("大关西苑", "大关路 1 号", "19x"):
         assert f'value="{value}"' in html
+    assert re.search(rf'<option value="{xiyi}"\s+selected>西一社区</option>', html)
     assert "建成年份：" in html and "built_year" not in visible_text(html)
 
 

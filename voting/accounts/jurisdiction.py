@@ -5,6 +5,7 @@ so a user cannot learn which other estates are on the system.
 """
 from flask_smorest import abort
 from sqlalchemy import Select, false, func, select
+from sqlalchemy.orm import contains_eager
 
 from ..extensions import db
 from ..models.accounts import StaffUser
@@ -66,6 +67,16 @@ def may_create_in(user: StaffUser, street_name: str, community_name: str) -> str
     if street_name != community.street.name or community_name != community.name:
         return f"社区账号只能在本社区（{community.street.name} {community.name}）内创建小区"
     return None
+
+
+def estate_communities(user: StaffUser) -> list[Community]:
+    """The communities `user` may create estates in (may_create_in), by street then name, streets loaded."""
+    query = select(Community).join(Community.street).options(contains_eager(Community.street))
+    if user.role == "street":
+        query = query.where(Community.street_id == user.street_id)
+    elif user.role == "community":
+        query = query.where(Community.id == user.community_id)
+    return list(db.session.scalars(query.order_by(Street.name, Community.name)))
 
 
 def may_create_places(user: StaffUser) -> bool:

@@ -4,6 +4,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from ..accounts.auth import api_login_required, current_staff
+from ..accounts.client_address import client_address
 from ..accounts.jurisdiction import estate_or_404, visible_estates
 from ..clock import now
 from ..extensions import db
@@ -44,12 +45,13 @@ class Estates(MethodView):
 
     @blp.arguments(EstateCreateSchema)
     @blp.response(201, EstateCreatedSchema)
-    @blp.alt_response(403, description="不能在辖区以外创建小区")
+    @blp.alt_response(403, description="不能在辖区以外创建小区；只有区住建局可以新建街道和社区（create_places）")
     @blp.alt_response(409, description="本社区已有同名小区")
     def post(self, data):
-        """Create an estate; a district user may name a new street or community."""
+        """Create an estate in an existing street and community (unknown names: 422); the district may
+        pass `create_places` to create missing ones first (audited), anyone else is refused 403 then."""
         try:
-            estate = create_estate(current_staff(), data)
+            estate = create_estate(current_staff(), data, now(), client_address())
         except EstateError as exc:
             abort_refused(exc)
         db.session.commit()

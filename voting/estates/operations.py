@@ -1,11 +1,14 @@
 """Estate operations: they flush, the request commits once."""
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
-from ..accounts.jurisdiction import may_create_in
+from ..accounts.jurisdiction import may_create_in, may_create_places
+from ..accounts.places import (NOT_DISTRICT_ZH, PlaceRefused, community_named, create_community, create_street,
+                               street_named)
 from ..audit.chain import GENESIS
 from ..audit.log import chain_name, record
 from ..db_types import stored_hundredths
@@ -14,7 +17,7 @@ from ..hundredths import from_hundredths
 from ..labels_zh import ERA_ZH
 from ..models.accounts import StaffUser
 from ..models.audit import AuditChain
-from ..models.estates import Building, Community, Estate, Household, Street, Voter
+from ..models.estates import Building, Community, Estate, Household, Voter
 from ..refusals import Refused
 from ..tally.tally import DEVELOPER, RollUnit, voter_key
 from ..unit_labels import natural_key
@@ -25,37 +28,53 @@ class EstateError(Refused):
     """An estate that cannot be created or changed so."""
 
 
-def _street_and_community(user: StaffUser, street_name: str, community_name: str) -> Community:
-    street = db.session.scalar(select(Street).where(Street.name == street_name))
-    community = None
-    if street is not None:
-        community = db.session.scalar(
-            select(Community).where(Community.street_id == street.id, Community.name == community_name)
-        )
+def _missing_place(user: StaffUser, kind_zh: str, name: str, field: str) -> EstateError:
+    """422: streets and communities are created explicitly (places.py), never from a typed name."""
+    how = ("请先在账号管理页（/staff）创建街道和社区，或从列表中选择" if may_create_places(user)
+           else "请从列表中选择；新的街道或社区请联系区住建局创建")
+    return EstateError(422, f"{kind_zh}“{name}”不存在：{how}", {field: [f"{kind_zh}不存在"]})
+
+
+def _street_and_community(user: StaffUser, street_name: str, community_name: str, create: bool,
+                          now: datetime, client: str) -> tuple[Community, list[str]]:
+    """The community named so, and what was created for it: missing places are refused unless
+    `create` (the request's `create_places`), which is the district's only (else 403)."""
+    street = street_named(street_name)
+    community = community_named(street, community_name) if street is not None else None
     if community is not None:
-        return community
-    if user.role != "district":
-        raise EstateError(422, f"社区“{community_name}”不存在，新的街道或社区请联系区住建局创建",
-                          {"community": ["社区不存在"]})
-    if street is None:
-        street = Street(name=street_name)
-        db.session.add(street)
-        db.session.flush()
-    community = Community(street=street, name=community_name)
-    db.session.add(community)
-    db.session.flush()
-    return community
+        return community, []
+    missing = [("street", "街道", street_name)] if street is None else []
+    missing.append(("community", "社区", community_name))
+    if not create:
+        field, kind_zh, name = missing[0]
+        raise _missing_place(user, kind_zh, name, field)
+    # Every refusal before the first write: on SQLite a savepoint (places.py) that opens the
+    # transaction commits when released, so a refusal after it could not undo the street.
+    if not may_create_places(user):
+        raise EstateError(403, NOT_DISTRICT_ZH)
+    for field, kind_zh, name in missing:
+        if any(ch.isspace() for ch in name):  # named as /staff names one (accounts.schemas.PlaceNameSchema)
+            raise EstateError(422, f"新建的{kind_zh}名称不含空格：“{name}”", {field: ["名称不含空格"]})
+    try:
+        if street is None:
+            street = create_street(user, street_name, now, client)
+        community = create_community(user, street, community_name, now, client)
+    except PlaceRefused as exc:  # 409: another request named it first
+        raise EstateError(exc.status, exc.message, exc.errors) from None
+    return community, [field for field, _, _ in missing]
 
 
-def create_estate(user: StaffUser, data: dict) -> Estate:
-    """Create an estate inside the user's jurisdiction (new street/community: district only)."""
+def create_estate(user: StaffUser, data: dict, now: datetime, client: str) -> Estate:
+    """Create an estate inside the user's jurisdiction, in a street and community that exist
+    (or, for the district with `create_places`, are created first through places.py)."""
     reason = may_create_in(user, data["street"], data["community"])
     if reason:
         raise EstateError(403, reason)
     if eligibility(data["built_year"], data["affordable_housing"]) is None:
         raise EstateError(422, "2000年以后建成的小区，只有保障性安居工程可以纳入改造",
                           {"built_year": ["不在改造范围内"]})
-    community = _street_and_community(user, data["street"], data["community"])
+    community, created = _street_and_community(user, data["street"], data["community"],
+                                               data.get("create_places", False), now, client)
     exists = db.session.scalar(
         select(Estate.id).where(Estate.community_id == community.id, Estate.name == data["name"])
     )
@@ -68,9 +87,11 @@ def create_estate(user: StaffUser, data: dict) -> Estate:
     db.session.add(estate)
     db.session.flush()
     db.session.add(AuditChain(chain=chain_name(estate.id), length=0, head_hash=GENESIS))
-    record(estate.id, "estate_created", f"estate:{estate.id}", actor=user.username, at=estate.created_at,
-           data={"name": estate.name, "street": data["street"], "community": data["community"],
-                 "built_year": estate.built_year})
+    event = {"name": estate.name, "street": data["street"], "community": data["community"],
+             "built_year": estate.built_year}
+    if created:
+        event["created_places"] = created
+    record(estate.id, "estate_created", f"estate:{estate.id}", actor=user.username, at=estate.created_at, data=event)
     return estate
 
 

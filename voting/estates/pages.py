@@ -1,5 +1,6 @@
 """Staff pages for estates: list, create, estate page with roster upload, roster table."""
 import json
+from itertools import groupby
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_smorest import abort
@@ -7,7 +8,8 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from ..accounts.auth import current_staff
-from ..accounts.jurisdiction import estate_or_404, visible_estates
+from ..accounts.client_address import client_address
+from ..accounts.jurisdiction import estate_communities, estate_or_404, may_create_places, visible_estates
 from ..clock import now
 from ..extensions import db
 from ..labels_zh import ELIGIBILITY_ZH
@@ -37,33 +39,49 @@ def home():
     return redirect(url_for("estate_pages.estate_list"))
 
 
+def _list_page(status: int = 200, form: dict | None = None, errors: dict | None = None):
+    """The estate list with the creation form; the form picks one of the user's communities
+    (streets and communities are created on /staff by the district, never typed here)."""
+    user = current_staff()
+    estates = EstateSchema(many=True).dump(estate_summaries(visible_estates(user)))
+    communities = estate_communities(user)
+    by_street = [(street, list(group)) for street, group in groupby(communities, key=lambda c: c.street)]
+    return render_template("estates/list.html", estates=estates, by_street=by_street,
+                           may_create_places=may_create_places(user), form=form or {}, errors=errors or {},
+                           field_zh=ESTATE_FIELD_ZH), status
+
+
 @bp.route("/estates", methods=["GET"])
 @login_required
 def estate_list():
-    estates = EstateSchema(many=True).dump(estate_summaries(visible_estates(current_staff())))
-    return render_template("estates/list.html", estates=estates, form={}, errors={})
+    return _list_page()
 
 
 @bp.route("/estates", methods=["POST"])
 @login_required
 def estate_create():
+    user = current_staff()
     fields = EstateCreateSchema().fields
-    form = {k: v for k, v in request.form.items() if k in fields}
+    form = {k: v for k, v in request.form.items() if k in fields and k not in ("street", "community", "create_places")}
     form["affordable_housing"] = "affordable_housing" in request.form
-    errors = EstateCreateSchema().validate(form)
-    if not errors:
-        try:
-            estate = create_estate(current_staff(), EstateCreateSchema().load(form))
-        except EstateError as exc:
-            db.session.rollback()
-            errors = {"_": [exc.message]}
-        else:
-            db.session.commit()
-            flash(f"已创建小区：{estate.name}")
-            return redirect(url_for("estate_pages.estate_detail", estate_id=estate.id))
-    estates = EstateSchema(many=True).dump(estate_summaries(visible_estates(current_staff())))
-    return render_template("estates/list.html", estates=estates, form=form, errors=errors,
-                           field_zh=ESTATE_FIELD_ZH), 422
+    form["community_id"] = request.form.get("community_id", "")
+    # The select's value is a community id; the operation takes the names (the API's contract).
+    community = next((c for c in estate_communities(user) if str(c.id) == form["community_id"]), None)
+    data = {k: v for k, v in form.items() if k != "community_id"}
+    if community is not None:
+        data.update(street=community.street.name, community=community.name)
+    errors = EstateCreateSchema().validate(data)
+    if community is None:
+        errors = {"community": ["请选择社区"], **{k: v for k, v in errors.items() if k not in ("street", "community")}}
+    if errors:
+        return _list_page(422, form, errors)
+    try:
+        estate = create_estate(user, EstateCreateSchema().load(data), now(), client_address())
+    except EstateError as exc:
+        return show_refusal(exc, lambda status, message: _list_page(status, form, {"_": [message]}))
+    db.session.commit()
+    flash(f"已创建小区：{estate.name}")
+    return redirect(url_for("estate_pages.estate_detail", estate_id=estate.id))
 
 
 def _detail(estate_id: int, status: int = 200, **extra):

@@ -10,12 +10,22 @@ from .phone_secrecy import shown_phones
 
 
 class EstateCreateSchema(ma.Schema):
+    """A new estate in a street and community that exist (GET /api/v1/streets lists them): an unknown
+    name is refused (422), never created from what was typed — unless `create_places`."""
+
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
-    street = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
-    community = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100))
+    street = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100),
+                              metadata={"description": "an existing street's name", "example": "和睦街道"})
+    community = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=100),
+                                 metadata={"description": "an existing community's name in that street",
+                                           "example": "和睦社区"})
     address = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
     built_year = ma.fields.Integer(required=True, validate=ma.validate.Range(min=EARLIEST_PLAUSIBLE_YEAR, max=2100))
     affordable_housing = ma.fields.Boolean(load_default=False)
+    create_places = ma.fields.Boolean(load_default=False, metadata={"description": (
+        "district only: create the street and/or community first if missing (audited as "
+        "street_created/community_created; names then without spaces, as POST /api/v1/streets). "
+        "Anyone else naming a missing place with it is refused 403; when both exist it changes nothing.")})
 
     @ma.pre_load
     def strip_strings(self, data, **kwargs):
