@@ -207,7 +207,7 @@ class Ballots(MethodView):
             abort(422, message=BAD_KEY_ZH, errors={"headers": {"Idempotency-Key": [BAD_KEY_ZH]}})
         try:
             ballot = cast_once(data["token"], data["choice"], data["opinion"], data["verification"], now(),
-                               client_address(), key)
+                               client_address(), key, data["items"])
         except VoteRefused as exc:
             db.session.rollback()
             exc = refused(exc, client_address())

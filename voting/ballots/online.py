@@ -12,9 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models.ballots import Ballot
+from ..models.ballots import Ballot, BallotItem
 from ..models.rounds import Opinion
 from ..rounds.operations import RoundRefused, add_opinion
+from ..rounds.round_tally import round_item_questions
+from ..tally.items import check_answers
 from ..tally.tally import CHOICES
 from . import attempt_limits
 from .casting import AppendedBallot, CastRefused, cast_ballot
@@ -62,14 +64,25 @@ def check_choice(choice: str | None) -> str:
     return choice
 
 
+def check_items(lookup: TokenLookup, items) -> dict[str, str]:
+    """The ballot's item answers checked against the round's item questions; VoteRefused 422 if bad."""
+    if not items:
+        return {}
+    try:
+        return check_answers(round_item_questions(lookup.round_row()), items)
+    except ValueError as exc:
+        raise VoteRefused(422, str(exc), "items", "items") from None
+
+
 def check_before_casting(token: str, choice: str | None, verification: str | None, now: datetime, client: str,
-                         to_vote: bool = False) -> tuple[TokenLookup, EntryState]:
+                         to_vote: bool = False, items: dict | None = None) -> tuple[TokenLookup, EntryState]:
     """Everything `vote_with_token` refuses, without writing: also the confirmation page's check.
 
     `client`: the caller's network address, which the budgets of wrong answers count by.
     """
     lookup = usable_lookup(token, now, to_vote)
     check_choice(choice)
+    check_items(lookup, items)
     check_verification(lookup, verification, client)
     return lookup, lookup.entry
 
@@ -87,7 +100,8 @@ class SubmissionFailed(Exception):
 
 
 def vote_with_token(token: str, choice: str | None, opinion: str | None, verification: str | None,
-                    now: datetime, client: str, submission_key: str | None = None) -> AppendedBallot:
+                    now: datetime, client: str, submission_key: str | None = None,
+                    items: dict | None = None) -> AppendedBallot:
     """Cast an online ballot for the token's household; flushes. Raises VoteRefused.
 
     `client` is the caller's network address (wrong verification answers are counted by it).
@@ -99,7 +113,7 @@ def vote_with_token(token: str, choice: str | None, opinion: str | None, verific
     """
     lookup = usable_lookup(token, now, to_vote=True)
     try:
-        return _cast_online(lookup, choice, opinion, verification, now, client, submission_key)
+        return _cast_online(lookup, choice, opinion, verification, now, client, submission_key, items)
     except (VoteRefused, IntegrityError) as exc:
         if submission_key is None:
             raise
@@ -107,9 +121,10 @@ def vote_with_token(token: str, choice: str | None, opinion: str | None, verific
 
 
 def _cast_online(lookup: TokenLookup, choice: str | None, opinion: str | None, verification: str | None,
-                 now: datetime, client: str, submission_key: str | None) -> AppendedBallot:
+                 now: datetime, client: str, submission_key: str | None, items: dict | None = None) -> AppendedBallot:
     entry = lookup.entry
     check_choice(choice)
+    items = check_items(lookup, items)
     check_verification(lookup, verification, client)
     opinion_id = None
     text = (opinion or "").strip()
@@ -122,15 +137,16 @@ def _cast_online(lookup: TokenLookup, choice: str | None, opinion: str | None, v
             opinion_id = add_opinion(lookup.round_row(), text, "online", entry.household_id, None, now).id
         return cast_ballot(lookup.round, entry.household_id, choice, "online", now,
                            token_id=lookup.token_id, opinion_id=opinion_id, voter_key=entry.voter_key,
-                           gate_held=True, submission_key=submission_key)
+                           gate_held=True, submission_key=submission_key, items=items)
     except (CastRefused, RoundRefused) as exc:
         raise VoteRefused(exc.status, exc.message, "closed" if exc.status == 409 else "cast") from exc
 
 
 class Submitted(NamedTuple):
-    """The ballot a keyed submission made, and the opinion sent with it ("" for none)."""
+    """The ballot a keyed submission made, and the opinion sent with it ("" for none), and its item answers."""
     ballot: AppendedBallot
     opinion: str
+    items: dict = {}
 
 
 def submitted_ballot(round_id: int, voter_key: str, submission_key: str) -> Submitted | None:
@@ -142,14 +158,17 @@ def submitted_ballot(round_id: int, voter_key: str, submission_key: str) -> Subm
     if row is None:
         return None
     ballot, opinion = row
+    items = dict(db.session.execute(select(BallotItem.code, BallotItem.answer)
+                                    .where(BallotItem.ballot_id == ballot.id)).all())
     return Submitted(AppendedBallot(ballot.id, ballot.household_id, ballot.voter_key, ballot.seq, ballot.choice,
                                     ballot.channel, ballot.cast_at, ballot.receipt, ballot.counted_at_cast),
-                     opinion or "")
+                     opinion or "", items)
 
 
-def same_submission(earlier: Submitted, choice: str | None, opinion: str | None) -> bool:
-    """Whether a repeat carries what the first submission did: the choice, and the opinion as it was kept."""
-    return earlier.ballot.choice == choice and earlier.opinion == (opinion or "").strip()
+def same_submission(earlier: Submitted, choice: str | None, opinion: str | None, items: dict | None = None) -> bool:
+    """Whether a repeat carries what the first submission did: the choice, the opinion as it was kept, the items."""
+    return (earlier.ballot.choice == choice and earlier.opinion == (opinion or "").strip()
+            and earlier.items == dict(items or {}))
 
 
 SUBMISSION_KEY_MAX = 64

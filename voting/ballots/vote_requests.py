@@ -25,7 +25,7 @@ def client_address() -> str:
 
 
 def cast_once(token: str, choice: str | None, opinion: str | None, verification: str | None, now: datetime,
-              client: str, submission_key: str | None) -> AppendedBallot:
+              client: str, submission_key: str | None, items: dict | None = None) -> AppendedBallot:
     """`vote_with_token`, where a failed repeat of a keyed submission answers with the ballot it already made.
 
     Rolls back the session's transaction (the request's own, which its view owns) before
@@ -35,12 +35,12 @@ def cast_once(token: str, choice: str | None, opinion: str | None, verification:
     Only the failure path reads the first submission, so a first ballot costs nothing more.
     """
     try:
-        return vote_with_token(token, choice, opinion, verification, now, client, submission_key)
+        return vote_with_token(token, choice, opinion, verification, now, client, submission_key, items)
     except SubmissionFailed as failed:
         db.session.rollback()
         earlier = submitted_ballot(failed.round_id, failed.voter_key, failed.submission_key)
         if earlier is None:
             raise failed.__cause__ from None
-        if not same_submission(earlier, choice, opinion):
+        if not same_submission(earlier, choice, opinion, items):
             raise VoteRefused(422, KEY_REUSED_ZH, "submission_reused") from None
         return earlier.ballot

@@ -61,6 +61,9 @@ class Round(db.Model):
     # every objection answered); set once, like the status.
     finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finalised_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id"))
+    # Item questions (改造项目意向), JSON {"item_questions": [codes], "item_mode": "multi"|"each",
+    # "per_stairwell_items": [codes]} (voting.tally.items.ItemQuestions); NULL: none asked.
+    item_questions_json: Mapped[str | None] = mapped_column(Text)
     transitions: Mapped[list["RoundTransition"]] = relationship(order_by="RoundTransition.id")
 
 
