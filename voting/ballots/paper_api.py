@@ -1,4 +1,6 @@
 """/api/v1: paper (入户签字) and proxy (委托) ballots — entered by one worker, confirmed by another."""
+import json
+
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
@@ -21,10 +23,25 @@ from .paper import (KINDS, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry
 blp = Blueprint("paper_ballots", __name__, url_prefix="/api/v1", description="纸质表决票与委托表决（录入与复核）")
 
 
+class ItemsJsonField(ma.fields.Field):
+    """A form field holding a JSON object {code: answer} (multipart forms carry no nested JSON)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            parsed = json.loads(value) if value else None
+        except (TypeError, ValueError):
+            raise ma.ValidationError("项目意见应为 JSON 对象，如 {\"U-B-06\": \"agree\"}") from None
+        if parsed is not None and not isinstance(parsed, dict):
+            raise ma.ValidationError("项目意见应为 JSON 对象，如 {\"U-B-06\": \"agree\"}")
+        return parsed
+
+
 class PaperFormSchema(ma.Schema):
     household_id = ma.fields.Integer(required=True, validate=ID_RANGE)
     choice = ma.fields.String(required=True, validate=ma.validate.OneOf(CHOICES))
     kind = ma.fields.String(load_default="paper", validate=ma.validate.OneOf(KINDS))
+    items = ItemsJsonField(load_default=None, metadata={
+        "description": 'the item answers on the ballot as JSON, e.g. {"U-B-06": "agree"} (as POST /ballots)'})
 
 
 class PaperFilesSchema(ma.Schema):
@@ -72,6 +89,7 @@ class PaperEntrySchema(ma.Schema):
     building = ma.fields.String()
     owner_name = ma.fields.String()
     choice = ma.fields.String()
+    items = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
     kind = ma.fields.String()
     entered_by = ma.fields.String(allow_none=True)
     entered_at = ma.fields.DateTime()
@@ -122,7 +140,7 @@ class RoundPaperBallots(MethodView):
         try:
             entry = enter_paper_ballot(round_, form["household_id"], form["choice"], form["kind"],
                                        _upload(files["scan"]), _upload(files.get("authorisation")),
-                                       current_staff(), now())
+                                       current_staff(), now(), form["items"])
         except PaperRefused as exc:
             abort_refused(exc)
         db.session.commit()

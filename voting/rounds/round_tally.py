@@ -110,10 +110,12 @@ def scope_round_tally(round_: Round, building: str | None, unit: str | None, rul
                        round_.ballot_policy)
 
 
-def stairwell_progress(round_: Round, canvass_limit: int = 5) -> list[dict]:
-    """Per stairwell: the main question's tally and gap, and each per-stairwell item's decision and gap.
+def stairwell_progress(round_: Round, canvass_limit: int = 0) -> list[dict]:
+    """Per stairwell, in roll order: the main question's gap and each per-stairwell item's gap.
 
-    [{"building", "unit", "tally", "gap", "items": [{"code", "gap"}]}], stairwells in roll order.
+    [{"building", "unit", "gap": gap_to_pass output, "items": [{"code", "gap"}]}]; a gap's
+    "passed" is the stairwell's decision as it stands, its heads_needed/area_needed the
+    canvassing gap (see tally.gap_to_pass).
     """
     entries = roll_entries(round_.id)
     units, ballots, rule = roll_units(entries), cast_ballots(round_.id), round_rule(round_)
@@ -127,7 +129,6 @@ def stairwell_progress(round_: Round, canvass_limit: int = 5) -> list[dict]:
         keep = stairwell_households(entries, building, unit)
         rows.append({
             "building": building, "unit": unit,
-            "tally": scope_tally(units, ballots, keep, rule, round_.ballot_policy),
             "gap": scope_gap(units, ballots, keep, rule, round_.ballot_policy, canvass_limit=canvass_limit),
             "items": [{"code": code, "gap": scope_gap(units, ballots, keep, rule, round_.ballot_policy, answers, code,
                                                       questions.mode, canvass_limit=canvass_limit)}
