@@ -8,6 +8,9 @@ evidence.zip holds
   roster.csv      the frozen roll (names masked, no phones, owner keys → V0001…);
   ballots.csv     every ballot, counted or not, with its status and receipt;
   tally.json      exactly the tally output (frozen at closing, live while open);
+  items.json      rounds with item questions only: exactly GET /rounds/{id}/items (the
+                  item tally), which the manifest's item_questions and ballots.csv's items
+                  column recount;
   report.pdf, report.xlsx   the tally report;
   audit.jsonl     the estate's audit chain from its first event to the head;
   checkpoints/    every signed checkpoint of the chain taken for the round, from its
@@ -43,7 +46,7 @@ from ..models.estates import Estate
 from ..models.rounds import Round
 from ..rounds.cast_gate import enter_exclusive
 from ..rounds.frozen_roll import frozen_roster_csv, roll_entries
-from ..rounds.round_tally import round_rule, round_tally
+from ..rounds.round_tally import round_item_questions, round_items, round_rule, round_tally
 from .bundle_format import (FORMAT, audit_jsonl, canonical_json, notice_file_name, objections_json, opinions_json,
                             pack, tally_json)
 from .report_data import round_notices_with_plan, round_report
@@ -123,6 +126,9 @@ def build_bundle(round_: Round, now: datetime, key: Ed25519PrivateKey) -> Bundle
         "objections.json": objections_json(report.result, report.objections),
         "opinions.json": opinions_json(report.opinions),
     }
+    questions = round_item_questions(round_)
+    if questions.codes:
+        files["items.json"] = tally_json(round_items(round_))
     fields = {
         "format": FORMAT,
         "generated_at": now.isoformat(),
@@ -140,6 +146,8 @@ def build_bundle(round_: Round, now: datetime, key: Ed25519PrivateKey) -> Bundle
                   "head": events[-1]["hash"] if events else GENESIS},
         "signing_key_sha256": key_fingerprint(key.public_key()),
     }
+    if questions.codes:
+        fields["item_questions"] = questions.to_dict()
     data, manifest = pack(files, fields, key, now)
     name = f"证据包-{estate.name}-第{round_.stage}次征询-轮次{round_.id}-{now.astimezone(CST):%Y%m%d}.zip"
     return Bundle(data, manifest, name)

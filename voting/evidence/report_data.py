@@ -25,7 +25,8 @@ from ..rounds.frozen_roll import roll_entries, roll_units
 from ..rounds.objections import result_state
 from ..rounds.operations import STAGE_TITLES
 from ..rounds.result_notice import result_notice
-from ..rounds.round_tally import cast_ballots, round_rule, round_tally
+from ..proposals.catalogue import get_item
+from ..rounds.round_tally import cast_ballots, round_item_questions, round_items, round_rule, round_tally
 from ..tally.tally import DEVELOPER, effective_ballots, voter_key
 from .report_model import (AnswerLine, HouseholdLine, NoticeLine, RemarkLine, ResultNoticeText, ResultStatus,
                            RoundReport, StepLine)
@@ -109,4 +110,13 @@ def round_report(round_: Round, now: datetime, entries: list[RollEntry] | None =
         result=_result_status(round_),
         objections=_objection_lines(round_.id, units),
         opinions=_opinion_lines(round_.id, units),
+        **_items(round_),
     )
+
+
+def _items(round_: Round) -> dict:
+    """The report's items section: the item tally and the items' names (nothing for a round without items)."""
+    questions = round_item_questions(round_)
+    if not questions.codes:
+        return {}
+    return {"items": round_items(round_), "item_names": {code: get_item(code).name_zh for code in questions.codes}}
