@@ -1,10 +1,14 @@
 """The item tally recounted offline (issue 17): the CLI from exported files, and `evidence verify` from the bundle."""
+import io
 import json
 from datetime import datetime, timezone
+from decimal import Decimal
+
+from openpyxl import load_workbook
 
 from tests.api.test_round_items import CHARGE, DOOR, LIFT, open_items_round, vote
 from tests.api.test_evidence import cli_verify, published_key
-from tests.evidence_helpers import evidence_key, zip_members  # noqa: F401
+from tests.evidence_helpers import evidence_key, pdf_text, zip_members  # noqa: F401
 from voting.audit.keys import public_key_from_pem
 from voting.ballots.ledger_export import ballots_csv
 from voting.evidence.bundle_format import MANIFEST, SIGNATURE, pack
@@ -93,3 +97,19 @@ def test_evidence_bundle_carries_the_items_and_verify_recounts_them(app, client,
     assert edited != members["ballots.csv"]
     problems = verify_bundle(resigned(**{"ballots.csv": edited}), public)
     assert any("改造项目意见与审计链记录不符" in p for p in problems), problems
+
+
+def test_report_pdf_and_xlsx_gain_an_items_section(client, db, clock, tmp_path):
+    opened = items_round(client, clock)
+    pdf = client.get(f"/api/v1/rounds/{opened.round_id}/report.pdf", headers=opened.headers)
+    assert pdf.status_code == 200
+    text = pdf_text(pdf.data, tmp_path)
+    assert "改造项目意向" in text and "多层住宅加装电梯" in text and "1幢1单元" in text
+    assert "1 / 70.00" in text  # the lift in favour, estate-wide: 赵六 (70 m²) only; W's last ballot is against
+    xlsx = client.get(f"/api/v1/rounds/{opened.round_id}/report.xlsx", headers=opened.headers)
+    book = load_workbook(io.BytesIO(xlsx.data), read_only=True)
+    assert book.sheetnames[1] == "改造项目意向"
+    rows = [list(r) for r in book["改造项目意向"].iter_rows(values_only=True)]
+    assert rows[0][:4] == ["项目", "范围", "同意（人）", "同意（㎡）"]
+    assert rows[1][:6] == ["多层住宅加装电梯", "全小区", 1, Decimal("70"), 1, Decimal("140")]
+    assert rows[2][1] == "1幢1单元" and rows[2][-1] == "未通过"  # 1 of 3 owners for it there
