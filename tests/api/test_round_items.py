@@ -133,3 +133,17 @@ def test_items_and_stairwell_tally_need_an_open_roll(client, db, clock):
     round_id = create_round(client, create_proposal(client, estate_id, headers), headers, clock)
     assert client.get(f"/api/v1/rounds/{round_id}/items", headers=headers).status_code == 409
     assert client.get(f"/api/v1/rounds/{round_id}/items").status_code == 401
+
+
+def test_item_answers_are_append_only_in_the_database(client, db, clock):
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    opened = open_items_round(client, clock)
+    assert vote(client, opened, "1-1-102", items={LIFT: "agree"}).status_code == 201
+    for statement in ("UPDATE ballot_items SET answer = 'disagree'", "DELETE FROM ballot_items"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            db.session.execute(text(statement))
+        db.session.rollback()
+    assert db.session.execute(select(BallotItem.answer)).scalars().all() == ["agree"]
