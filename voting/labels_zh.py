@@ -109,6 +109,9 @@ AREA_SOURCE_ZH = {"register": "不动产登记", "survey": "实测", "contract":
 HOLDING_STATUS_ZH = {"owned": "已售", "developer_unsold": "开发商未售", "developer_undelivered": "已售未交付"}
 PHONE_KIND_ZH = {"mobile": "手机", "landline": "座机"}
 ITEM_KIND_ZH = {"required": "必改", "upgrade": "提升"}
+# A ballot's answer to one item question (改造项目意向), and not answering it (the item tally).
+ITEM_ANSWER_ZH = {"agree": "同意", "disagree": "不同意", "abstain": "弃权", "not_answered": "未作答"}
+ITEM_MODE_ZH = {"multi": "多选：勾选您希望实施的项目", "each": "逐项表决：每个项目选择同意、不同意或弃权"}
 ITEM_AREA_ZH = {"building": "居民住宅建筑", "public": "小区公共区域"}  # the plan's two parts, 三(二)1 and 2
 ROLE_ZH = {"district": "区住建局", "street": "街道办事处", "community": "社区工作者"}
 SMS_STATE_ZH = {"pending": "待发送", "sending": "发送中", "sent": "已发送", "failed": "发送失败",

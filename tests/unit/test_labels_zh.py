@@ -31,6 +31,7 @@ from voting.proposals.funding import RESIDENT_MODES
 from voting.phone_numbers import PHONE_KINDS
 from voting.roster.roster_import import AREA_SOURCES, HOLDING_STATUSES
 from voting.rounds.objections import RESULT_STATES
+from voting.tally.items import ITEM_ANSWERS, ITEM_MODES, NOT_ANSWERED
 from voting.tally.rules import DENOMINATORS, MEASURES, NUMERATORS, PRESETS, get_rule
 from voting.tally.satisfaction import SATISFACTION_CHOICES, satisfaction_tally
 from voting.tally.standing import POLICIES
@@ -107,6 +108,8 @@ CODES = {  # each table → the codes the service stores, computes or writes
     "PHONE_KIND_ZH": set(PHONE_KINDS),
     "ITEM_KIND_ZH": set(ITEM_KINDS),
     "ITEM_AREA_ZH": set(ITEM_AREAS),
+    "ITEM_ANSWER_ZH": set(ITEM_ANSWERS) | {NOT_ANSWERED},
+    "ITEM_MODE_ZH": set(ITEM_MODES),
     "ROLE_ZH": set(ROLES),
     "SMS_STATE_ZH": set(SMS_STATES),
     "SMS_KIND_ZH": set(SMS_KINDS),

@@ -212,7 +212,7 @@ class Ballots(MethodView):
             abort(422, message=BAD_KEY_ZH, errors={"headers": {"Idempotency-Key": [BAD_KEY_ZH]}})
         try:
             ballot = cast_once(data["token"], data["choice"], data["opinion"], data["verification"], now(),
-                               client_address(), key, data["unhappy_items"])
+                               client_address(), key, data["items"], data["unhappy_items"])
         except VoteRefused as exc:
             db.session.rollback()
             exc = refused(exc, client_address())

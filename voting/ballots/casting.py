@@ -16,7 +16,7 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from ..audit.log import record as audit
 from ..extensions import db
-from ..models.ballots import Ballot
+from ..models.ballots import Ballot, BallotItem
 from ..models.rounds import RollEntry, Round, RoundVoter
 from ..refusals import Refused
 from ..rounds.cast_gate import enter_shared
@@ -85,7 +85,8 @@ _INSERT = insert(_ballots).returning(_ballots.c.id)
 def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, channel: str, now: datetime, *,
                 token_id: int | None = None, paper_entry_id: int | None = None,
                 opinion_id: int | None = None, actor: str = "resident", voter_key: str | None = None,
-                gate_held: bool = False, submission_key: str | None = None) -> AppendedBallot:
+                gate_held: bool = False, submission_key: str | None = None,
+                items: dict[str, str] | None = None) -> AppendedBallot:
     """Append a ballot for the voter owning `household_id`; flushes. Raises CastRefused.
 
     `round_` needs only id, estate_id, closes_at and ballot_policy: a Round, or the
@@ -94,7 +95,9 @@ def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, ch
     `voter_key` may be passed by a caller that already read the unit's roll entry, and
     `gate_held` by one whose transaction already holds the round's cast gate (a voting link's
     lookup takes it). A `submission_key` already used by the voter in the round fails the
-    INSERT (IntegrityError): see online.vote_with_token.
+    INSERT (IntegrityError): see online.vote_with_token. `items`: the ballot's item answers
+    ({code: agree|disagree|abstain}), already checked against the round's item questions
+    (voting.tally.items.check_answers); written with the ballot (ballot_items) and chained.
     Everything that needs no database is done before the voter's row is locked: on
     SQLite that lock is the database's single write lock.
     """
@@ -123,8 +126,12 @@ def cast_ballot(round_: "Round | RoundState", household_id: int, choice: str, ch
         "channel": channel, "cast_at": cast_at, "receipt": receipt, "counted_at_cast": counted,
         "token_id": token_id, "paper_entry_id": paper_entry_id, "opinion_id": opinion_id,
         "submission_key": submission_key}).scalar()
-    audit(round_.estate_id, "ballot_cast", f"round:{round_.id}", actor=actor, at=cast_at,
-          data=ballot_event_data(household_id, voter_key, seq, channel, receipt, choice) | {"counted_at_cast": counted})
+    data = ballot_event_data(household_id, voter_key, seq, channel, receipt, choice) | {"counted_at_cast": counted}
+    if items:
+        conn.execute(insert(BallotItem.__table__), [{"ballot_id": ballot_id, "code": code, "answer": answer}
+                                                     for code, answer in sorted(items.items())])
+        data["items"] = dict(sorted(items.items()))
+    audit(round_.estate_id, "ballot_cast", f"round:{round_.id}", actor=actor, at=cast_at, data=data)
     return AppendedBallot(ballot_id, household_id, voter_key, seq, choice, channel, cast_at, receipt, counted)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..china_time import CST
 from ..extensions import db
-from ..models.ballots import Ballot
+from ..models.ballots import Ballot, BallotItem
 from ..models.rounds import RollEntry, Round, RoundVoter
 from ..tally.ballots_file import write_ballots_csv
 from .casting import ballot_standing
@@ -27,6 +27,17 @@ class LedgerRow:
     receipt: str
     household_id: int
     seq: int
+    items: tuple = ()  # (code, answer) pairs of the ballot's item answers, sorted
+
+
+def _ballot_items(round_id: int) -> dict[int, tuple]:
+    """ballot id → its item answers as sorted (code, answer) pairs."""
+    found: dict[int, list] = {}
+    for ballot_id, code, answer in db.session.execute(
+            select(BallotItem.ballot_id, BallotItem.code, BallotItem.answer)
+            .join(Ballot, Ballot.id == BallotItem.ballot_id).where(Ballot.round_id == round_id)):
+        found.setdefault(ballot_id, []).append((code, answer))
+    return {ballot_id: tuple(sorted(pairs)) for ballot_id, pairs in found.items()}
 
 
 def ledger_rows(round_: Round) -> list[LedgerRow]:
@@ -38,9 +49,11 @@ def ledger_rows(round_: Round) -> list[LedgerRow]:
         .join(RollEntry, (RollEntry.round_id == Ballot.round_id) & (RollEntry.household_id == Ballot.household_id))
         .where(Ballot.round_id == round_.id).order_by(Ballot.cast_at, Ballot.id)
     ).all()
+    items = _ballot_items(round_.id)
     return [
         LedgerRow(building, unit, room, b.choice, b.channel, b.cast_at.astimezone(CST),
-                  ballot_standing(b, round_.ballot_policy, totals[b.voter_key]), b.receipt, b.household_id, b.seq)
+                  ballot_standing(b, round_.ballot_policy, totals[b.voter_key]), b.receipt, b.household_id, b.seq,
+                  items.get(b.id, ()))
         for b, building, unit, room in rows
     ]
 

@@ -14,11 +14,13 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.log import record as audit
 from ..extensions import db
-from ..models.ballots import Ballot, SatisfactionItems
+from ..models.ballots import Ballot, BallotItem, SatisfactionItems
 from ..models.proposals import ProposalVersion
 from ..models.rounds import Opinion, Round
 from ..proposals.catalogue import CATALOGUE
 from ..rounds.operations import RoundRefused, add_opinion
+from ..rounds.round_tally import round_item_questions
+from ..tally.items import check_answers
 from ..tally.satisfaction import answers_of
 from . import attempt_limits
 from .casting import AppendedBallot, CastRefused, cast_ballot
@@ -78,7 +80,7 @@ def survey_item_codes(round_: Round) -> list[str]:
     return json.loads(version.items) if version is not None else [item.code for item in CATALOGUE]
 
 
-def check_items(round_: Round, items: list[str] | None) -> list[str]:
+def check_unhappy_items(round_: Round, items: list[str] | None) -> list[str]:
     """The unhappy items sent with an answer, checked: only in a survey, only the plan's items; in the plan's order."""
     items = [code for code in (items or []) if code]
     if not items:
@@ -93,7 +95,7 @@ def check_items(round_: Round, items: list[str] | None) -> list[str]:
     return [code for code in allowed if code in set(items)]
 
 
-def record_items(round_: Round, ballot: AppendedBallot, items: list[str], actor: str, now: datetime) -> None:
+def record_unhappy_items(round_: Round, ballot: AppendedBallot, items: list[str], actor: str, now: datetime) -> None:
     """Keep the unhappy items with the answer's ballot, and in the chain beside its ballot_cast; flushes."""
     if not items:
         return
@@ -103,14 +105,25 @@ def record_items(round_: Round, ballot: AppendedBallot, items: list[str], actor:
           data={"receipt": ballot.receipt, "items": items})
 
 
+def check_items(lookup: TokenLookup, items) -> dict[str, str]:
+    """The ballot's item answers checked against the round's item questions; VoteRefused 422 if bad."""
+    if not items:
+        return {}
+    try:
+        return check_answers(round_item_questions(lookup.round_row()), items)
+    except ValueError as exc:
+        raise VoteRefused(422, str(exc), "items", "items") from None
+
+
 def check_before_casting(token: str, choice: str | None, verification: str | None, now: datetime, client: str,
-                         to_vote: bool = False) -> tuple[TokenLookup, EntryState]:
+                         to_vote: bool = False, items: dict | None = None) -> tuple[TokenLookup, EntryState]:
     """Everything `vote_with_token` refuses, without writing: also the confirmation page's check.
 
     `client`: the caller's network address, which the budgets of wrong answers count by.
     """
     lookup = usable_lookup(token, now, to_vote)
     check_choice(choice, lookup.round.kind)
+    check_items(lookup, items)
     check_verification(lookup, verification, client)
     return lookup, lookup.entry
 
@@ -129,7 +142,7 @@ class SubmissionFailed(Exception):
 
 def vote_with_token(token: str, choice: str | None, opinion: str | None, verification: str | None,
                     now: datetime, client: str, submission_key: str | None = None,
-                    items: list[str] | None = None) -> AppendedBallot:
+                    items: dict | None = None, unhappy_items: list[str] | None = None) -> AppendedBallot:
     """Cast an online ballot for the token's household; flushes. Raises VoteRefused.
 
     `client` is the caller's network address (wrong verification answers are counted by it).
@@ -141,7 +154,8 @@ def vote_with_token(token: str, choice: str | None, opinion: str | None, verific
     """
     lookup = usable_lookup(token, now, to_vote=True)
     try:
-        return _cast_online(lookup, choice, opinion, verification, now, client, submission_key, items)
+        return _cast_online(lookup, choice, opinion, verification, now, client, submission_key, items,
+                            unhappy_items)
     except (VoteRefused, IntegrityError) as exc:
         if submission_key is None:
             raise
@@ -149,10 +163,12 @@ def vote_with_token(token: str, choice: str | None, opinion: str | None, verific
 
 
 def _cast_online(lookup: TokenLookup, choice: str | None, opinion: str | None, verification: str | None,
-                 now: datetime, client: str, submission_key: str | None, items: list[str] | None = None) -> AppendedBallot:
+                 now: datetime, client: str, submission_key: str | None, items: dict | None = None,
+                 unhappy_items: list[str] | None = None) -> AppendedBallot:
     entry = lookup.entry
     check_choice(choice, lookup.round.kind)
-    items = check_items(lookup.round_row(), items) if items else []
+    items = check_items(lookup, items)
+    unhappy_items = check_unhappy_items(lookup.round_row(), unhappy_items) if unhappy_items else []
     check_verification(lookup, verification, client)
     opinion_id = None
     text = (opinion or "").strip()
@@ -165,17 +181,18 @@ def _cast_online(lookup: TokenLookup, choice: str | None, opinion: str | None, v
             opinion_id = add_opinion(lookup.round_row(), text, "online", entry.household_id, None, now).id
         ballot = cast_ballot(lookup.round, entry.household_id, choice, "online", now,
                              token_id=lookup.token_id, opinion_id=opinion_id, voter_key=entry.voter_key,
-                             gate_held=True, submission_key=submission_key)
-        record_items(lookup.round_row(), ballot, items, "resident", now)
+                             gate_held=True, submission_key=submission_key, items=items)
+        record_unhappy_items(lookup.round_row(), ballot, unhappy_items, "resident", now)
         return ballot
     except (CastRefused, RoundRefused) as exc:
         raise VoteRefused(exc.status, exc.message, "closed" if exc.status == 409 else "cast") from exc
 
 
 class Submitted(NamedTuple):
-    """The ballot a keyed submission made, and the opinion sent with it ("" for none)."""
+    """The ballot a keyed submission made, and the opinion sent with it ("" for none), and its item answers."""
     ballot: AppendedBallot
     opinion: str
+    items: dict = {}
 
 
 def submitted_ballot(round_id: int, voter_key: str, submission_key: str) -> Submitted | None:
@@ -187,14 +204,17 @@ def submitted_ballot(round_id: int, voter_key: str, submission_key: str) -> Subm
     if row is None:
         return None
     ballot, opinion = row
+    items = dict(db.session.execute(select(BallotItem.code, BallotItem.answer)
+                                    .where(BallotItem.ballot_id == ballot.id)).all())
     return Submitted(AppendedBallot(ballot.id, ballot.household_id, ballot.voter_key, ballot.seq, ballot.choice,
                                     ballot.channel, ballot.cast_at, ballot.receipt, ballot.counted_at_cast),
-                     opinion or "")
+                     opinion or "", items)
 
 
-def same_submission(earlier: Submitted, choice: str | None, opinion: str | None) -> bool:
-    """Whether a repeat carries what the first submission did: the choice, and the opinion as it was kept."""
-    return earlier.ballot.choice == choice and earlier.opinion == (opinion or "").strip()
+def same_submission(earlier: Submitted, choice: str | None, opinion: str | None, items: dict | None = None) -> bool:
+    """Whether a repeat carries what the first submission did: the choice, the opinion as it was kept, the items."""
+    return (earlier.ballot.choice == choice and earlier.opinion == (opinion or "").strip()
+            and earlier.items == dict(items or {}))
 
 
 SUBMISSION_KEY_MAX = 64

@@ -12,6 +12,7 @@ for the message. Entries, decisions and ballots are never updated or deleted (th
 database refuses both), so a decision is written once, with its final outcome.
 """
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -29,7 +30,10 @@ from ..models.ballots import Ballot, PaperConfirmation, PaperEntry
 from ..models.rounds import RollEntry, Round
 from ..refusals import Refused
 from ..rounds.frozen_roll import roll_entries
+from ..rounds.round_tally import round_item_questions
+from ..tally.items import check_answers
 from ..tally.satisfaction import answers_of
+from ..tally.tally import CHOICES
 from .casting import CastRefused, ballot_event_data, cast_ballot
 
 OWNER_TYPE = "paper_entry"
@@ -65,12 +69,21 @@ def _clean(field: str, upload: Upload | None, required_zh: str):
 
 
 def enter_paper_ballot(round_: Round, household_id: int, choice: str, kind: str, scan: Upload | None,
-                       authorisation: Upload | None, user: StaffUser, now: datetime) -> PaperEntry:
-    """Record a paper or proxy ballot pending confirmation, with its images; flushes. Raises PaperRefused."""
+                       authorisation: Upload | None, user: StaffUser, now: datetime,
+                       items: dict | None = None) -> PaperEntry:
+    """Record a paper or proxy ballot pending confirmation, with its images; flushes. Raises PaperRefused.
+
+    `items`: the item answers written on the ballot ({code: agree|disagree|abstain}), checked
+    against the round's item questions; they enter the ledger with the ballot on confirmation.
+    """
     _require_open(round_, now)
     if choice not in answers_of(round_.kind):
         message = "请选择“满意”“基本满意”或“不满意”" if round_.kind == "satisfaction" else "请选择“同意”“不同意”或“弃权”"
         raise PaperRefused(422, message, {"form": {"choice": ["本轮不接受该选项"]}})
+    try:
+        items = check_answers(round_item_questions(round_), items)
+    except ValueError as exc:
+        raise PaperRefused(422, str(exc), {"form": {"items": [str(exc)]}}) from None
     if kind not in KINDS:
         raise PaperRefused(422, "表决方式只能是纸质表决票或委托表决", {"form": {"kind": ["未知方式"]}})
     on_roll = db.session.scalar(select(RollEntry.id).where(
@@ -82,6 +95,7 @@ def enter_paper_ballot(round_: Round, household_id: int, choice: str, kind: str,
     if kind == "proxy":
         files.append(("authorisation", _clean("authorisation", authorisation, "委托表决须上传业主签字的授权委托书照片")))
     entry = PaperEntry(round_id=round_.id, household_id=household_id, choice=choice, kind=kind,
+                       items_json=json.dumps(items, sort_keys=True) if items else None,
                        entered_by_id=user.id, entered_at=now)
     db.session.add(entry)
     db.session.flush()
@@ -96,8 +110,14 @@ def enter_paper_ballot(round_: Round, household_id: int, choice: str, kind: str,
     db.session.flush()
     # The photos' hashes in the chain let anyone check later that the stored scan is the one confirmed.
     audit(round_.estate_id, "paper_entered", f"paper_entry:{entry.id}", actor=user.username, at=now,
-          data={"round": round_.id, "household_id": household_id, "kind": kind, "files": hashes})
+          data={"round": round_.id, "household_id": household_id, "kind": kind, "files": hashes}
+          | ({"items": items} if items else {}))
     return entry
+
+
+def entry_items(entry: PaperEntry) -> dict[str, str]:
+    """The item answers entered with a paper entry ({} for none)."""
+    return json.loads(entry.items_json) if entry.items_json else {}
 
 
 def decision_of(entry_id: int) -> PaperConfirmation | None:
@@ -147,7 +167,7 @@ def confirm_paper_entry(entry: PaperEntry, user: StaffUser, now: datetime) -> Pa
     _may_decide(entry, user)
     try:
         ballot = cast_ballot(round_, entry.household_id, entry.choice, entry.kind, now,
-                             paper_entry_id=entry.id, actor=user.username)
+                             paper_entry_id=entry.id, actor=user.username, items=entry_items(entry))
     except CastRefused as exc:
         raise PaperRefused(exc.status, exc.message) from None
     except IntegrityError:
@@ -212,7 +232,7 @@ def paper_entries(round_: Round, status: str | None = None, viewer_id: int | Non
         views.append({
             "id": e.id, "round_id": e.round_id, "household_id": e.household_id, "unit": unit.label,
             "building": unit.building, "owner_name": unit.owner_name, "choice": e.choice,
-            "choice_zh": answer_zh(e.choice), "kind": e.kind, "kind_zh": CHANNEL_ZH[e.kind],
+            "choice_zh": answer_zh(e.choice), "items": entry_items(e), "kind": e.kind, "kind_zh": CHANNEL_ZH[e.kind],
             "entered_by_id": e.entered_by_id, "entered_by": users.get(e.entered_by_id), "entered_at": e.entered_at,
             "status": entry_status(decision), "status_zh": PAPER_ENTRY_STATUS_ZH[entry_status(decision)],
             "decided_by": users.get(decision.confirmed_by_id) if decision else None,

@@ -1,4 +1,6 @@
 """/api/v1: paper (入户签字) and proxy (委托) ballots — entered by one worker, confirmed by another."""
+import json
+
 import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
@@ -22,12 +24,30 @@ from .paper import (KINDS, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry
 blp = Blueprint("paper_ballots", __name__, url_prefix="/api/v1", description="纸质表决票与委托表决（录入与复核）")
 
 
+ITEMS_JSON_ZH = '项目意见应为 JSON 对象，如 {"U-B-06": "agree"}'
+
+
+def items_json(text: str | None) -> dict | None:
+    """The items form field (multipart forms carry no nested JSON) as a dict; PaperRefused 422 if not one."""
+    if not text:
+        return None
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict):
+        raise PaperRefused(422, ITEMS_JSON_ZH, {"form": {"items": [ITEMS_JSON_ZH]}})
+    return parsed
+
+
 class PaperFormSchema(ma.Schema):
     household_id = ma.fields.Integer(required=True, validate=ID_RANGE)
     choice = ma.fields.String(required=True, validate=ma.validate.OneOf((*CHOICES, *SATISFACTION_CHOICES)),
                               metadata={"description": "agree / disagree / abstain; a satisfaction round's answers "
                                         "satisfied / basically_satisfied / dissatisfied"})
     kind = ma.fields.String(load_default="paper", validate=ma.validate.OneOf(KINDS))
+    items = ma.fields.String(load_default=None, validate=ma.validate.Length(max=4000), metadata={
+        "description": 'the item answers on the ballot as JSON, e.g. {"U-B-06": "agree"} (as POST /ballots)'})
 
 
 class PaperFilesSchema(ma.Schema):
@@ -75,6 +95,7 @@ class PaperEntrySchema(ma.Schema):
     building = ma.fields.String()
     owner_name = ma.fields.String()
     choice = ma.fields.String()
+    items = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
     kind = ma.fields.String()
     entered_by = ma.fields.String(allow_none=True)
     entered_at = ma.fields.DateTime()
@@ -125,7 +146,7 @@ class RoundPaperBallots(MethodView):
         try:
             entry = enter_paper_ballot(round_, form["household_id"], form["choice"], form["kind"],
                                        _upload(files["scan"]), _upload(files.get("authorisation")),
-                                       current_staff(), now())
+                                       current_staff(), now(), items_json(form["items"]))
         except PaperRefused as exc:
             abort_refused(exc)
         db.session.commit()

@@ -26,6 +26,7 @@ from ..rounds.result_notice import round_question
 from ..tally.standing import effective
 from ..unit_labels import unit_label
 from .casting import ballot_standing
+from .item_forms import item_questions_view, items_from_form
 from .link_lookup import (NO_PHONE_ZH, SUPERSEDED_ZH, UNDELIVERED, UNDELIVERED_ZH, UNKNOWN_ZH, TokenLookup, VoteRefused,
                           resolve_token)
 from .link_view import link_view
@@ -109,7 +110,7 @@ def _context(lookup: TokenLookup) -> dict:
         "items": view["proposal"]["items"] if view["proposal"] else [], "board_url": view["estate"]["board_url"],
         "ballots": ballots, "effective": effective(ballots, round_.ballot_policy),
         "choices": dict(CHOICE_ZH, **SATISFACTION_ZH), "token": request.view_args["token"], "opinion_max": OPINION_MAX,
-        "blocked": _sms_blocked(round_, entry),
+        "blocked": _sms_blocked(round_, entry), "item_view": item_questions_view(round_),
     }
 
 
@@ -126,7 +127,7 @@ def _confirm_context(lookup: TokenLookup) -> dict:
             RollEntry.round_id == round_.id, RollEntry.voter_key == entry.voter_key).order_by(RollEntry.id))]
     return {"view": {"round": {"question": round_question(round_)}}, "round": round_, "estate": estate,
             "entry": entry, "owner": mask_name(entry.owner_name), "covered": covered, "choices": CHOICE_ZH,
-            "token": request.view_args["token"]}
+            "token": request.view_args["token"], "item_view": item_questions_view(round_)}
 
 
 def _sms_blocked(round_, entry) -> str | None:
@@ -238,8 +239,10 @@ def objection_submit(token):
 @bp.route("/v/<token>/confirm", methods=["POST"])
 def vote_confirm(token):
     form = request.form
+    items = items_from_form(form)
     try:
-        lookup, _ = check_before_casting(token, form.get("choice"), form.get("verification"), now(), client_address())
+        lookup, _ = check_before_casting(token, form.get("choice"), form.get("verification"), now(), client_address(),
+                                         items=items)
     except VoteRefused as exc:
         return _refusal(exc, token)
     opinion = form.get("opinion", "").strip()
@@ -248,16 +251,17 @@ def vote_confirm(token):
     # One key per confirmation: a double tap (or a reload) of 确认提交 makes one ballot.
     return render_template("ballots/vote_confirm.html", choice=form["choice"], opinion=opinion,
                            verification=form.get("verification", ""), submission=secrets.token_urlsafe(16),
-                           **_confirm_context(lookup))
+                           item_answers=items, **_confirm_context(lookup))
 
 
 @bp.route("/v/<token>/vote", methods=["POST"])
 def vote_submit(token):
     form = request.form
+    items = items_from_form(form)
     try:
         key = form.get("submission")
         ballot = cast_once(token, form.get("choice"), form.get("opinion"), form.get("verification"), now(),
-                           client_address(), key if valid_submission_key(key) else None)
+                           client_address(), key if valid_submission_key(key) else None, items)
     except VoteRefused as exc:
         return _refusal(exc, token)
     db.session.commit()

@@ -5,6 +5,7 @@ from notices.schemas import ProjectProgressSchema
 
 from ..labels_zh import CHOICE_ZH, SATISFACTION_ZH
 from ..schema_fields import AreaField, MoneyField
+from ..tally.items import ITEM_ANSWERS
 from ..tally.satisfaction import SATISFACTION_CHOICES
 from ..tally.tally import CHOICES
 from .online import OPINION_MAX
@@ -63,6 +64,12 @@ class BallotCreateSchema(ma.Schema):
                   "unhappy with"})
     verification = ma.fields.String(load_default=None, validate=ma.validate.Length(max=20), metadata={
         "description": "phone4 rounds: the last four digits of a phone on the roll"})
+    items = ma.fields.Dict(
+        keys=ma.fields.String(validate=ma.validate.Length(min=1, max=20)),
+        values=ma.fields.String(validate=ma.validate.OneOf(ITEM_ANSWERS, error="项目意见应为 agree（同意）、disagree（不同意）或 abstain（弃权）")),
+        load_default=None, validate=ma.validate.Length(max=36, error="项目意见不超过36项"),
+        metadata={"description": "answers to the round's item questions, {code: agree|disagree|abstain}; in a 多选 "
+                  "round a ticked item is agree and an unticked one is left out"})
 
 
 class BallotCreatedSchema(ma.Schema):

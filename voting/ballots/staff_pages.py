@@ -13,6 +13,8 @@ from ..models.ballots import PaperConfirmation, PaperEntry
 from ..models.rounds import Round
 from ..record_ids import parse_record_id
 from ..rounds.frozen_roll import roll_entries
+from ..rounds.round_tally import round_item_questions, round_items, stairwell_progress
+from .item_forms import FIELD_PREFIX, item_name, item_questions_view, items_from_form
 from .paper import (KINDS, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry, enter_paper_ballot, paper_entries,
                     reject_paper_entry)
 from .progress import progress_summary, round_progress
@@ -44,8 +46,8 @@ def _paper_page(round_: Round, status: int = 200, error: str | None = None, form
         "ballots/paper.html", round_obj=round_, estate=estate, entries=entries, buildings=buildings,
         pending=[e for e in entries if e["status"] == "pending_confirmation"],
         done=[e for e in entries if e["status"] != "pending_confirmation"],
-        me=current_staff(), choices_zh=SATISFACTION_ZH if round_.kind == "satisfaction" else CHOICE_ZH, kinds_zh={k: CHANNEL_ZH[k] for k in KINDS},
-        status_zh=PAPER_ENTRY_STATUS_ZH,
+        me=current_staff(), choices_zh=SATISFACTION_ZH if round_.kind == "satisfaction" else CHOICE_ZH,
+        kinds_zh={k: CHANNEL_ZH[k] for k in KINDS}, status_zh=PAPER_ENTRY_STATUS_ZH, item_view=item_questions_view(round_),
         error=error, form=form or {}, is_open=round_.status == "open" and now() < round_.closes_at)
     return _private(make_response(html, status))
 
@@ -65,6 +67,7 @@ def paper_page(round_id):
 def paper_enter(round_id):
     round_ = round_or_404(round_id)
     form = {k: request.form.get(k, "") for k in ("household_id", "choice", "kind")}
+    form |= {k: v for k, v in request.form.items() if k.startswith(FIELD_PREFIX)}
     household_id = parse_record_id(form["household_id"])
     if household_id is None:
         return _paper_page(round_, 422, "请选择房屋（楼幢-单元-室号）", form)
@@ -72,7 +75,8 @@ def paper_enter(round_id):
     uploads = {name: Upload(f.filename or "", f.read()) if f and f.filename else None for name, f in files.items()}
     try:
         entry = enter_paper_ballot(round_, household_id, form["choice"], form["kind"] or "paper",
-                                   uploads["scan"], uploads["authorisation"], current_staff(), now())
+                                   uploads["scan"], uploads["authorisation"], current_staff(), now(),
+                                   items_from_form(request.form))
     except PaperRefused as exc:
         db.session.rollback()
         return _paper_page(round_or_404(round_id), exc.status, exc.message, form)
@@ -120,9 +124,17 @@ def progress_page(round_id):
         return redirect(url_for("round_pages.round_detail", round_id=round_.id))
     progress = round_progress(round_, building, canvass_limit=50) if round_.status == "open" else None
     all_buildings = list(dict.fromkeys(e.building for e in roll_entries(round_.id)))
+    stairwells = stairwell_progress(round_) if progress else None
+    items = round_items(round_) if progress and round_item_questions(round_).codes else None
     html = render_template("ballots/progress.html", round_obj=round_, estate=estate, progress=progress,
-                           building=building, all_buildings=all_buildings)
+                           building=building, all_buildings=all_buildings, stairwells=stairwells, item_results=items)
     return _private(make_response(html, 200))
+
+
+@bp.app_template_global()
+def item_name_zh(code: str) -> str:
+    """The plain Chinese name of a catalogue item (the code itself if the catalogue lacks it)."""
+    return item_name(code)
 
 
 @bp.app_template_global()

@@ -15,7 +15,7 @@ from ..models.rounds import RollEntry, Round
 from ..rounds.operations import RoundRefused, add_opinion
 from .casting import AppendedBallot, CastRefused, cast_ballot
 from .link_lookup import CLOSED_ZH, SUPERSEDED_ZH, TokenLookup, VoteRefused
-from .online import OPINION_MAX, check_choice, check_items, record_items
+from .online import OPINION_MAX, check_choice, check_unhappy_items, record_unhappy_items
 
 
 def open_survey(estate_id: int, household_id: int, now: datetime) -> tuple[Round, RollEntry] | None:
@@ -38,7 +38,7 @@ def answer_survey(lookup: TokenLookup, choice: str | None, comment: str | None, 
         raise VoteRefused(409, "本小区目前没有进行中的满意度调查。" + CLOSED_ZH.replace("本轮表决", "调查"), "closed")
     survey, entry = found
     check_choice(choice, "satisfaction")
-    items = check_items(survey, items)
+    items = check_unhappy_items(survey, items)
     text = (comment or "").strip()
     if len(text) > OPINION_MAX:
         raise VoteRefused(422, f"意见不超过{OPINION_MAX}字", "opinion", "opinion")
@@ -48,5 +48,5 @@ def answer_survey(lookup: TokenLookup, choice: str | None, comment: str | None, 
                              opinion_id=opinion_id, voter_key=entry.voter_key)
     except (CastRefused, RoundRefused) as exc:
         raise VoteRefused(exc.status, exc.message, "closed" if exc.status == 409 else "cast") from exc
-    record_items(survey, ballot, items, "resident", now)
+    record_unhappy_items(survey, ballot, items, "resident", now)
     return ballot

@@ -25,7 +25,8 @@ def client_address() -> str:
 
 
 def cast_once(token: str, choice: str | None, opinion: str | None, verification: str | None, now: datetime,
-              client: str, submission_key: str | None, items: list[str] | None = None) -> AppendedBallot:
+              client: str, submission_key: str | None, items: dict | None = None,
+              unhappy_items: list[str] | None = None) -> AppendedBallot:
     """`vote_with_token`, where a failed repeat of a keyed submission answers with the ballot it already made.
 
     Rolls back the session's transaction (the request's own, which its view owns) before
@@ -33,15 +34,17 @@ def cast_once(token: str, choice: str | None, opinion: str | None, verification:
     The key binds the request: a repeat with another choice or opinion is refused (422,
     reason "submission_reused") rather than answered with a ballot it did not ask for.
     Only the failure path reads the first submission, so a first ballot costs nothing more.
-    `items`: a satisfaction answer's unhappy items (catalogue codes).
+    `items`: the ballot's item answers ({code: agree|disagree|abstain}); `unhappy_items`: a satisfaction
+    answer's unhappy items (catalogue codes).
     """
     try:
-        return vote_with_token(token, choice, opinion, verification, now, client, submission_key, items)
+        return vote_with_token(token, choice, opinion, verification, now, client, submission_key, items,
+                               unhappy_items)
     except SubmissionFailed as failed:
         db.session.rollback()
         earlier = submitted_ballot(failed.round_id, failed.voter_key, failed.submission_key)
         if earlier is None:
             raise failed.__cause__ from None
-        if not same_submission(earlier, choice, opinion):
+        if not same_submission(earlier, choice, opinion, items):
             raise VoteRefused(422, KEY_REUSED_ZH, "submission_reused") from None
         return earlier.ballot

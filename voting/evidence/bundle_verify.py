@@ -18,7 +18,10 @@ An empty list means everything holds:
   ballot of ballots.csv has its photos (and a proxy's authorisation) under scans/, each with
   the SHA-256 paper_ballots.json and the audit chain record (bundle_records);
 - recounting roster.csv + ballots.csv with the manifest's rule and policy, by the same
-  tally module the service uses, gives exactly tally.json.
+  tally module the service uses, gives exactly tally.json;
+- with item questions (the manifest's item_questions): the items column of ballots.csv
+  says what the chain's `ballot_cast` events say of each ballot's items, and recounting
+  it (tally.items) gives exactly items.json.
 Every problem is a Chinese line that starts with the name of the file concerned.
 """
 import hashlib
@@ -33,7 +36,8 @@ from ..audit.chain import GENESIS, first_break
 from ..audit.keys import key_fingerprint
 from ..audit.ledger_match import BallotFact, chained_ballots, ledger_mismatches
 from ..tally.ballots_file import BallotsFileError, parse_ballots_csv
-from ..tally.recount import RecountError, recount
+from ..tally.items import item_questions
+from ..tally.recount import RecountError, recount, recount_items
 from ..tally.rules import rule_from_dict
 from .bundle_checkpoints import bundle_checkpoint_problems, kept_checkpoint_problems
 from .bundle_format import FORMAT, FORMATS, MANIFEST, SIGNATURE
@@ -218,6 +222,46 @@ def _check_recount(files: dict[str, bytes], manifest: dict) -> list[str]:
     return []
 
 
+def _check_item_recount(files: dict[str, bytes], manifest: dict) -> list[str]:
+    """items.json against a recount of roster.csv + ballots.csv's items column (rounds with item questions)."""
+    asked = manifest.get("item_questions")
+    if asked is None and "items.json" not in files:
+        return []
+    if asked is None or "items.json" not in files:
+        return ["items.json：清单中的征询项目（item_questions）与证据包中的 items.json 应同时存在"]
+    if any(name not in files for name in ("roster.csv", "ballots.csv")):
+        return []
+    try:
+        questions = item_questions(asked["item_questions"], asked["item_mode"], asked["per_stairwell_items"])
+        rule = rule_from_dict(manifest.get("rule"))
+        online = json.loads(files["items.json"])
+        recounted = recount_items(files["roster.csv"], files["ballots.csv"], rule, manifest.get("policy"), questions)
+    except RecountError as exc:
+        return [f"项目意见重新统计失败：{line}" for line in exc.problems]
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return ["items.json：不是有效的 JSON"]
+    except (ValueError, KeyError, TypeError) as exc:
+        return [f"{MANIFEST} / items.json：征询项目或规则无效——{exc}"]
+    if recounted != online:
+        return ["items.json：与由 roster.csv 和 ballots.csv 的改造项目列重新统计的结果不符"]
+    return []
+
+
+def _check_ledger_items(rows, events: list[dict], round_id: int) -> list[str]:
+    """Each ballot's items in ballots.csv are the items its `ballot_cast` event chained (by receipt)."""
+    chained = {}
+    for event in events:
+        data = event.get("data")
+        if event.get("action") == "ballot_cast" and event.get("subject") == f"round:{round_id}" \
+                and isinstance(data, dict):
+            chained[data.get("receipt")] = dict(data.get("items") or {})
+    problems = []
+    for row in rows:
+        if row.receipt in chained and dict(row.items) != chained[row.receipt]:
+            problems.append(f"ballots.csv / audit.jsonl：第{row.row}行（回执 {row.receipt}）的改造项目意见与审计链记录不符")
+    return problems
+
+
 def _check_ledger(files: dict[str, bytes], manifest: dict) -> list[str]:
     """ballots.csv and the round's `ballot_cast` events of audit.jsonl, one to one by receipt."""
     if "ballots.csv" not in files or "audit.jsonl" not in files:
@@ -232,7 +276,7 @@ def _check_ledger(files: dict[str, bytes], manifest: dict) -> list[str]:
         return []  # already reported by the chain's check, or the manifest's format
     ledger = [BallotFact(r.receipt, r.household_id, r.seq, r.channel, r.choice) for r in rows]
     problems = ledger_mismatches(ledger, chained_ballots(events, round_id))
-    return [f"ballots.csv / audit.jsonl：{line}" for line in problems]
+    return [f"ballots.csv / audit.jsonl：{line}" for line in problems] + _check_ledger_items(rows, events, round_id)
 
 
 def verify_bundle(data: bytes, public_key: Ed25519PublicKey, checkpoint: dict | None = None) -> list[str]:
@@ -269,4 +313,5 @@ def verify_bundle(data: bytes, public_key: Ed25519PublicKey, checkpoint: dict | 
         problems += plan_problems(files, manifest)
         problems += paper_problems(files, events)
     problems += _check_recount(files, manifest)
+    problems += _check_item_recount(files, manifest)
     return problems

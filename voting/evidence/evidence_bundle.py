@@ -8,6 +8,9 @@ evidence.zip holds
   roster.csv      the frozen roll (names masked, no phones, owner keys → V0001…);
   ballots.csv     every ballot, counted or not, with its status and receipt;
   tally.json      exactly the tally output (frozen at closing, live while open);
+  items.json      rounds with item questions only: exactly GET /rounds/{id}/items (the
+                  item tally), which the manifest's item_questions and ballots.csv's items
+                  column recount;
   report.pdf, report.xlsx   the tally report;
   audit.jsonl     the estate's audit chain from its first event to the head;
   checkpoints/    every signed checkpoint of the chain taken for the round, from its
@@ -49,7 +52,7 @@ from ..models.estates import Estate
 from ..models.rounds import Round
 from ..rounds.cast_gate import enter_exclusive
 from ..rounds.frozen_roll import frozen_roster_csv, roll_entries
-from ..rounds.round_tally import round_rule, round_tally
+from ..rounds.round_tally import round_item_questions, round_items, round_rule, round_tally
 from .bundle_format import (FORMAT, PAPER_BALLOTS, PLAN, STAFF, audit_jsonl, canonical_json, member_name,
                             notice_file_name, objections_json, opinions_json, pack, paper_ballots_json, plan_json,
                             staff_json, tally_json)
@@ -158,6 +161,9 @@ def build_bundle(round_: Round, now: datetime, key: Ed25519PrivateKey) -> Bundle
     if report.plan is not None:
         files[PLAN] = plan_json(report.plan)
         files.update(stored_files(PLAN_OWNER, [report.plan.version_id], "plan"))
+    questions = round_item_questions(round_)
+    if questions.codes:
+        files["items.json"] = tally_json(round_items(round_))
     fields = {
         "format": FORMAT,
         "generated_at": now.isoformat(),
@@ -174,6 +180,8 @@ def build_bundle(round_: Round, now: datetime, key: Ed25519PrivateKey) -> Bundle
         "audit": {"chain": chain[0], "length": chain[1], "head": chain[2]},
         "signing_key_sha256": key_fingerprint(key.public_key()),
     }
+    if questions.codes:
+        fields["item_questions"] = questions.to_dict()
     data, manifest = pack(files, fields, key, now)
     name = f"证据包-{estate.name}-第{round_.stage}次征询-轮次{round_.id}-{now.astimezone(CST):%Y%m%d}.zip"
     return Bundle(data, manifest, name)

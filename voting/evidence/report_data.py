@@ -33,7 +33,7 @@ from ..rounds.frozen_roll import roll_entries, roll_units
 from ..rounds.objections import result_state
 from ..rounds.operations import STAGE_TITLES
 from ..rounds.result_notice import result_notice
-from ..rounds.round_tally import cast_ballots, round_rule, round_tally
+from ..rounds.round_tally import cast_ballots, round_item_questions, round_items, round_rule, round_tally
 from ..tally.tally import DEVELOPER, effective_ballots, voter_key
 from .bundle_format import member_name
 from .report_model import (AnswerLine, FileRef, HouseholdLine, NoticeLine, PaperRecord, PlanFunding, PlanItem, PlanText,
@@ -223,4 +223,13 @@ def round_report(round_: Round, now: datetime, entries: list[RollEntry] | None =
         plan=plan_text(round_, estate),
         paper=paper_records(round_, units),
         audit_chain=chain_name_, audit_length=chain_length, audit_head=chain_head_,
+        **_items(round_),
     )
+
+
+def _items(round_: Round) -> dict:
+    """The report's items section: the item tally and the items' names (nothing for a round without items)."""
+    questions = round_item_questions(round_)
+    if not questions.codes:
+        return {}
+    return {"items": round_items(round_), "item_names": {code: get_item(code).name_zh for code in questions.codes}}

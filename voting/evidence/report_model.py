@@ -3,6 +3,7 @@
 `report_data` fills a RoundReport from the database; `report_pdf` and `report_tables`
 render it and know nothing of the database or the web framework.
 """
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -109,6 +110,9 @@ class ResultStatus:
     @property
     def state_zh(self) -> str:
         return RESULT_STATE_ZH[self.state]
+
+
+ITEM_FIGURES = ("agree", "disagree", "abstain", "not_answered")
 
 
 @dataclass(frozen=True)
@@ -260,6 +264,24 @@ class RoundReport:
                  p.decided_by, seconds_cst(p.decided_at), PAPER_ENTRY_STATUS_ZH[p.status], p.receipt,
                  "；".join(f"{ATTACHMENT_PURPOSE_ZH.get(f.purpose, f.purpose)} {f.sha256[:12]}…" for f in p.files))
                 for p in self.paper]
+    items: dict | None = None  # the item tally (tally.items.item_tally) of a round with item questions
+    item_names: dict = dataclasses.field(default_factory=dict)  # code → plain Chinese name
+
+    @property
+    def item_rows(self) -> list[tuple]:
+        """项目, 范围, then (heads, area) for 同意, 不同意, 弃权, 未作答, and the stairwell's decision ("" if none).
+
+        Per item the estate first, then each stairwell (building + unit) in order.
+        """
+        rows = []
+        for item in (self.items or {}).get("items", []):
+            name = self.item_names.get(item["code"], item["code"])
+            scopes = [("全小区", item["estate"])] + [
+                (f"{r['building']}幢" + (f"{r['unit']}单元" if r["unit"] else ""), r) for r in item["stairwells"]]
+            for scope, row in scopes:
+                decision = ("通过" if row["decision"]["passed"] else "未通过") if "decision" in row else ""
+                rows.append((name, scope, *((row[k]["heads"], row[k]["area"]) for k in ITEM_FIGURES), decision))
+        return rows
 
     @property
     def check_rows(self) -> list[dict]:

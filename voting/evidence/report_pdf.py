@@ -13,9 +13,9 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from ..labels_zh import FIGURE_ZH
+from ..labels_zh import FIGURE_ZH, ITEM_ANSWER_ZH, ITEM_MODE_ZH
 from ..pdf_fonts import embedded_or_fallback_font
-from .report_model import SIGNATORIES, RoundReport
+from .report_model import ITEM_FIGURES, SIGNATORIES, RoundReport
 
 PAGE_W, PAGE_H = A4
 MARGIN = 42
@@ -216,6 +216,14 @@ def report_pdf(report: RoundReport) -> bytes:
     if tally["conflicts"]:
         pages.paragraph(f"同一业主通过不同房屋表决、意见不一致：{len(tally['conflicts'])} 人（按计票口径只计一票）", 9)
     _plan(pages, report)
+    if report.items:
+        pages.heading("改造项目意向")
+        pages.paragraph(f"{ITEM_MODE_ZH[report.items['item_mode']]}。每位业主以计入的表决票为准；"
+                        "各单元只计该单元的业主（一人在该单元有多套房屋计一人）。人数 / 专有部分面积 ㎡。", 8.5)
+        pages.table(("项目", "范围", *(ITEM_ANSWER_ZH[k] for k in ITEM_FIGURES), "按单元表决"),
+                    [(name, scope, *(f"{heads} / {area}" for heads, area in figures), decision)
+                     for name, scope, *figures, decision in report.item_rows],
+                    (95, 70, 75, 75, 75, 75, 50), numeric=(2, 3, 4, 5), wrapped=(0, 1), size=8)
     pages.heading("公示")
     if report.notices:
         pages.table(("版本", "类型", "标题", "起始日", "工作日", "截止日", "状态"),

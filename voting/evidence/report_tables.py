@@ -10,9 +10,9 @@ import csv
 import io
 from decimal import Decimal
 
-from ..labels_zh import FIGURE_ZH, MEASURE_UNIT_ZH, MEASURE_ZH
+from ..labels_zh import FIGURE_ZH, ITEM_ANSWER_ZH, MEASURE_UNIT_ZH, MEASURE_ZH
 from ..xlsx_writer import xlsx_bytes
-from .report_model import SIGNATORIES, RoundReport
+from .report_model import ITEM_FIGURES, SIGNATORIES, RoundReport
 from .report_pdf import HOUSEHOLD_COLUMNS, OBJECTION_COLUMNS, OPINION_COLUMNS, PAPER_COLUMNS, PLAN_ITEM_COLUMNS
 
 _FORMULA_START = ("=", "+", "-", "@")
@@ -116,15 +116,29 @@ def _opinions(report: RoundReport) -> list[list]:
     return [list(OPINION_COLUMNS)] + [list(row) for row in report.opinion_rows]
 
 
+ITEM_COLUMNS = ("项目", "范围", *(f"{ITEM_ANSWER_ZH[k]}（{what}）" for k in ITEM_FIGURES for what in ("人", "㎡")),
+                "按单元表决结果")
+
+
+def _items(report: RoundReport) -> list[list]:
+    """Per item, the estate and each stairwell: heads (int) and area (Decimal) per answer."""
+    return [list(ITEM_COLUMNS)] + [
+        [name, scope, *(v for heads, area in figures for v in (heads, Decimal(area))), decision]
+        for name, scope, *figures, decision in report.item_rows]
+
+
 def report_xlsx(report: RoundReport) -> bytes:
     """Sheets 计票结果 (facts, totals, checks), 表决方案, 公示, 过程记录, 结果状态, 异议及答复, 意见及答复,
-    纸质表决票, 逐户明细, 签字盖章."""
+    纸质表决票, 逐户明细, 签字盖章, and 改造项目意向 for a round with item questions."""
     summary = _facts(report) + [[]] + _figures(report) + [[]] + _checks(report, typed=True)
-    return xlsx_bytes([("计票结果", summary), ("表决方案", _plan(report)), ("公示", _notices(report)),
-                       ("过程记录", _steps(report)), ("结果状态", _result(report)),
-                       ("异议及答复", _objections(report)), ("意见及答复", _opinions(report)),
-                       ("纸质表决票", _paper(report)), ("逐户明细", _households(report)),
-                       ("签字盖章", _signatures(report))])
+    sheets = [("计票结果", summary), ("表决方案", _plan(report)), ("公示", _notices(report)),
+              ("过程记录", _steps(report)), ("结果状态", _result(report)),
+              ("异议及答复", _objections(report)), ("意见及答复", _opinions(report)),
+              ("纸质表决票", _paper(report)), ("逐户明细", _households(report)),
+              ("签字盖章", _signatures(report))]
+    if report.items:
+        sheets.insert(1, ("改造项目意向", _items(report)))
+    return xlsx_bytes(sheets)
 
 
 def report_csv(report: RoundReport) -> bytes:

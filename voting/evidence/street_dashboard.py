@@ -17,17 +17,18 @@ from flask_smorest import abort
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
 
-from voting.models.notices import MILESTONE_STEPS, Milestone, Notice
 from notices.project_steps import last_done, step_states
+from voting.models.notices import MILESTONE_STEPS, Milestone, Notice
 
 from ..extensions import db
 from ..hundredths import to_hundredths
-from ..labels_zh import FUNDING_STAGE_ZH, MILESTONE_FLAG_ZH, MILESTONE_STEP_ZH, NOTICE_PHASE_ZH, RESULT_STATE_ZH, ROUND_STATUS_ZH
+from ..labels_zh import (FUNDING_STAGE_ZH, MILESTONE_FLAG_ZH, MILESTONE_STEP_ZH, NOTICE_PHASE_ZH, RESULT_STATE_ZH,
+                         ROUND_STATUS_ZH)
 from ..models.accounts import StaffUser
 from ..models.estates import Community, Estate, Household, Street
 from ..models.proposals import FinalCost, Proposal, ProposalVersion
-from ..proposals.operations import funding_figures, resident_total
 from ..models.rounds import Round
+from ..proposals.operations import funding_figures, resident_total
 from ..rounds.objections import result_state
 from ..rounds.operations import STAGE_TITLES
 from ..rounds.round_tally import round_rule

@@ -14,7 +14,7 @@ from .estates import Building, Community, Estate, Household, RosterImport, Stree
 from .link_reissues import LinkReissueConfirmation, LinkReissueRequest  # noqa: F401
 from .notices import Milestone, Notice, PhotoPublication  # noqa: F401
 from .proposals import FinalCost, Proposal, ProposalVersion  # noqa: F401
-from .rounds import (Objection, ObjectionAnswer, Opinion, OpinionAnswer, RollEntry, Round, RoundTransition,  # noqa: F401
-                     RoundVoter)
+from .rounds import (Objection, ObjectionAnswer, Opinion, OpinionAnswer, RollEntry, Round,  # noqa: F401
+                     RoundTransition, RoundVoter)
 from .slip_jobs import SlipJob  # noqa: F401
 from .sms import BallotConfirmation, OneTimeCode, OptOut, OutboxMessage  # noqa: F401

@@ -56,6 +56,24 @@ class Ballot(db.Model):
     submission_key: Mapped[str | None] = mapped_column(String(64))
 
 
+class BallotItem(db.Model):
+    """One item answer of a ballot (改造项目意见), written with the ballot and never changed.
+
+    The codes are the round's item questions (catalogue codes); in a 多选 round a ticked
+    item is "agree" and an unticked one has no row.
+    """
+
+    __tablename__ = "ballot_items"
+    __table_args__ = (
+        UniqueConstraint("ballot_id", "code"),
+        CheckConstraint("answer IN ('agree','disagree','abstain')", name="answer_known"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ballot_id: Mapped[int] = mapped_column(ForeignKey("ballots.id"))
+    code: Mapped[str] = mapped_column(String(20))
+    answer: Mapped[str] = mapped_column(String(10))
+
+
 class PaperEntry(db.Model):
     """A paper (入户签字) or proxy (委托) ballot as entered by one worker, pending confirmation."""
 
@@ -69,6 +87,8 @@ class PaperEntry(db.Model):
     household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
     choice: Mapped[str] = mapped_column(String(20))
     kind: Mapped[str] = mapped_column(String(10))
+    # The item answers written on the paper ballot, as JSON {code: answer}; NULL for none.
+    items_json: Mapped[str | None] = mapped_column(Text)
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

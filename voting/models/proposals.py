@@ -1,9 +1,7 @@
 """Renovation proposals (改造方案): one per estate, immutable versions."""
 import json
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
-
-from datetime import date
 
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship

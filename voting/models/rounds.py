@@ -67,6 +67,9 @@ class Round(db.Model):
     # "decision" (a stage of 三上三下, judged by its rule) or "satisfaction" (满意度调查 after joint
     # acceptance: answers satisfied / basically_satisfied / dissatisfied, tallied with no pass rule).
     kind: Mapped[str] = mapped_column(String(20), default="decision", server_default="decision")
+    # Item questions (改造项目意向), JSON {"item_questions": [codes], "item_mode": "multi"|"each",
+    # "per_stairwell_items": [codes]} (voting.tally.items.ItemQuestions); NULL: none asked.
+    item_questions_json: Mapped[str | None] = mapped_column(Text)
     transitions: Mapped[list["RoundTransition"]] = relationship(order_by="RoundTransition.id")
 
 

@@ -11,14 +11,16 @@ from ..models.aftercare import AftercareProblem
 from ..models.rounds import Objection, Opinion, OpinionAnswer
 from ..proposals.api import proposal_or_404
 from ..refusal_answers import abort_refused
+from ..tally.rules import get_rule
 from .aftercare import AftercareRefused, problems, set_status
 from .objections import ObjectionRefused, answer_objection, file_objection, round_objections
 from .operations import (RoundRefused, add_opinion, cancel_round, close_round, create_round, edit_round, finalise_round,
                          open_round, publish_result)
-from .round_tally import round_tally
-from .schemas import (AftercareProblemSchema, AftercareStatusSchema, CancelSchema, IdSchema, ObjectionAnswerCreateSchema, ObjectionCreateSchema, ObjectionSchema,
-                      OpinionCreateSchema, OpinionSchema, ResultPublishSchema, RoundCreateSchema, RoundEditSchema,
-                      RoundSchema, TallySchema)
+from .round_tally import round_items, round_tally, scope_round_tally
+from .schemas import (AftercareProblemSchema, AftercareStatusSchema, CancelSchema, IdSchema, ItemTallySchema,
+                      ObjectionAnswerCreateSchema, ObjectionCreateSchema, ObjectionSchema, OpinionCreateSchema,
+                      OpinionSchema, ResultPublishSchema, RoundCreateSchema, RoundEditSchema, RoundSchema,
+                      TallyQuerySchema, TallySchema)
 
 blp = Blueprint("rounds", __name__, url_prefix="/api/v1", description="征询轮次（三上三下）与计票")
 
@@ -187,13 +189,45 @@ class RoundResult(MethodView):
 class RoundTally(MethodView):
     decorators = [api_login_required]
 
+    @blp.arguments(TallyQuerySchema, location="query")
     @blp.response(200, TallySchema)
-    def get(self, round_id):
-        """The tally: frozen at closing, live while the round is open."""
+    def get(self, query, round_id):
+        """The tally: frozen at closing, live while the round is open.
+
+        With building (and unit): the rule applied to that building's (stairwell's) households
+        only — its own total heads and area, SPC Art. 9 within it; an owner with flats in two
+        stairwells is one voter in each, with that stairwell's flats. rule= judges by a preset
+        rule instead of the round's.
+        """
         round_ = round_or_404(round_id)
         if round_.status == "draft":
             abort(409, message="轮次尚未开始表决，名册未冻结，暂无计票")
-        return round_tally(round_)
+        if query["unit"] is not None and query["building"] is None:
+            abort(422, message="按单元计票须同时指定楼幢（building）", errors={"query": {"building": ["请指定楼幢"]}})
+        rule = get_rule(query["rule"]) if query["rule"] else None
+        if query["building"] is None:
+            return round_tally(round_) if rule is None else scope_round_tally(round_, None, None, rule)
+        result = scope_round_tally(round_, query["building"], query["unit"], rule)
+        if result["total"]["heads"] == 0:
+            abort(404, message="本轮名册中没有该楼幢或单元的房屋")
+        return result
+
+
+@blp.route("/rounds/<int:round_id>/items")
+class RoundItems(MethodView):
+    decorators = [api_login_required]
+
+    @blp.response(200, ItemTallySchema)
+    def get(self, round_id):
+        """Per item asked: heads and area in favour, against, abstaining and not answering.
+
+        For the estate, per building and per stairwell (building + unit); an item decided per
+        stairwell also carries each stairwell's decision under the round's rule.
+        """
+        round_ = round_or_404(round_id)
+        if round_.status == "draft":
+            abort(409, message="轮次尚未开始表决，名册未冻结，暂无计票")
+        return round_items(round_)
 
 
 @blp.route("/rounds/<int:round_id>/opinions")

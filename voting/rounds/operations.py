@@ -20,7 +20,9 @@ from ..labels_zh import ROUND_STATUS_ZH
 from ..models.estates import Estate
 from ..models.proposals import Proposal, ProposalVersion
 from ..models.rounds import Opinion, OpinionAnswer, Round
+from ..proposals.catalogue import CATALOGUE
 from ..refusals import Refused
+from ..tally.items import item_questions
 from ..tally.result_notice_zh import SURVEY_VERDICT_ZH
 from ..tally.rules import PRESETS, rule_from_dict
 from ..tally.satisfaction import SATISFACTION_RULE_ID
@@ -30,7 +32,7 @@ from .frozen_roll import check_on_roll, freeze_roll
 from .objections import objection_period, unanswered_count
 from .plain_question import default_question
 from .result_notice import post_result_notice
-from .round_tally import live_tally, round_rule
+from .round_tally import live_tally, round_item_questions, round_rule
 
 DEFAULT_RULE = "civil-code-278-major"  # renovation decisions after 2021-01-01: Civil Code Art. 278 items 6–8
 STAGE_TITLES = {1: "第一次征询：改造意愿", 2: "第二次征询：初步方案", 3: "第三次征询：正式方案"}
@@ -98,12 +100,18 @@ def _terms(proposal: Proposal, data: dict, now: datetime) -> dict:
                            {"closes_at": ["表决期限应为5至60日"]})
     if closes_at <= now:
         raise RoundRefused(422, "截止时间已过，请重新设定", {"closes_at": ["已过去"]})
+    try:
+        questions = item_questions(data.get("item_questions") or (), data.get("item_mode") or "each",
+                                   data.get("per_stairwell_items") or (), known=(i.code for i in CATALOGUE))
+    except ValueError as exc:
+        raise RoundRefused(422, str(exc), {"item_questions": [str(exc)]})
     question = (data.get("question") or "").strip() or default_question(
         stage, db.session.get(Estate, proposal.estate_id).name, proposal.latest.title if proposal.versions else "")
     return {"stage": stage, "title": data.get("title") or STAGE_TITLES[stage], "rule": rule_id, "rule_json": rule_json,
             "question": question, "objection_working_days": data.get("objection_working_days") or 5,
             "ballot_policy": data.get("ballot_policy") or "first", "verification": data.get("verification") or "link",
-            "opens_at": opens_at, "closes_at": closes_at}
+            "opens_at": opens_at, "closes_at": closes_at,
+            "item_questions_json": json.dumps(questions.to_dict(), ensure_ascii=False) if questions.codes else None}
 
 
 def _stage_order(proposal: Proposal, stage: int, except_id: int | None = None) -> None:
@@ -136,10 +144,10 @@ def create_round(proposal: Proposal, data: dict, actor_id: int | None, now: date
 
 
 EDITABLE = ("title", "question", "rule", "custom_rule", "ballot_policy", "verification", "opens_at", "closes_at",
-            "objection_working_days")
+            "objection_working_days", "item_questions", "item_mode", "per_stairwell_items")
 FIELD_ZH = {"title": "名称", "question": "表决问题", "rule": "表决规则", "rule_json": "自定义规则",
             "ballot_policy": "重复表决的处理", "verification": "身份核验", "opens_at": "开始时间", "closes_at": "截止时间",
-            "objection_working_days": "异议期"}
+            "objection_working_days": "异议期", "item_questions_json": "征询项目"}
 
 
 def edit_round(round_: Round, data: dict, actor_id: int | None, now: datetime) -> Round:
@@ -152,7 +160,8 @@ def edit_round(round_: Round, data: dict, actor_id: int | None, now: datetime) -
                "custom_rule": json.loads(round_.rule_json) if round_.rule_json else None,
                "ballot_policy": round_.ballot_policy, "verification": round_.verification,
                "opens_at": round_.opens_at, "closes_at": round_.closes_at,
-               "objection_working_days": round_.objection_working_days}
+               "objection_working_days": round_.objection_working_days,
+               **round_item_questions(round_).to_dict()}
     asked = current | {k: v for k, v in data.items() if k in EDITABLE and v is not None}
     if round_.kind == "satisfaction":
         if asked["rule"] == SATISFACTION_RULE_ID:

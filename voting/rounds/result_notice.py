@@ -17,8 +17,8 @@ from ..models.estates import Estate
 from ..models.notices import Notice
 from ..models.proposals import ProposalVersion
 from ..models.rounds import Round
-from ..refusals import Refused
 from ..proposals.catalogue import get_item
+from ..refusals import Refused
 from ..tally.result_notice_zh import (ResultNoticeFacts, result_notice_body, result_notice_title, survey_notice_body,
                                       survey_notice_title)
 from ..tally.rules import Rule

@@ -4,9 +4,9 @@ import json
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models.ballots import Ballot
+from ..models.ballots import Ballot, BallotItem, SatisfactionItems
 from ..models.rounds import Round
-from ..models.ballots import SatisfactionItems
+from ..tally.items import ItemQuestions, item_tally, scope_gap, scope_tally
 from ..tally.rules import Rule, get_rule, rule_from_dict
 from ..tally.satisfaction import NO_RULE, satisfaction_tally
 from ..tally.tally import CastBallot, gap_to_pass, tally
@@ -21,6 +21,14 @@ def round_rule(round_: Round) -> Rule:
     if round_.rule_json:
         return rule_from_dict(json.loads(round_.rule_json))
     return get_rule(round_.rule)
+
+
+def round_item_questions(round_: Round) -> ItemQuestions:
+    """The round's item questions (none for a round that asks none)."""
+    if not round_.item_questions_json:
+        return ItemQuestions()
+    data = json.loads(round_.item_questions_json)
+    return ItemQuestions(tuple(data["item_questions"]), data["item_mode"], tuple(data["per_stairwell_items"]))
 
 
 def cast_ballots(round_id: int) -> list[CastBallot]:
@@ -84,3 +92,68 @@ def live_gap(round_: Round, building: str | None = None, canvass_limit: int | No
     if canvass_limit is not None:
         gap["canvass"] = gap["canvass"][:canvass_limit]
     return gap
+
+
+def item_answers(round_id: int) -> dict[str, dict[str, str]]:
+    """receipt → {item code: answer} of every ballot of the round that answered items."""
+    rows = db.session.execute(
+        select(Ballot.receipt, BallotItem.code, BallotItem.answer).join(BallotItem, BallotItem.ballot_id == Ballot.id)
+        .where(Ballot.round_id == round_id)
+    ).all()
+    answers: dict[str, dict[str, str]] = {}
+    for receipt, code, answer in rows:
+        answers.setdefault(receipt, {})[code] = answer
+    return answers
+
+
+def _places(entries) -> dict:
+    return {e.household_id: (e.building, e.unit) for e in entries}
+
+
+def round_items(round_: Round) -> dict:
+    """The item tally (voting.tally.items.item_tally) of the round's frozen roll and ledger."""
+    entries = roll_entries(round_.id)
+    return item_tally(roll_units(entries), cast_ballots(round_.id), item_answers(round_.id),
+                      round_item_questions(round_), _places(entries), round_rule(round_), round_.ballot_policy)
+
+
+def stairwell_households(entries, building: str | None, unit: str | None) -> set:
+    """Household ids of one stairwell (building + unit); the whole building when ``unit`` is None,
+    the whole estate when ``building`` is None too."""
+    return {e.household_id for e in entries
+            if (building is None or e.building == building) and (unit is None or e.unit == unit)}
+
+
+def scope_round_tally(round_: Round, building: str | None, unit: str | None, rule: Rule | None = None) -> dict:
+    """The round's rule (or ``rule``) over one stairwell's (or building's, or the estate's) households only."""
+    entries = roll_entries(round_.id)
+    return scope_tally(roll_units(entries), cast_ballots(round_.id),
+                       stairwell_households(entries, building, unit), rule or round_rule(round_),
+                       round_.ballot_policy)
+
+
+def stairwell_progress(round_: Round, canvass_limit: int = 0) -> list[dict]:
+    """Per stairwell, in roll order: the main question's gap and each per-stairwell item's gap.
+
+    [{"building", "unit", "gap": gap_to_pass output, "items": [{"code", "gap"}]}]; a gap's
+    "passed" is the stairwell's decision as it stands, its heads_needed/area_needed the
+    canvassing gap (see tally.gap_to_pass).
+    """
+    entries = roll_entries(round_.id)
+    units, ballots, rule = roll_units(entries), cast_ballots(round_.id), round_rule(round_)
+    questions = round_item_questions(round_)
+    answers = item_answers(round_.id) if questions.per_stairwell else {}
+    stairwells: dict[tuple, None] = {}
+    for e in entries:
+        stairwells.setdefault((e.building, e.unit), None)
+    rows = []
+    for building, unit in stairwells:
+        keep = stairwell_households(entries, building, unit)
+        rows.append({
+            "building": building, "unit": unit,
+            "gap": scope_gap(units, ballots, keep, rule, round_.ballot_policy, canvass_limit=canvass_limit),
+            "items": [{"code": code, "gap": scope_gap(units, ballots, keep, rule, round_.ballot_policy, answers, code,
+                                                      questions.mode, canvass_limit=canvass_limit)}
+                      for code in questions.per_stairwell],
+        })
+    return rows

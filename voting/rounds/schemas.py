@@ -7,9 +7,11 @@ from ..china_time import CST
 from ..models.rounds import KINDS, STAGES, VERIFICATIONS
 from ..record_ids import ID_RANGE
 from ..schema_fields import AreaField
+from ..tally.items import ITEM_MODES
 from ..tally.rules import PRESETS
 from .objections import OBJECTION_MAX, RESULT_STATES, objection_period, result_state
 from .result_notice import round_question
+from .round_tally import round_item_questions
 
 
 class AwareDateTime(ma.fields.AwareDateTime):
@@ -43,6 +45,16 @@ class RoundCreateSchema(ma.Schema):
     objection_working_days = ma.fields.Integer(
         load_default=5, validate=ma.validate.Range(min=1, max=30, error="异议期应为1至30个工作日"),
         metadata={"description": "异议期: working days after the result notice, on the official calendar"})
+    item_questions = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=20)), load_default=list,
+                                    validate=ma.validate.Length(max=36, error="征询项目不超过36项"),
+                                    metadata={"description": "catalogue item codes (GET /api/v1/catalogue/items) "
+                                              "residents answer besides the main question; default none"})
+    item_mode = ma.fields.String(load_default="each", validate=ma.validate.OneOf(ITEM_MODES, error="项目征询方式只能是 multi（多选）或 each（逐项表决）"),
+                                 metadata={"description": "multi: tick the items you want (a ticked item is agree); "
+                                           "each: 同意/不同意/弃权 per item"})
+    per_stairwell_items = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=20)), load_default=list,
+                                         metadata={"description": "item codes decided per stairwell (单元) by its "
+                                                   "owners under the round's rule, e.g. the lift U-B-06"})
 
 
 class RoundEditSchema(ma.Schema):
@@ -57,6 +69,16 @@ class RoundEditSchema(ma.Schema):
     opens_at = AwareDateTime()
     closes_at = AwareDateTime()
     objection_working_days = ma.fields.Integer(validate=ma.validate.Range(min=1, max=30, error="异议期应为1至30个工作日"))
+    item_questions = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=20)), 
+                                    validate=ma.validate.Length(max=36, error="征询项目不超过36项"),
+                                    metadata={"description": "catalogue item codes (GET /api/v1/catalogue/items) "
+                                              "residents answer besides the main question; default none"})
+    item_mode = ma.fields.String(validate=ma.validate.OneOf(ITEM_MODES, error="项目征询方式只能是 multi（多选）或 each（逐项表决）"),
+                                 metadata={"description": "multi: tick the items you want (a ticked item is agree); "
+                                           "each: 同意/不同意/弃权 per item"})
+    per_stairwell_items = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=20)), 
+                                         metadata={"description": "item codes decided per stairwell (单元) by its "
+                                                   "owners under the round's rule, e.g. the lift U-B-06"})
 
 
 class CancelSchema(ma.Schema):
@@ -115,6 +137,11 @@ class RoundSchema(ma.Schema):
         lambda round_: _period(round_), allow_none=True,
         metadata={"type": "object", "description": "first and last day (CST) of the objection period"})
     finalised_at = ma.fields.DateTime(allow_none=True)
+    item_questions = ma.fields.Function(lambda round_: list(round_item_questions(round_).codes),
+                                        metadata={"type": "array", "items": {"type": "string"}})
+    item_mode = ma.fields.Function(lambda round_: round_item_questions(round_).mode, metadata={"type": "string"})
+    per_stairwell_items = ma.fields.Function(lambda round_: list(round_item_questions(round_).per_stairwell),
+                                             metadata={"type": "array", "items": {"type": "string"}})
     transitions = ma.fields.List(ma.fields.Nested(TransitionSchema))
 
     def get_attribute(self, obj, attr, default):
@@ -211,6 +238,51 @@ class TallySchema(ma.Schema):
     not_voted = ma.fields.Nested(TallyCountSchema)
     checks = ma.fields.List(ma.fields.Nested(TallyCheckSchema))
     conflicts = ma.fields.List(ma.fields.Dict())
+
+
+class TallyQuerySchema(ma.Schema):
+    building = ma.fields.String(load_default=None, validate=ma.validate.Length(min=1, max=100),
+                                metadata={"description": "count only this building's households (with unit: one stairwell)"})
+    unit = ma.fields.String(load_default=None, validate=ma.validate.Length(max=100),
+                            metadata={"description": "the stairwell (单元) within the building; needs building"})
+    rule = ma.fields.String(load_default=None, validate=ma.validate.OneOf(list(PRESETS), error="未知的表决规则"),
+                            metadata={"description": "a preset rule instead of the round's"})
+
+
+class ItemFiguresSchema(ma.Schema):
+    total = ma.fields.Nested(TallyCountSchema)
+    agree = ma.fields.Nested(TallyCountSchema)
+    disagree = ma.fields.Nested(TallyCountSchema)
+    abstain = ma.fields.Nested(TallyCountSchema)
+    not_answered = ma.fields.Nested(TallyCountSchema)
+
+
+class ItemBuildingSchema(ItemFiguresSchema):
+    building = ma.fields.String()
+
+
+class ItemStairwellSchema(ItemBuildingSchema):
+    unit = ma.fields.String()
+    decision = ma.fields.Nested(TallySchema, metadata={"description": "items decided per stairwell only"})
+
+
+class ItemResultSchema(ma.Schema):
+    code = ma.fields.String()
+    per_stairwell = ma.fields.Boolean()
+    estate = ma.fields.Nested(ItemFiguresSchema)
+    buildings = ma.fields.List(ma.fields.Nested(ItemBuildingSchema))
+    stairwells = ma.fields.List(ma.fields.Nested(ItemStairwellSchema))
+
+
+class ItemTallySchema(ma.Schema):
+    """Exactly voting.tally.items.item_tally's output (the same in the API and the offline recount)."""
+
+    policy = ma.fields.String()
+    rule = ma.fields.String()
+    item_questions = ma.fields.List(ma.fields.String())
+    item_mode = ma.fields.String()
+    per_stairwell_items = ma.fields.List(ma.fields.String())
+    items = ma.fields.List(ma.fields.Nested(ItemResultSchema))
 
 
 def _period(round_) -> dict | None:

@@ -2,8 +2,8 @@
 
 Columns (English or Chinese headers, any order, case-insensitive English):
 building/楼幢, unit/单元, room/室号, choice/表决意见, channel/渠道, cast_at/表决时间,
-and optionally status/状态, receipt/回执码, household_id/房屋编号, seq/序号. Unknown
-columns are ignored.
+and optionally status/状态, receipt/回执码, household_id/房屋编号, seq/序号,
+items/改造项目. Unknown columns are ignored.
 
 - choice: agree/disagree/abstain or 同意/不同意/弃权;
 - channel: online/paper/proxy or 线上/纸质/委托;
@@ -15,6 +15,11 @@ columns are ignored.
 - household_id, seq: the service's unit id and the voter's sequence number (1 for the
   first ballot, 2 for the next…), which its audit chain records for each receipt; empty
   or absent in a file typed by hand. A recount ignores them.
+- items: the ballot's answers to the round's item questions (改造项目意向), as
+  ``code=answer`` pairs joined by ``;``, e.g. ``U-B-06=agree;U-P-01=disagree``; the
+  answer is agree/disagree/abstain or 同意/不同意/弃权; empty for none (and in a 多选
+  round an unticked item is left out). The writer emits the column only when some
+  ballot answered items, codes in sorted order.
 
 Rows are numbered as in a spreadsheet: the header is row 1. Errors name the
 column by its canonical English name and carry a Chinese message; every
@@ -34,11 +39,11 @@ from .tally import CHANNELS, CHOICES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REQUIRED = ("building", "unit", "room", "choice", "channel", "cast_at")
-OPTIONAL = ("status", "receipt", "household_id", "seq")
+OPTIONAL = ("status", "receipt", "household_id", "seq", "items")
 COLUMNS = REQUIRED + OPTIONAL
 CHINESE = {"building": "楼幢", "unit": "单元", "room": "室号", "choice": "表决意见",
            "channel": "渠道", "cast_at": "表决时间", "status": "状态", "receipt": "回执码",
-           "household_id": "房屋编号", "seq": "序号"}
+           "household_id": "房屋编号", "seq": "序号", "items": "改造项目"}
 _HEADERS = {**{c: c for c in COLUMNS}, **{zh: c for c, zh in CHINESE.items()}}
 # The codes, or the words the reports print for them.
 _CHOICES = {**{c: c for c in CHOICES}, **{CHOICE_ZH[c]: c for c in CHOICES}}
@@ -65,6 +70,7 @@ class BallotRow:
     receipt: str = ""
     household_id: int | None = None
     seq: int | None = None
+    items: tuple[tuple[str, str], ...] = ()  # (code, answer) pairs, sorted by code
 
     @property
     def label(self) -> str:
@@ -169,12 +175,37 @@ def _parse_row(number: int, cells: list[str], positions: dict[str, int], errors:
     if values["status"] not in STATUSES:
         errors.append((number, "status", f"状态“{status}”无法识别，应为 {'/'.join(sorted(STATUSES - {''}))} 或留空"))
     values["receipt"] = get("receipt")
+    values["items"] = _parse_items(number, get("items"), errors)
     for name in ("household_id", "seq"):
         text = get(name)
         values[name] = int(text) if text.isascii() and text.isdigit() else None
         if text and values[name] is None:
             errors.append((number, name, f"{CHINESE[name]}“{text}”应为正整数或留空"))
     return BallotRow(row=number, **values)
+
+
+def _parse_items(number: int, text: str, errors: list) -> tuple[tuple[str, str], ...]:
+    """``U-B-06=agree;U-P-01=同意`` → (("U-B-06", "agree"), ("U-P-01", "agree")); problems into ``errors``."""
+    pairs: dict[str, str] = {}
+    for part in text.replace("；", ";").split(";"):
+        part = part.strip()
+        if not part:
+            continue
+        code, sep, answer = part.partition("=")
+        code, answer = code.strip(), _CHOICES.get(answer.strip().lower())
+        if not sep or not code or answer is None:
+            errors.append((number, "items", f"改造项目“{part}”格式不正确，应为 项目编号=同意/不同意/弃权，如 U-B-06=agree"))
+        elif code in pairs:
+            errors.append((number, "items", f"改造项目 {code} 重复"))
+        else:
+            pairs[code] = answer
+    return tuple(sorted(pairs.items()))
+
+
+def items_cell(items) -> str:
+    """The items column's text for (code, answer) pairs (or a dict): sorted, ``;``-joined."""
+    pairs = sorted(items.items()) if isinstance(items, dict) else sorted(items)
+    return ";".join(f"{code}={answer}" for code, answer in pairs)
 
 
 def parse_ballots_csv(data: bytes) -> list[BallotRow]:
@@ -218,13 +249,17 @@ def _number(value: int | None) -> str:
 def write_ballots_csv(rows) -> bytes:
     """Canonical BALLOTS.csv: UTF-8 with BOM (Excel opens it correctly), English
     headers incl. status, receipt, household_id and seq (empty when None), cast_at
-    ISO 8601 with offset. Parsing the output gives the same rows back (row numbers
-    renumbered from 2)."""
+    ISO 8601 with offset, and items when any row has item answers (rows without an
+    ``items`` attribute have none). Parsing the output gives the same rows back (row
+    numbers renumbered from 2)."""
+    rows = list(rows)
+    with_items = any(getattr(r, "items", ()) for r in rows)
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(COLUMNS)
+    writer.writerow(COLUMNS if with_items else COLUMNS[:-1])
     for r in rows:
-        writer.writerow([_export_cell(r.building), _export_cell(r.unit), _export_cell(r.room),
-                         r.choice, r.channel, r.cast_at.isoformat(), r.status,
-                         _export_cell(r.receipt), _number(r.household_id), _number(r.seq)])
+        cells = [_export_cell(r.building), _export_cell(r.unit), _export_cell(r.room),
+                 r.choice, r.channel, r.cast_at.isoformat(), r.status,
+                 _export_cell(r.receipt), _number(r.household_id), _number(r.seq)]
+        writer.writerow(cells + [items_cell(getattr(r, "items", ()))] if with_items else cells)
     return out.getvalue().encode("utf-8-sig")

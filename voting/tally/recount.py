@@ -6,6 +6,7 @@ ballots-file parser, and the tally module decides: the same code as online.
 from ..roster.roster_import import parse_roster
 from ..unit_labels import unit_label
 from .ballots_file import BallotsFileError, countable, parse_ballots_csv
+from .items import ItemQuestions, check_answers, item_tally
 from .rules import Rule
 from .tally import CastBallot, RollUnit, tally
 
@@ -23,12 +24,10 @@ def _where(name: str, row: int, column: str) -> str:
     return f"{name} {place}" + (f"，列 {column}" if column else "")
 
 
-def recount(roster: bytes, ballots: bytes, rule: Rule | str, policy: str, roster_name: str = "roster.csv",
-            ballots_name: str = "ballots.csv") -> dict:
-    """The tally output for the roll in `roster` and the countable ballots in `ballots`.
+def _read(roster: bytes, ballots: bytes, roster_name: str, ballots_name: str, questions: ItemQuestions | None = None):
+    """(units, places, cast ballots, item answers by ballot id) from the files; RecountError listing every problem.
 
-    Units are matched by (building, unit, room). Rows with status pending_confirmation
-    or rejected are not ballots. Raises RecountError listing every problem found.
+    With ``questions``, each row's items are checked against them (voting.tally.items.check_answers).
     """
     parsed = parse_roster(roster, roster_name)
     problems = [f"{_where(roster_name, e.row, e.column)}：{e.message}" for e in parsed.errors]
@@ -44,8 +43,9 @@ def recount(roster: bytes, ballots: bytes, rule: Rule | str, policy: str, roster
                  area=r.area, owner_key=r.owner_key, status=r.status)
         for r in parsed.rows
     ]
+    places = {(r.building, r.unit, r.room): (r.building, r.unit) for r in parsed.rows}
     known = {u.household_id for u in units}
-    cast = []
+    cast, answers = [], {}
     for row in rows:
         if not countable(row):
             continue
@@ -54,8 +54,36 @@ def recount(roster: bytes, ballots: bytes, rule: Rule | str, policy: str, roster
             problems.append(f"{_where(ballots_name, row.row, 'room')}："
                             f"{unit_label(*key)} 不在名册中")
             continue
+        ballot_id = row.receipt or f"row{row.row}"
         cast.append(CastBallot(household_id=key, choice=row.choice, cast_at=row.cast_at, channel=row.channel,
-                               ballot_id=row.receipt or f"row{row.row}"))
+                               ballot_id=ballot_id))
+        if questions is not None and row.items:
+            try:
+                answers[ballot_id] = check_answers(questions, dict(row.items))
+            except ValueError as exc:
+                problems.append(f"{_where(ballots_name, row.row, 'items')}：{exc}")
     if problems:
         raise RecountError(problems)
+    return units, places, cast, answers
+
+
+def recount(roster: bytes, ballots: bytes, rule: Rule | str, policy: str, roster_name: str = "roster.csv",
+            ballots_name: str = "ballots.csv") -> dict:
+    """The tally output for the roll in `roster` and the countable ballots in `ballots`.
+
+    Units are matched by (building, unit, room). Rows with status pending_confirmation
+    or rejected are not ballots. Raises RecountError listing every problem found.
+    """
+    units, _, cast, _ = _read(roster, ballots, roster_name, ballots_name)
     return tally(units, cast, rule, policy)
+
+
+def recount_items(roster: bytes, ballots: bytes, rule: Rule | str, policy: str, questions: ItemQuestions,
+                  roster_name: str = "roster.csv", ballots_name: str = "ballots.csv") -> dict:
+    """The item tally (exactly GET /api/v1/rounds/{id}/items) from the files' items column.
+
+    Each ballot's items must be among ``questions`` (and only ticked, "agree", in a 多选
+    round); stairwells are the roster's (building, unit). Raises RecountError.
+    """
+    units, places, cast, answers = _read(roster, ballots, roster_name, ballots_name, questions)
+    return item_tally(units, cast, answers, questions, places, rule, policy)

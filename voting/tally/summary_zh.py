@@ -1,5 +1,5 @@
 """A readable Chinese summary of a tally result (pure), for the CLI and reports."""
-from ..labels_zh import BALLOT_POLICY_ZH, FIGURE_ZH, MEASURE_UNIT_ZH, check_title_zh
+from ..labels_zh import BALLOT_POLICY_ZH, FIGURE_ZH, ITEM_ANSWER_ZH, ITEM_MODE_ZH, MEASURE_UNIT_ZH, check_title_zh
 from .rules import Rule
 
 
@@ -28,3 +28,22 @@ def summary_zh(result: dict, rule: Rule) -> str:
     lines.append("结论：" + ("通过" if result["passed"] else "未通过"))
     return "\n".join(lines)
 
+
+
+def items_summary_zh(result: dict) -> str:
+    """Multi-line text of an item tally (voting.tally.items.item_tally): per item, the estate and each stairwell."""
+    lines = [ITEM_MODE_ZH[result["item_mode"]], f"计票口径：{BALLOT_POLICY_ZH[result['policy']]}"]
+
+    def figures(row: dict) -> str:
+        return "，".join(f"{ITEM_ANSWER_ZH[k]} {row[k]['heads']} 人 {row[k]['area']} ㎡"
+                         for k in ("agree", "disagree", "abstain", "not_answered"))
+
+    for item in result["items"]:
+        lines += ["", f"项目 {item['code']}", f"  全小区：{figures(item['estate'])}"]
+        for row in item["stairwells"]:
+            where = f"{row['building']}幢" + (f"{row['unit']}单元" if row["unit"] else "")
+            verdict = ""
+            if "decision" in row:
+                verdict = "（按单元表决：" + ("通过" if row["decision"]["passed"] else "未通过") + "）"
+            lines.append(f"  {where}：{figures(row)}{verdict}")
+    return "\n".join(lines)
