@@ -4,7 +4,7 @@ import json
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from tests.unit.test_bundle_verify import chain, make_bundle
+from tests.unit.test_bundle_verify import SCAN_SHA, chain, make_bundle
 from voting.audit.chain import GENESIS, event_hash
 from voting.audit.checkpoint_format import (extension_problem, later_than, load_checkpoint, sign_checkpoint,
                                             signature_problem)
@@ -70,9 +70,9 @@ def test_later_than_compares_instants_across_offsets():
 
 
 def test_a_bundle_holding_a_checkpoint_its_chain_does_not_extend_fails():
-    events = chain(4)
+    events = chain(4, {"scan": SCAN_SHA})  # 5 events, the last the paper ballot's entry (its photo's hash)
     bundle = make_bundle(KEY, events=events, files={"checkpoints/checkpoint-1.json": canonical_json(
-        checkpoint_of(chain(6), 5))})
+        checkpoint_of(chain(6), 6))})
     problems = verify_bundle(bundle, KEY.public_key())
     assert len(problems) == 1 and problems[0].startswith("checkpoints/checkpoint-1.json：") and "截短" in problems[0]
     kept = verify_bundle(make_bundle(KEY, events=events), KEY.public_key(), checkpoint_of(events, 3))

@@ -33,7 +33,6 @@ from ..rounds.frozen_roll import roll_entries
 from ..rounds.round_tally import round_item_questions
 from ..tally.items import check_answers
 from ..tally.satisfaction import answers_of
-from ..tally.tally import CHOICES
 from .casting import CastRefused, ballot_event_data, cast_ballot
 
 OWNER_TYPE = "paper_entry"
