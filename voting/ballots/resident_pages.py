@@ -202,7 +202,7 @@ def vote_receipt(token, receipt):
     if ballot is None:
         return _gone("找不到该回执。", 404, token)
     ballots = voter_ballots(lookup.round.id, entry.voter_key)
-    standing = ballot_standing(ballot, lookup.round.ballot_policy, len(ballots))
+    standing = ballot_standing(ballot, lookup.round.ballot_policy, ballots)
     return render_template("ballots/vote_receipt.html", ballot=ballot, standing=standing,
                            standing_zh=BALLOT_STANDING_ZH[standing], round=lookup.round_row(), choices=CHOICE_ZH,
                            effective=effective(ballots, lookup.round.ballot_policy),

@@ -2,8 +2,8 @@
 
 Columns (English or Chinese headers, any order, case-insensitive English):
 building/楼幢, unit/单元, room/室号, choice/表决意见, channel/渠道, cast_at/表决时间,
-and optionally status/状态, receipt/回执码, household_id/房屋编号, seq/序号. Unknown
-columns are ignored.
+and optionally status/状态, receipt/回执码, household_id/房屋编号, seq/序号,
+signed_at/签署时间. Unknown columns are ignored.
 
 - choice: agree/disagree/abstain or 同意/不同意/弃权;
 - channel: online/paper/proxy or 线上/纸质/委托;
@@ -15,6 +15,13 @@ columns are ignored.
 - household_id, seq: the service's unit id and the voter's sequence number (1 for the
   first ballot, 2 for the next…), which its audit chain records for each receipt; empty
   or absent in a file typed by hand. A recount ignores them.
+- signed_at: when the owner signed a paper (纸质) or proxy (委托) ballot, as its photo
+  shows, in the same ISO 8601 form as cast_at; empty for online ballots (and for paper
+  ballots entered before signed times were recorded). A ballot stands by when it was
+  *expressed*: its signed_at when given, else its cast_at (tally.standing): under policy
+  "last" a paper ballot signed before the owner's later online ballot does not replace
+  it, even if it was entered (cast_at) after it. cast_at stays when the ballot entered
+  the ledger and breaks ties.
 
 Rows are numbered as in a spreadsheet: the header is row 1. Errors name the
 column by its canonical English name and carry a Chinese message; every
@@ -34,11 +41,11 @@ from .tally import CHANNELS, CHOICES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REQUIRED = ("building", "unit", "room", "choice", "channel", "cast_at")
-OPTIONAL = ("status", "receipt", "household_id", "seq")
+OPTIONAL = ("status", "receipt", "household_id", "seq", "signed_at")
 COLUMNS = REQUIRED + OPTIONAL
 CHINESE = {"building": "楼幢", "unit": "单元", "room": "室号", "choice": "表决意见",
            "channel": "渠道", "cast_at": "表决时间", "status": "状态", "receipt": "回执码",
-           "household_id": "房屋编号", "seq": "序号"}
+           "household_id": "房屋编号", "seq": "序号", "signed_at": "签署时间"}
 _HEADERS = {**{c: c for c in COLUMNS}, **{zh: c for c, zh in CHINESE.items()}}
 # The codes, or the words the reports print for them.
 _CHOICES = {**{c: c for c in CHOICES}, **{CHOICE_ZH[c]: c for c in CHOICES}}
@@ -65,6 +72,7 @@ class BallotRow:
     receipt: str = ""
     household_id: int | None = None
     seq: int | None = None
+    signed_at: datetime | None = None
 
     @property
     def label(self) -> str:
@@ -169,6 +177,11 @@ def _parse_row(number: int, cells: list[str], positions: dict[str, int], errors:
     if values["status"] not in STATUSES:
         errors.append((number, "status", f"状态“{status}”无法识别，应为 {'/'.join(sorted(STATUSES - {''}))} 或留空"))
     values["receipt"] = get("receipt")
+    signed = get("signed_at")
+    values["signed_at"] = _parse_time(signed) if signed else None
+    if signed and values["signed_at"] is None:
+        errors.append((number, "signed_at",
+                       f"签署时间“{signed}”格式不正确，应为 ISO 8601，如 2026-03-01T17:30:00+08:00，或留空"))
     for name in ("household_id", "seq"):
         text = get(name)
         values[name] = int(text) if text.isascii() and text.isdigit() else None
@@ -215,10 +228,14 @@ def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
+def _signed(value: datetime | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
 def write_ballots_csv(rows) -> bytes:
     """Canonical BALLOTS.csv: UTF-8 with BOM (Excel opens it correctly), English
-    headers incl. status, receipt, household_id and seq (empty when None), cast_at
-    ISO 8601 with offset. Parsing the output gives the same rows back (row numbers
+    headers incl. status, receipt, household_id, seq and signed_at (empty when None),
+    times ISO 8601 with offset. Parsing the output gives the same rows back (row numbers
     renumbered from 2)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
@@ -226,5 +243,6 @@ def write_ballots_csv(rows) -> bytes:
     for r in rows:
         writer.writerow([_export_cell(r.building), _export_cell(r.unit), _export_cell(r.room),
                          r.choice, r.channel, r.cast_at.isoformat(), r.status,
-                         _export_cell(r.receipt), _number(r.household_id), _number(r.seq)])
+                         _export_cell(r.receipt), _number(r.household_id), _number(r.seq),
+                         _signed(getattr(r, "signed_at", None))])
     return out.getvalue().encode("utf-8-sig")

@@ -28,7 +28,8 @@ def recount(roster: bytes, ballots: bytes, rule: Rule | str, policy: str, roster
     """The tally output for the roll in `roster` and the countable ballots in `ballots`.
 
     Units are matched by (building, unit, room). Rows with status pending_confirmation
-    or rejected are not ballots. Raises RecountError listing every problem found.
+    or rejected are not ballots. A row's signed_at (paper, proxy) orders it among the
+    voter's ballots instead of its cast_at (tally.standing). Raises RecountError listing every problem found.
     """
     parsed = parse_roster(roster, roster_name)
     problems = [f"{_where(roster_name, e.row, e.column)}：{e.message}" for e in parsed.errors]
@@ -55,7 +56,7 @@ def recount(roster: bytes, ballots: bytes, rule: Rule | str, policy: str, roster
                             f"{unit_label(*key)} 不在名册中")
             continue
         cast.append(CastBallot(household_id=key, choice=row.choice, cast_at=row.cast_at, channel=row.channel,
-                               ballot_id=row.receipt or f"row{row.row}"))
+                               ballot_id=row.receipt or f"row{row.row}", signed_at=row.signed_at))
     if problems:
         raise RecountError(problems)
     return tally(units, cast, rule, policy)
