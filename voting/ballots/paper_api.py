@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models.ballots import PaperEntry
 from ..record_ids import ID_RANGE
 from ..refusal_answers import abort_refused
+from ..rounds.schemas import AwareDateTime
 from ..tally.tally import CHOICES
 from .paper import (KINDS, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry, enter_paper_ballot, entry_status,
                     paper_entries, receipt_of, reject_paper_entry)
@@ -25,6 +26,11 @@ class PaperFormSchema(ma.Schema):
     household_id = ma.fields.Integer(required=True, validate=ID_RANGE)
     choice = ma.fields.String(required=True, validate=ma.validate.OneOf(CHOICES))
     kind = ma.fields.String(load_default="paper", validate=ma.validate.OneOf(KINDS))
+    signed_at = AwareDateTime(load_default=None, metadata={"description": (
+        "when the owner signed the ballot, as its photo shows (ISO 8601; without an offset, Beijing time); "
+        "within the round's voting window and not in the future. The ballot stands by this time under the "
+        "round's policy. Optional while the round is open (then the entry time); required after the close, "
+        "during the paper grace period (400 without it)")})
 
 
 class PaperFilesSchema(ma.Schema):
@@ -75,12 +81,16 @@ class PaperEntrySchema(ma.Schema):
     kind = ma.fields.String()
     entered_by = ma.fields.String(allow_none=True)
     entered_at = ma.fields.DateTime()
+    signed_at = ma.fields.DateTime(allow_none=True, metadata={"description": "when the owner signed it; null only "
+                                                              "for entries made before it was recorded"})
     status = ma.fields.String(metadata={"description": "pending_confirmation / counted / duplicate / rejected"})
     decided_by = ma.fields.String(allow_none=True)
     decided_at = ma.fields.DateTime(allow_none=True)
     note = ma.fields.String()
     receipt = ma.fields.String(allow_none=True)
     voter_has_ballot = ma.fields.Boolean()
+    would_count = ma.fields.Boolean(metadata={"description": "pending: whether, by its signed time and the round's "
+                                              "policy, it would count if confirmed now"})
     may_decide = ma.fields.Boolean(metadata={"description": "whether the caller may confirm or reject it"})
     attachments = ma.fields.List(ma.fields.Nested(PaperAttachmentSchema))
 
@@ -113,7 +123,8 @@ class RoundPaperBallots(MethodView):
     @blp.arguments(PaperFilesSchema, location="files")
     @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": PaperMultipartSchema}}})
     @blp.response(201, PaperCreatedSchema)
-    @blp.alt_response(409, description="轮次不在表决中")
+    @blp.alt_response(400, description="补录期内未填写签署时间")
+    @blp.alt_response(409, description="轮次不在表决中，或纸质票补录期已结束")
     @blp.alt_response(413, description="文件过大")
     @blp.alt_response(415, description="不支持的文件类型")
     def post(self, form, files, round_id):
@@ -122,7 +133,7 @@ class RoundPaperBallots(MethodView):
         try:
             entry = enter_paper_ballot(round_, form["household_id"], form["choice"], form["kind"],
                                        _upload(files["scan"]), _upload(files.get("authorisation")),
-                                       current_staff(), now())
+                                       current_staff(), now(), signed_at=form["signed_at"])
         except PaperRefused as exc:
             abort_refused(exc)
         db.session.commit()

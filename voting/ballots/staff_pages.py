@@ -1,4 +1,5 @@
 """Staff pages: entering and confirming paper/proxy ballots, and the live progress of a round."""
+import marshmallow as ma
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
@@ -11,10 +12,13 @@ from ..extensions import db
 from ..labels_zh import CHANNEL_ZH, CHOICE_ZH, PAPER_ENTRY_STATUS_ZH
 from ..models.ballots import PaperConfirmation, PaperEntry
 from ..models.rounds import Round
+from ..china_time import format_cst
 from ..record_ids import parse_record_id
+from ..rounds.paper_grace import grace_note_zh, in_paper_grace
+from ..rounds.schemas import AwareDateTime
 from ..rounds.frozen_roll import roll_entries
-from .paper import (KINDS, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry, enter_paper_ballot, paper_entries,
-                    reject_paper_entry)
+from .paper import (KINDS, OWNER_TYPE, PaperRefused, Upload, accepting_paper, confirm_paper_entry, enter_paper_ballot,
+                    paper_entries, reject_paper_entry)
 from .progress import progress_summary, round_progress
 
 bp = Blueprint("ballot_staff_pages", __name__)
@@ -46,7 +50,9 @@ def _paper_page(round_: Round, status: int = 200, error: str | None = None, form
         done=[e for e in entries if e["status"] != "pending_confirmation"],
         me=current_staff(), choices_zh=CHOICE_ZH, kinds_zh={k: CHANNEL_ZH[k] for k in KINDS},
         status_zh=PAPER_ENTRY_STATUS_ZH,
-        error=error, form=form or {}, is_open=round_.status == "open" and now() < round_.closes_at)
+        error=error, form=form or {}, is_open=accepting_paper(round_, now()),
+        in_grace=in_paper_grace(round_, now()), grace_note=grace_note_zh(round_, now()),
+        window=(format_cst(round_.opens_at).replace(" ", "T"), format_cst(min(round_.closes_at, now())).replace(" ", "T")))
     return _private(make_response(html, status))
 
 
@@ -64,15 +70,20 @@ def paper_page(round_id):
 @login_required
 def paper_enter(round_id):
     round_ = round_or_404(round_id)
-    form = {k: request.form.get(k, "") for k in ("household_id", "choice", "kind")}
+    form = {k: request.form.get(k, "") for k in ("household_id", "choice", "kind", "signed_at")}
     household_id = parse_record_id(form["household_id"])
     if household_id is None:
         return _paper_page(round_, 422, "请选择房屋（楼幢-单元-室号）", form)
+    try:  # the page's datetime-local is Beijing time, as the API reads a time without an offset
+        signed_at = AwareDateTime().deserialize(form["signed_at"].strip()) if form["signed_at"].strip() else None
+    except ma.ValidationError:
+        return _paper_page(round_, 422, "签署时间格式不正确，请按“年-月-日 时:分”填写", form)
     files = {name: request.files.get(name) for name in ("scan", "authorisation")}
     uploads = {name: Upload(f.filename or "", f.read()) if f and f.filename else None for name, f in files.items()}
     try:
         entry = enter_paper_ballot(round_, household_id, form["choice"], form["kind"] or "paper",
-                                   uploads["scan"], uploads["authorisation"], current_staff(), now())
+                                   uploads["scan"], uploads["authorisation"], current_staff(), now(),
+                                   signed_at=signed_at)
     except PaperRefused as exc:
         db.session.rollback()
         return _paper_page(round_or_404(round_id), exc.status, exc.message, form)
