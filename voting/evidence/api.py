@@ -85,7 +85,7 @@ class PublicKey(MethodView):
 
 
 def _street_summary(street_id: int) -> dict:
-    return street_summary(street_or_404(current_staff(), street_id), cst_today(now()))
+    return street_summary(street_or_404(current_staff(), street_id), cst_today(now()), now())
 
 
 @blp.route("/streets")
