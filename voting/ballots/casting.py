@@ -15,7 +15,7 @@ import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, NamedTuple
 
-from sqlalchemy import and_, bindparam, case, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from ..audit.log import record as audit
 from ..extensions import db
@@ -24,7 +24,7 @@ from ..models.rounds import RollEntry, Round, RoundVoter
 from ..refusals import Refused
 from ..rounds.cast_gate import enter_shared
 from ..db_types import UTCDateTime
-from ..tally.standing import order_key, replaces, standings_by_key
+from ..tally.standing import order_key, replaces, standing, standings_by_key
 
 if TYPE_CHECKING:
     from .link_lookup import RoundState
@@ -193,7 +193,11 @@ def ballot_standing(ballot: "Ballot | AppendedBallot", policy: str, voter_ballot
     """'counted', 'duplicate' or 'superseded' for a ledger row, by tally.standing.
 
     `voter_ballots`: all the voter's ballots in the round (rows with expressed_at and
-    seq; `ballot` among them), in any order.
+    seq; `ballot` among them), in any order. An int (the voter's number of ballots, as
+    before signed times) is still accepted: positions are then the sequence numbers,
+    which is right only when no ballot of the voter carries a signed time.
     """
+    if isinstance(voter_ballots, int):
+        return standing(ballot.seq, voter_ballots, policy)
     own = list(voter_ballots)
     return standings_by_key([ledger_key(b) for b in own], policy)[[b.seq for b in own].index(ballot.seq)]

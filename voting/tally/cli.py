@@ -17,7 +17,12 @@ from .summary_zh import summary_zh
               help="first: 首次有效表决为准; last: 以截止前最后一次为准")
 @click.option("--json", "as_json", is_flag=True, help="print exactly the tally object")
 def tally_command(roster, ballots, rule_id, policy, as_json):
-    """Recount a roll and its ballots offline (exit 0 whether or not the rule passed)."""
+    """Recount a roll and its ballots offline (exit 0 whether or not the rule passed).
+
+    BALLOTS.csv may carry a signed_at (签署时间) column: when the owner signed a paper or
+    proxy ballot. A voter's ballots are ordered by when they were expressed (signed_at if
+    given, else cast_at; ties by cast_at), and --policy picks the first or the last of them.
+    """
     try:
         rule = get_rule(rule_id)
     except UnknownRuleError as exc:
