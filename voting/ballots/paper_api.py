@@ -26,7 +26,8 @@ class PaperFormSchema(ma.Schema):
     household_id = ma.fields.Integer(required=True, validate=ID_RANGE)
     choice = ma.fields.String(required=True, validate=ma.validate.OneOf(CHOICES))
     kind = ma.fields.String(load_default="paper", validate=ma.validate.OneOf(KINDS))
-    signed_at = AwareDateTime(load_default=None, metadata={"description": (
+    # Left out (not null) when not known: a form field cannot carry null.
+    signed_at = AwareDateTime(load_default=None, allow_none=False, metadata={"description": (
         "when the owner signed the ballot, as its photo shows (ISO 8601; without an offset, Beijing time); "
         "within the round's voting window and not in the future. The ballot stands by this time under the "
         "round's policy. Optional while the round is open (then the entry time); required after the close, "
