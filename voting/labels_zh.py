@@ -62,7 +62,7 @@ CHOICE_ZH = {"agree": "同意", "disagree": "不同意", "abstain": "弃权"}
 CHANNEL_ZH = {"online": "线上", "paper": "纸质", "proxy": "委托"}
 BALLOT_STANDING_ZH = {"counted": "计入", "duplicate": "不计入（以首次表决为准）", "superseded": "已被之后的表决取代"}
 PAPER_ENTRY_STATUS_ZH = {"pending_confirmation": "待确认", "counted": "已确认，计入",
-                         "duplicate": "已确认，重复表决不计入", "rejected": "已退回"}
+                         "duplicate": "已确认，不计入（按签署时间和计票口径，以该业主另一次表决为准）", "rejected": "已退回"}
 REISSUE_STATUS_ZH = {"pending": "待另一位工作人员确认", "confirmed": "已确认，新链接已发放"}
 SLIP_JOB_STATUS_ZH = {"queued": "排队等待生成", "running": "正在生成", "done": "已生成，可以下载",
                       "failed": "生成失败", "expired": "已过保存期限，请重新下载"}

@@ -132,7 +132,10 @@ def test_every_ballot_and_confirmed_paper_ballot_is_in_the_chain_with_its_choice
     audited = app.test_cli_runner().invoke(args=["audit", "verify", "--estate", str(voting.estate_id)])
     assert audited.exit_code == 0 and "表决票与审计链逐张一致" in audited.output, audited.output
     chained = chained_ballots(chain_events(chain_name(voting.estate_id)), voting.round_id)
-    ledger = db.session.execute(select(Ballot.receipt, Ballot.household_id, Ballot.seq, Ballot.channel, Ballot.choice)
+    ledger = db.session.execute(select(Ballot.receipt, Ballot.household_id, Ballot.seq, Ballot.channel, Ballot.choice,
+                                       Ballot.signed_at)
                                 .where(Ballot.round_id == voting.round_id).order_by(Ballot.id)).all()
     assert [tuple(fact) for fact in chained] == [tuple(row) for row in ledger]
     assert {fact.channel for fact in chained} == {"online", "paper", "proxy"}
+    # A paper or proxy ballot's signed time is chained with it (compared above); an online ballot has none.
+    assert all(fact.signed_at is None for fact in chained if fact.channel == "online")

@@ -54,16 +54,18 @@ def test_a_cancelled_draft_disappears_from_the_board_and_lists_and_stays_in_the_
     assert create_round(client, proposal_id, headers, clock)
 
 
-def _open_round_in(client, clock, name: str, headers: dict, days: int) -> int:
+def _open_round_in(client, clock, name: str, headers: dict, days: int, grace: int = 0) -> int:
     estate = make_estate(name)
     assert client.post(f"/api/v1/estates/{estate.id}/roster", headers=headers, content_type="multipart/form-data",
                        data={"file": (io.BytesIO(SMALL_ROSTER), "r.csv")}).status_code == 200
-    round_id = create_round(client, create_proposal(client, estate.id, headers), headers, clock, days=days)
+    round_id = create_round(client, create_proposal(client, estate.id, headers), headers, clock, days=days,
+                            paper_grace_working_days=grace)
     assert client.post(f"/api/v1/rounds/{round_id}/open", headers=headers).status_code == 200
     return round_id
 
 
 def test_close_due_closes_exactly_the_due_rounds_and_twice_at_once_closes_each_once(app, client, db, clock):
+    # Without a paper grace period (0 working days), as before it existed.
     make_user("community", "和睦街道", "和睦社区", username="sq")
     headers = api_token(client, "sq")
     due = [_open_round_in(client, clock, name, headers, 7) for name in ("甲小区", "乙小区")]

@@ -1,11 +1,12 @@
 """Standings the service reads from the database equal tally.standing on random ledgers.
 
-Casting hands out each voter's sequence number from the round_voters counter, and the
-live tally (sql_tally.counted_in_sql), the receipt API and the ledger export decide
-from that number and counter instead of reading every ballot of the voter. Here the
-test keeps its own record of each voter's ballots in the order it cast them and asks
-tally.standing; every one of those paths, and the pure tally over the same rows, must
-answer the same. Runs on SQLite, and on PostgreSQL with TEST_DATABASE_URL.
+Casting hands out each voter's sequence number from the round_voters counter and keeps
+the voter's counted ballot there (by standing.replaces on expressed time — a paper
+ballot's signed time, often before ballots already cast — then sequence); the live
+tally (sql_tally.counted_in_sql) reads that pointer, the receipt API and the ledger
+export ask the module over the voter's ballots. Here the test keeps its own record of
+each voter's ballots with their order keys and asks tally.standing; every one of those
+paths, and the pure tally over the same rows, must answer the same. Runs on SQLite, and on PostgreSQL with TEST_DATABASE_URL.
 """
 from datetime import timedelta
 from itertools import count
@@ -27,7 +28,7 @@ from voting.rounds.frozen_roll import roll_entries, roll_units
 from voting.rounds.operations import create_round, open_round
 from voting.rounds.round_tally import cast_ballots
 from voting.rounds.sql_tally import counted_in_sql
-from voting.tally.standing import counted_when_cast, effective, standings
+from voting.tally.standing import counted_when_cast, effective, order_key, standings_by_key
 from voting.tally.tally import ballot_statuses, voter_key
 
 # Owners of three and of two flats, a one-flat owner, and the developer's two units (one voter).
@@ -46,6 +47,9 @@ casts = st.lists(st.tuples(
     st.sampled_from(("agree", "disagree", "abstain")),
     st.sampled_from(("online", "paper", "proxy")),
     st.sampled_from((-90, 0, 0, 1, 60)),  # seconds on the caster's clock: equal, and behind (another instance)
+    # A paper or proxy ballot's signed time, in seconds before its entry (None: none recorded, as for old ones):
+    # often before ballots the voter already cast, sometimes equal to one's time.
+    st.sampled_from((None, 0, 1, 60, 200)),
 ), max_size=24)
 
 
@@ -70,18 +74,23 @@ def test_standings_read_from_the_database_equal_the_standing_module(client, db):
         round_ = _open_round(db, user_id, next(rounds), policy)
         entries = roll_entries(round_.id)
         voter_of = {e.household_id: voter_key(u) for e, u in zip(entries, roll_units(entries))}
-        cast_order: dict[str, list[str]] = {}  # voter → receipts, in the order this test cast them
+        cast_order: dict[str, list[tuple]] = {}  # voter → (receipt, order key), in the order this test cast them
         now = T0 + timedelta(hours=1)
-        for index, choice, channel, step in ledger:
+        for index, choice, channel, step, before in ledger:
             now += timedelta(seconds=step)
             household_id = entries[index].household_id
-            ballot = cast_ballot(round_, household_id, choice, channel, now)
+            signed = None if channel == "online" or before is None else now - timedelta(seconds=before)
+            ballot = cast_ballot(round_, household_id, choice, channel, now, signed_at=signed)
             own = cast_order.setdefault(voter_of[household_id], [])
-            own.append(ballot.receipt)
+            own.append((ballot.receipt, order_key(ballot.expressed_at, ballot.seq)))
             assert ballot.seq == len(own)
-            assert ballot.counted_at_cast is counted_when_cast(len(own), policy)
+            # Counted when cast exactly when the module says so over the voter's ballots so far.
+            assert ballot.counted_at_cast is (standings_by_key([k for _, k in own], policy)[-1] == "counted")
+            if signed is None and all(k[0] <= ballot.cast_at for _, k in own):
+                assert ballot.counted_at_cast is counted_when_cast(len(own), policy)
         db.session.commit()
-        expected = {r: s for own in cast_order.values() for r, s in zip(own, standings(len(own), policy))}
+        expected = {r: s for own in cast_order.values()
+                    for (r, _), s in zip(own, standings_by_key([k for _, k in own], policy))}
 
         counted = set(db.session.scalars(
             select(Ballot.receipt)
@@ -91,12 +100,12 @@ def test_standings_read_from_the_database_equal_the_standing_module(client, db):
         assert {row.receipt: row.status for row in ledger_rows(round_)} == expected
         for receipt, status in expected.items():
             assert client.get(f"/api/v1/ballots/{receipt}").get_json()["status"] == status
-        # The resident's pages: the voter's ballots by sequence number, as the page reads them.
+        # The resident's pages: the voter's ballots in expressed order, as the page reads them.
         for key in {e.voter_key for e in entries}:
             mine = voter_ballots(round_.id, key)
             shown = effective(mine, policy)
             assert ([shown.receipt] if shown else []) == [b.receipt for b in mine if expected[b.receipt] == "counted"]
-        # The pure tally orders by cast time: casting keeps that equal to the sequence.
+        # The pure tally orders by expressed time, then cast time: casting keeps that equal to the sequence.
         assert ballot_statuses(roll_units(entries), cast_ballots(round_.id), policy) == expected
 
     check()

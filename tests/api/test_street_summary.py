@@ -47,8 +47,8 @@ def test_summary_lists_each_estate_with_stage_figures_verdict_and_notice(client,
     assert {k: live[k] for k in expected_figures(now)} == expected_figures(now)
     assert live["live"] and live["status_zh"] == "表决中" and "实时" in live["verdict_zh"]
     assert idle["round_id"] is None and idle["stage_zh"] == "未开始征询" and idle["notice_zh"] == "无公示"
-    counts = {k: body["totals"][k] for k in ("estates", "open", "passed", "not_started", "final_estates")}
-    assert counts == {"estates": 3, "open": 1, "passed": 0, "not_started": 1, "final_estates": 0}
+    counts = {k: body["totals"][k] for k in ("estates", "open", "passed", "not_started", "final_estates", "overdue")}
+    assert counts == {"estates": 3, "open": 1, "passed": 0, "not_started": 1, "final_estates": 0, "overdue": 0}
 
 
 def test_who_may_see_which_street(client, street):

@@ -31,6 +31,8 @@ pytestmark = pytest.mark.browser
 T0 = datetime(2026, 9, 1, 1, 0, tzinfo=timezone.utc)  # Tuesday 2026-09-01 09:00 in Hangzhou
 AFTER_CLOSE = datetime(2026, 9, 9, 2, 0, tzinfo=timezone.utc)  # past 09-08 18:00 and the notice (ends 09-08)
 ESTATE = "和睦新村"
+PAPER_DAY = datetime(2026, 9, 2, 3, 0, tzinfo=timezone.utc)  # Wednesday 11:00 in Hangzhou: the paper ballot comes in
+SIGNED_LOCAL, SIGNED_SHOWN = "2026-09-02T10:15", "2026-09-02 10:15"  # when 李四 signed it at the door, Beijing time
 WAIT_MS = 10_000  # for any one page or element: generous on a loaded CI machine
 # Chromium's built-in PDF viewer (an extension) and the WebUI resources it uses: served from
 # inside the browser binary, never from the network. Anything else off 127.0.0.1 fails the run.
@@ -254,6 +256,7 @@ def resident_votes_on_a_phone(trip: Journey, url: str):
 
 def paper_ballot_entered_and_confirmed(trip: Journey, round_id: int):
     base = trip.base
+    trip.clock.now = PAPER_DAY
     entering = trip.page()
     trip.login(entering, "li")
     entering.goto(f"{base}/rounds/{round_id}")
@@ -263,6 +266,8 @@ def paper_ballot_entered_and_confirmed(trip: Journey, round_id: int):
     entering.get_by_label("房屋（楼幢-单元-室号）").select_option(household.get_attribute("value"))
     entering.locator("input[name=choice][value=agree]").check()
     assert entering.locator("input[name=kind][value=paper]").is_checked()
+    # The time 李四 wrote on the ballot, in Beijing time (the page's datetime-local).
+    entering.get_by_label("业主签署时间", exact=False).fill(SIGNED_LOCAL)
     entering.set_input_files("input[name=scan]", files=[{"name": "李四签字表决票.jpg", "mimeType": "image/jpeg",
                                                          "buffer": jpeg_with_gps((1200, 900))}])
     entering.get_by_role("button", name="录入，待他人确认").click()
@@ -270,7 +275,7 @@ def paper_ballot_entered_and_confirmed(trip: Journey, round_id: int):
     pending = entering.locator("h2:has-text('待确认') + div table tbody tr")
     assert pending.count() == 1
     assert "您录入的，须由其他工作人员核对确认" in pending.inner_text()
-    assert entering.get_by_role("button", name="已核对原件，确认计入").count() == 0
+    assert entering.get_by_role("button", name="已核对原件和签署时间，确认").count() == 0
     trip.shot(entering, "worker2-paper-entered")
     # Even a hand-made POST from the entering worker's own session is refused.
     entry_id = int(pending.locator("td").first.inner_text())
@@ -288,12 +293,13 @@ def paper_ballot_entered_and_confirmed(trip: Journey, round_id: int):
     checking.wait_for_url(f"{base}/rounds/{round_id}/paper")
     checking.wait_for_function("() => { const i = document.querySelector('td.thumbs img');"
                                " return i && i.complete && i.naturalWidth > 0; }")
+    assert SIGNED_SHOWN in checking.locator("td.signed-at").inner_text()  # beside the photo, to compare
     trip.shot(checking, "worker3-paper-to-confirm")
-    checking.get_by_role("button", name="已核对原件，确认计入").click()
+    checking.get_by_role("button", name="已核对原件和签署时间，确认").click()
     expect_flash(checking, f"第 {entry_id} 号：已确认，计入")
     done = checking.locator("h2:has-text('已处理') + div table tbody tr td").all_inner_texts()
-    assert done[:6] == [str(entry_id), "1-2-201", "同意", "纸质", "已确认，计入", "li"]
-    assert done[6].startswith("zhao") and done[7]  # confirmed by the third worker, with a receipt code
+    assert done[:7] == [str(entry_id), "1-2-201", "同意", "纸质", SIGNED_SHOWN, "已确认，计入", "li"]
+    assert done[7].startswith("zhao") and done[8]  # confirmed by the third worker, with a receipt code
     trip.shot(checking, "worker3-paper-confirmed")
 
 

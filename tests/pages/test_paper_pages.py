@@ -115,3 +115,41 @@ def test_pages_outside_the_jurisdiction_are_404(app, client, db, two_workers):
     token = csrf_token(outsider, "/estates")
     assert outsider.post(f"/paper-ballots/{entry_id}/confirm", data={"csrf_token": token}).status_code == 404
     assert app.test_client().get(f"/rounds/{round_id}/paper").status_code == 302  # to the login page
+
+
+def test_the_form_takes_the_signed_time_in_beijing_time_keeps_it_on_a_refusal_and_shows_it_to_the_confirmer(
+        client, db, clock, two_workers):
+    from datetime import timedelta
+
+    from tests.rounds_helpers import T0
+
+    round_id, units, me, colleague = two_workers
+    clock.advance(days=1)
+    html = me.get(f"/rounds/{round_id}/paper").get_data(as_text=True)
+    assert 'type="datetime-local" name="signed_at"' in html and 'min="2026-09-01T09:00"' in html
+    token = csrf_token(me, f"/rounds/{round_id}/paper")
+
+    def post(signed_at, scan=True):
+        data = {"csrf_token": token, "household_id": str(units["1-2-201"]), "choice": "disagree", "kind": "paper",
+                "signed_at": signed_at}
+        if scan:
+            data["scan"] = (io.BytesIO(jpeg_with_gps()), "ballot.jpg")
+        return me.post(f"/rounds/{round_id}/paper", data=data, content_type="multipart/form-data")
+
+    early = post("2026-08-31T20:00")
+    assert early.status_code == 422 and "不在本轮表决期间" in early.get_data(as_text=True)
+    assert 'value="2026-08-31T20:00"' in early.get_data(as_text=True)  # the typed time is kept
+    garbled = post("昨天")
+    assert garbled.status_code == 422 and "签署时间格式不正确" in garbled.get_data(as_text=True)
+    assert post("2026-09-01T17:45").status_code == 302
+    entry = db.session.scalar(select(PaperEntry))
+    assert entry.signed_at == T0 + timedelta(hours=8, minutes=45)  # 17:45 in Beijing, stored as UTC
+    theirs = colleague.get(f"/rounds/{round_id}/paper").get_data(as_text=True)
+    assert "2026-09-01 17:45" in theirs and "请与照片上的日期时间核对" in theirs and "已核对原件和签署时间，确认" in theirs
+
+    clock.now = T0 + timedelta(days=7, hours=2)  # closed, in the paper grace period
+    grace = me.get(f"/rounds/{round_id}/paper").get_data(as_text=True)
+    assert "纸质票补录期至 2026-09-09 24:00" in grace and 'name="signed_at" value="" min=' in grace
+    assert re.search(r'name="signed_at"[^>]*required', grace)
+    round_page = me.get(f"/rounds/{round_id}").get_data(as_text=True)
+    assert "暂定（纸质票补录期至 2026-09-09 24:00）" in round_page

@@ -123,7 +123,7 @@ def test_only_real_ballots_are_countable():
 
 def test_writer_emits_utf8_bom_and_canonical_english_headers():
     data = write_ballots_csv(parse_ballots_csv(CHINESE.encode()))
-    assert data.startswith(b"\xef\xbb\xbfbuilding,unit,room,choice,channel,cast_at,status,receipt,household_id,seq\r\n")
+    assert data.startswith(b"\xef\xbb\xbfbuilding,unit,room,choice,channel,cast_at,status,receipt,household_id,seq,signed_at\r\n")
     assert "2026-03-02T10:15:30+08:00" in data.decode("utf-8-sig")  # the offset is always written
 
 
@@ -155,3 +155,18 @@ cell_text = st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", 
 def test_any_rows_round_trip_through_the_writer(fields):
     rows = [BallotRow(i + 2, *f) for i, f in enumerate(fields)]
     assert parse_ballots_csv(write_ballots_csv(rows)) == rows
+
+
+def test_signed_at_is_read_in_either_header_written_with_its_offset_and_checked():
+    text = ("楼幢,单元,室号,表决意见,渠道,表决时间,签署时间\n"
+            "1,1,101,不同意,纸质,2026-03-03T09:00:00+08:00,2026-03-02 17:30\n"
+            "1,1,102,同意,线上,2026-03-02T10:00:00+08:00,\n")
+    rows = parse_ballots_csv(text.encode())
+    assert rows[0].signed_at == datetime(2026, 3, 2, 17, 30, tzinfo=CST) and rows[1].signed_at is None
+    written = write_ballots_csv(rows).decode("utf-8-sig")
+    assert "2026-03-02T17:30:00+08:00" in written
+    assert parse_ballots_csv(write_ballots_csv(rows)) == rows
+    with pytest.raises(BallotsFileError) as caught:
+        parse_ballots_csv("building,unit,room,choice,channel,cast_at,signed_at\n1,1,101,agree,paper,"
+                          "2026-03-02T10:00:00+08:00,昨天下午\n".encode())
+    assert caught.value.errors[0][:2] == (2, "signed_at") and "签署时间" in caught.value.errors[0][2]

@@ -275,3 +275,27 @@ def test_validate_schedule_rejects_datetimes():
 def test_year_schedule_cannot_bypass_checks():
     with pytest.raises(ValueError):
         YearSchedule(2027, frozenset(NEW_YEAR_2027), frozenset({date(2027, 1, 4)}))
+
+
+# --- The paper grace period after a vote closes (grace_ends_at) ----------------------------------------------
+
+def test_paper_grace_ends_at_midnight_after_the_nth_working_day_after_the_closing_day():
+    from datetime import datetime, timedelta, timezone
+
+    from voting.calendar.working_days import WorkingCalendar, grace_ends_at
+
+    beijing = timezone(timedelta(hours=8))
+    calendar = WorkingCalendar()
+    friday_evening = datetime(2026, 9, 4, 18, 0, tzinfo=beijing)
+    assert grace_ends_at(calendar, friday_evening, 1) == datetime(2026, 9, 8, 0, 0, tzinfo=beijing)  # Monday, 24:00
+    assert grace_ends_at(calendar, friday_evening, 2) == datetime(2026, 9, 9, 0, 0, tzinfo=beijing)
+    assert grace_ends_at(calendar, friday_evening, 0) == friday_evening  # no grace period
+    # The closing day is the Beijing date: 23:30 UTC on Sept 4 is already Saturday Sept 5 in Hangzhou.
+    assert grace_ends_at(calendar, datetime(2026, 9, 4, 23, 30, tzinfo=timezone.utc), 1) == datetime(
+        2026, 9, 8, 0, 0, tzinfo=beijing)
+    # National Day holidays (2026-10-01…07) are skipped: the first working day after them is 10-08.
+    assert grace_ends_at(calendar, datetime(2026, 9, 30, 18, 0, tzinfo=beijing), 1) == datetime(
+        2026, 10, 9, 0, 0, tzinfo=beijing)
+    for bad in (-1, True, 1.0):
+        with pytest.raises(ValueError):
+            grace_ends_at(calendar, friday_evening, bad)

@@ -73,7 +73,7 @@ def verify_ledger(estate_id: int) -> list[str]:
     problems = []
     for round_id in db.session.scalars(select(Round.id).where(Round.estate_id == estate_id).order_by(Round.id)):
         ledger = [BallotFact(*row) for row in db.session.execute(
-            select(Ballot.receipt, Ballot.household_id, Ballot.seq, Ballot.channel, Ballot.choice)
+            select(Ballot.receipt, Ballot.household_id, Ballot.seq, Ballot.channel, Ballot.choice, Ballot.signed_at)
             .where(Ballot.round_id == round_id))]
         problems += [f"轮次 {round_id} {line}" for line in ledger_mismatches(ledger, chained_ballots(events, round_id))]
     return problems

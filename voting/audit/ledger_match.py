@@ -8,6 +8,7 @@ changed, a ballot deleted or added, sequence numbers swapped) no longer matches 
 The choice is in the event in clear (see voting.ballots.casting for why). Events written
 before the choice was chained lack it; for them the choice is not compared.
 """
+from datetime import datetime
 from typing import NamedTuple
 
 from ..labels_zh import CHANNEL_ZH, CHOICE_ZH
@@ -20,12 +21,15 @@ class BallotFact(NamedTuple):
 
     `household_id`, `seq` and `choice` are None where the source does not say (a ballots
     file without those columns, an event from before the choice was chained): not compared.
+    `signed_at` (paper and proxy ballots: when the owner signed, which decides their standing)
+    likewise, compared as an instant when both sides give it.
     """
     receipt: str
     household_id: int | None
     seq: int | None
     channel: str
     choice: str | None
+    signed_at: datetime | None = None
 
 
 def round_subject(round_id: int) -> str:
@@ -41,8 +45,17 @@ def chained_ballots(events: list[dict], round_id: int) -> list[BallotFact]:
             continue
         data = event.get("data") if isinstance(event.get("data"), dict) else {}
         facts.append(BallotFact(str(data.get("receipt", "")), data.get("household_id"), data.get("seq"),
-                                str(data.get("channel", "")), data.get("choice")))
+                                str(data.get("channel", "")), data.get("choice"), _instant(data.get("signed_at"))))
     return facts
+
+
+def _instant(text) -> datetime | None:
+    """An ISO 8601 time with its offset as the chain records it; None when absent or unreadable."""
+    try:
+        moment = datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+    return moment if moment is not None and moment.tzinfo is not None else None
 
 
 def _words(code: str | None) -> str:
@@ -57,6 +70,8 @@ def _differences(ledger: BallotFact, chained: BallotFact) -> list[str]:
                                   ("表决意见", ledger.choice, chained.choice)):
         if mine is not None and theirs is not None and mine != theirs:
             found.append(f"{name_zh}不符（台账：{_words(mine)}，审计链：{_words(theirs)}）")
+    if ledger.signed_at is not None and chained.signed_at is not None and ledger.signed_at != chained.signed_at:
+        found.append(f"签署时间不符（台账：{ledger.signed_at.isoformat()}，审计链：{chained.signed_at.isoformat()}）")
     return found
 
 
@@ -64,7 +79,7 @@ def ledger_mismatches(ledger: list[BallotFact], chained: list[BallotFact]) -> li
     """Chinese lines, each naming a receipt, for every way `ledger` and `chained` differ; [] when one to one.
 
     A receipt only in the ledger is a ballot added without its event; only in the chain, a
-    ballot deleted; in both with another household, sequence number, channel or choice, an
+    ballot deleted; in both with another household, sequence number, channel, choice or signed time, an
     edited row (a reordered sequence shows as swapped sequence numbers).
     """
     problems = []

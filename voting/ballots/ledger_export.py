@@ -10,9 +10,10 @@ from sqlalchemy import select
 from ..china_time import CST
 from ..extensions import db
 from ..models.ballots import Ballot, BallotItem
-from ..models.rounds import RollEntry, Round, RoundVoter
+from ..models.rounds import RollEntry, Round
 from ..tally.ballots_file import write_ballots_csv
-from .casting import ballot_standing
+from ..tally.standing import standings_by_key
+from .casting import ledger_key
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,7 @@ class LedgerRow:
     receipt: str
     household_id: int
     seq: int
+    signed_at: datetime | None = None
     items: tuple = ()  # (code, answer) pairs of the ballot's item answers, sorted
 
 
@@ -41,18 +43,25 @@ def _ballot_items(round_id: int) -> dict[int, tuple]:
 
 
 def ledger_rows(round_: Round) -> list[LedgerRow]:
-    """Ballots in cast order (CST times), each with counted / duplicate / superseded."""
-    totals = dict(db.session.execute(
-        select(RoundVoter.voter_key, RoundVoter.ballots).where(RoundVoter.round_id == round_.id)).all())
+    """Ballots in cast order (CST times), each with counted / duplicate / superseded.
+
+    The standing is tally.standing over each voter's ballots (expressed time, then
+    sequence); a paper or proxy ballot's row carries its signed time."""
     rows = db.session.execute(
         select(Ballot, RollEntry.building, RollEntry.unit, RollEntry.room)
         .join(RollEntry, (RollEntry.round_id == Ballot.round_id) & (RollEntry.household_id == Ballot.household_id))
         .where(Ballot.round_id == round_.id).order_by(Ballot.cast_at, Ballot.id)
     ).all()
     items = _ballot_items(round_.id)
+    per_voter: dict[str, list[Ballot]] = {}
+    for b, *_ in rows:
+        per_voter.setdefault(b.voter_key, []).append(b)
+    status = {}
+    for own in per_voter.values():
+        status.update(zip((b.id for b in own), standings_by_key([ledger_key(b) for b in own], round_.ballot_policy)))
     return [
-        LedgerRow(building, unit, room, b.choice, b.channel, b.cast_at.astimezone(CST),
-                  ballot_standing(b, round_.ballot_policy, totals[b.voter_key]), b.receipt, b.household_id, b.seq,
+        LedgerRow(building, unit, room, b.choice, b.channel, b.cast_at.astimezone(CST), status[b.id], b.receipt,
+                  b.household_id, b.seq, None if b.signed_at is None else b.signed_at.astimezone(CST),
                   items.get(b.id, ()))
         for b, building, unit, room in rows
     ]

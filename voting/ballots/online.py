@@ -22,8 +22,9 @@ from ..rounds.operations import RoundRefused, add_opinion
 from ..rounds.round_tally import round_item_questions
 from ..tally.items import check_answers
 from ..tally.satisfaction import answers_of
+from ..tally.standing import in_expressed_order
 from . import attempt_limits
-from .casting import AppendedBallot, CastRefused, cast_ballot
+from .casting import AppendedBallot, CastRefused, cast_ballot, ledger_key
 from .link_lookup import NO_PHONE_ZH, EntryState, TokenLookup, VoteRefused, usable_lookup
 from .one_time_codes import check_code, use_code
 
@@ -226,9 +227,11 @@ def valid_submission_key(key: str | None) -> bool:
 
 
 def voter_ballots(round_id: int, voter_key: str) -> list[Ballot]:
-    """The voter's ballots in the round (any unit, any channel), oldest first."""
-    return list(db.session.scalars(select(Ballot).where(Ballot.round_id == round_id, Ballot.voter_key == voter_key)
-                                   .order_by(Ballot.seq)))
+    """The voter's ballots in the round (any unit, any channel) in expressed order (tally.standing):
+    signed time of a paper ballot, cast time of an online one, then sequence — the order
+    `standing.effective` reads."""
+    return in_expressed_order(db.session.scalars(select(Ballot).where(
+        Ballot.round_id == round_id, Ballot.voter_key == voter_key)), ledger_key)
 
 
 # --- Failed attempts: the budgets live in attempt_limits -----------------------------------

@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models.ballots import PaperEntry
 from ..record_ids import ID_RANGE
 from ..refusal_answers import abort_refused
+from ..rounds.schemas import AwareDateTime
 from ..tally.satisfaction import SATISFACTION_CHOICES
 from ..tally.tally import CHOICES
 from .paper import (KINDS, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry, enter_paper_ballot, entry_status,
@@ -48,6 +49,12 @@ class PaperFormSchema(ma.Schema):
     kind = ma.fields.String(load_default="paper", validate=ma.validate.OneOf(KINDS))
     items = ma.fields.String(load_default=None, validate=ma.validate.Length(max=4000), metadata={
         "description": 'the item answers on the ballot as JSON, e.g. {"U-B-06": "agree"} (as POST /ballots)'})
+    # Left out (not null) when not known: a form field cannot carry null.
+    signed_at = AwareDateTime(load_default=None, allow_none=False, metadata={"description": (
+        "when the owner signed the ballot, as its photo shows (ISO 8601; without an offset, Beijing time); "
+        "within the round's voting window and not in the future. The ballot stands by this time under the "
+        "round's policy. Optional while the round is open (then the entry time); required after the close, "
+        "during the paper grace period (400 without it)")})
 
 
 class PaperFilesSchema(ma.Schema):
@@ -99,12 +106,16 @@ class PaperEntrySchema(ma.Schema):
     kind = ma.fields.String()
     entered_by = ma.fields.String(allow_none=True)
     entered_at = ma.fields.DateTime()
+    signed_at = ma.fields.DateTime(allow_none=True, metadata={"description": "when the owner signed it; null only "
+                                                              "for entries made before it was recorded"})
     status = ma.fields.String(metadata={"description": "pending_confirmation / counted / duplicate / rejected"})
     decided_by = ma.fields.String(allow_none=True)
     decided_at = ma.fields.DateTime(allow_none=True)
     note = ma.fields.String()
     receipt = ma.fields.String(allow_none=True)
     voter_has_ballot = ma.fields.Boolean()
+    would_count = ma.fields.Boolean(metadata={"description": "pending: whether, by its signed time and the round's "
+                                              "policy, it would count if confirmed now"})
     may_decide = ma.fields.Boolean(metadata={"description": "whether the caller may confirm or reject it"})
     attachments = ma.fields.List(ma.fields.Nested(PaperAttachmentSchema))
 
@@ -137,7 +148,8 @@ class RoundPaperBallots(MethodView):
     @blp.arguments(PaperFilesSchema, location="files")
     @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": PaperMultipartSchema}}})
     @blp.response(201, PaperCreatedSchema)
-    @blp.alt_response(409, description="轮次不在表决中")
+    @blp.alt_response(400, description="补录期内未填写签署时间")
+    @blp.alt_response(409, description="轮次不在表决中，或纸质票补录期已结束")
     @blp.alt_response(413, description="文件过大")
     @blp.alt_response(415, description="不支持的文件类型")
     def post(self, form, files, round_id):
@@ -146,7 +158,7 @@ class RoundPaperBallots(MethodView):
         try:
             entry = enter_paper_ballot(round_, form["household_id"], form["choice"], form["kind"],
                                        _upload(files["scan"]), _upload(files.get("authorisation")),
-                                       current_staff(), now(), items_json(form["items"]))
+                                       current_staff(), now(), items_json(form["items"]), signed_at=form["signed_at"])
         except PaperRefused as exc:
             abort_refused(exc)
         db.session.commit()

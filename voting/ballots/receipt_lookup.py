@@ -10,11 +10,11 @@ from ..extensions import db
 from ..labels_zh import BALLOT_STANDING_ZH, CHANNEL_ZH, answer_zh
 from ..models.ballots import Ballot
 from ..models.estates import Estate
-from ..models.rounds import Round, RoundVoter
+from ..models.rounds import Round
 from . import attempt_limits
 from .casting import ballot_standing
 from .link_lookup import VoteRefused
-from .online import limited
+from .online import limited, voter_ballots
 
 NOT_FOUND_ZH = "找不到该回执编号，请核对后再查（编号形如 K7QX-M2PA-9DWE）"
 
@@ -31,17 +31,16 @@ def find_receipt(code: str, client: str) -> dict:
         raise limited(attempt_limits.UNKNOWN_RECEIPTS)
     receipt = normalised(code)
     row = db.session.execute(
-        select(Ballot, Round, Estate.name, RoundVoter.ballots)
+        select(Ballot, Round, Estate.name)
         .join(Round, Round.id == Ballot.round_id)
         .join(Estate, Estate.id == Round.estate_id)
-        .join(RoundVoter, (RoundVoter.round_id == Ballot.round_id) & (RoundVoter.voter_key == Ballot.voter_key))
         .where(Ballot.receipt == receipt)
     ).first() if 0 < len(receipt) <= 32 else None
     if row is None:
         attempt_limits.spend(attempt_limits.UNKNOWN_RECEIPTS, attempt_limits.address_key(client))
         raise VoteRefused(404, NOT_FOUND_ZH, "unknown_receipt")
-    ballot, round_, estate, total = row
-    status = ballot_standing(ballot, round_.ballot_policy, total)
+    ballot, round_, estate = row
+    status = ballot_standing(ballot, round_.ballot_policy, voter_ballots(round_.id, ballot.voter_key))
     return {"receipt": ballot.receipt, "round_id": round_.id, "round_title": round_.title, "estate": estate,
             "cast_at": ballot.cast_at, "channel": ballot.channel, "channel_zh": CHANNEL_ZH[ballot.channel],
             "status": status, "status_zh": BALLOT_STANDING_ZH[status], "counts": status == "counted",

@@ -282,7 +282,7 @@ def vote_receipt(token, receipt):
     ballot = next((b for b in ballots if b.receipt == receipt), None)
     if ballot is None:
         return _gone("找不到该回执。", 404, token)
-    standing = ballot_standing(ballot, lookup.round.ballot_policy, len(ballots))
+    standing = ballot_standing(ballot, lookup.round.ballot_policy, ballots)
     return render_template("ballots/vote_receipt.html", ballot=ballot, standing=standing,
                            standing_zh=BALLOT_STANDING_ZH[standing], round=lookup.round_row(),
                            choices=dict(CHOICE_ZH, **SATISFACTION_ZH),

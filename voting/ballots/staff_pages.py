@@ -1,4 +1,5 @@
 """Staff pages: entering and confirming paper/proxy ballots, and the live progress of a round."""
+import marshmallow as ma
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import login_required
 from sqlalchemy import func, select
@@ -6,6 +7,7 @@ from sqlalchemy import func, select
 from ..accounts.auth import current_staff
 from ..accounts.jurisdiction import estate_or_404, round_or_404
 from ..attachments.operations import attachment_of, attachment_response
+from ..china_time import format_cst
 from ..clock import now
 from ..extensions import db
 from ..labels_zh import CHANNEL_ZH, CHOICE_ZH, PAPER_ENTRY_STATUS_ZH, SATISFACTION_ZH
@@ -13,10 +15,12 @@ from ..models.ballots import PaperConfirmation, PaperEntry
 from ..models.rounds import Round
 from ..record_ids import parse_record_id
 from ..rounds.frozen_roll import roll_entries
+from ..rounds.paper_grace import grace_note_zh, in_paper_grace
 from ..rounds.round_tally import round_item_questions, round_items, stairwell_progress
+from ..rounds.schemas import AwareDateTime
 from .item_forms import FIELD_PREFIX, item_name, item_questions_view, items_from_form
-from .paper import (KINDS, OWNER_TYPE, PaperRefused, Upload, confirm_paper_entry, enter_paper_ballot, paper_entries,
-                    reject_paper_entry)
+from .paper import (KINDS, OWNER_TYPE, PaperRefused, Upload, accepting_paper, confirm_paper_entry, enter_paper_ballot,
+                    paper_entries, reject_paper_entry)
 from .progress import progress_summary, round_progress
 
 bp = Blueprint("ballot_staff_pages", __name__)
@@ -48,7 +52,9 @@ def _paper_page(round_: Round, status: int = 200, error: str | None = None, form
         done=[e for e in entries if e["status"] != "pending_confirmation"],
         me=current_staff(), choices_zh=SATISFACTION_ZH if round_.kind == "satisfaction" else CHOICE_ZH,
         kinds_zh={k: CHANNEL_ZH[k] for k in KINDS}, status_zh=PAPER_ENTRY_STATUS_ZH, item_view=item_questions_view(round_),
-        error=error, form=form or {}, is_open=round_.status == "open" and now() < round_.closes_at)
+        error=error, form=form or {}, is_open=accepting_paper(round_, now()),
+        in_grace=in_paper_grace(round_, now()), grace_note=grace_note_zh(round_, now()),
+        window=(format_cst(round_.opens_at).replace(" ", "T"), format_cst(min(round_.closes_at, now())).replace(" ", "T")))
     return _private(make_response(html, status))
 
 
@@ -66,17 +72,21 @@ def paper_page(round_id):
 @login_required
 def paper_enter(round_id):
     round_ = round_or_404(round_id)
-    form = {k: request.form.get(k, "") for k in ("household_id", "choice", "kind")}
+    form = {k: request.form.get(k, "") for k in ("household_id", "choice", "kind", "signed_at")}
     form |= {k: v for k, v in request.form.items() if k.startswith(FIELD_PREFIX)}
     household_id = parse_record_id(form["household_id"])
     if household_id is None:
         return _paper_page(round_, 422, "请选择房屋（楼幢-单元-室号）", form)
+    try:  # the page's datetime-local is Beijing time, as the API reads a time without an offset
+        signed_at = AwareDateTime().deserialize(form["signed_at"].strip()) if form["signed_at"].strip() else None
+    except ma.ValidationError:
+        return _paper_page(round_, 422, "签署时间格式不正确，请按“年-月-日 时:分”填写", form)
     files = {name: request.files.get(name) for name in ("scan", "authorisation")}
     uploads = {name: Upload(f.filename or "", f.read()) if f and f.filename else None for name, f in files.items()}
     try:
         entry = enter_paper_ballot(round_, household_id, form["choice"], form["kind"] or "paper",
                                    uploads["scan"], uploads["authorisation"], current_staff(), now(),
-                                   items_from_form(request.form))
+                                   items_from_form(request.form), signed_at=signed_at)
     except PaperRefused as exc:
         db.session.rollback()
         return _paper_page(round_or_404(round_id), exc.status, exc.message, form)

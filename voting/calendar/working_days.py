@@ -21,10 +21,12 @@ Pure module: no clock, callers pass ``today``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Iterable, Mapping
 
 import chinese_calendar
+
+from ..china_time import CST as _CST
 
 _ONE_DAY = timedelta(days=1)
 # Years covered by the installed package, read from its own data rather than
@@ -198,6 +200,28 @@ class WorkingCalendar:
                 remaining += 1
             day += _ONE_DAY
         return remaining
+
+
+def grace_ends_at(calendar: WorkingCalendar, closes_at: datetime, days: int) -> datetime:
+    """The end of a grace period of ``days`` working days after a vote closing at ``closes_at``.
+
+    The closing day (its Beijing date) is not counted (Art. 201, as for every period
+    here); the period ends at 24:00 Beijing time of the ``days``-th working day after it,
+    returned as the aware instant of that midnight (the grace period is
+    ``closes_at`` ≤ t < the result; its last day is inclusive). ``days`` = 0: no grace
+    period, the result is ``closes_at`` itself. E.g. a vote closing Friday 2026-09-04
+    18:00 with 1 day: Monday 09-07 is the working day, so the period ends 2026-09-08
+    00:00 (+08:00). ``days`` must be an integer ≥ 0 (ValueError); raises
+    :class:`UnknownYearError` when the count reaches a year the calendar does not cover.
+    """
+    if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+        raise ValueError(f"工作日天数必须是不小于 0 的整数：{days!r}")
+    if closes_at.tzinfo is None:
+        raise ValueError("截止时间必须带时区")
+    if days == 0:
+        return closes_at
+    last_day = calendar.add_working_days(closes_at.astimezone(_CST).date(), days)
+    return datetime.combine(last_day + _ONE_DAY, time(0), tzinfo=_CST)
 
 
 def format_period_zh(start: date, days: int, ends_on: date, label: str = "公示期") -> str:

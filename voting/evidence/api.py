@@ -94,7 +94,7 @@ class PublicKey(MethodView):
 
 
 def _street_summary(street_id: int) -> dict:
-    return street_summary(street_or_404(current_staff(), street_id), cst_today(now()))
+    return street_summary(street_or_404(current_staff(), street_id), cst_today(now()), now())
 
 
 @blp.route("/streets")
@@ -112,7 +112,8 @@ def district_or_404() -> dict:
     user = current_staff()
     if user.role != "district":
         abort(404, message="找不到该页面")
-    return district_summary([street_summary(s, cst_today(now())) for s in visible_streets(user)])
+    moment = now()
+    return district_summary([street_summary(s, cst_today(moment), moment) for s in visible_streets(user)])
 
 
 @blp.route("/district/summary")

@@ -274,7 +274,7 @@ def _check_ledger(files: dict[str, bytes], manifest: dict) -> list[str]:
         return []  # the recount names the file's problems
     if problems or not isinstance(round_id, int):
         return []  # already reported by the chain's check, or the manifest's format
-    ledger = [BallotFact(r.receipt, r.household_id, r.seq, r.channel, r.choice) for r in rows]
+    ledger = [BallotFact(r.receipt, r.household_id, r.seq, r.channel, r.choice, r.signed_at) for r in rows]
     problems = ledger_mismatches(ledger, chained_ballots(events, round_id))
     return [f"ballots.csv / audit.jsonl：{line}" for line in problems] + _check_ledger_items(rows, events, round_id)
 

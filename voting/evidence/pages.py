@@ -22,8 +22,8 @@ def street_index():
         return redirect(url_for("evidence_pages.street_page", street_id=user.street_id))
     if user.role != "district":
         abort(404)
-    today = cst_today(now())
-    summaries = [street_summary(s, today) for s in visible_streets(user)]
+    moment = now()
+    summaries = [street_summary(s, cst_today(moment), moment) for s in visible_streets(user)]
     return render_template("evidence/streets.html", summaries=summaries, district=district_summary(summaries))
 
 
@@ -35,7 +35,7 @@ def district_download():
     if user.role != "district":
         abort(404)
     today = cst_today(now())
-    export = district_export(district_summary([street_summary(s, today) for s in visible_streets(user)]), user, now())
+    export = district_export(district_summary([street_summary(s, today, now()) for s in visible_streets(user)]), user, now())
     db.session.commit()
     return export.response()
 
@@ -43,14 +43,14 @@ def district_download():
 @bp.route("/streets/<int:street_id>")
 @login_required
 def street_page(street_id):
-    summary = street_summary(street_or_404(current_staff(), street_id), cst_today(now()))
+    summary = street_summary(street_or_404(current_staff(), street_id), cst_today(now()), now())
     return render_template("evidence/street.html", summary=summary, columns=COLUMNS)
 
 
 @bp.route("/streets/<int:street_id>/summary.<any(xlsx, csv):fmt>")
 @login_required
 def street_download(street_id, fmt):
-    summary = street_summary(street_or_404(current_staff(), street_id), cst_today(now()))
+    summary = street_summary(street_or_404(current_staff(), street_id), cst_today(now()), now())
     export = street_export(summary, fmt, current_staff(), now())
     db.session.commit()
     return export.response()

@@ -23,6 +23,10 @@ class EstateProgressSchema(ma.Schema):
     status = F.String(allow_none=True, metadata={"description": "draft / open / closed / published"})
     status_zh = F.String()
     live = F.Boolean(metadata={"description": "true while the round is open: figures are a live count"})
+    overdue = F.Boolean(metadata={"description": "open past its closing time and paper grace period: the "
+                                  "close-due process has not closed it (逾期未关闭)"})
+    overdue_zh = F.String()
+    paper_grace_zh = F.String(metadata={"description": "暂定（纸质票补录期至 …） while in the paper grace period"})
     passed = F.Boolean(allow_none=True)
     verdict_zh = F.String()
     total_heads = F.Integer(allow_none=True, metadata={"description": "业主人数, frozen with the roll"})
@@ -58,6 +62,7 @@ class StreetTotalsSchema(ma.Schema):
     open = F.Integer()
     passed = F.Integer()
     not_started = F.Integer()
+    overdue = F.Integer(metadata={"description": "rounds open past their closing time and paper grace period"})
     final_estates = F.Integer(metadata={"description": "estates whose audited final cost is recorded"})
     estimated_cost = MoneyField()
     final_cost = MoneyField()

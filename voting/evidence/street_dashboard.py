@@ -10,7 +10,7 @@ closed rounds use the tally frozen at closing and open rounds add one aggregate
 query each, with the denominators frozen with the roll (no roll is regrouped).
 """
 import json
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from flask_smorest import abort
@@ -20,6 +20,7 @@ from sqlalchemy.orm import contains_eager
 from notices.project_steps import last_done, step_states
 from voting.models.notices import MILESTONE_STEPS, Milestone, Notice
 
+from ..calendar.calendar_store import load_calendar
 from ..extensions import db
 from ..hundredths import to_hundredths
 from ..labels_zh import (FUNDING_STAGE_ZH, MILESTONE_FLAG_ZH, MILESTONE_STEP_ZH, NOTICE_PHASE_ZH, RESULT_STATE_ZH,
@@ -31,10 +32,13 @@ from ..models.rounds import Round
 from ..proposals.operations import funding_figures, resident_total
 from ..rounds.objections import result_state
 from ..rounds.operations import STAGE_TITLES
+from ..rounds.paper_grace import grace_note_zh, overdue
 from ..rounds.round_tally import round_rule
 from ..rounds.sql_tally import aggregate_counts
 from ..tally.rules import percent_str
 from ..tally.tally import assemble
+
+OVERDUE_ZH = "逾期未关闭"
 
 COLUMNS = (
     ("community", "社区"), ("estate", "小区"), ("built_year", "建成年份"), ("stage_zh", "当前阶段"),
@@ -130,8 +134,14 @@ def _notice_zh(ends_on: date | None, starts_on: date | None, today: date) -> str
     return NOTICE_PHASE_ZH["current" if today <= ends_on else "ended"]
 
 
-def street_summary(street: Street, today: date) -> dict:
-    """{"street": {...}, "estates": [one row per estate], "totals": {...}}; `today` is a CST date."""
+def street_summary(street: Street, today: date, now: datetime | None = None) -> dict:
+    """{"street": {...}, "estates": [one row per estate], "totals": {...}}; `today` is a CST date.
+
+    `now` (the instant of `today`): rounds still open past their closing time and paper grace
+    period are flagged `overdue` (逾期未关闭: the close-due process has not closed them);
+    without it nothing is flagged.
+    """
+    calendar = load_calendar() if now is not None else None
     estates = list(db.session.scalars(
         select(Estate).join(Estate.community).options(contains_eager(Estate.community))
         .where(Community.street_id == street.id).order_by(Community.name, Estate.name)))
@@ -155,6 +165,8 @@ def street_summary(street: Street, today: date) -> dict:
         round_ = current_round(rounds.get(estate.id, []))
         tally = _tally_of(round_) if round_ else None
         passed, verdict = _verdict(round_, tally)
+        late = bool(round_ and now is not None and overdue(round_, now, calendar))
+        grace = grace_note_zh(round_, now, calendar) if round_ and now is not None else None
         ends_on, starts_on = notices.get(estate.id, (None, None))
         states = step_states(MILESTONE_STEPS, records.get(estate.id, {}), today)
         milestone = last_done(states)
@@ -166,6 +178,7 @@ def street_summary(street: Street, today: date) -> dict:
             "round_id": round_.id if round_ else None, "round_title": round_.title if round_ else "",
             "status": round_.status if round_ else None, "status_zh": ROUND_STATUS_ZH[round_.status] if round_ else "—",
             "live": bool(round_ and round_.status == "open"), "passed": passed, "verdict_zh": verdict,
+            "overdue": late, "overdue_zh": OVERDUE_ZH if late else "", "paper_grace_zh": grace or "",
             # provisional during the objection period until staff finalise; none before closing
             "result_state": result_state(round_) if round_ else None,
             "result_state_zh": RESULT_STATE_ZH[result_state(round_)] if round_ else "—",
@@ -178,7 +191,8 @@ def street_summary(street: Street, today: date) -> dict:
         })
     totals = {"estates": len(rows), "open": sum(r["status"] == "open" for r in rows),
               "passed": sum(r["passed"] is True and not r["live"] for r in rows),
-              "not_started": sum(r["round_id"] is None for r in rows), **funding_totals(rows)}
+              "not_started": sum(r["round_id"] is None for r in rows),
+              "overdue": sum(r["overdue"] for r in rows), **funding_totals(rows)}
     return {"street": {"id": street.id, "name": street.name}, "today": today.isoformat(), "estates": rows,
             "totals": totals}
 
@@ -243,7 +257,7 @@ def funding_totals(rows: list[dict]) -> dict:
 def district_summary(summaries: list[dict]) -> dict:
     """The district's dashboard: each street's totals and the district's, summed from them."""
     streets = [{"id": s["street"]["id"], "name": s["street"]["name"], **s["totals"]} for s in summaries]
-    keys = ("estates", "open", "passed", "not_started", "final_estates")
+    keys = ("estates", "open", "passed", "not_started", "final_estates", "overdue")
     district = {key: sum(s[key] for s in streets) for key in keys}
     district.update({key: sum((s[key] for s in streets), Decimal("0.00")) for key, _ in FUNDING_TOTALS})
     return {"today": summaries[0]["today"] if summaries else None, "streets": streets, "totals": district}

@@ -2,7 +2,8 @@
 
 Nothing here is updated or deleted. A reissued token is a new row (the newest per
 household is the live one); a confirmation is a new row; a ballot's standing under
-the round's policy follows from its sequence number per voter.
+the round's policy follows from its expressed time (cast time online, signed time on
+paper), then its sequence number per voter (tally.standing).
 """
 from datetime import datetime
 
@@ -54,6 +55,14 @@ class Ballot(db.Model):
     opinion_id: Mapped[int | None] = mapped_column(ForeignKey("opinions.id"))
     # Online only: the confirmation page's nonce or the API's Idempotency-Key (not secret).
     submission_key: Mapped[str | None] = mapped_column(String(64))
+    # Paper and proxy only: when the owner signed it (from the entry, confirmed by the second
+    # worker); the ballot stands by this time, not its cast_at (tally.standing). None for
+    # online ballots and for paper ballots entered before signed times were recorded.
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def expressed_at(self) -> datetime:
+        return self.cast_at if self.signed_at is None else self.signed_at
 
 
 class BallotItem(db.Model):
@@ -91,6 +100,9 @@ class PaperEntry(db.Model):
     items_json: Mapped[str | None] = mapped_column(Text)
     entered_by_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id"))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the owner signed the ballot, as the photo shows; within the round's voting window.
+    # None only for entries made before the field existed.
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PaperConfirmation(db.Model):

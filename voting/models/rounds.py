@@ -59,6 +59,9 @@ class Round(db.Model):
     question: Mapped[str | None] = mapped_column(String(300))
     # 异议期: working days after the result notice during which owners may object.
     objection_working_days: Mapped[int] = mapped_column(default=5, server_default="5")
+    # 纸质票补录期: working days after the closing day during which paper and proxy ballots
+    # signed before the close may still be entered and confirmed (rounds.paper_grace).
+    paper_grace_working_days: Mapped[int] = mapped_column(default=1, server_default="1")
     result_notice_id: Mapped[int | None] = mapped_column(ForeignKey("notices.id", use_alter=True))
     # The result is provisional from closing until staff finalise it (after the objection period,
     # every objection answered); set once, like the status.
@@ -148,6 +151,11 @@ class RoundVoter(db.Model):
     first_household_id: Mapped[int | None]
     other_unit: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
     choices: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The sequence number of the voter's ballot that counts now, and its expressed time: kept
+    # by the same UPDATE with tally.standing.replaces as SQL (ballots.casting), so the live
+    # tally joins one ballot per voter. None before the voter's first ballot.
+    counted_seq: Mapped[int | None]
+    counted_expressed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class Opinion(db.Model):

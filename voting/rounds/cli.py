@@ -1,4 +1,8 @@
-"""`flask --app wsgi rounds close-due`: close every open round past its closing time (Procfile).
+"""`flask --app wsgi rounds close-due`: close every open round past its closing time and paper grace period (Procfile).
+
+A round in its paper grace period (rounds.paper_grace) is left open and named: paper
+ballots signed before the close may still be entered; it is closed by the first run
+after the period ends, and its result notice posted then, once.
 
 Each round is closed in its own transaction by the same operation a worker's button runs
 (the result notice and its objection period included), as the system. Safe to run twice at
@@ -12,19 +16,19 @@ from ..clock import now
 from ..extensions import db
 from ..models.rounds import Round
 from ..refusals import Refused
-from .operations import close_round, due_rounds
+from .operations import close_due_round, due_rounds
 
 rounds_cli = AppGroup("rounds", help="Round lifecycle jobs.")
 
 
 @rounds_cli.command("close-due")
 def close_due():
-    """Close the open rounds whose closing time has passed."""
+    """Close the open rounds whose closing time and paper grace period have passed."""
     closed = 0
     for round_id in due_rounds(now()):
         round_ = db.session.get(Round, round_id)
         try:
-            close_round(round_, None, now())
+            close_due_round(round_, now())
         except Refused as exc:
             db.session.rollback()
             click.echo(f"轮次 {round_id} 未截止：{exc.message}")

@@ -30,6 +30,7 @@ from .answers_notice import post_answers_notice
 from .cast_gate import enter_exclusive
 from .frozen_roll import check_on_roll, freeze_roll
 from .objections import objection_period, unanswered_count
+from .paper_grace import paper_grace_ends_at, until_zh
 from .plain_question import default_question
 from .result_notice import post_result_notice
 from .round_tally import live_tally, round_item_questions, round_rule
@@ -109,6 +110,8 @@ def _terms(proposal: Proposal, data: dict, now: datetime) -> dict:
         stage, db.session.get(Estate, proposal.estate_id).name, proposal.latest.title if proposal.versions else "")
     return {"stage": stage, "title": data.get("title") or STAGE_TITLES[stage], "rule": rule_id, "rule_json": rule_json,
             "question": question, "objection_working_days": data.get("objection_working_days") or 5,
+            "paper_grace_working_days": 1 if data.get("paper_grace_working_days") is None
+            else data["paper_grace_working_days"],
             "ballot_policy": data.get("ballot_policy") or "first", "verification": data.get("verification") or "link",
             "opens_at": opens_at, "closes_at": closes_at,
             "item_questions_json": json.dumps(questions.to_dict(), ensure_ascii=False) if questions.codes else None}
@@ -144,10 +147,11 @@ def create_round(proposal: Proposal, data: dict, actor_id: int | None, now: date
 
 
 EDITABLE = ("title", "question", "rule", "custom_rule", "ballot_policy", "verification", "opens_at", "closes_at",
-            "objection_working_days", "item_questions", "item_mode", "per_stairwell_items")
+            "objection_working_days", "paper_grace_working_days", "item_questions", "item_mode", "per_stairwell_items")
 FIELD_ZH = {"title": "名称", "question": "表决问题", "rule": "表决规则", "rule_json": "自定义规则",
             "ballot_policy": "重复表决的处理", "verification": "身份核验", "opens_at": "开始时间", "closes_at": "截止时间",
-            "objection_working_days": "异议期", "item_questions_json": "征询项目"}
+            "objection_working_days": "异议期", "paper_grace_working_days": "纸质票补录期",
+            "item_questions_json": "征询项目"}
 
 
 def edit_round(round_: Round, data: dict, actor_id: int | None, now: datetime) -> Round:
@@ -161,6 +165,7 @@ def edit_round(round_: Round, data: dict, actor_id: int | None, now: datetime) -
                "ballot_policy": round_.ballot_policy, "verification": round_.verification,
                "opens_at": round_.opens_at, "closes_at": round_.closes_at,
                "objection_working_days": round_.objection_working_days,
+               "paper_grace_working_days": round_.paper_grace_working_days,
                **round_item_questions(round_).to_dict()}
     asked = current | {k: v for k, v in data.items() if k in EDITABLE and v is not None}
     if round_.kind == "satisfaction":
@@ -327,7 +332,19 @@ def finalise_round(round_: Round, actor_id: int | None, now: datetime) -> Round:
     return round_
 
 
+def close_due_round(round_: Round, now: datetime) -> Round:
+    """The system's close (`rounds close-due`): as close_round, but only once the paper grace period ended.
+
+    Refused (409) while it lasts, naming its end; a worker's own close (close_round) may
+    end it early, once every paper ballot is in.
+    """
+    ends = paper_grace_ends_at(round_)
+    if now < ends:
+        raise RoundRefused(409, f"纸质票补录期至 {until_zh(ends)}，期满后自动截止")
+    return close_round(round_, None, now)
+
+
 def due_rounds(now: datetime) -> list[int]:
-    """Ids of the open rounds whose closing time has passed, oldest deadline first."""
+    """Ids of the open rounds whose closing time has passed, oldest deadline first (grace periods not looked at)."""
     return list(db.session.scalars(select(Round.id).where(Round.status == "open", Round.closes_at <= now)
                                    .order_by(Round.closes_at, Round.id)))

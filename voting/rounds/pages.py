@@ -24,6 +24,7 @@ from .objections import (ObjectionRefused, answer_objection, file_objection, obj
                          result_state, round_objections)
 from .operations import (DEFAULT_RULE, STAGE_TITLES, RoundRefused, add_opinion, cancel_round, close_round, create_round,
                          edit_round, finalise_round, open_round, publish_result)
+from .paper_grace import grace_note_zh, in_paper_grace
 from .result_notice import result_notice, round_question
 from .round_tally import round_rule, round_tally
 from .schemas import (ANSWER_LENGTH_ZH, OBJECTION_LENGTH_ZH, OPINION_LENGTH_ZH, ObjectionAnswerCreateSchema,
@@ -50,6 +51,7 @@ def render_round_page(round_: Round, status: int = 200, **extra):
         "question": round_question(round_), "result_state": result_state(round_), "period": objection_period(round_),
         "result_notice": result_notice(round_), "objections": round_objections(round_.id),
         "objection_open": objection_open(round_, cst_today(now())), "item_label": item_label,
+        "grace_note": grace_note_zh(round_, now()),
     }
     context.update(extra)
     return render_template("rounds/detail.html", **context), status
@@ -73,7 +75,9 @@ def round_transition(round_id, action):
     """Open or close, after a confirmation step (the first press shows what will happen)."""
     round_ = round_or_404(round_id)
     if request.form.get("confirmed") != "yes":
-        return render_round_page(round_, confirm=action, confirm_zh=CONFIRM_ZH[action])
+        early = "现在仍在纸质票补录期内，提前截止后不能再补录纸质表决票。" if action == "close" and in_paper_grace(
+            round_, now()) else ""
+        return render_round_page(round_, confirm=action, confirm_zh=early + CONFIRM_ZH[action])
     try:
         ACTIONS[action](round_, current_staff().id, now())
     except RoundRefused as exc:
@@ -105,7 +109,7 @@ def round_publish(round_id):
 def _round_form() -> dict:
     """The draft form's fields as the API takes them (empty fields are left out: unchanged)."""
     raw = {k: request.form.get(k, "").strip() for k in ("title", "question", "rule", "ballot_policy", "verification",
-                                                      "objection_working_days")}
+                                                      "objection_working_days", "paper_grace_working_days")}
     raw["opens_at"] = _cst_input(request.form.get("opens_at", ""))
     raw["closes_at"] = _cst_input(request.form.get("closes_at", ""))
     return {k: v for k, v in raw.items() if v != ""}
@@ -241,7 +245,7 @@ def round_create(estate_id):
     if proposal is None:
         return proposal_page(estate, 409, round_errors={"_": ["请先填写改造方案"]})
     raw = {k: request.form.get(k, "").strip() for k in ("kind", "stage", "rule", "ballot_policy", "verification",
-                                                      "question", "objection_working_days")}
+                                                      "question", "objection_working_days", "paper_grace_working_days")}
     try:
         raw["opens_at"] = _cst_input(request.form.get("opens_at", ""))
         raw["closes_at"] = _cst_input(request.form.get("closes_at", ""))

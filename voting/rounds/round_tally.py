@@ -34,10 +34,11 @@ def round_item_questions(round_: Round) -> ItemQuestions:
 def cast_ballots(round_id: int) -> list[CastBallot]:
     """Every ballot in the ledger of a round (each channel; paper ones once confirmed)."""
     rows = db.session.execute(
-        select(Ballot.household_id, Ballot.choice, Ballot.cast_at, Ballot.channel, Ballot.receipt)
+        select(Ballot.household_id, Ballot.choice, Ballot.cast_at, Ballot.channel, Ballot.receipt, Ballot.signed_at)
         .where(Ballot.round_id == round_id)
     ).all()
-    return [CastBallot(household_id=h, choice=c, cast_at=t, channel=ch, ballot_id=r) for h, c, t, ch, r in rows]
+    return [CastBallot(household_id=h, choice=c, cast_at=t, channel=ch, ballot_id=r, signed_at=s)
+            for h, c, t, ch, r, s in rows]
 
 
 def live_tally(round_: Round) -> dict:

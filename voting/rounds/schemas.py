@@ -10,6 +10,7 @@ from ..schema_fields import AreaField
 from ..tally.items import ITEM_MODES
 from ..tally.rules import PRESETS
 from .objections import OBJECTION_MAX, RESULT_STATES, objection_period, result_state
+from .paper_grace import grace_end_or_none
 from .result_notice import round_question
 from .round_tally import round_item_questions
 
@@ -45,6 +46,11 @@ class RoundCreateSchema(ma.Schema):
     objection_working_days = ma.fields.Integer(
         load_default=5, validate=ma.validate.Range(min=1, max=30, error="异议期应为1至30个工作日"),
         metadata={"description": "异议期: working days after the result notice, on the official calendar"})
+    paper_grace_working_days = ma.fields.Integer(
+        load_default=1, validate=ma.validate.Range(min=0, max=10, error="纸质票补录期应为0至10个工作日"),
+        metadata={"description": "纸质票补录期: working days after the closing day (official calendar, until 24:00 "
+                  "Beijing time of the last) during which paper/proxy ballots signed before the close may still be "
+                  "entered and confirmed; 0 for none"})
     item_questions = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=20)), load_default=list,
                                     validate=ma.validate.Length(max=36, error="征询项目不超过36项"),
                                     metadata={"description": "catalogue item codes (GET /api/v1/catalogue/items) "
@@ -69,6 +75,8 @@ class RoundEditSchema(ma.Schema):
     opens_at = AwareDateTime()
     closes_at = AwareDateTime()
     objection_working_days = ma.fields.Integer(validate=ma.validate.Range(min=1, max=30, error="异议期应为1至30个工作日"))
+    paper_grace_working_days = ma.fields.Integer(
+        validate=ma.validate.Range(min=0, max=10, error="纸质票补录期应为0至10个工作日"))
     item_questions = ma.fields.List(ma.fields.String(validate=ma.validate.Length(max=20)), 
                                     validate=ma.validate.Length(max=36, error="征询项目不超过36项"),
                                     metadata={"description": "catalogue item codes (GET /api/v1/catalogue/items) "
@@ -107,6 +115,10 @@ class FrozenTotalSchema(ma.Schema):
     area = AreaField(attribute="total_area")
 
 
+def _iso(moment):
+    return None if moment is None else moment.isoformat()
+
+
 class RoundSchema(ma.Schema):
     """A Round row with its transitions."""
 
@@ -130,6 +142,11 @@ class RoundSchema(ma.Schema):
     roll_sha256 = ma.fields.String(allow_none=True)
     question = ma.fields.Function(round_question, metadata={"type": "string"})
     objection_working_days = ma.fields.Integer()
+    paper_grace_working_days = ma.fields.Integer()
+    paper_grace_ends_at = ma.fields.Function(
+        lambda round_: _iso(grace_end_or_none(round_)), allow_none=True, metadata={"type": "string", "format": "date-time", "description":
+                                                      "end of the paper grace period (closes_at when 0 days); null "
+                                                      "while the official calendar does not cover it"})
     result_notice_id = ma.fields.Integer(allow_none=True, metadata={"description": "the 结果公告 posted at closing"})
     result_state = ma.fields.Function(result_state, metadata={"type": "string", "enum": list(RESULT_STATES),
                                       "description": "none until closed; provisional until finalised; final"})

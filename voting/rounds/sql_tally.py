@@ -1,7 +1,8 @@
 """The live tally aggregated in SQL for speed; the checks are still judged by the tally module.
 
-The database picks each voter's effective ballot (`counted_in_sql`: tally.standing's
-rule as a predicate on the sequence number, which casting keeps in cast_at order) and
+The database picks each voter's effective ballot (`counted_in_sql`: the ballot whose
+sequence number is the voter's `round_voters.counted_seq`, which casting moves by
+tally.standing.replaces — expressed time, then sequence) and
 sums heads and exact integer hundredths per choice; `tally.assemble` then judges the
 rule. Tests prove the result equal to the pure `tally()` over the same roll and ballots,
 and the predicate equal to `tally.standing` on random ledgers.
@@ -13,7 +14,7 @@ from ..extensions import db
 from ..hundredths import to_hundredths
 from ..models.ballots import Ballot
 from ..models.rounds import CONFLICTED_SQL, RollEntry, Round, RoundVoter
-from ..tally.standing import later_ballot_counts
+from ..tally.standing import check_policy
 from ..tally.tally import CHOICES, assemble
 from ..unit_labels import unit_label
 
@@ -26,10 +27,12 @@ _voter_hundredths = stored_hundredths(RoundVoter.area)
 def counted_in_sql(policy: str):
     """SQL condition on a ballot joined to its voter's round_voters row: the ballot counts.
 
-    tally.standing.counted_seq as a predicate, so no statement reads a voter's other
-    ballots: sequence 1 under "first", the voter's ballot count under "last".
+    The voter's counted ballot as casting keeps it (`counted_seq`, moved under the round's
+    policy by tally.standing.replaces), so no statement reads a voter's other ballots.
+    `policy` is checked only (the pointer was kept under the round's own policy).
     """
-    return Ballot.seq == (RoundVoter.ballots if later_ballot_counts(policy) else 1)
+    check_policy(policy)
+    return Ballot.seq == RoundVoter.counted_seq
 
 
 def aggregate_counts(round_: Round) -> dict[str, tuple[int, int]]:

@@ -3,7 +3,7 @@
 Columns (English or Chinese headers, any order, case-insensitive English):
 building/楼幢, unit/单元, room/室号, choice/表决意见, channel/渠道, cast_at/表决时间,
 and optionally status/状态, receipt/回执码, household_id/房屋编号, seq/序号,
-items/改造项目. Unknown columns are ignored.
+signed_at/签署时间, items/改造项目. Unknown columns are ignored.
 
 - choice: agree/disagree/abstain or 同意/不同意/弃权;
 - channel: online/paper/proxy or 线上/纸质/委托;
@@ -15,6 +15,13 @@ items/改造项目. Unknown columns are ignored.
 - household_id, seq: the service's unit id and the voter's sequence number (1 for the
   first ballot, 2 for the next…), which its audit chain records for each receipt; empty
   or absent in a file typed by hand. A recount ignores them.
+- signed_at: when the owner signed a paper (纸质) or proxy (委托) ballot, as its photo
+  shows, in the same ISO 8601 form as cast_at; empty for online ballots (and for paper
+  ballots entered before signed times were recorded). A ballot stands by when it was
+  *expressed*: its signed_at when given, else its cast_at (tally.standing): under policy
+  "last" a paper ballot signed before the owner's later online ballot does not replace
+  it, even if it was entered (cast_at) after it. cast_at stays when the ballot entered
+  the ledger and breaks ties.
 - items: the ballot's answers to the round's item questions (改造项目意向), as
   ``code=answer`` pairs joined by ``;``, e.g. ``U-B-06=agree;U-P-01=disagree``; the
   answer is agree/disagree/abstain or 同意/不同意/弃权; empty for none (and in a 多选
@@ -39,11 +46,11 @@ from .tally import CHANNELS, CHOICES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REQUIRED = ("building", "unit", "room", "choice", "channel", "cast_at")
-OPTIONAL = ("status", "receipt", "household_id", "seq", "items")
+OPTIONAL = ("status", "receipt", "household_id", "seq", "signed_at", "items")
 COLUMNS = REQUIRED + OPTIONAL
 CHINESE = {"building": "楼幢", "unit": "单元", "room": "室号", "choice": "表决意见",
            "channel": "渠道", "cast_at": "表决时间", "status": "状态", "receipt": "回执码",
-           "household_id": "房屋编号", "seq": "序号", "items": "改造项目"}
+           "household_id": "房屋编号", "seq": "序号", "signed_at": "签署时间", "items": "改造项目"}
 _HEADERS = {**{c: c for c in COLUMNS}, **{zh: c for c, zh in CHINESE.items()}}
 # The codes, or the words the reports print for them.
 _CHOICES = {**{c: c for c in CHOICES}, **{CHOICE_ZH[c]: c for c in CHOICES}}
@@ -70,6 +77,7 @@ class BallotRow:
     receipt: str = ""
     household_id: int | None = None
     seq: int | None = None
+    signed_at: datetime | None = None
     items: tuple[tuple[str, str], ...] = ()  # (code, answer) pairs, sorted by code
 
     @property
@@ -175,6 +183,11 @@ def _parse_row(number: int, cells: list[str], positions: dict[str, int], errors:
     if values["status"] not in STATUSES:
         errors.append((number, "status", f"状态“{status}”无法识别，应为 {'/'.join(sorted(STATUSES - {''}))} 或留空"))
     values["receipt"] = get("receipt")
+    signed = get("signed_at")
+    values["signed_at"] = _parse_time(signed) if signed else None
+    if signed and values["signed_at"] is None:
+        errors.append((number, "signed_at",
+                       f"签署时间“{signed}”格式不正确，应为 ISO 8601，如 2026-03-01T17:30:00+08:00，或留空"))
     values["items"] = _parse_items(number, get("items"), errors)
     for name in ("household_id", "seq"):
         text = get(name)
@@ -246,10 +259,14 @@ def _number(value: int | None) -> str:
     return "" if value is None else str(value)
 
 
+def _signed(value: datetime | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
 def write_ballots_csv(rows) -> bytes:
     """Canonical BALLOTS.csv: UTF-8 with BOM (Excel opens it correctly), English
-    headers incl. status, receipt, household_id and seq (empty when None), cast_at
-    ISO 8601 with offset, and items when any row has item answers (rows without an
+    headers incl. status, receipt, household_id, seq and signed_at (empty when None),
+    times ISO 8601 with offset, and items when any row has item answers (rows without an
     ``items`` attribute have none). Parsing the output gives the same rows back (row
     numbers renumbered from 2)."""
     rows = list(rows)
@@ -260,6 +277,7 @@ def write_ballots_csv(rows) -> bytes:
     for r in rows:
         cells = [_export_cell(r.building), _export_cell(r.unit), _export_cell(r.room),
                  r.choice, r.channel, r.cast_at.isoformat(), r.status,
-                 _export_cell(r.receipt), _number(r.household_id), _number(r.seq)]
+                 _export_cell(r.receipt), _number(r.household_id), _number(r.seq),
+                 _signed(getattr(r, "signed_at", None))]
         writer.writerow(cells + [items_cell(getattr(r, "items", ()))] if with_items else cells)
     return out.getvalue().encode("utf-8-sig")

@@ -28,7 +28,12 @@ from .summary_zh import items_summary_zh, summary_zh
               help="multi: 多选; each: 逐项同意/不同意/弃权")
 @click.option("--per-stairwell", "per_stairwell", default="", help="按单元决定的项目编号，逗号分隔（如 U-B-06）")
 def tally_command(roster, ballots, rule_id, policy, as_json, items, item_mode, per_stairwell):
-    """Recount a roll and its ballots offline (exit 0 whether or not the rule passed)."""
+    """Recount a roll and its ballots offline (exit 0 whether or not the rule passed).
+
+    BALLOTS.csv may carry a signed_at (签署时间) column: when the owner signed a paper or
+    proxy ballot. A voter's ballots are ordered by when they were expressed (signed_at if
+    given, else cast_at; ties by cast_at), and --policy picks the first or the last of them.
+    """
     try:
         rule = get_rule(rule_id)
     except UnknownRuleError as exc:

@@ -27,6 +27,9 @@ def _where(name: str, row: int, column: str) -> str:
 def _read(roster: bytes, ballots: bytes, roster_name: str, ballots_name: str, questions: ItemQuestions | None = None):
     """(units, places, cast ballots, item answers by ballot id) from the files; RecountError listing every problem.
 
+    Units are matched by (building, unit, room). Rows with status pending_confirmation
+    or rejected are not ballots. A row's signed_at (paper, proxy) orders it among the
+    voter's ballots instead of its cast_at (tally.standing). Raises RecountError listing every problem found.
     With ``questions``, each row's items are checked against them (voting.tally.items.check_answers).
     """
     parsed = parse_roster(roster, roster_name)
@@ -56,7 +59,7 @@ def _read(roster: bytes, ballots: bytes, roster_name: str, ballots_name: str, qu
             continue
         ballot_id = row.receipt or f"row{row.row}"
         cast.append(CastBallot(household_id=key, choice=row.choice, cast_at=row.cast_at, channel=row.channel,
-                               ballot_id=ballot_id))
+                               ballot_id=ballot_id, signed_at=row.signed_at))
         if questions is not None and row.items:
             try:
                 answers[ballot_id] = check_answers(questions, dict(row.items))

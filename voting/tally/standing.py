@@ -1,22 +1,38 @@
 """A ballot's standing under the round's ballot policy (计票口径): the one home of the rule.
 
 A voter may cast several ballots in a round (through any of their units, by any
-channel). Taken in sequence order — the ledger's per-voter sequence number 1, 2, 3…,
-or, for ballots that carry none (a recount from files), cast time then ballot id —
-exactly one of them counts:
+channel). They are taken in the order they were *expressed* (表达时间):
 
-- policy "first" (以首次有效表决为准): the first; every later one is a "duplicate";
-- policy "last" (截止前可修改，以最后一次表决为准): the latest; every earlier one is
-  "superseded".
+- an online ballot is expressed when it is cast (its cast time);
+- a paper or proxy ballot is expressed when the owner signed it (its ``signed_at``,
+  shown on the photo and confirmed by a second worker), not when a worker entered or
+  confirmed it — a paper ballot collected on the last afternoon and entered in the
+  grace period after the close stands where the owner put it in time.
 
-Standing depends only on the ballot's position in that sequence and how many
-ballots the voter has, never on time, choice or channel: two ballots cast in the
-same instant are still told apart by their sequence. Casting, the receipt, the
-resident's pages, the ledger export and the tally all decide through this module;
-the SQL that picks counted ballots for speed (rounds.sql_tally) is proven equal to
-it by tests. Plain values only: no Flask, no database, no clock.
+Ties in expressed time are broken by the ledger's per-voter sequence number 1, 2, 3…
+(the order the ballots entered the ledger; for ballots that carry none — a recount from
+files — cast time then ballot id, which casting keeps in the same order). So the
+order key of a ballot is ``(expressed_at, seq)`` (``order_key``), and exactly one
+ballot per voter counts:
+
+- policy "first" (以首次有效表决为准): the earliest expressed; every other one is a
+  "duplicate";
+- policy "last" (截止前可修改，以最后一次表决为准): the latest expressed; every other
+  one is "superseded".
+
+Hence under "last" a paper 不同意 signed before the owner's later online 同意 does not
+override it, even if it is entered afterwards; under "first" it does, when it was
+signed first. Choice and channel never matter. ``standing`` / ``standings`` /
+``counted_seq`` / ``effective`` speak of *positions* in that order (1-based);
+``order_key``, ``replaces``, ``standings_by_key`` and ``in_expressed_order`` take the
+times themselves. Casting (the receipt), the resident's pages, the ledger export, the
+tally, the recount and the evidence verifier all decide through this module; the SQL
+that picks counted ballots for speed (rounds.sql_tally, via the pointer casting keeps
+with ``replaces``) is proven equal to it by tests. Plain values only: no Flask, no
+database, no clock.
 """
-from typing import Sequence, TypeVar
+from datetime import datetime
+from typing import Callable, Iterable, Sequence, TypeVar
 
 POLICIES = ("first", "last")
 COUNTED, DUPLICATE, SUPERSEDED = "counted", "duplicate", "superseded"
@@ -81,11 +97,60 @@ def counted_when_cast(seq: int, policy: str) -> bool:
 
 
 def effective(ballots: Sequence[T], policy: str) -> T | None:
-    """The ballot that counts among one voter's ``ballots`` given in sequence order; None if empty.
+    """The ballot that counts among one voter's ``ballots`` given in expressed order; None if empty.
 
-    The caller's order is the sequence: ties in time are not looked at here.
+    The caller's order is taken as the order (``in_expressed_order`` puts ledger rows in it):
+    times are not looked at here.
     """
     if not ballots:
         check_policy(policy)  # an unknown policy is an error even without ballots
         return None
     return ballots[counted_seq(len(ballots), policy) - 1]
+
+
+def order_key(expressed_at: datetime, seq) -> tuple:
+    """The key one voter's ballots are ordered by: expressed time, then sequence.
+
+    ``expressed_at``: the cast time of an online ballot, the signed time of a paper or
+    proxy one (aware datetimes). ``seq``: the ledger's per-voter sequence number, or any
+    value ordered as it is (a recount from files uses (cast time, ballot id)): it only
+    decides between ballots expressed in the same instant, the one entered later being
+    the later.
+    """
+    return (expressed_at, seq)
+
+
+def expressed_at(cast_at: datetime, signed_at: datetime | None) -> datetime:
+    """When a ballot was expressed: its signed time if it has one (paper, proxy), else its cast time."""
+    return cast_at if signed_at is None else signed_at
+
+
+def replaces(policy: str, new_key: tuple, current_key: tuple) -> bool:
+    """Whether a ballot with ``order_key`` ``new_key`` counts instead of the voter's counted ballot ``current_key``.
+
+    Under "last" the later key wins, under "first" the earlier one; keys are distinct
+    (they hold the sequence), equal keys are a ValueError.
+    """
+    if new_key == current_key:
+        raise ValueError("两张选票的顺序键相同，无法比较")
+    return new_key > current_key if later_ballot_counts(policy) else new_key < current_key
+
+
+def in_expressed_order(ballots: Iterable[T], key: Callable[[T], tuple]) -> list[T]:
+    """One voter's ``ballots`` sorted by ``key`` (which returns each one's ``order_key``)."""
+    return sorted(ballots, key=key)
+
+
+def standings_by_key(keys: Sequence[tuple], policy: str) -> list[str]:
+    """The standing of each of one voter's ballots, given by their ``order_key`` in any order.
+
+    The answer is in the order of ``keys``; keys must be distinct (ValueError).
+    """
+    check_policy(policy)
+    if len(set(keys)) != len(keys):
+        raise ValueError("同一选民的选票顺序键重复")
+    order = sorted(range(len(keys)), key=keys.__getitem__)
+    result = [""] * len(keys)
+    for position, index in enumerate(order, start=1):
+        result[index] = standing(position, len(keys), policy)
+    return result

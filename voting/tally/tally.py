@@ -8,9 +8,12 @@ Denominators (SPC interpretation on building co-ownership, Arts. 8–9):
   Co-owners of one unit are one person (the roll has one row per unit).
 
 A ballot cast through any unit of a voter counts for all that voter's units.
-Ballots are ordered by (cast_at, ballot_id, household_id, choice, channel) so the
+A voter's ballots are ordered by when they were expressed (``signed_at`` of a paper
+or proxy ballot when given, else ``cast_at``), then by cast_at (which casting keeps in
+the ledger's sequence order), then (ballot_id, household_id, choice, channel), so the
 result depends only on the set of ballots, never on input order. Which of a
-voter's ballots stands under policy "first" or "last" is decided by ``standing``.
+voter's ballots stands under policy "first" or "last" is decided by ``standing``
+(``standing.replaces`` on that order key).
 
 Areas are kept as integer hundredths of a m²; Fractions appear only in the final
 checks (see ``rules``). No float anywhere.
@@ -26,7 +29,7 @@ from typing import Iterable
 
 from ..hundredths import hundredths_str, to_hundredths
 from .rules import Rule, evaluate_check, get_rule
-from .standing import check_policy, later_ballot_counts, standings
+from .standing import check_policy, expressed_at, order_key, replaces, standings
 
 CHOICES = ("agree", "disagree", "abstain")
 CHANNELS = ("online", "paper", "proxy")
@@ -49,13 +52,23 @@ class RollUnit:
 
 @dataclass(frozen=True)
 class CastBallot:
-    """A valid ballot cast through one unit; cast_at must be timezone-aware."""
+    """A valid ballot cast through one unit; cast_at (and signed_at) must be timezone-aware.
+
+    ``signed_at``: when the owner signed a paper or proxy ballot (None for online ones,
+    and for paper ballots entered before signed times were recorded): the ballot is
+    then ordered by it instead of cast_at (``standing``).
+    """
 
     household_id: object
     choice: str
     cast_at: datetime
     channel: str = "online"
     ballot_id: str = ""
+    signed_at: datetime | None = None
+
+    @property
+    def expressed_at(self) -> datetime:
+        return expressed_at(self.cast_at, self.signed_at)
 
 
 def voter_key(unit: RollUnit) -> str:
@@ -130,11 +143,16 @@ def _tie_key(b: CastBallot) -> tuple:
     return (str(b.ballot_id), str(b.household_id), b.choice, b.channel)
 
 
+def _order(b: CastBallot) -> tuple:
+    """The ballot's standing.order_key: expressed time, then cast time and the tie key for the sequence."""
+    return order_key(b.expressed_at, (b.cast_at, _tie_key(b)))
+
+
 def _scan(roll: _Roll, ballots: Iterable[CastBallot], policy: str, choices: frozenset = _CHOICE_SET):
     """One pass: the effective ballot per voter, and every (unit, choice) of
     voters who cast more than one ballot (for conflicts). `choices`: the answers
     the round's kind admits (a satisfaction survey's are its own)."""
-    later_wins = later_ballot_counts(policy)
+    check_policy(policy)
     unit_voter = roll.unit_voter
     channels = _CHANNEL_SET
     best: dict[str, CastBallot] = {}
@@ -142,7 +160,8 @@ def _scan(roll: _Roll, ballots: Iterable[CastBallot], policy: str, choices: froz
     for b in ballots:
         key = unit_voter.get(b.household_id)
         at = b.cast_at
-        if key is None or b.choice not in choices or b.channel not in channels or at.tzinfo is None:
+        if key is None or b.choice not in choices or b.channel not in channels or at.tzinfo is None or (
+                b.signed_at is not None and b.signed_at.tzinfo is None):
             _reject(b, unit_voter, choices)
         cur = best.get(key)
         if cur is None:
@@ -153,13 +172,8 @@ def _scan(roll: _Roll, ballots: Iterable[CastBallot], policy: str, choices: froz
             if pairs is None:  # cur is still the voter's only earlier ballot here
                 pairs = multi[key] = {(cur.household_id, cur.choice)}
             pairs.add((b.household_id, b.choice))
-        other = cur.cast_at
-        if at != other:
-            replace = at > other if later_wins else at < other
-        else:
-            mine, theirs = _tie_key(b), _tie_key(cur)
-            replace = mine > theirs if later_wins else mine < theirs
-        if replace:
+        mine, theirs = _order(b), _order(cur)
+        if mine != theirs and replaces(policy, mine, theirs):  # identical rows: the first one read stays
             best[key] = b
     return best, multi
 
@@ -173,7 +187,7 @@ def _reject(b: CastBallot, unit_voter: dict, choices: frozenset = _CHOICE_SET) -
         raise ValueError(f"选票 {ref!r}：未知的表决意见 {b.choice!r}")
     if b.channel not in _CHANNEL_SET:
         raise ValueError(f"选票 {ref!r}：未知的渠道 {b.channel!r}")
-    raise ValueError(f"选票 {ref!r}：表决时间必须带时区")
+    raise ValueError(f"选票 {ref!r}：表决时间和签署时间必须带时区")
 
 
 def _resolve(rule: Rule | str) -> Rule:
@@ -270,7 +284,7 @@ def ballot_statuses(units: Iterable[RollUnit], ballots: Iterable[CastBallot],
                     policy: str = "first") -> dict[str, str]:
     """ballot_id → "counted" (the voter's effective ballot), "duplicate" (a later
     ballot under "first") or "superseded" (an earlier ballot under "last"), each
-    voter's ballots taken in the order the tally uses (cast_at, then the tie key).
+    voter's ballots taken in the order the tally uses (expressed time, cast_at, then the tie key).
 
     Needs unique, non-empty ballot_ids (ValueError otherwise).
     """
@@ -286,7 +300,7 @@ def ballot_statuses(units: Iterable[RollUnit], ballots: Iterable[CastBallot],
         per_voter.setdefault(roll.unit_voter[b.household_id], []).append(b)
     statuses: dict[str, str] = {}
     for own in per_voter.values():
-        own.sort(key=lambda b: (b.cast_at, _tie_key(b)))
+        own.sort(key=_order)
         statuses.update(zip((b.ballot_id for b in own), standings(len(own), policy)))
     return {b.ballot_id: statuses[b.ballot_id] for b in ballots}
 
