@@ -116,7 +116,7 @@ def test_item_tally_matches_the_oracle(scenario, mode):
 
 
 def oracle_passes_278(scope, counted, answers, code, mode):
-    """Civil Code Art. 278 items 6–8: ≥ 2/3 of area and heads take part; > 3/4 of those agree (both)."""
+    """Civil Code Art. 278 items 6–8: ≥ 2/3 of area and heads take part; ≥ 3/4 of those agree (both; 以上 is inclusive)."""
     heads, area = len(scope), sum(scope.values(), Fraction(0))
     part_h = part_a = agree_h = agree_a = 0
     for p, a in scope.items():
@@ -130,7 +130,7 @@ def oracle_passes_278(scope, counted, answers, code, mode):
         if answer == "agree":
             agree_h, agree_a = agree_h + 1, agree_a + a
     return (3 * part_a >= 2 * area and 3 * part_h >= 2 * heads and part_h > 0 and part_a > 0
-            and 4 * agree_a > 3 * part_a and 4 * agree_h > 3 * part_h) if heads and area else False
+            and 4 * agree_a >= 3 * part_a and 4 * agree_h >= 3 * part_h) if heads and area else False
 
 
 @FAST
