@@ -18,7 +18,9 @@ An empty list means everything holds:
   ballot of ballots.csv has its photos (and a proxy's authorisation) under scans/, each with
   the SHA-256 paper_ballots.json and the audit chain record (bundle_records);
 - recounting roster.csv + ballots.csv with the manifest's rule and policy, by the same
-  tally module the service uses, gives exactly tally.json.
+  tally module the service uses, gives exactly tally.json; for a satisfaction survey
+  (manifest round.kind "satisfaction") the recount is tally.satisfaction's, with the unhappy
+  items of survey_items.csv, which must be those the audit chain recorded (bundle_records).
 Every problem is a Chinese line that starts with the name of the file concerned.
 """
 import hashlib
@@ -33,11 +35,11 @@ from ..audit.chain import GENESIS, first_break
 from ..audit.keys import key_fingerprint
 from ..audit.ledger_match import BallotFact, chained_ballots, ledger_mismatches
 from ..tally.ballots_file import BallotsFileError, parse_ballots_csv
-from ..tally.recount import RecountError, recount
+from ..tally.recount import RecountError, recount, recount_survey
 from ..tally.rules import rule_from_dict
 from .bundle_checkpoints import bundle_checkpoint_problems, kept_checkpoint_problems
-from .bundle_format import FORMAT, FORMATS, MANIFEST, SIGNATURE
-from .bundle_records import paper_problems, plan_problems
+from .bundle_format import FORMAT, FORMATS, MANIFEST, SIGNATURE, SURVEY_ITEMS, parse_survey_items
+from .bundle_records import paper_problems, plan_problems, survey_item_problems
 
 
 def read_members(data: bytes) -> tuple[dict[str, bytes], list[str]]:
@@ -193,20 +195,36 @@ def _check_objections(files: dict[str, bytes], manifest: dict) -> list[str]:
     return problems
 
 
+def survey_kind(manifest: dict) -> bool:
+    """Whether the manifest is a satisfaction survey's (round.kind; bundles before kinds are decisions)."""
+    round_ = manifest.get("round")
+    return isinstance(round_, dict) and round_.get("kind") == "satisfaction"
+
+
 def _check_recount(files: dict[str, bytes], manifest: dict) -> list[str]:
     needed = ("roster.csv", "ballots.csv", "tally.json")
     if any(name not in files for name in needed):
         return []
-    try:
-        rule = rule_from_dict(manifest.get("rule"))
-    except ValueError as exc:
-        return [f"{MANIFEST}：表决规则定义无效——{exc}"]
+    if survey_kind(manifest):
+        rule = None
+        try:
+            items = parse_survey_items(files[SURVEY_ITEMS]) if SURVEY_ITEMS in files else {}
+        except ValueError:
+            return []  # survey_item_problems names it
+    else:
+        try:
+            rule = rule_from_dict(manifest.get("rule"))
+        except ValueError as exc:
+            return [f"{MANIFEST}：表决规则定义无效——{exc}"]
     try:
         online = json.loads(files["tally.json"])
     except (json.JSONDecodeError, UnicodeDecodeError):
         return ["tally.json：不是有效的 JSON"]
     try:
-        recounted = recount(files["roster.csv"], files["ballots.csv"], rule, manifest.get("policy"))
+        if rule is None:
+            recounted = recount_survey(files["roster.csv"], files["ballots.csv"], manifest.get("policy"), items)
+        else:
+            recounted = recount(files["roster.csv"], files["ballots.csv"], rule, manifest.get("policy"))
     except RecountError as exc:
         return [f"重新计票失败：{line}" for line in exc.problems]
     except ValueError as exc:  # an unknown policy, a unit listed twice…
@@ -268,5 +286,7 @@ def verify_bundle(data: bytes, public_key: Ed25519PublicKey, checkpoint: dict | 
     if manifest.get("format") == FORMAT:  # plan and paper originals: bundles made since format /2
         problems += plan_problems(files, manifest)
         problems += paper_problems(files, events)
+    if survey_kind(manifest):
+        problems += survey_item_problems(files, events, manifest["round"].get("id"))
     problems += _check_recount(files, manifest)
     return problems

@@ -1,12 +1,16 @@
 """Recount from files (pure): ROSTER.csv + BALLOTS.csv → the tally, as anyone can do offline.
 
 The roster is read with the roster import's own parser and the ballots with the
-ballots-file parser, and the tally module decides: the same code as online.
+ballots-file parser, and the tally module decides: the same code as online (a
+satisfaction survey: `recount_survey`, by tally.satisfaction).
 """
+from typing import Mapping, Sequence
+
 from ..roster.roster_import import parse_roster
 from ..unit_labels import unit_label
 from .ballots_file import BallotsFileError, countable, parse_ballots_csv
 from .rules import Rule
+from .satisfaction import satisfaction_tally
 from .tally import CastBallot, RollUnit, tally
 
 
@@ -30,6 +34,20 @@ def recount(roster: bytes, ballots: bytes, rule: Rule | str, policy: str, roster
     Units are matched by (building, unit, room). Rows with status pending_confirmation
     or rejected are not ballots. Raises RecountError listing every problem found.
     """
+    units, cast = _read(roster, ballots, roster_name, ballots_name)
+    return tally(units, cast, rule, policy)
+
+
+def recount_survey(roster: bytes, ballots: bytes, policy: str,
+                   unhappy_items: Mapping[str, Sequence[str]] | None = None) -> dict:
+    """A satisfaction survey's count from the files, as `recount` reads them; `unhappy_items`:
+    receipt → the catalogue codes sent with that answer (the bundle's survey_items.csv)."""
+    units, cast = _read(roster, ballots, "roster.csv", "ballots.csv")
+    return satisfaction_tally(units, cast, policy, unhappy_items)
+
+
+def _read(roster: bytes, ballots: bytes, roster_name: str, ballots_name: str) -> tuple[list[RollUnit], list[CastBallot]]:
+    """The roll's units and the countable ballots, or RecountError with every problem."""
     parsed = parse_roster(roster, roster_name)
     problems = [f"{_where(roster_name, e.row, e.column)}：{e.message}" for e in parsed.errors]
     try:
@@ -58,4 +76,4 @@ def recount(roster: bytes, ballots: bytes, rule: Rule | str, policy: str, roster
                                ballot_id=row.receipt or f"row{row.row}"))
     if problems:
         raise RecountError(problems)
-    return tally(units, cast, rule, policy)
+    return units, cast
