@@ -144,3 +144,10 @@ def test_the_survey_round_page_offers_the_downloads(client, survey):
     assert "满意度调查报告" in page
     assert f"/rounds/{survey.round_id}/report.pdf" in page and f"/rounds/{survey.round_id}/evidence.zip" in page
     assert client.get(f"/rounds/{survey.round_id}/report.pdf").data.startswith(b"%PDF")
+
+
+def test_the_survey_reports_name_no_english_code(client, survey, tmp_path):
+    from tests.security.test_no_english_for_people import english, scan
+    for suffix in ("report.pdf", "report.xlsx", "report.csv"):
+        kind, text = scan(_get(client, survey, suffix), tmp_path)
+        assert kind in suffix and english(text) == [], (suffix, english(text))
