@@ -54,10 +54,10 @@ def test_the_survey_report_pdf_has_every_figure_the_items_and_no_verdict(client,
         response.headers["Content-Disposition"]
     text = pdf_text(response.data, tmp_path)
     flat = text.replace("\n", "").replace(" ", "")
-    for words in ("满意度调查报告", "调查结果（不设通过条件）", "名册与作答情况", "基本满意", "不满意", "未作答",
+    for words in ("满意度调查报告", "满意度调查（联合验收后，轮次编号", "调查结果（不设通过条件）", "名册与作答情况", "基本满意", "不满意", "未作答",
                   "563/1583（35.5654%）", "1/3（33.3333%）", "140.75", "180.00", "395.75",
                   "不满意的改造内容（2项）", "R-B-01", "屋面修缮", "R-P-01", "雨污管网",
-                  "屋面仍有渗水", "纸质调查表及委托作答（1张）", "已确认，计入", "签字盖章", "街道办事处（盖章）"):
+                  "屋面仍有渗水", "纸质调查表及委托作答（1张）", "调查已结束（不设异议期）", "不设异议期", "已确认，计入", "签字盖章", "街道办事处（盖章）"):
         assert words in flat, words
     assert "13812341234" not in flat  # the comment's digits are hidden, as opinions' are
     assert "通过" not in flat.replace("不设通过条件", ""), "a survey neither passes nor fails"

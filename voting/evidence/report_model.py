@@ -277,6 +277,13 @@ class RoundReport:
         return self.kind == "satisfaction"
 
     @property
+    def round_zh(self) -> str:
+        """征询轮次: the stage (a survey comes after the three stages and is none of them)."""
+        if self.survey:
+            return f"满意度调查（联合验收后，轮次编号 {self.round_id}）"
+        return f"{self.stage_zh}（轮次编号 {self.round_id}）"
+
+    @property
     def words(self) -> dict[str, str]:
         return SURVEY_WORDS if self.survey else DECISION_WORDS
 
@@ -330,6 +337,10 @@ class RoundReport:
     def result_facts(self) -> list[tuple[str, str]]:
         """结果状态: the state, when it became final, the result notice and its objection period."""
         notice = self.result.notice
+        if self.survey:  # a survey decides nothing: no objection period, nothing to make final
+            return [("结果状态", "尚未截止" if self.result.state == "none" else "调查已结束（不设异议期）"),
+                    ("结果公告", f"{notice.title}（第{notice.version}版，公告编号 {notice.id}）" if notice else "尚未发布"),
+                    ("公示期", f"{notice.starts_on} 至 {notice.ends_on}（{notice.working_days}个工作日）" if notice else "")]
         return [
             ("结果状态", self.result.state_zh),
             ("确认为最终结果", seconds_cst(self.result.finalised_at) or "尚未确认"),

@@ -193,7 +193,7 @@ def _figures(pages: _Pages, report: RoundReport) -> None:
         pages.table(report.figure_header, [(label, str(heads), hs, area, share)
                                            for label, heads, hs, area, share in report.figure_rows],
                     (70, 40, 135, 85, 135), numeric=(1, 3), size=9.5)
-        pages.paragraph(f"结论：{report.verdict_zh}。本调查不是业主共同决定事项的表决，只按人数和专有部分面积统计。", 11)
+        pages.paragraph(f"结论：{report.verdict_zh}，只按人数和专有部分面积统计。", 11)
         pages.heading(f"不满意的改造内容（{len(report.unhappy)} 项）")
         if report.unhappy:
             pages.paragraph("业主作答时勾选的不满意项目；人数按每位业主计入的那份答卷统计。", 8.5)
@@ -234,7 +234,7 @@ def report_pdf(report: RoundReport) -> bytes:
     pages.paragraph(f"{words['report']}（个人信息已脱敏：姓名只显示首尾字，不含电话，业主以本轮代号表示）", 9)
     pages.y -= 4
     pages.facts([
-        ("小区", report.place), ("征询轮次", f"{report.stage_zh}（轮次编号 {report.round_id}）"),
+        ("小区", report.place), ("征询轮次", report.round_zh),
         ("状态", report.status_zh), (words["period"], report.period), (words["rule"], report.rule.title_zh),
         ("法律依据", report.rule.legal_basis or "（自定义规则，未填写依据）"), ("计票口径", report.policy_zh),
         ("冻结名册", f"SHA-256 {report.roll_sha256}"), ("审计链", report.audit_fact),
@@ -265,7 +265,8 @@ def report_pdf(report: RoundReport) -> bytes:
         pages.table(OBJECTION_COLUMNS, [_two_line_times(row, (2, 5)) for row in report.objection_rows],
                     OBJECTION_WIDTHS, wrapped=(0, 2, 3, 4, 5), size=8)
     else:
-        pages.paragraph("尚未收到异议。" if report.result.notice else "尚未发布结果公告，尚未进入异议期。", 10)
+        pages.paragraph("满意度调查不作决定，不设异议期。" if report.survey else
+                        "尚未收到异议。" if report.result.notice else "尚未发布结果公告，尚未进入异议期。", 10)
     pages.heading(f"意见及答复（{len(report.opinions)} 条）")
     if report.opinions:
         pages.table(OPINION_COLUMNS, [_two_line_times(row, (1, 5)) for row in report.opinion_rows],

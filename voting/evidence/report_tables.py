@@ -43,7 +43,7 @@ def csv_bytes(sections: list[list[list]]) -> bytes:
 def _facts(report: RoundReport) -> list[list]:
     words = report.words
     return [
-        ["小区", report.place], ["征询轮次", f"{report.stage_zh}（轮次编号 {report.round_id}）"],
+        ["小区", report.place], ["征询轮次", report.round_zh],
         ["轮次标题", report.title], ["状态", report.status_zh], [words["period"], report.period],
         [words["rule"], report.rule.title_zh], ["法律依据", report.rule.legal_basis], ["计票口径", report.policy_zh],
         ["冻结名册 SHA-256", report.roll_sha256], ["审计链", report.audit_fact],
