@@ -11,7 +11,7 @@ before the choice was chained lack it; for them the choice is not compared.
 from datetime import datetime
 from typing import NamedTuple
 
-from ..labels_zh import CHANNEL_ZH, CHOICE_ZH
+from ..labels_zh import CHANNEL_ZH, CHOICE_ZH, SATISFACTION_ZH
 
 BALLOT_CAST = "ballot_cast"
 
@@ -59,7 +59,7 @@ def _instant(text) -> datetime | None:
 
 
 def _words(code: str | None) -> str:
-    return CHOICE_ZH.get(code) or CHANNEL_ZH.get(code) or str(code)
+    return CHOICE_ZH.get(code) or SATISFACTION_ZH.get(code) or CHANNEL_ZH.get(code) or str(code)
 
 
 def _differences(ledger: BallotFact, chained: BallotFact) -> list[str]:

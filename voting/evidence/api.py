@@ -19,20 +19,14 @@ blp = Blueprint("evidence", __name__, url_prefix="/api/v1", description="计票�
 BINARY = {"type": "string", "format": "binary"}
 
 
-SURVEY_NOT_EXPORTED_ZH = ("满意度调查不是表决，不出具表决报告和证据包；调查结果见轮次页、"
-                          "GET /api/v1/rounds/{id}/tally 和公示栏上的结果公告")
-
-
 def exportable_round(round_id: int) -> Round:
     """The round if the caller may see it (404 otherwise) and its roll is frozen (409 if a draft).
 
-    A satisfaction survey is refused (409): the report and bundle are written for a decision's rule.
-    """
+    A satisfaction survey gets its own report (each answer by heads and area, the unhappy items,
+    no pass or fail) and the same bundle, recounted by the survey's count."""
     round_ = round_or_404(round_id)
     if round_.status == "draft":
         abort(409, message=NOT_FROZEN_ZH)
-    if round_.kind == "satisfaction":
-        abort(409, message=SURVEY_NOT_EXPORTED_ZH)
     return round_
 
 
@@ -43,7 +37,9 @@ def _report(fmt: str):
         return export.response()
 
     get.__doc__ = f"""The tally report as {fmt.upper()}: rule and legal basis, totals, every check, notices,
-        the timeline and the per-household list (names masked, owner keys as V0001…). Recorded in the audit log."""
+        the timeline and the per-household list (names masked, owner keys as V0001…). A satisfaction survey's
+        report: each answer by heads and area with exact shares, the unhappy items, no pass or fail.
+        Recorded in the audit log."""
     content_type = REPORT_FORMATS[fmt][1].split(";")[0]
     return blp.alt_response(409, description=NOT_FROZEN_ZH)(
         blp.response(200, BINARY, content_type=content_type)(get))
@@ -75,7 +71,8 @@ class EvidenceBundle(MethodView):
     @blp.alt_response(409, description=NOT_FROZEN_ZH)
     def get(self, round_id):
         """The signed evidence bundle: manifest.json + manifest.sig (Ed25519), roster.csv, ballots.csv,
-        tally.json, report.pdf, report.xlsx, audit.jsonl and the notices. Check it with
+        tally.json, report.pdf, report.xlsx, audit.jsonl and the notices (a satisfaction survey also
+        survey_items.csv: the unhappy items of each answer). Check it with
         `flask --app wsgi evidence verify BUNDLE.zip --public-key KEY.pem`. Recorded in the audit log."""
         export = export_bundle(exportable_round(round_id), current_staff(), now())
         db.session.commit()

@@ -3,7 +3,9 @@
 Shared by the builder (evidence_bundle, which reads the database) and the verifier
 (bundle_verify), so both agree byte for byte on what a bundle is.
 """
+import csv
 import hashlib
+import io
 import json
 import re
 import zipfile
@@ -20,6 +22,9 @@ from .report_model import FileRef, PaperRecord, PlanText, RemarkLine, ResultStat
 FORMAT = "hz-renovation-evidence/2"
 FORMATS = ("hz-renovation-evidence/1", FORMAT)
 PLAN, PAPER_BALLOTS, STAFF = "plan.json", "paper_ballots.json", "staff.json"
+# A satisfaction survey's bundle adds survey_items.csv: the items each answer said it was unhappy with.
+SURVEY_ITEMS = "survey_items.csv"
+SURVEY_ITEM_COLUMNS = ("receipt", "item_code", "item_name_zh")
 MANIFEST, SIGNATURE = "manifest.json", "manifest.sig"
 
 
@@ -117,6 +122,33 @@ def objections_json(result: ResultStatus, objections: list[RemarkLine]) -> bytes
 def opinions_json(opinions: list[RemarkLine]) -> bytes:
     """opinions.json: every opinion (意见建议) with every answer and the paraphrase published with it."""
     return canonical_json({"opinions": [_remark(o, with_summary=True) for o in opinions]})
+
+
+def survey_items_csv(rows: list[tuple[str, str, str]]) -> bytes:
+    """survey_items.csv: one row per (receipt, catalogue code, Chinese name), UTF-8 with BOM, CRLF."""
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(SURVEY_ITEM_COLUMNS)
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def parse_survey_items(data: bytes) -> dict[str, list[str]]:
+    """receipt → codes from survey_items.csv, in file order; ValueError (Chinese) on a damaged file."""
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    except (UnicodeDecodeError, csv.Error):
+        raise ValueError(f"{SURVEY_ITEMS}：不是有效的 UTF-8 CSV 文件") from None
+    if not rows or tuple(c.strip() for c in rows[0]) != SURVEY_ITEM_COLUMNS:
+        raise ValueError(f"{SURVEY_ITEMS}：表头应为 {','.join(SURVEY_ITEM_COLUMNS)}")
+    found: dict[str, list[str]] = {}
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) < 2 or not row[0].strip() or not row[1].strip():
+            raise ValueError(f"{SURVEY_ITEMS} 第{number}行：缺少回执码或项目编号")
+        found.setdefault(row[0].strip(), []).append(row[1].strip())
+    return found
 
 
 def pack(files: dict[str, bytes], fields: dict, key: Ed25519PrivateKey, at: datetime) -> tuple[bytes, bytes]:

@@ -15,7 +15,7 @@ import re
 
 from ..labels_zh import ATTACHMENT_PURPOSE_ZH
 from ..tally.ballots_file import BallotsFileError, parse_ballots_csv
-from .bundle_format import PAPER_BALLOTS, PLAN
+from .bundle_format import PAPER_BALLOTS, PLAN, SURVEY_ITEMS, parse_survey_items
 
 PAPER_CHANNELS = ("paper", "proxy")
 _MEMBER = re.compile(r"^(scans|plan)/([0-9a-f]{64})\.[a-z0-9]{1,8}$")
@@ -131,4 +131,27 @@ def _ballots_have_originals(files: dict[str, bytes], by_receipt: dict[str, dict]
     for receipt, entry in sorted(by_receipt.items()):
         if receipt not in receipts:
             problems.append(f"{PAPER_BALLOTS} 第{entry.get('id')}号：回执码 {receipt} 不在 ballots.csv 中")
+    return problems
+
+
+def survey_item_problems(files: dict[str, bytes], events: list[dict] | None, round_id) -> list[str]:
+    """survey_items.csv against the round's `satisfaction_items` events of audit.jsonl, receipt by receipt."""
+    if SURVEY_ITEMS not in files:
+        return [f"{SURVEY_ITEMS}：满意度调查的证据包中缺少不满意项目记录"]
+    try:
+        listed = parse_survey_items(files[SURVEY_ITEMS])
+    except ValueError as exc:
+        return [str(exc)]
+    if events is None:
+        return []  # the chain's own check names its problem
+    chained = {}
+    for e in events:
+        data = e.get("data") if isinstance(e.get("data"), dict) else {}
+        if e.get("action") == "satisfaction_items" and e.get("subject") == f"round:{round_id}":
+            chained[str(data.get("receipt"))] = list(data.get("items") or [])
+    problems = []
+    for receipt in sorted(listed.keys() | chained.keys()):
+        if listed.get(receipt) != chained.get(receipt):
+            problems.append(f"{SURVEY_ITEMS}：回执码 {receipt} 的不满意项目 {'、'.join(listed.get(receipt, [])) or '无'}"
+                            f" 与 audit.jsonl 记录的 {'、'.join(chained.get(receipt, [])) or '无'} 不符")
     return problems

@@ -22,6 +22,9 @@ An empty list means everything holds:
 - with item questions (the manifest's item_questions): the items column of ballots.csv
   says what the chain's `ballot_cast` events say of each ballot's items, and recounting
   it (tally.items) gives exactly items.json.
+- for a satisfaction survey (manifest round.kind "satisfaction") the recount is
+  tally.satisfaction's, with the unhappy items of survey_items.csv, which must be those the
+  audit chain recorded (bundle_records).
 Every problem is a Chinese line that starts with the name of the file concerned.
 """
 import hashlib
@@ -37,11 +40,11 @@ from ..audit.keys import key_fingerprint
 from ..audit.ledger_match import BallotFact, chained_ballots, ledger_mismatches
 from ..tally.ballots_file import BallotsFileError, parse_ballots_csv
 from ..tally.items import item_questions
-from ..tally.recount import RecountError, recount, recount_items
+from ..tally.recount import RecountError, recount, recount_items, recount_survey
 from ..tally.rules import rule_from_dict
 from .bundle_checkpoints import bundle_checkpoint_problems, kept_checkpoint_problems
-from .bundle_format import FORMAT, FORMATS, MANIFEST, SIGNATURE
-from .bundle_records import paper_problems, plan_problems
+from .bundle_format import FORMAT, FORMATS, MANIFEST, SIGNATURE, SURVEY_ITEMS, parse_survey_items
+from .bundle_records import paper_problems, plan_problems, survey_item_problems
 
 
 def read_members(data: bytes) -> tuple[dict[str, bytes], list[str]]:
@@ -197,20 +200,36 @@ def _check_objections(files: dict[str, bytes], manifest: dict) -> list[str]:
     return problems
 
 
+def survey_kind(manifest: dict) -> bool:
+    """Whether the manifest is a satisfaction survey's (round.kind; bundles before kinds are decisions)."""
+    round_ = manifest.get("round")
+    return isinstance(round_, dict) and round_.get("kind") == "satisfaction"
+
+
 def _check_recount(files: dict[str, bytes], manifest: dict) -> list[str]:
     needed = ("roster.csv", "ballots.csv", "tally.json")
     if any(name not in files for name in needed):
         return []
-    try:
-        rule = rule_from_dict(manifest.get("rule"))
-    except ValueError as exc:
-        return [f"{MANIFEST}：表决规则定义无效——{exc}"]
+    if survey_kind(manifest):
+        rule = None
+        try:
+            items = parse_survey_items(files[SURVEY_ITEMS]) if SURVEY_ITEMS in files else {}
+        except ValueError:
+            return []  # survey_item_problems names it
+    else:
+        try:
+            rule = rule_from_dict(manifest.get("rule"))
+        except ValueError as exc:
+            return [f"{MANIFEST}：表决规则定义无效——{exc}"]
     try:
         online = json.loads(files["tally.json"])
     except (json.JSONDecodeError, UnicodeDecodeError):
         return ["tally.json：不是有效的 JSON"]
     try:
-        recounted = recount(files["roster.csv"], files["ballots.csv"], rule, manifest.get("policy"))
+        if rule is None:
+            recounted = recount_survey(files["roster.csv"], files["ballots.csv"], manifest.get("policy"), items)
+        else:
+            recounted = recount(files["roster.csv"], files["ballots.csv"], rule, manifest.get("policy"))
     except RecountError as exc:
         return [f"重新计票失败：{line}" for line in exc.problems]
     except ValueError as exc:  # an unknown policy, a unit listed twice…
@@ -312,6 +331,8 @@ def verify_bundle(data: bytes, public_key: Ed25519PublicKey, checkpoint: dict | 
     if manifest.get("format") == FORMAT:  # plan and paper originals: bundles made since format /2
         problems += plan_problems(files, manifest)
         problems += paper_problems(files, events)
+    if survey_kind(manifest):
+        problems += survey_item_problems(files, events, manifest["round"].get("id"))
     problems += _check_recount(files, manifest)
     problems += _check_item_recount(files, manifest)
     return problems

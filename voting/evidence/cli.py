@@ -50,5 +50,9 @@ def verify_command(bundle, public_key_file, checkpoint_file):
     if checkpoint is not None:
         click.echo(f"  ✓ 延续所给检查点：签署于 {checkpoint['at']} 的 {checkpoint['length']} 条记录、"
                    f"链头 {checkpoint['head'][:16]}…")
-    click.echo(f"  ✓ 由 roster.csv 与 ballots.csv 重新计票，与 tally.json 完全一致："
-               f"{'通过' if tally['passed'] else '未通过'}（{manifest['rule']['title_zh']}）")
+    if round_.get("kind") == "satisfaction":
+        click.echo("  ✓ 由 roster.csv、ballots.csv 与 survey_items.csv 重新统计，与 tally.json 完全一致："
+                   f"调查结果（不设通过条件），已作答 {tally['answered']['heads']} 人")
+    else:
+        click.echo(f"  ✓ 由 roster.csv 与 ballots.csv 重新计票，与 tally.json 完全一致："
+                   f"{'通过' if tally['passed'] else '未通过'}（{manifest['rule']['title_zh']}）")

@@ -25,7 +25,12 @@ evidence.zip holds
   paper_ballots.json  every paper and proxy entry: who entered and confirmed it, its outcome and
                   receipt, and its photos (the signed ballot, a proxy's authorisation), each
                   bundled as scans/<sha256>.<ext>;
-  staff.json      each staff login found in audit.jsonl and the records, with name and post.
+  staff.json      each staff login found in audit.jsonl and the records, with name and post;
+  survey_items.csv  (a satisfaction survey only) receipt, catalogue code and Chinese name of
+                  every item an answer said it was unhappy with (tally.json's unhappy_items).
+A satisfaction survey's bundle is the same bundle: the manifest's round.kind says "satisfaction",
+its rule is the survey's (no checks), ballots.csv carries the survey's answers, tally.json the
+survey's count, and the report is the survey's (no pass or fail).
 `bundle_verify.verify_bundle` checks all of it; the layout is in bundle_format (pure).
 """
 import hashlib
@@ -52,11 +57,11 @@ from ..models.estates import Estate
 from ..models.rounds import Round
 from ..rounds.cast_gate import enter_exclusive
 from ..rounds.frozen_roll import frozen_roster_csv, roll_entries
-from ..rounds.round_tally import round_item_questions, round_items, round_rule, round_tally
-from .bundle_format import (FORMAT, PAPER_BALLOTS, PLAN, STAFF, audit_jsonl, canonical_json, member_name,
+from ..rounds.round_tally import round_item_questions, round_items, round_rule, round_tally, unhappy_items
+from .bundle_format import (FORMAT, PAPER_BALLOTS, PLAN, STAFF, SURVEY_ITEMS, audit_jsonl, canonical_json, member_name,
                             notice_file_name, objections_json, opinions_json, pack, paper_ballots_json, plan_json,
-                            staff_json, tally_json)
-from .report_data import PAPER_OWNER, PLAN_OWNER, round_notices_with_plan, round_report, staff_names
+                            staff_json, survey_items_csv, tally_json)
+from .report_data import PAPER_OWNER, PLAN_OWNER, item_name_zh, round_notices_with_plan, round_report, staff_names
 from .report_model import RoundReport
 from .report_pdf import report_pdf
 from .report_tables import report_xlsx
@@ -158,6 +163,10 @@ def build_bundle(round_: Round, now: datetime, key: Ed25519PrivateKey) -> Bundle
         **stored_files(PAPER_OWNER, [p.id for p in report.paper], "scans"),
         STAFF: staff_json(staff_listing(events, report)),
     }
+    if round_.kind == "satisfaction":
+        files[SURVEY_ITEMS] = survey_items_csv([(receipt, code, item_name_zh(code))
+                                                for receipt, codes in sorted(unhappy_items(round_.id).items())
+                                                for code in codes])
     if report.plan is not None:
         files[PLAN] = plan_json(report.plan)
         files.update(stored_files(PLAN_OWNER, [report.plan.version_id], "plan"))
@@ -167,7 +176,7 @@ def build_bundle(round_: Round, now: datetime, key: Ed25519PrivateKey) -> Bundle
     fields = {
         "format": FORMAT,
         "generated_at": now.isoformat(),
-        "round": {"id": round_.id, "stage": round_.stage, "title": round_.title, "status": round_.status,
+        "round": {"id": round_.id, "kind": round_.kind, "stage": round_.stage, "title": round_.title, "status": round_.status,
                   "opens_at": round_.opens_at.isoformat(), "closes_at": round_.closes_at.isoformat(),
                   "passed": round_.passed, "result_state": report.result.state,
                   "proposal_version_id": round_.proposal_version_id,

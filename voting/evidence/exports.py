@@ -60,7 +60,8 @@ def _stem(round_: Round, now: datetime) -> str:
 def export_report(round_: Round, fmt: str, actor: StaffUser, now: datetime) -> Export:
     """The tally report as pdf / xlsx / csv (the round must be open or later; caller checks)."""
     write, mimetype = REPORT_FORMATS[fmt]
-    export = Export(write(round_report(round_, now)), mimetype, f"计票报告-{_stem(round_, now)}.{fmt}",
+    report = round_report(round_, now)
+    export = Export(write(report), mimetype, f"{report.words['report']}-{_stem(round_, now)}.{fmt}",
                     f"round-{round_.id}-report.{fmt}")
     record_export(round_.estate_id, f"round:{round_.id}", f"report.{fmt}", export, actor, now)
     return export

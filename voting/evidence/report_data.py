@@ -34,10 +34,11 @@ from ..rounds.objections import result_state
 from ..rounds.operations import STAGE_TITLES
 from ..rounds.result_notice import result_notice
 from ..rounds.round_tally import cast_ballots, round_item_questions, round_items, round_rule, round_tally
+from ..tally.satisfaction import answers_of
 from ..tally.tally import DEVELOPER, effective_ballots, voter_key
 from .bundle_format import member_name
 from .report_model import (AnswerLine, FileRef, HouseholdLine, NoticeLine, PaperRecord, PlanFunding, PlanItem, PlanText,
-                           RemarkLine, ResultNoticeText, ResultStatus, RoundReport, StepLine)
+                           RemarkLine, ResultNoticeText, ResultStatus, RoundReport, StepLine, UnhappyLine)
 
 PAPER_OWNER = "paper_entry"  # voting.ballots.paper.OWNER_TYPE
 PLAN_OWNER = "proposal_version"
@@ -63,6 +64,21 @@ def _file_refs(owner_type: str, owner_ids: list[int], folder: str) -> dict[int, 
             found[a.owner_id].append(FileRef(member_name(folder, a.sha256, a.filename), a.filename, a.content_type,
                                              a.purpose, a.sha256, a.size))
     return found
+
+
+def item_name_zh(code: str) -> str:
+    """The catalogue item's Chinese name; a code the catalogue no longer knows is named as unknown."""
+    try:
+        return get_item(code).name_zh
+    except KeyError:
+        return "（目录中没有此项）"
+
+
+def unhappy_lines(tally: dict) -> tuple[UnhappyLine, ...]:
+    """A survey's unhappy items (code → owners), most named first, then by code; () for a decision."""
+    counts = tally.get("unhappy_items") or {}
+    return tuple(UnhappyLine(code, item_name_zh(code), n)
+                 for code, n in sorted(counts.items(), key=lambda pair: (-pair[1], pair[0])))
 
 
 def plan_text(round_: Round, estate: Estate) -> PlanText | None:
@@ -144,7 +160,7 @@ def round_notices_with_plan(round_: Round) -> list[Notice]:
 
 def _household_lines(round_: Round, entries: list[RollEntry]) -> list[HouseholdLine]:
     units = roll_units(entries)
-    best = effective_ballots(units, cast_ballots(round_.id), round_.ballot_policy)
+    best = effective_ballots(units, cast_ballots(round_.id), round_.ballot_policy, answers_of(round_.kind))
     lines = []
     for entry, unit in zip(entries, units):
         key = voter_key(unit)
@@ -204,6 +220,7 @@ def round_report(round_: Round, now: datetime, entries: list[RollEntry] | None =
     superseded = {n.supersedes_id for n in notices if n.supersedes_id is not None}
     actors = staff_names({t.actor_id for t in round_.transitions})
     chain_name_, chain_length, chain_head_ = chain or chain_state(estate.id)
+    tally = round_tally(round_)
     return RoundReport(
         round_id=round_.id, estate_id=estate.id,
         place=f"{estate.community.street.name} · {estate.community.name} · {estate.name}", estate=estate.name,
@@ -211,7 +228,7 @@ def round_report(round_: Round, now: datetime, entries: list[RollEntry] | None =
         status_zh=ROUND_STATUS_ZH[round_.status] + ("（实时计票，尚未截止）" if round_.status == "open" else ""),
         period=f"{format_cst(round_.opens_at)} 至 {format_cst(round_.closes_at)}",
         rule=round_rule(round_), policy_zh=BALLOT_POLICY_ZH[round_.ballot_policy], roll_sha256=round_.roll_sha256 or "",
-        generated_at=format_cst(now), tally=round_tally(round_),
+        generated_at=format_cst(now), tally=tally,
         notices=[NoticeLine(n.id, n.version, notice_kind_zh(n.kind), n.title, n.starts_on.isoformat(),
                             n.working_days, n.ends_on.isoformat(), n.id in superseded) for n in notices],
         steps=[StepLine(format_cst(t.at), round_action_zh(t.action, round_.stage), DIRECTION_ZH.get(t.direction, ""),
@@ -224,6 +241,7 @@ def round_report(round_: Round, now: datetime, entries: list[RollEntry] | None =
         paper=paper_records(round_, units),
         audit_chain=chain_name_, audit_length=chain_length, audit_head=chain_head_,
         **_items(round_),
+        kind=round_.kind, unhappy=unhappy_lines(tally),
     )
 
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from ..china_time import CST
-from ..labels_zh import (ATTACHMENT_PURPOSE_ZH, CHANNEL_ZH, CHOICE_ZH, MEASURE_UNIT_ZH, OBJECTION_CHANNEL_ZH,
-                         PAPER_ENTRY_STATUS_ZH, RESULT_STATE_ZH, check_title_zh)
+from ..labels_zh import (ATTACHMENT_PURPOSE_ZH, CHANNEL_ZH, FIGURE_ZH, MEASURE_UNIT_ZH, OBJECTION_CHANNEL_ZH,
+                         PAPER_ENTRY_STATUS_ZH, RESULT_STATE_ZH, SATISFACTION_FIGURE_ZH, answer_zh, check_title_zh)
 from ..tally.rules import Rule
 
 
@@ -205,7 +205,7 @@ class PaperRecord:
     unit: str  # 幢-单元-室
     household_id: int
     kind: str  # paper / proxy
-    choice: str  # agree / disagree / abstain
+    choice: str  # agree / disagree / abstain (a survey: satisfied / basically_satisfied / dissatisfied)
     entered_by: str  # person_zh
     entered_by_login: str  # machine field: the audit chain's actor
     entered_at: datetime
@@ -215,6 +215,31 @@ class PaperRecord:
     decided_at: datetime | None
     receipt: str  # of the ballot it became; "" unless confirmed
     files: tuple[FileRef, ...]
+
+
+def _share(figure: dict, measure: str) -> str:
+    """A survey figure's share of the roll, "1/3（33.3333%）"; "" for the roll's own total."""
+    ratio = figure.get(f"{measure}_ratio")
+    return "" if ratio is None else f"{ratio}（{figure[f'{measure}_percent']}）"
+
+
+@dataclass(frozen=True)
+class UnhappyLine:
+    """A satisfaction survey's item that counted answers said they were unhappy with."""
+
+    code: str  # catalogue code
+    name_zh: str
+    owners: int  # owners whose counted answer named it
+
+
+# The words that differ between a decision's report and a satisfaction survey's (no vote, nothing passes).
+DECISION_WORDS = {"report": "计票报告", "period": "表决期间", "rule": "表决规则", "figures": "名册与表决情况",
+                  "choice": "表决意见", "cast_at": "表决时间", "plan": "表决的改造方案", "summary": "计票结果",
+                  "paper": "纸质表决票及委托表决"}
+SURVEY_WORDS = {"report": "满意度调查报告", "period": "调查期间", "rule": "统计方式", "figures": "名册与作答情况",
+                "choice": "满意度", "cast_at": "作答时间", "plan": "调查所涉的改造方案", "summary": "调查结果",
+                "paper": "纸质调查表及委托作答"}
+SURVEY_RESULT_ZH = "调查结果（不设通过条件）"
 
 
 # Who signs the printed report, and where it is stamped: the two offices that answer for it.
@@ -248,6 +273,43 @@ class RoundReport:
     audit_chain: str = ""  # "estate:12"
     audit_length: int = 0
     audit_head: str = ""  # the chain's head hash when the report was made
+    kind: str = "decision"  # decision / satisfaction (a survey: no rule, no checks, no verdict)
+    unhappy: tuple[UnhappyLine, ...] = ()  # a survey's unhappy items, most named first
+
+    @property
+    def survey(self) -> bool:
+        return self.kind == "satisfaction"
+
+    @property
+    def round_zh(self) -> str:
+        """征询轮次: the stage (a survey comes after the three stages and is none of them)."""
+        if self.survey:
+            return f"满意度调查（联合验收后，轮次编号 {self.round_id}）"
+        return f"{self.stage_zh}（轮次编号 {self.round_id}）"
+
+    @property
+    def words(self) -> dict[str, str]:
+        return SURVEY_WORDS if self.survey else DECISION_WORDS
+
+    @property
+    def figure_header(self) -> tuple[str, ...]:
+        if self.survey:
+            return ("", "人数", "占人数（比例，百分比）", "专有部分面积 ㎡", "占面积（比例，百分比）")
+        return ("", "人数", "专有部分面积 ㎡")
+
+    @property
+    def figure_rows(self) -> list[tuple]:
+        """(label, heads: int, area: str[, heads share, area share]) per figure of the tally; a survey's
+        shares are the exact fraction of the roll with its percentage, "1/3（33.3333%）"."""
+        if not self.survey:
+            return [(label, self.tally[kind]["heads"], self.tally[kind]["area"]) for kind, label in FIGURE_ZH.items()]
+        return [(label, f["heads"], _share(f, "heads"), f["area"], _share(f, "area"))
+                for f, label in ((self.tally[kind], label) for kind, label in SATISFACTION_FIGURE_ZH.items())]
+
+    @property
+    def unhappy_rows(self) -> list[tuple[str, str, int]]:
+        """项目编号, 项目, 人数."""
+        return [(u.code, u.name_zh, u.owners) for u in self.unhappy]
 
     @property
     def audit_fact(self) -> str:
@@ -260,7 +322,7 @@ class RoundReport:
     @property
     def paper_rows(self) -> list[tuple[str, ...]]:
         """房屋, 方式, 表决意见, 录入人, 录入时间, 确认人, 确认时间, 状态, 回执码, 原件 (photos' SHA-256 prefixes)."""
-        return [(p.unit, CHANNEL_ZH[p.kind], CHOICE_ZH[p.choice], p.entered_by, seconds_cst(p.entered_at),
+        return [(p.unit, CHANNEL_ZH[p.kind], answer_zh(p.choice), p.entered_by, seconds_cst(p.entered_at),
                  p.decided_by, seconds_cst(p.decided_at), PAPER_ENTRY_STATUS_ZH[p.status], p.receipt,
                  "；".join(f"{ATTACHMENT_PURPOSE_ZH.get(f.purpose, f.purpose)} {f.sha256[:12]}…" for f in p.files))
                 for p in self.paper]
@@ -286,6 +348,8 @@ class RoundReport:
     @property
     def check_rows(self) -> list[dict]:
         """The tally's checks with their Chinese titles and requirement."""
+        if self.survey:
+            return []
         titles = {c.name: check_title_zh(c.measure, c.numerator, c.denominator) for c in self.rule.checks}
         return [dict(c, title=titles.get(c["name"], c["name"]), requirement=requirement_zh(c),
                      unit=MEASURE_UNIT_ZH[c["measure"]], verdict="通过" if c["passed"] else "未通过")
@@ -295,6 +359,10 @@ class RoundReport:
     def result_facts(self) -> list[tuple[str, str]]:
         """结果状态: the state, when it became final, the result notice and its objection period."""
         notice = self.result.notice
+        if self.survey:  # a survey decides nothing: no objection period, nothing to make final
+            return [("结果状态", "尚未截止" if self.result.state == "none" else "调查已结束（不设异议期）"),
+                    ("结果公告", f"{notice.title}（第{notice.version}版，公告编号 {notice.id}）" if notice else "尚未发布"),
+                    ("公示期", f"{notice.starts_on} 至 {notice.ends_on}（{notice.working_days}个工作日）" if notice else "")]
         return [
             ("结果状态", self.result.state_zh),
             ("确认为最终结果", seconds_cst(self.result.finalised_at) or "尚未确认"),
@@ -316,4 +384,6 @@ class RoundReport:
 
     @property
     def verdict_zh(self) -> str:
+        if self.survey:
+            return SURVEY_RESULT_ZH
         return "通过" if self.tally["passed"] else "未通过"

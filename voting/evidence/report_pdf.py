@@ -13,7 +13,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
-from ..labels_zh import FIGURE_ZH, ITEM_ANSWER_ZH, ITEM_MODE_ZH
+from ..labels_zh import ITEM_ANSWER_ZH, ITEM_MODE_ZH
 from ..pdf_fonts import embedded_or_fallback_font
 from .report_model import ITEM_FIGURES, SIGNATORIES, RoundReport
 
@@ -30,6 +30,15 @@ PLAN_ITEM_COLUMNS = ("编号", "类别", "部位", "改造项目")
 PLAN_ITEM_WIDTHS = (60, 40, 90, 321)
 PAPER_COLUMNS = ("房屋", "方式", "意见", "录入人", "录入时间", "确认人", "确认时间", "状态", "回执码", "原件 SHA-256")
 PAPER_WIDTHS = (44, 26, 26, 56, 50, 56, 50, 46, 72, 85)
+UNHAPPY_COLUMNS = ("项目编号", "不满意的改造内容", "人数")
+UNHAPPY_WIDTHS = (70, 330, 60)
+
+
+def household_columns(report: RoundReport) -> tuple[str, ...]:
+    """HOUSEHOLD_COLUMNS in the round's words (a survey: 满意度, 作答时间)."""
+    words = report.words
+    return tuple(words["choice"] if c == "表决意见" else words["cast_at"] if c == "表决时间" else c
+                 for c in HOUSEHOLD_COLUMNS)
 
 
 def wrap(text: str, font: str, size: float, width: float) -> list[str]:
@@ -166,7 +175,7 @@ def _two_line_times(row: tuple[str, ...], columns: tuple[int, ...]) -> tuple[str
 
 def _plan(pages: _Pages, report: RoundReport) -> None:
     """表决的改造方案: the version voted on, its items, costs and funding calculation."""
-    pages.heading("表决的改造方案")
+    pages.heading(report.words["plan"])
     plan = report.plan
     if plan is None:
         pages.paragraph("本轮次没有关联的方案版本。", 10)
@@ -174,6 +183,38 @@ def _plan(pages: _Pages, report: RoundReport) -> None:
     pages.facts(plan.facts, size=9.5, label_width=84)
     pages.y -= 4
     pages.table(PLAN_ITEM_COLUMNS, plan.item_rows, PLAN_ITEM_WIDTHS, wrapped=(3,), size=8.5)
+
+
+def _figures(pages: _Pages, report: RoundReport) -> None:
+    """A decision: totals, the rule's checks and the verdict. A survey: each answer by heads and area with
+    its exact share of the roll, the unhappy items, and no verdict (nothing passes)."""
+    tally = report.tally
+    pages.heading(report.words["figures"])
+    if report.survey:
+        pages.table(report.figure_header, [(label, str(heads), hs, area, share)
+                                           for label, heads, hs, area, share in report.figure_rows],
+                    (70, 40, 135, 85, 135), numeric=(1, 3), size=9.5)
+        pages.paragraph(f"结论：{report.verdict_zh}，只按人数和专有部分面积统计。", 11)
+        pages.heading(f"不满意的改造内容（{len(report.unhappy)} 项）")
+        if report.unhappy:
+            pages.paragraph("业主作答时勾选的不满意项目；人数按每位业主计入的那份答卷统计。", 8.5)
+            pages.table(UNHAPPY_COLUMNS, [(code, name, str(n)) for code, name, n in report.unhappy_rows],
+                        UNHAPPY_WIDTHS, numeric=(2,), wrapped=(1,))
+        else:
+            pages.paragraph("没有业主勾选不满意的改造内容。", 10)
+    else:
+        pages.table(report.figure_header, [(label, str(heads), area) for label, heads, area in report.figure_rows],
+                    (150, 90, 130), numeric=(1, 2), size=10)
+        pages.heading("表决条件")
+        pages.table(("条件", "分子/分母", "比例（百分比）", "要求", "结果", "差额"),
+                    [(c["title"], f"{c['numerator']}/{c['denominator']} {c['unit']}",
+                      f"{c['ratio']}（{c['percent']}）", c["requirement"], c["verdict"], f"{c['margin']} {c['unit']}")
+                     for c in report.check_rows],
+                    (160, 100, 112, 40, 40, 63), numeric=(5,), wrapped=(0, 1, 2))
+        pages.paragraph(f"结论：{report.verdict_zh}", 14)
+    if tally["conflicts"]:
+        pages.paragraph(f"同一业主通过不同房屋{'作答' if report.survey else '表决'}、意见不一致："
+                        f"{len(tally['conflicts'])} 人（按计票口径只计一票）", 9)
 
 
 def report_pdf(report: RoundReport) -> bytes:
@@ -185,36 +226,25 @@ def report_pdf(report: RoundReport) -> bytes:
     out = io.BytesIO()
     # invariant: no creation timestamp or random id, so equal reports give equal bytes.
     canvas = Canvas(out, pagesize=A4, invariant=1, pageCompression=1)
-    canvas.setTitle(f"{report.estate} {report.title} 计票报告")
+    words = report.words
+    canvas.setTitle(f"{report.estate} {report.title} {words['report']}")
     canvas.setAuthor("老旧小区改造征求意见与表决服务")
     pages = _Pages(canvas, font, f"{report.place} · {report.title} · 轮次 {report.round_id} · 生成于 {report.generated_at}")
-    tally = report.tally
 
     pages.heading(f"{report.estate} · {report.title}", 16)
-    pages.paragraph("计票报告（个人信息已脱敏：姓名只显示首尾字，不含电话，业主以本轮代号表示）", 9)
+    pages.paragraph(f"{words['report']}（个人信息已脱敏：姓名只显示首尾字，不含电话，业主以本轮代号表示）", 9)
     pages.y -= 4
     pages.facts([
-        ("小区", report.place), ("征询轮次", f"{report.stage_zh}（轮次编号 {report.round_id}）"),
-        ("状态", report.status_zh), ("表决期间", report.period), ("表决规则", report.rule.title_zh),
+        ("小区", report.place), ("征询轮次", report.round_zh),
+        ("状态", report.status_zh), (words["period"], report.period), (words["rule"], report.rule.title_zh),
         ("法律依据", report.rule.legal_basis or "（自定义规则，未填写依据）"), ("计票口径", report.policy_zh),
         ("冻结名册", f"SHA-256 {report.roll_sha256}"), ("审计链", report.audit_fact),
         ("生成时间", report.generated_at),
     ])
     if report.plan is not None:
-        pages.facts([("表决的方案", f"{report.plan.title}（第{report.plan.version}版）"),
+        pages.facts([("调查所涉方案" if report.survey else "表决的方案", f"{report.plan.title}（第{report.plan.version}版）"),
                      ("估算总费用", f"{report.plan.estimated_cost} 元")])
-    pages.heading("名册与表决情况")
-    pages.table(("", "人数", "专有部分面积 ㎡"),
-                [(label, str(tally[kind]["heads"]), tally[kind]["area"]) for kind, label in FIGURE_ZH.items()],
-                (150, 90, 130), numeric=(1, 2), size=10)
-    pages.heading("表决条件")
-    pages.table(("条件", "分子/分母", "比例（百分比）", "要求", "结果", "差额"),
-                [(c["title"], f"{c['numerator']}/{c['denominator']} {c['unit']}", f"{c['ratio']}（{c['percent']}）",
-                  c["requirement"], c["verdict"], f"{c['margin']} {c['unit']}") for c in report.check_rows],
-                (160, 100, 112, 40, 40, 63), numeric=(5,), wrapped=(0, 1, 2))
-    pages.paragraph(f"结论：{report.verdict_zh}", 14)
-    if tally["conflicts"]:
-        pages.paragraph(f"同一业主通过不同房屋表决、意见不一致：{len(tally['conflicts'])} 人（按计票口径只计一票）", 9)
+    _figures(pages, report)
     _plan(pages, report)
     if report.items:
         pages.heading("改造项目意向")
@@ -244,14 +274,15 @@ def report_pdf(report: RoundReport) -> bytes:
         pages.table(OBJECTION_COLUMNS, [_two_line_times(row, (2, 5)) for row in report.objection_rows],
                     OBJECTION_WIDTHS, wrapped=(0, 2, 3, 4, 5), size=8)
     else:
-        pages.paragraph("尚未收到异议。" if report.result.notice else "尚未发布结果公告，尚未进入异议期。", 10)
+        pages.paragraph("满意度调查不作决定，不设异议期。" if report.survey else
+                        "尚未收到异议。" if report.result.notice else "尚未发布结果公告，尚未进入异议期。", 10)
     pages.heading(f"意见及答复（{len(report.opinions)} 条）")
     if report.opinions:
         pages.table(OPINION_COLUMNS, [_two_line_times(row, (1, 5)) for row in report.opinion_rows],
                     OPINION_WIDTHS, wrapped=(0, 1, 2, 3, 4, 5), size=8)
     else:
         pages.paragraph("本轮次没有收到意见建议。", 10)
-    pages.heading(f"纸质表决票及委托表决（{len(report.paper)} 张）")
+    pages.heading(f"{words['paper']}（{len(report.paper)} 张）")
     if report.paper:
         pages.paragraph("每张均由一位工作人员录入、另一位核对原件后确认；原件照片（签字表决票、授权委托书）"
                         "随证据包提供，文件名即其 SHA-256。", 8.5)
@@ -261,12 +292,12 @@ def report_pdf(report: RoundReport) -> bytes:
         pages.paragraph("本轮次没有纸质或委托表决票。", 10)
     pages.heading(f"逐户明细（{len(report.households)} 户）")
     pages.paragraph("同一业主的各套房屋均按该业主的有效表决显示；开发商未售、已售未交付的房屋合计为一人。", 8.5)
-    pages.table(HOUSEHOLD_COLUMNS,
+    pages.table(household_columns(report),
                 [(h.label, h.area, h.voter, h.name, h.choice, h.channel, h.cast_at, h.receipt)
                  for h in report.households],
                 HOUSEHOLD_WIDTHS, numeric=(1,), wrapped=(0,), size=8)
     pages.heading("签字盖章")
-    pages.paragraph(f"以上为{report.place}{report.title}（轮次 {report.round_id}）的计票报告，"
+    pages.paragraph(f"以上为{report.place}{report.title}（轮次 {report.round_id}）的{words['report']}，"
                     f"本小区审计链第 {report.audit_length} 条记录的链头哈希为 {report.audit_head}。", 9)
     pages.signatures(SIGNATORIES)
     pages.finish_page()

@@ -10,10 +10,11 @@ import csv
 import io
 from decimal import Decimal
 
-from ..labels_zh import FIGURE_ZH, ITEM_ANSWER_ZH, MEASURE_UNIT_ZH, MEASURE_ZH
+from ..labels_zh import ITEM_ANSWER_ZH, MEASURE_UNIT_ZH, MEASURE_ZH
 from ..xlsx_writer import xlsx_bytes
 from .report_model import ITEM_FIGURES, SIGNATORIES, RoundReport
-from .report_pdf import HOUSEHOLD_COLUMNS, OBJECTION_COLUMNS, OPINION_COLUMNS, PAPER_COLUMNS, PLAN_ITEM_COLUMNS
+from .report_pdf import (OBJECTION_COLUMNS, OPINION_COLUMNS, PAPER_COLUMNS, PLAN_ITEM_COLUMNS, UNHAPPY_COLUMNS,
+                         household_columns)
 
 _FORMULA_START = ("=", "+", "-", "@")
 CHECK_COLUMNS = ("条件", "口径", "分子", "分母", "比例", "百分比", "要求", "结果", "差额")
@@ -40,10 +41,11 @@ def csv_bytes(sections: list[list[list]]) -> bytes:
 
 
 def _facts(report: RoundReport) -> list[list]:
+    words = report.words
     return [
-        ["小区", report.place], ["征询轮次", f"{report.stage_zh}（轮次编号 {report.round_id}）"],
-        ["轮次标题", report.title], ["状态", report.status_zh], ["表决期间", report.period],
-        ["表决规则", report.rule.title_zh], ["法律依据", report.rule.legal_basis], ["计票口径", report.policy_zh],
+        ["小区", report.place], ["征询轮次", report.round_zh],
+        ["轮次标题", report.title], ["状态", report.status_zh], [words["period"], report.period],
+        [words["rule"], report.rule.title_zh], ["法律依据", report.rule.legal_basis], ["计票口径", report.policy_zh],
         ["冻结名册 SHA-256", report.roll_sha256], ["审计链", report.audit_fact],
         ["生成时间", report.generated_at], ["结论", report.verdict_zh],
     ]
@@ -70,8 +72,16 @@ def _signatures(report: RoundReport) -> list[list]:
 
 
 def _figures(report: RoundReport) -> list[list]:
-    return [["", "人数", "专有部分面积 ㎡"]] + [
-        [label, report.tally[kind]["heads"], Decimal(report.tally[kind]["area"])] for kind, label in FIGURE_ZH.items()]
+    """Totals (a decision), or each answer with its exact shares of the roll (a survey); areas as numbers."""
+    if report.survey:
+        rows = [[label, heads, hs, Decimal(area), share] for label, heads, hs, area, share in report.figure_rows]
+    else:
+        rows = [[label, heads, Decimal(area)] for label, heads, area in report.figure_rows]
+    return [list(report.figure_header)] + rows
+
+
+def _unhappy(report: RoundReport) -> list[list]:
+    return [list(UNHAPPY_COLUMNS)] + [list(row) for row in report.unhappy_rows]
 
 
 def _checks(report: RoundReport, typed: bool) -> list[list]:
@@ -98,7 +108,7 @@ def _steps(report: RoundReport) -> list[list]:
 
 
 def _households(report: RoundReport) -> list[list]:
-    return [list(HOUSEHOLD_COLUMNS)] + [
+    return [list(household_columns(report))] + [
         [h.label, Decimal(h.area), h.voter, h.name, h.choice, h.channel, h.cast_at, h.receipt]
         for h in report.households]
 
@@ -129,31 +139,39 @@ def _items(report: RoundReport) -> list[list]:
 
 def report_xlsx(report: RoundReport) -> bytes:
     """Sheets 计票结果 (facts, totals, checks), 表决方案, 公示, 过程记录, 结果状态, 异议及答复, 意见及答复,
-    纸质表决票, 逐户明细, 签字盖章, and 改造项目意向 for a round with item questions."""
-    summary = _facts(report) + [[]] + _figures(report) + [[]] + _checks(report, typed=True)
-    sheets = [("计票结果", summary), ("表决方案", _plan(report)), ("公示", _notices(report)),
-              ("过程记录", _steps(report)), ("结果状态", _result(report)),
-              ("异议及答复", _objections(report)), ("意见及答复", _opinions(report)),
-              ("纸质表决票", _paper(report)), ("逐户明细", _households(report)),
-              ("签字盖章", _signatures(report))]
-    if report.items:
-        sheets.insert(1, ("改造项目意向", _items(report)))
-    return xlsx_bytes(sheets)
+    纸质表决票, 逐户明细, 签字盖章, and 改造项目意向 for a round with item questions. A survey: 调查结果
+    (facts, each answer with its shares, no checks), 不满意项目, 调查方案, then the same sheets."""
+    if report.survey:
+        head = [("调查结果", _facts(report) + [[]] + _figures(report)), ("不满意项目", _unhappy(report)),
+                ("调查方案", _plan(report))]
+    else:
+        head = [("计票结果", _facts(report) + [[]] + _figures(report) + [[]] + _checks(report, typed=True)),
+                ("表决方案", _plan(report))]
+        if report.items:
+            head.insert(1, ("改造项目意向", _items(report)))
+    return xlsx_bytes(head + [("公示", _notices(report)),
+                              ("过程记录", _steps(report)), ("结果状态", _result(report)),
+                              ("异议及答复", _objections(report)), ("意见及答复", _opinions(report)),
+                              ("纸质表决票", _paper(report)), ("逐户明细", _households(report)),
+                              ("签字盖章", _signatures(report))])
 
 
 def report_csv(report: RoundReport) -> bytes:
-    """One CSV: facts, totals, checks, notices, timeline, result state and objections, opinions and
-    households, as titled sections."""
+    """One CSV: facts, totals, checks (a survey: the unhappy items instead), notices, timeline, result state
+    and objections, opinions and households, as titled sections."""
+    words = report.words
+    figures = [[[f"{words['figures']}"]] + _figures(report)]
+    figures += [[["不满意的改造内容"]] + _unhappy(report)] if report.survey else [
+        [["表决条件"]] + _checks(report, typed=False)]
     return csv_bytes([
-        [["计票报告"]] + _facts(report),
-        [["名册与表决情况"]] + _figures(report),
-        [["表决条件"]] + _checks(report, typed=False),
+        [[words["report"]]] + _facts(report),
+        *figures,
         [["公示"]] + _notices(report),
         [["过程记录（三上三下）"]] + _steps(report),
         [["结果状态"]] + _result(report),
         [["异议及答复"]] + _objections(report),
         [["意见及答复"]] + _opinions(report),
-        [["表决的改造方案"]] + _plan(report),
-        [["纸质表决票及委托表决"]] + _paper(report),
+        [[words["plan"]]] + _plan(report),
+        [[words["paper"]]] + _paper(report),
         [[f"逐户明细（{len(report.households)} 户）"]] + _households(report),
     ])

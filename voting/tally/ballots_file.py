@@ -5,7 +5,9 @@ building/楼幢, unit/单元, room/室号, choice/表决意见, channel/渠道, 
 and optionally status/状态, receipt/回执码, household_id/房屋编号, seq/序号,
 signed_at/签署时间, items/改造项目. Unknown columns are ignored.
 
-- choice: agree/disagree/abstain or 同意/不同意/弃权;
+- choice: agree/disagree/abstain or 同意/不同意/弃权; in a satisfaction survey's file
+  satisfied/basically_satisfied/dissatisfied or 满意/基本满意/不满意 (the count of
+  each kind refuses the other kind's answers);
 - channel: online/paper/proxy or 线上/纸质/委托;
 - cast_at: ISO 8601 ("2026-03-01T09:30:00+08:00", "Z" allowed). A time without
   an offset is read as Asia/Shanghai: paper ballots are typed in by community
@@ -40,8 +42,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from ..labels_zh import CHANNEL_ZH, CHOICE_ZH
+from ..labels_zh import CHANNEL_ZH, CHOICE_ZH, SATISFACTION_ZH
 from ..unit_labels import unit_label
+from .satisfaction import SATISFACTION_CHOICES
 from .tally import CHANNELS, CHOICES
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -53,7 +56,8 @@ CHINESE = {"building": "楼幢", "unit": "单元", "room": "室号", "choice": "
            "household_id": "房屋编号", "seq": "序号", "signed_at": "签署时间", "items": "改造项目"}
 _HEADERS = {**{c: c for c in COLUMNS}, **{zh: c for c, zh in CHINESE.items()}}
 # The codes, or the words the reports print for them.
-_CHOICES = {**{c: c for c in CHOICES}, **{CHOICE_ZH[c]: c for c in CHOICES}}
+_CHOICES = {**{c: c for c in CHOICES}, **{CHOICE_ZH[c]: c for c in CHOICES},
+            **{c: c for c in SATISFACTION_CHOICES}, **{SATISFACTION_ZH[c]: c for c in SATISFACTION_CHOICES}}
 _CHANNELS = {**{c: c for c in CHANNELS}, **{CHANNEL_ZH[c]: c for c in CHANNELS}}
 COUNTABLE_STATUSES = frozenset({"", "counted", "duplicate", "superseded"})
 STATUSES = COUNTABLE_STATUSES | {"pending_confirmation", "rejected"}
@@ -170,7 +174,8 @@ def _parse_row(number: int, cells: list[str], positions: dict[str, int], errors:
     values["choice"] = _CHOICES.get(choice.lower())
     if values["choice"] is None:
         errors.append((number, "choice",
-                       f"表决意见“{choice}”无法识别，应为 {'/'.join(CHOICE_ZH.values())}（{'/'.join(CHOICES)}）"))
+                       f"表决意见“{choice}”无法识别，应为 {'/'.join(CHOICE_ZH.values())}（{'/'.join(CHOICES)}），"
+                       f"满意度调查为 {'/'.join(SATISFACTION_ZH.values())}"))
     values["channel"] = _CHANNELS.get(channel.lower())
     if values["channel"] is None:
         errors.append((number, "channel",

@@ -1,13 +1,17 @@
 """Recount from files (pure): ROSTER.csv + BALLOTS.csv → the tally, as anyone can do offline.
 
 The roster is read with the roster import's own parser and the ballots with the
-ballots-file parser, and the tally module decides: the same code as online.
+ballots-file parser, and the tally module decides: the same code as online (a
+satisfaction survey: `recount_survey`, by tally.satisfaction).
 """
+from typing import Mapping, Sequence
+
 from ..roster.roster_import import parse_roster
 from ..unit_labels import unit_label
 from .ballots_file import BallotsFileError, countable, parse_ballots_csv
 from .items import ItemQuestions, check_answers, item_tally
 from .rules import Rule
+from .satisfaction import satisfaction_tally
 from .tally import CastBallot, RollUnit, tally
 
 
@@ -90,3 +94,11 @@ def recount_items(roster: bytes, ballots: bytes, rule: Rule | str, policy: str, 
     """
     units, places, cast, answers = _read(roster, ballots, roster_name, ballots_name, questions)
     return item_tally(units, cast, answers, questions, places, rule, policy)
+
+
+def recount_survey(roster: bytes, ballots: bytes, policy: str,
+                   unhappy_items: Mapping[str, Sequence[str]] | None = None) -> dict:
+    """A satisfaction survey's count from the files, as `recount` reads them; `unhappy_items`:
+    receipt → the catalogue codes sent with that answer (the bundle's survey_items.csv)."""
+    units, _, cast, _ = _read(roster, ballots, "roster.csv", "ballots.csv")
+    return satisfaction_tally(units, cast, policy, unhappy_items)

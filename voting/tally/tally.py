@@ -274,9 +274,10 @@ def _conflicts(roll: _Roll, multi: dict[str, set]) -> list[dict]:
 
 
 def effective_ballots(units: Iterable[RollUnit], ballots: Iterable[CastBallot],
-                      policy: str = "first") -> dict[str, CastBallot]:
-    """voter_key → the ballot that counts for that voter under ``policy``."""
-    best, _ = _scan(_Roll(units), ballots, policy)
+                      policy: str = "first", choices: Iterable[str] = CHOICES) -> dict[str, CastBallot]:
+    """voter_key → the ballot that counts for that voter under ``policy``; ``choices``: the answers the
+    round's kind takes (a satisfaction survey's: satisfaction.answers_of)."""
+    best, _ = _scan(_Roll(units), ballots, policy, frozenset(choices))
     return best
 
 
