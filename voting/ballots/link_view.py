@@ -133,6 +133,7 @@ def link_view(lookup: TokenLookup, now: datetime, ballots: list[Ballot] | None =
     area = voter.area if voter and not undelivered else entry.area
     cost = household_cost_in_round(estate, version, area, round_.total_area)
     contact = contact_of(estate)
+    aftercare = aftercare_open(estate.id)
     view = {
         "estate": {"name": estate.name, "community": estate.community.name,
                    "board_url": url_for("board.estate_board", estate_id=estate.id) if has_notices else None},
@@ -170,8 +171,9 @@ def link_view(lookup: TokenLookup, now: datetime, ballots: list[Ballot] | None =
         "objections": _objections(round_.id, household_ids) if state != "none" else [],
         "objection": None,
         "survey": _survey(lookup, now),
-        "aftercare": {"open": aftercare_open(estate.id),
-                      "problems": [_problem(p) for p in problems(estate.id, household_ids)]},
+        # Problems are reported only once after-care is open, and it stays open: before, there are none to read.
+        "aftercare": {"open": aftercare, "problems": [_problem(p) for p in problems(estate.id, household_ids)]
+                      if aftercare else []},
         # The project after the vote (notices.operations.public_progress): steps, next step, published photos.
         "project": public_progress(estate.id, cst_today(now)),
     }

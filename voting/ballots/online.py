@@ -183,7 +183,8 @@ def _cast_online(lookup: TokenLookup, choice: str | None, opinion: str | None, v
         ballot = cast_ballot(lookup.round, entry.household_id, choice, "online", now,
                              token_id=lookup.token_id, opinion_id=opinion_id, voter_key=entry.voter_key,
                              gate_held=True, submission_key=submission_key, items=items)
-        record_unhappy_items(lookup.round_row(), ballot, unhappy_items, "resident", now)
+        if unhappy_items:  # a survey's; a decision's ballot reads nothing more
+            record_unhappy_items(lookup.round_row(), ballot, unhappy_items, "resident", now)
         return ballot
     except (CastRefused, RoundRefused) as exc:
         raise VoteRefused(exc.status, exc.message, "closed" if exc.status == 409 else "cast") from exc
