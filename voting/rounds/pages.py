@@ -224,8 +224,11 @@ def proposal_rounds_panel(proposal) -> dict:
     """The proposal page's rounds panel: its rounds, in order, and the choices of the new-round form."""
     rounds = [] if proposal is None else db.session.scalars(
         select(Round).where(Round.proposal_id == proposal.id).order_by(Round.id)).all()
+    # The survey's form is offered once the third consultation has passed (operations refuses it before).
+    survey_ready = any(r.kind == "decision" and r.stage == 3 and r.status in ("closed", "published") and r.passed
+                       for r in rounds)
     return {"rounds": rounds, "stage_titles": STAGE_TITLES, "status_zh": ROUND_STATUS_ZH, "presets": ordered_presets(),
-            "default_rule": DEFAULT_RULE, "rule_notes": RULE_NOTES_ZH}
+            "default_rule": DEFAULT_RULE, "rule_notes": RULE_NOTES_ZH, "survey_ready": survey_ready}
 
 
 # Offered with its dates: the Property Law was repealed when the Civil Code took effect (2021-01-01).
