@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
+from tests.factories import PASSWORD
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
@@ -78,3 +80,17 @@ def artifacts_dir() -> Path:
 def off_host(urls: list[str]) -> list[str]:
     """The URLs that did not go to 127.0.0.1 (data: URLs never leave the page, so they do not count)."""
     return [u for u in urls if not u.startswith("data:") and urlsplit(u).hostname != "127.0.0.1"]
+
+
+def staff_login(browser, base: str, username: str, password: str | None = None):
+    """(context, page) of a staff member logged in on a desktop-sized page, at the estate list."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
+                                  timezone_id="Asia/Shanghai")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password or PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{base}/estates")
+    return context, page

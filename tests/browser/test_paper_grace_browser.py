@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from tests.factories import PASSWORD, make_user
+from tests.browser.conftest import staff_login
+from tests.factories import make_user
 from tests.rounds_helpers import T0, create_proposal, create_round, estate_with_roster
 from tests.unit.test_images import jpeg_with_gps
 from voting.ballots.casting import cast_ballot
@@ -17,18 +18,6 @@ pytestmark = pytest.mark.browser
 
 CLOSES = T0 + timedelta(days=7)  # Tuesday 2026-09-08 09:00 in Hangzhou; 1 working day of grace: to 09-09 24:00
 GRACE_ZH = "暂定（纸质票补录期至 2026-09-09 24:00）"
-
-
-def _login(browser, base, username):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN", timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/estates")
-    return context, page
 
 
 def test_a_worker_enters_a_paper_ballot_with_its_signed_time_in_the_grace_period(
@@ -48,7 +37,7 @@ def test_a_worker_enters_a_paper_ballot_with_its_signed_time_in_the_grace_period
 
     contexts = []
     try:
-        context, entering = _login(browser, live_server, "sq")
+        context, entering = staff_login(browser, live_server, "sq")
         contexts.append(context)
         entering.goto(f"{live_server}/rounds/{round_id}/paper")
         assert "纸质票补录期至 2026-09-09 24:00" in entering.locator("p.notice").inner_text()
@@ -62,7 +51,7 @@ def test_a_worker_enters_a_paper_ballot_with_its_signed_time_in_the_grace_period
         entering.get_by_role("button", name="录入，待他人确认").click()
         expect(entering.locator("p.flash")).to_contain_text("请另一位工作人员核对原件后确认")
 
-        context, checking = _login(browser, live_server, "sq2")
+        context, checking = staff_login(browser, live_server, "sq2")
         contexts.append(context)
         checking.goto(f"{live_server}/rounds/{round_id}/paper")
         row = checking.locator("h2:has-text('待确认') + div table tbody tr")

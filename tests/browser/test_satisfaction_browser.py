@@ -7,26 +7,14 @@ from datetime import timedelta
 import pytest
 
 from tests.ballots_helpers import second_worker
+from tests.browser.conftest import staff_login
 from tests.browser.test_resident_vote_browser import axe_source, serious_violations
-from tests.factories import PASSWORD, board_path
+from tests.factories import board_path
 from tests.satisfaction_helpers import survey_after_a_closed_round
 from tests.unit.test_images import jpeg_with_gps
 from voting.models.rounds import Round
 
 pytestmark = pytest.mark.browser
-
-
-def _staff_page(browser, base: str, username: str):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN",
-                                  timezone_id="Asia/Shanghai")
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    page.goto(f"{base}/login")
-    page.get_by_label("用户名").fill(username)
-    page.get_by_label("密码").fill(PASSWORD)
-    page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{base}/estates")
-    return context, page
 
 
 def test_after_joint_acceptance_the_resident_answers_the_survey_on_the_same_link(
@@ -52,7 +40,7 @@ def test_after_joint_acceptance_the_resident_answers_the_survey_on_the_same_link
     assert "您的满意度评价已提交" in text and "回答：基本满意" in text
 
     # A worker enters a paper answer on the paper page; a colleague confirms it.
-    context, worker = _staff_page(browser, live_server, "sq")
+    context, worker = staff_login(browser, live_server, "sq")
     worker.goto(f"{live_server}/rounds/{survey.round_id}/paper")
     household = worker.locator("select[name=household_id] option", has_text="1-2-201")
     worker.get_by_label("房屋（楼幢-单元-室号）").select_option(household.get_attribute("value"))
