@@ -4,9 +4,10 @@ import re
 
 from sqlalchemy import select
 
-from tests.api.test_round_items import CHARGE, DOOR, LIFT, open_items_round
-from tests.ballots_helpers import page_csrf, second_worker
+from tests.api.test_round_items import CHARGE, DOOR, LIFT, ROSTER, open_items_round
+from tests.ballots_helpers import fetch_links, page_csrf, second_worker
 from tests.factories import csrf_token, make_user, page_login
+from tests.rounds_helpers import ITEMS, create_round, estate_with_roster
 from tests.unit.test_images import jpeg_with_gps
 from voting.models.ballots import BallotItem, PaperEntry
 
@@ -98,3 +99,18 @@ def test_progress_page_shows_items_and_each_stairwell(client, db, clock):
     assert "各单元（楼道）表决情况" in body and "1幢1单元" in body and "1幢2单元" in body
     assert "已通过" in body and "未通过，还需" in body
     assert "改造项目意向" in body and "多层住宅加装电梯" in body and "3 / 210.00" in body
+
+
+def test_the_ballot_page_shows_an_items_estimated_cost_apportioned_to_the_household(client, db, clock):
+    estate_id, headers = estate_with_roster(client, ROSTER)  # 450.00 ㎡ in all
+    created = client.post(f"/api/v1/estates/{estate_id}/proposals", headers=headers, json={
+        "title": "和睦新村综合改造方案", "summary": "加装电梯、门禁、充电设施",
+        "items": sorted(set(ITEMS) | {LIFT, DOOR, CHARGE}), "item_costs": [{"code": LIFT, "cost": "60000.00"}]})
+    assert created.status_code == 201, created.get_json()
+    round_id = create_round(client, created.get_json()["id"], headers, clock, rule="civil-code-278-major",
+                            item_questions=[LIFT, DOOR, CHARGE], item_mode="each")
+    assert client.post(f"/api/v1/rounds/{round_id}/open", headers=headers).status_code == 200
+    links = fetch_links(client, round_id, headers)
+    body = text(client.get(links["1-1-102"]["path"]))  # 70.00 ㎡: 60000 × 70 / 450 = 9333.33…
+    assert "本项估算费用 60000.00 元，按您名下面积分摊约 9333.33 元（财政补助前）" in body
+    assert body.count("按您名下面积分摊约") == 1  # the unpriced items show no figure

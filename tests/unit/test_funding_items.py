@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from voting.proposals.catalogue import CATALOGUE, SUBSIDY_EXCLUDED, excluded_from_subsidy, get_item
-from voting.proposals.funding import cost_lines, estimate_funding, household_cost
+from voting.proposals.funding import cost_lines, estimate_funding, household_cost, item_household_share
 
 
 def test_the_plan_excludes_lifts_and_secondary_water_supply_only():
@@ -75,3 +75,11 @@ def test_shares_add_up_and_never_subsidise_the_excluded_part(eligible, excluded,
     assert e.city_share + e.responsible_party_share + e.remaining == e.total_cost
     assert e.city_share <= (D(eligible) / 100 * D("0.5")).quantize(D("0.01")) + D("0.01")
     assert e.remaining >= e.excluded_cost
+
+
+def test_an_items_share_is_its_cost_by_area_rounded_once_half_up():
+    assert item_household_share(D("60000.00"), D("70.00"), D("450.00")) == D("9333.33")
+    assert item_household_share(D("0.03"), D("1.00"), D("2.00")) == D("0.02")  # 0.015 ↑
+    assert item_household_share(D("100.00"), D("450.00"), D("450.00")) == D("100.00")
+    with pytest.raises(ValueError):
+        item_household_share(D("100.00"), D("0"), D("450.00"))

@@ -110,7 +110,9 @@ def _context(lookup: TokenLookup) -> dict:
         "items": view["proposal"]["items"] if view["proposal"] else [], "board_url": view["estate"]["board_url"],
         "ballots": ballots, "effective": effective(ballots, round_.ballot_policy),
         "choices": dict(CHOICE_ZH, **SATISFACTION_ZH), "token": request.view_args["token"], "opinion_max": OPINION_MAX,
-        "blocked": _sms_blocked(round_, entry), "item_view": item_questions_view(round_),
+        "blocked": _sms_blocked(round_, entry),
+        "item_view": item_questions_view(round_, version.item_cost_map if version else None,
+                                         view["cost"]["area"] if view["cost"] else None),
     }
 
 

@@ -274,6 +274,16 @@ def _proportion(amount: Decimal, area: Decimal, total_area: Decimal) -> Decimal:
     return _money(Decimal(exact.numerator) / Decimal(exact.denominator))
 
 
+def item_household_share(item_cost: Decimal, area: Decimal, total_area: Decimal) -> Decimal:
+    """One item's estimated cost apportioned to a household of ``area`` m² out of ``total_area``
+    (元, exact, rounded once half up to the cent): what the ballot page shows beside the item.
+    It is the item's whole cost by area, before any subsidy; ValueError for a bad area or cost."""
+    cost, area, total_area = _exact(item_cost, "项目费用"), _exact(area, "房屋面积"), _exact(total_area, "总面积")
+    if area <= 0 or total_area <= 0 or cost < 0:
+        raise ValueError("面积必须大于0，费用不能为负")
+    return _proportion(cost, area, total_area)
+
+
 def household_cost(estimate: FundingEstimate | None, area: Decimal, total_area: Decimal,
                    resident_mode: str | None, resident_amount: Decimal | None) -> HouseholdCost:
     """What a household of ``area`` m² (out of ``total_area``) pays and what the government covers.
