@@ -1,8 +1,8 @@
 """Issue 17 item 6 in a browser: after joint acceptance the resident answers the satisfaction survey on the
-same link (the QR code of the earlier round), a worker enters a paper answer, the survey closes and the board
+same link (the QR code of the earlier round) and sees the project's steps there, a worker enters a paper answer, the survey closes and the board
 shows its result; a problem reported from the link reaches the community's list, whose status change the
 resident then reads on the link. Resident pages are checked by axe and carry no script."""
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 import pytest
 
@@ -24,6 +24,12 @@ def test_after_joint_acceptance_the_resident_answers_the_survey_on_the_same_link
     survey = after.survey
     old_link = after.old_links["1-1-101"]  # the household's QR code from the earlier round
     page = mobile_page
+    # The worker has recorded the joint acceptance (done) and the after-care that follows (planned).
+    today = clock.now.astimezone(timezone(timedelta(hours=8))).date()
+    milestones = f"/api/v1/estates/{survey.estate_id}/milestones"
+    for step in ({"step": "acceptance", "actual_on": (today - timedelta(days=1)).isoformat()},
+                 {"step": "aftercare", "planned_on": (today + timedelta(days=30)).isoformat()}):
+        assert client.post(milestones, headers=survey.headers, json=step).status_code == 201
 
     # The resident scans the same QR code: the survey is there, with the plan's items.
     response = page.goto(live_server + old_link["path"])
@@ -38,6 +44,9 @@ def test_after_joint_acceptance_the_resident_answers_the_survey_on_the_same_link
     page.wait_for_url("**survey=sent*")
     text = page.locator("main").inner_text()
     assert "您的满意度评价已提交" in text and "回答：基本满意" in text
+    # …and on the same link, the project's steps: the acceptance done, the after-care planned.
+    assert "改造工程进度" in text and f"联合验收：已完成（{(today - timedelta(days=1)).isoformat()}）" in text
+    assert f"长效管理：未完成，计划 {(today + timedelta(days=30)).isoformat()}" in text
 
     # A worker enters a paper answer on the paper page; a colleague confirms it.
     context, worker = staff_login(browser, live_server, "sq")
